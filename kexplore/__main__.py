@@ -1,0 +1,3 @@
+from kexplore.cli import main
+
+raise SystemExit(main())

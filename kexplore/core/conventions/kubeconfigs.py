@@ -1,0 +1,99 @@
+"""The kubeconfigs kubeadm writes: who each one is, and which API server it dials."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from kexplore.core.conventions.certs import CERTS_BY_NAME, CertSpec
+from kexplore.core.conventions.versions import ALWAYS, Span, Variant, pick, since, until
+from kexplore.core.params import ClusterParams, Version
+
+
+class ServerRule(str, Enum):
+    """Where a kubeconfig must point (reference §3.2)."""
+
+    ENDPOINT = "control-plane endpoint"  # the load balancer, when there is one
+    LOCAL = "local API endpoint"  # this node's own API server
+
+    def url(self, params: ClusterParams) -> str:
+        return params.endpoint_url if self is ServerRule.ENDPOINT else params.local_endpoint
+
+
+@dataclass(frozen=True)
+class KubeconfigSpec:
+    file: str
+    cert: str  # name of the CertSpec of its client certificate
+    servers: tuple[Variant[ServerRule], ...]
+    why_server: str
+    span: Span = ALWAYS
+
+    @property
+    def client_cert(self) -> CertSpec:
+        return CERTS_BY_NAME[self.cert]
+
+    def user(self, params: ClusterParams) -> str:
+        return self.client_cert.cn(params)
+
+    def context(self, params: ClusterParams) -> str:
+        return f"{self.user(params)}@{params.cluster_name}"
+
+    def server_rule(self, version: Version) -> ServerRule:
+        return pick(self.servers, version)
+
+    def applies(self, params: ClusterParams) -> bool:
+        return self.span.covers(params.version)
+
+
+ADMIN_WHY = "admins reach the cluster through its shared endpoint, which survives a node loss"
+
+KUBECONFIGS: tuple[KubeconfigSpec, ...] = (
+    KubeconfigSpec(
+        file="admin.conf",
+        cert="admin.conf",
+        servers=(Variant(ALWAYS, ServerRule.ENDPOINT),),
+        why_server=ADMIN_WHY,
+    ),
+    KubeconfigSpec(
+        file="super-admin.conf",
+        cert="super-admin.conf",
+        servers=(Variant(ALWAYS, ServerRule.ENDPOINT),),
+        why_server=ADMIN_WHY,
+        span=since(29),
+    ),
+    KubeconfigSpec(
+        file="kubelet.conf",
+        cert="kubelet.conf",
+        # ControlPlaneKubeletLocalMode, on by default since 1.33, keeps a control-plane
+        # kubelet talking to its own API server so an upgrade never skews them.
+        servers=(
+            Variant(until(32), ServerRule.ENDPOINT),
+            Variant(since(33), ServerRule.LOCAL),
+        ),
+        why_server="a control-plane kubelet must not depend on a newer or older remote API server",
+    ),
+    KubeconfigSpec(
+        file="controller-manager.conf",
+        cert="controller-manager.conf",
+        servers=(Variant(ALWAYS, ServerRule.LOCAL),),
+        why_server="the controller manager must talk to the API server of its own node",
+    ),
+    KubeconfigSpec(
+        file="scheduler.conf",
+        cert="scheduler.conf",
+        servers=(Variant(ALWAYS, ServerRule.LOCAL),),
+        why_server="the scheduler must talk to the API server of its own node",
+    ),
+)
+
+KUBECONFIGS_BY_FILE: dict[str, KubeconfigSpec] = {spec.file: spec for spec in KUBECONFIGS}
+
+
+def kubeconfigs_for(params: ClusterParams) -> tuple[KubeconfigSpec, ...]:
+    return tuple(spec for spec in KUBECONFIGS if spec.applies(params))
+
+
+# What the kubelet's own TLS bootstrap writes on a joined node (reference §3.3):
+# these names are normal there, never a defect.
+JOINED_KUBELET_NAMES = ("default-cluster", "default-auth", "default-context")
+KUBELET_ROTATED_CERT = "/var/lib/kubelet/pki/kubelet-client-current.pem"

@@ -1,0 +1,169 @@
+"""The defects `kexplore generate --fault` can plant, each named after the rule that reports it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kexplore.core.conventions.certs import CA_NAMES, CERTS
+from kexplore.core.conventions.kubeconfigs import KUBECONFIGS
+from kexplore.core.conventions.manifests import LEADER_ELECTED, STATIC_PODS
+
+CERT_NAMES = tuple(spec.name for spec in CERTS if spec.file)
+LEAF_NAMES = tuple(name for name in CERT_NAMES if name not in CA_NAMES)
+ALL_CERT_NAMES = tuple(spec.name for spec in CERTS)
+KUBECONFIG_FILES = tuple(spec.file for spec in KUBECONFIGS)
+POD_NAMES = tuple(spec.name for spec in STATIC_PODS)
+
+
+@dataclass(frozen=True)
+class FaultSpec:
+    name: str  # also the rule id the checker reports for it
+    description: str
+    default_target: str
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One fault to plant, on one target."""
+
+    name: str
+    target: str
+
+    def __str__(self) -> str:
+        return f"{self.name}:{self.target}"
+
+
+FAULTS: tuple[FaultSpec, ...] = (
+    FaultSpec("cert-expired", "a certificate that expired a day ago", "apiserver", ALL_CERT_NAMES),
+    FaultSpec(
+        "cert-expiring", "a certificate with 10 days left", "front-proxy-client", ALL_CERT_NAMES
+    ),
+    FaultSpec(
+        "cert-not-yet-valid",
+        "a certificate valid only from tomorrow",
+        "apiserver-kubelet-client",
+        ALL_CERT_NAMES,
+    ),
+    FaultSpec(
+        "cert-chain",
+        "a certificate signed by an impostor CA with the right name",
+        "apiserver",
+        tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
+    ),
+    FaultSpec(
+        "key-mismatch",
+        "a private key that does not match its certificate (target sa: sa.key against sa.pub)",
+        "apiserver",
+        (*CERT_NAMES, "sa"),
+    ),
+    FaultSpec(
+        "ca-constraints",
+        "a CA certificate without CA:TRUE and keyCertSign",
+        "front-proxy-ca",
+        CA_NAMES,
+    ),
+    FaultSpec(
+        "cert-san-missing",
+        "a serving certificate missing a SAN kubeadm includes "
+        "(apiserver: the advertise address; etcd: 127.0.0.1)",
+        "apiserver",
+        ("apiserver", "etcd-server", "etcd-peer"),
+    ),
+    FaultSpec(
+        "cert-subject",
+        "a certificate with the wrong common name",
+        "front-proxy-client",
+        tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
+    ),
+    FaultSpec(
+        "cert-usage",
+        "a certificate with the wrong extended key usage",
+        "apiserver",
+        tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
+    ),
+    FaultSpec(
+        "kubeconfig-ca-mismatch",
+        "a kubeconfig whose embedded CA is not pki/ca.crt",
+        "admin.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-client-cert",
+        "a kubeconfig that embeds another component's identity",
+        "scheduler.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-server",
+        "a kubeconfig pointing at the wrong API server",
+        "controller-manager.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-context",
+        "a kubeconfig whose current context does not exist",
+        "admin.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-file-missing",
+        "a kubeconfig naming client files that are not there",
+        "kubelet.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "manifest-namespace", "a static pod outside kube-system", "kube-apiserver", POD_NAMES
+    ),
+    FaultSpec(
+        "manifest-labels", "a static pod without its tier label", "kube-scheduler", POD_NAMES
+    ),
+    FaultSpec(
+        "manifest-priority-class",
+        "a static pod without system-node-critical",
+        "kube-controller-manager",
+        POD_NAMES,
+    ),
+    FaultSpec("manifest-host-network", "a static pod off the host network", "etcd", POD_NAMES),
+    FaultSpec("manifest-leader-elect", "--leader-elect=false", "kube-scheduler", LEADER_ELECTED),
+    FaultSpec(
+        "manifest-file-missing",
+        "a flag naming a file that is not there",
+        "kube-apiserver",
+        POD_NAMES,
+    ),
+    FaultSpec(
+        "manifest-version-skew",
+        "a component one minor version behind the API server",
+        "kube-scheduler",
+        tuple(n for n in POD_NAMES if n not in ("etcd", "kube-apiserver")),
+    ),
+    FaultSpec(
+        "file-mode",
+        "a private key or kubeconfig readable by everyone",
+        "apiserver",
+        (*CERT_NAMES, "sa", *KUBECONFIG_FILES),
+    ),
+    FaultSpec(
+        "parse-error", "a certificate cut off in the middle", "front-proxy-client", CERT_NAMES
+    ),
+)
+FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
+
+
+class FaultError(ValueError):
+    pass
+
+
+def parse_fault(text: str) -> Fault:
+    """Parse NAME or NAME:TARGET, checking both against the catalogue."""
+    name, _, target = text.partition(":")
+    spec = FAULTS_BY_NAME.get(name)
+    if spec is None:
+        raise FaultError(f"unknown fault {name!r}; `kexplore generate --list-faults` lists them")
+    target = target or spec.default_target
+    if target not in spec.targets:
+        raise FaultError(
+            f"fault {name} cannot target {target!r}; choose one of: " + ", ".join(spec.targets)
+        )
+    return Fault(name, target)

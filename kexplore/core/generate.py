@@ -1,0 +1,447 @@
+"""Write the tree kubeadm would write for an init node, from the conventions data.
+
+Real keys, real certificates, real signatures: the output is accepted by openssl, etcd
+and kubectl. Faults, when asked for, are planted on purpose and nowhere else.
+"""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import os
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from kexplore.core.conventions.certs import (
+    CLIENT_AUTH,
+    SA_KEY,
+    SA_PUB,
+    SERVER_AUTH,
+    CertSpec,
+    SANs,
+    certs_for,
+)
+from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode
+from kexplore.core.conventions.kubeconfigs import KubeconfigSpec, kubeconfigs_for
+from kexplore.core.conventions.manifests import expected_pod, static_pods_for
+from kexplore.core.conventions.versions import since
+from kexplore.core.faults import Fault
+from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
+
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
+BACKDATE = timedelta(minutes=5)
+# Leaf NotBefore: ≤1.30 copied the CA's NotBefore; 1.31+ backdates the issue time by 5 minutes.
+LEAF_OWN_START = since(31)
+EKU_OIDS = {
+    SERVER_AUTH: ExtendedKeyUsageOID.SERVER_AUTH,
+    CLIENT_AUTH: ExtendedKeyUsageOID.CLIENT_AUTH,
+}
+
+
+class TargetNotEmpty(Exception):
+    """Raised instead of writing into a folder that already holds something."""
+
+
+@dataclass(frozen=True)
+class Issued:
+    cert: x509.Certificate
+    key: PrivateKey
+
+
+# --- keys and certificates ---------------------------------------------------------------
+
+
+def new_key(algorithm: KeyAlgorithm) -> PrivateKey:
+    if algorithm.is_rsa:
+        return rsa.generate_private_key(public_exponent=65537, key_size=algorithm.bits)
+    curve = ec.SECP256R1() if algorithm is KeyAlgorithm.ECDSA_P256 else ec.SECP384R1()
+    return ec.generate_private_key(curve)
+
+
+def key_pem(key: PrivateKey) -> bytes:
+    """PKCS#1 for RSA and SEC1 for EC, as kubeadm's keyutil writes them."""
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+
+
+def cert_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _hash_for(signer: PrivateKey) -> hashes.HashAlgorithm:
+    if isinstance(signer, ec.EllipticCurvePrivateKey) and signer.curve.key_size > 256:
+        return hashes.SHA384()
+    return hashes.SHA256()
+
+
+@dataclass(frozen=True)
+class CertPlan:
+    """The facts one certificate is issued with; faults change a plan, never the data."""
+
+    cn: str
+    organizations: tuple[str, ...]
+    sans: SANs
+    usages: tuple[str, ...]
+    is_ca: bool
+    not_before: datetime
+    not_after: datetime
+
+
+def plan_for(spec: CertSpec, params: ClusterParams, now: datetime, ca: Issued | None) -> CertPlan:
+    if spec.is_ca or ca is None or LEAF_OWN_START.covers(params.version):
+        start = now - BACKDATE
+    else:
+        start = ca.cert.not_valid_before_utc
+    validity = params.ca_validity if spec.is_ca else params.cert_validity
+    return CertPlan(
+        cn=spec.cn(params),
+        organizations=spec.organization(params.version),
+        sans=spec.sans(params),
+        usages=spec.usages,
+        is_ca=spec.is_ca,
+        not_before=start,
+        not_after=now + validity,
+    )
+
+
+def issue(plan: CertPlan, key: PrivateKey, ca: Issued | None) -> x509.Certificate:
+    """Sign a certificate for `key` by `ca`, or self-signed when `ca` is None."""
+    subject = x509.Name(
+        [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in plan.organizations]
+        + [x509.NameAttribute(NameOID.COMMON_NAME, plan.cn)]
+    )
+    issuer_name = ca.cert.subject if ca else subject
+    signer = ca.key if ca else key
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer_name)
+        .public_key(key.public_key())
+        .serial_number(secrets.randbelow(2**63 - 2) + 1)
+        .not_valid_before(plan.not_before)
+        .not_valid_after(plan.not_after)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=plan.is_ca,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.BasicConstraints(ca=plan.is_ca, path_length=None), critical=True)
+    )
+    if plan.usages:
+        builder = builder.add_extension(
+            x509.ExtendedKeyUsage([EKU_OIDS[u] for u in plan.usages]), critical=False
+        )
+    if plan.is_ca:
+        builder = builder.add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
+        )
+    if ca is not None:
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
+            critical=False,
+        )
+    names: list[x509.GeneralName] = [x509.DNSName(d) for d in plan.sans.dns]
+    names += [x509.IPAddress(ipaddress.ip_address(i)) for i in plan.sans.ips]
+    if names:
+        builder = builder.add_extension(x509.SubjectAlternativeName(names), critical=False)
+    return builder.sign(signer, _hash_for(signer))
+
+
+# --- faults applied while issuing ---------------------------------------------------------
+
+
+def _faulted_plan(
+    plan: CertPlan, name: str, faults: Sequence[Fault], params: ClusterParams, now: datetime
+) -> CertPlan:
+    for fault in faults:
+        if fault.target != name:
+            continue
+        if fault.name == "cert-expired":
+            plan = replace(
+                plan, not_before=now - timedelta(days=366), not_after=now - timedelta(days=1)
+            )
+        elif fault.name == "cert-expiring":
+            plan = replace(plan, not_after=now + timedelta(days=10))
+        elif fault.name == "cert-not-yet-valid":
+            plan = replace(plan, not_before=now + timedelta(days=1))
+        elif fault.name == "ca-constraints":
+            plan = replace(plan, is_ca=False)
+        elif fault.name == "cert-san-missing":
+            dropped = params.advertise_address if name == "apiserver" else "127.0.0.1"
+            plan = replace(
+                plan, sans=SANs(plan.sans.dns, tuple(i for i in plan.sans.ips if i != dropped))
+            )
+        elif fault.name == "cert-subject":
+            plan = replace(plan, cn=f"{plan.cn}-legacy")
+        elif fault.name == "cert-usage":
+            flipped = {SERVER_AUTH: CLIENT_AUTH, CLIENT_AUTH: SERVER_AUTH}
+            plan = replace(plan, usages=tuple(dict.fromkeys(flipped[u] for u in plan.usages)))
+    return plan
+
+
+def _has(faults: Iterable[Fault], name: str, target: str) -> bool:
+    return any(f.name == name and f.target == target for f in faults)
+
+
+def _impostor_ca(of: Issued, params: ClusterParams, now: datetime) -> Issued:
+    """A CA with the same name as `of` but another key: what a careless re-init leaves behind."""
+    key = new_key(params.key_algorithm)
+    cn = of.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    plan = CertPlan(
+        str(cn), (), SANs(dns=(str(cn),)), (), True, now - BACKDATE, now + params.ca_validity
+    )
+    return Issued(issue(plan, key, None), key)
+
+
+def issue_all(params: ClusterParams, now: datetime, faults: Sequence[Fault]) -> dict[str, Issued]:
+    """Every certificate of the tree, CAs first, by kubeadm name."""
+    issued: dict[str, Issued] = {}
+    for spec in certs_for(params):
+        ca = issued[spec.ca] if spec.ca else None
+        if ca is not None and _has(faults, "cert-chain", spec.name):
+            ca = _impostor_ca(ca, params, now)
+        plan = _faulted_plan(plan_for(spec, params, now, ca), spec.name, faults, params, now)
+        key = new_key(params.key_algorithm)
+        issued[spec.name] = Issued(issue(plan, key, ca), key)
+    return issued
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def dump_yaml(document: dict[str, Any]) -> bytes:
+    """kubeadm serialises with sorted keys, block style and no line folding."""
+    return yaml.safe_dump(
+        document, sort_keys=True, default_flow_style=False, width=1 << 16
+    ).encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def kubeconfig_document(
+    spec: KubeconfigSpec, params: ClusterParams, ca_pem: bytes, client: Issued
+) -> dict[str, Any]:
+    user = spec.user(params)
+    return {
+        "apiVersion": "v1",
+        "clusters": [
+            {
+                "cluster": {
+                    "certificate-authority-data": _b64(ca_pem),
+                    "server": spec.server_rule(params.version).url(params),
+                },
+                "name": params.cluster_name,
+            }
+        ],
+        "contexts": [
+            {
+                "context": {"cluster": params.cluster_name, "user": user},
+                "name": spec.context(params),
+            }
+        ],
+        "current-context": spec.context(params),
+        "kind": "Config",
+        "preferences": {},
+        "users": [
+            {
+                "name": user,
+                "user": {
+                    "client-certificate-data": _b64(cert_pem(client.cert)),
+                    "client-key-data": _b64(key_pem(client.key)),
+                },
+            }
+        ],
+    }
+
+
+def _fault_kubeconfig(
+    doc: dict[str, Any],
+    file: str,
+    faults: Sequence[Fault],
+    issued: dict[str, Issued],
+    params: ClusterParams,
+    now: datetime,
+) -> None:
+    user = doc["users"][0]["user"]
+    for fault in faults:
+        if fault.target != file:
+            continue
+        if fault.name == "kubeconfig-ca-mismatch":
+            impostor = _impostor_ca(issued["ca"], params, now)
+            doc["clusters"][0]["cluster"]["certificate-authority-data"] = _b64(
+                cert_pem(impostor.cert)
+            )
+        elif fault.name == "kubeconfig-client-cert":
+            other = (
+                "controller-manager.conf" if file != "controller-manager.conf" else "scheduler.conf"
+            )
+            user["client-certificate-data"] = _b64(cert_pem(issued[other].cert))
+            user["client-key-data"] = _b64(key_pem(issued[other].key))
+        elif fault.name == "kubeconfig-server":
+            doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+        elif fault.name == "kubeconfig-context":
+            doc["current-context"] = "kubernetes-admin@old-cluster"
+        elif fault.name == "kubeconfig-file-missing":
+            stem = file.removesuffix(".conf")
+            user.pop("client-certificate-data")
+            user.pop("client-key-data")
+            user["client-certificate"] = f"/etc/kubernetes/pki/{stem}-client.crt"
+            user["client-key"] = f"/etc/kubernetes/pki/{stem}-client.key"
+
+
+def _set_flag(command: list[str], name: str, value: str) -> None:
+    prefix = f"--{name}="
+    kept = [item for item in command[1:] if not item.startswith(prefix)]
+    command[1:] = sorted([*kept, f"{prefix}{value}"])
+
+
+def _fault_pod(
+    pod: dict[str, Any], name: str, faults: Sequence[Fault], params: ClusterParams
+) -> None:
+    container = pod["spec"]["containers"][0]
+    for fault in faults:
+        if fault.target != name:
+            continue
+        if fault.name == "manifest-namespace":
+            pod["metadata"]["namespace"] = "default"
+        elif fault.name == "manifest-labels":
+            del pod["metadata"]["labels"]["tier"]
+        elif fault.name == "manifest-priority-class":
+            del pod["spec"]["priorityClassName"]
+            del pod["spec"]["priority"]
+        elif fault.name == "manifest-host-network":
+            pod["spec"]["hostNetwork"] = False
+        elif fault.name == "manifest-leader-elect":
+            _set_flag(container["command"], "leader-elect", "false")
+        elif fault.name == "manifest-file-missing":
+            # A hand-added flag whose file was never copied: the component crash-loops.
+            flag = "encryption-provider-config" if name == "kube-apiserver" else "config"
+            _set_flag(
+                container["command"],
+                flag,
+                "/etc/kubernetes/encryption-config.yaml"
+                if name == "kube-apiserver"
+                else f"/etc/kubernetes/{name}-config.yaml",
+            )
+        elif fault.name == "manifest-version-skew":
+            v = params.version
+            older = Version(v.major, v.minor - 1, 0)
+            container["image"] = container["image"].rsplit(":", 1)[0] + f":{older}"
+
+
+def build_files(
+    params: ClusterParams, now: datetime, faults: Sequence[Fault] = ()
+) -> dict[str, bytes]:
+    """Every file of the tree as bytes, by path relative to the root."""
+    issued = issue_all(params, now, faults)
+    files: dict[str, bytes] = {}
+    for spec in certs_for(params):
+        if spec.file is None:
+            continue
+        cert, key = issued[spec.name].cert, issued[spec.name].key
+        if _has(faults, "key-mismatch", spec.name):
+            key = new_key(params.key_algorithm)
+        files[spec.file] = cert_pem(cert)
+        files[spec.key_file or ""] = key_pem(key)
+    sa = new_key(params.key_algorithm)
+    sa_public = new_key(params.key_algorithm) if _has(faults, "key-mismatch", "sa") else sa
+    files[SA_KEY] = key_pem(sa)
+    files[SA_PUB] = sa_public.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    ca_pem = files["pki/ca.crt"]
+    for kc in kubeconfigs_for(params):
+        doc = kubeconfig_document(kc, params, ca_pem, issued[kc.cert])
+        _fault_kubeconfig(doc, kc.file, faults, issued, params, now)
+        files[kc.file] = dump_yaml(doc)
+    for pod_spec in static_pods_for(params):
+        pod = expected_pod(pod_spec, params)
+        _fault_pod(pod, pod_spec.name, faults, params)
+        files[pod_spec.file] = dump_yaml(pod)
+    for fault in faults:
+        if fault.name == "parse-error":
+            path = next(s.file for s in certs_for(params) if s.name == fault.target)
+            assert path is not None
+            files[path] = files[path][: len(files[path]) // 2]
+    return files
+
+
+def _mode_for(path: str, faults: Sequence[Fault], params: ClusterParams) -> int:
+    rule = expected_mode(path)
+    mode = rule.mode if rule else 0o644
+    for fault in faults:
+        if fault.name == "file-mode" and path == _file_of_target(fault.target, params):
+            mode = 0o644
+    return mode
+
+
+def _file_of_target(target: str, params: ClusterParams) -> str:
+    if target.endswith(".conf"):
+        return target
+    if target == "sa":
+        return SA_KEY
+    spec = next(s for s in certs_for(params) if s.name == target)
+    return spec.key_file or ""
+
+
+def _check_target(root: Path, force: bool) -> None:
+    if root.exists() and not root.is_dir():
+        raise TargetNotEmpty(f"{root} exists and is not a folder")
+    if root.is_dir() and any(root.iterdir()) and not force:
+        raise TargetNotEmpty(f"{root} is not empty; pass --force to write the tree into it anyway")
+
+
+def generate_tree(
+    root: Path,
+    params: ClusterParams,
+    now: datetime,
+    faults: Sequence[Fault] = (),
+    force: bool = False,
+) -> list[str]:
+    """Write the tree under `root`; return the paths written, relative to it."""
+    _check_target(root, force)
+    files = build_files(params, now, faults)
+    root.mkdir(parents=True, exist_ok=True)
+    for folder, mode in DIRECTORY_MODES.items():
+        if folder == "pki/etcd" and not params.local_etcd:
+            continue
+        target = root / folder
+        target.mkdir(parents=True, exist_ok=True)
+        target.chmod(mode)
+    for path, data in sorted(files.items()):
+        _write(root / path, data, _mode_for(path, faults, params))
+    return sorted(files)
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Replace `path` with `data` at `mode`, never leaving a secret briefly world-readable."""
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(path, mode)

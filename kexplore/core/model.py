@@ -1,0 +1,136 @@
+"""The one model every face reads: a scanned tree of nodes, and the findings about it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Higher is worse; sorts findings worst first."""
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+class Kind(str, Enum):
+    """What a file is, decided by its place and its content."""
+
+    DIRECTORY = "directory"
+    KUBECONFIG = "kubeconfig"
+    MANIFEST = "manifest"
+    CERTIFICATE = "certificate"
+    PRIVATE_KEY = "private-key"
+    PUBLIC_KEY = "public-key"
+    CSR = "csr"
+    SYMLINK = "symlink"
+    SPECIAL = "special"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing worth telling an operator, under a stable rule id."""
+
+    rule: str
+    severity: Severity
+    path: str
+    message: str
+    pointer: str = ""
+    fix: str = ""
+    profile: str = "kubeadm"
+
+    def sort_key(self) -> tuple[int, str, str, str]:
+        return (-self.severity.rank, self.path, self.rule, self.pointer)
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "path": self.path,
+            "pointer": self.pointer,
+            "message": self.message,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class Node:
+    """One entry under the root: a file, a folder, a link or something stranger.
+
+    `path` is relative to the root, POSIX-style ("pki/etcd/ca.crt"). `content` holds
+    the decoded value for its kind (see pki, kubeconfig and manifest), or None when
+    decoding failed, in which case `error` says why in plain words.
+    """
+
+    path: str
+    kind: Kind
+    size: int = 0
+    mode: int = 0
+    mtime_ns: int = 0
+    inode: int = 0
+    uid: int = -1
+    gid: int = -1
+    error: str = ""
+    link_target: str = ""
+    content: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+    @property
+    def parent(self) -> str:
+        return self.path.rsplit("/", 1)[0] if "/" in self.path else ""
+
+    @property
+    def stamp(self) -> tuple[int, int, int, int]:
+        """What tells a changed file from an unchanged one without reading it."""
+        return (self.size, self.mtime_ns, self.inode, self.mode)
+
+
+@dataclass(frozen=True)
+class Tree:
+    """Every node under one root, scanned at one moment."""
+
+    root: Path
+    nodes: Mapping[str, Node]
+
+    def __iter__(self) -> Iterator[Node]:
+        return iter(self.nodes.values())
+
+    def get(self, path: str) -> Node | None:
+        return self.nodes.get(path)
+
+    def of_kind(self, *kinds: Kind) -> list[Node]:
+        return [n for n in self.nodes.values() if n.kind in kinds]
+
+
+@dataclass(frozen=True)
+class Report:
+    """A checked tree: what the faces show."""
+
+    tree: Tree
+    now: datetime
+    findings: tuple[Finding, ...]
+
+    def for_path(self, path: str) -> list[Finding]:
+        return [f for f in self.findings if f.path == path]
+
+    def counts(self) -> dict[str, int]:
+        counts = {s.value: 0 for s in Severity}
+        for f in self.findings:
+            counts[f.severity.value] += 1
+        return counts
+
+    def worst(self, path: str) -> Severity | None:
+        ranked = [f.severity for f in self.findings if f.path == path]
+        return max(ranked, key=lambda s: s.rank) if ranked else None

@@ -1,0 +1,154 @@
+"""The parameters of one kubeadm control-plane node: what every convention is a function of."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import Enum
+
+
+class KeyAlgorithm(str, Enum):
+    """kubeadm's `encryptionAlgorithm` values (v1beta4)."""
+
+    RSA_2048 = "RSA-2048"
+    RSA_3072 = "RSA-3072"
+    RSA_4096 = "RSA-4096"
+    ECDSA_P256 = "ECDSA-P256"
+    ECDSA_P384 = "ECDSA-P384"
+
+    @property
+    def is_rsa(self) -> bool:
+        return self.value.startswith("RSA")
+
+    @property
+    def bits(self) -> int:
+        return int(self.value.split("-")[1].lstrip("P"))
+
+
+class EtcdMode(str, Enum):
+    LOCAL = "local"
+    EXTERNAL = "external"
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    """A Kubernetes version such as v1.35.0; compares by number."""
+
+    major: int
+    minor: int
+    patch: int = 0
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        core = text.strip().lstrip("v").split("-")[0].split("+")[0]
+        parts = [int(p) for p in core.split(".")]
+        if len(parts) < 2:
+            raise ValueError(f"not a Kubernetes version: {text!r}")
+        return cls(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
+
+    def __str__(self) -> str:
+        return f"v{self.major}.{self.minor}.{self.patch}"
+
+    @property
+    def minor_tuple(self) -> tuple[int, int]:
+        return (self.major, self.minor)
+
+
+DEFAULT_VERSION = Version(1, 35, 0)
+DEFAULT_CERT_VALIDITY = timedelta(hours=8760)
+DEFAULT_CA_VALIDITY = timedelta(hours=87600)
+
+
+@dataclass(frozen=True)
+class ClusterParams:
+    """Everything kubeadm's output depends on, for one init node, as one frozen value."""
+
+    node_name: str = "cp-1"
+    advertise_address: str = "192.168.1.10"
+    bind_port: int = 6443
+    control_plane_endpoint: str = ""
+    cluster_name: str = "kubernetes"
+    dns_domain: str = "cluster.local"
+    service_subnet: str = "10.96.0.0/12"
+    pod_subnet: str = ""
+    cert_sans: tuple[str, ...] = ()
+    kubernetes_version: Version = DEFAULT_VERSION
+    key_algorithm: KeyAlgorithm = KeyAlgorithm.RSA_2048
+    etcd: EtcdMode = EtcdMode.LOCAL
+    external_etcd_endpoints: tuple[str, ...] = ("https://10.0.0.21:2379",)
+    external_etcd_ca: str = "/etc/etcd/ca.crt"
+    external_etcd_cert: str = "/etc/etcd/apiserver-etcd-client.crt"
+    external_etcd_key: str = "/etc/etcd/apiserver-etcd-client.key"
+    cert_validity: timedelta = DEFAULT_CERT_VALIDITY
+    ca_validity: timedelta = DEFAULT_CA_VALIDITY
+    image_repository: str = "registry.k8s.io"
+    etcd_image_tag: str = field(default="")
+
+    def __post_init__(self) -> None:
+        ipaddress.ip_address(self.advertise_address)
+        ipaddress.ip_network(self.service_subnet, strict=False)
+        if self.pod_subnet:
+            ipaddress.ip_network(self.pod_subnet, strict=False)
+        if not 0 < self.bind_port < 65536:
+            raise ValueError(f"bind port out of range: {self.bind_port}")
+
+    @property
+    def version(self) -> Version:
+        return self.kubernetes_version
+
+    @property
+    def local_etcd(self) -> bool:
+        return self.etcd is EtcdMode.LOCAL
+
+    @property
+    def ipv6(self) -> bool:
+        return ipaddress.ip_address(self.advertise_address).version == 6
+
+    @property
+    def service_ip(self) -> str:
+        """The first address of the service subnet: the `kubernetes` Service's ClusterIP."""
+        net = ipaddress.ip_network(self.service_subnet.split(",")[0], strict=False)
+        return str(net.network_address + 1)
+
+    @property
+    def local_endpoint(self) -> str:
+        return f"https://{host_port(self.advertise_address, self.bind_port)}"
+
+    @property
+    def endpoint_url(self) -> str:
+        """The control-plane endpoint as a URL, or the local endpoint when none is set."""
+        if not self.control_plane_endpoint:
+            return self.local_endpoint
+        host, port = split_host_port(self.control_plane_endpoint)
+        return f"https://{host_port(host, port or self.bind_port)}"
+
+    @property
+    def endpoint_host(self) -> str:
+        return (
+            split_host_port(self.control_plane_endpoint)[0] if self.control_plane_endpoint else ""
+        )
+
+
+def host_port(host: str, port: int) -> str:
+    """Join a host and a port, bracketing an IPv6 address."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def split_host_port(text: str) -> tuple[str, int | None]:
+    """Split "host:port", "[v6]:port", "host" or a bare IPv6 address."""
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    if text.count(":") == 1:
+        host, _, port = text.partition(":")
+        return host, int(port) if port.isdigit() else None
+    return text, None
+
+
+def is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,138 @@
+"""Each planted fault is in the written tree, decoded independently, and nothing else differs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from conftest import NOW, Factory
+from treeshape import describe
+
+from kexplore.core.faults import FAULTS, FAULTS_BY_NAME
+
+Shape = dict[str, Any]
+
+
+def _user(shape: Shape) -> dict[str, Any]:
+    return shape["doc"]["users"][0]["user"]
+
+
+def _container(shape: Shape) -> dict[str, Any]:
+    return shape["doc"]["spec"]["containers"][0]
+
+
+# For each fault: the file it lands in, and what must be true of that file afterwards.
+EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
+    "cert-expired": ("pki/apiserver.crt", lambda s: s["cert"]["not_after"] < NOW),
+    "cert-expiring": (
+        "pki/front-proxy-client.crt",
+        lambda s: 0 < (s["cert"]["not_after"] - NOW).days <= 30,
+    ),
+    "cert-not-yet-valid": (
+        "pki/apiserver-kubelet-client.crt",
+        lambda s: s["cert"]["not_before"] > NOW,
+    ),
+    "cert-chain": (
+        "pki/apiserver.crt",
+        lambda s: s["signed_by"] is None and s["cert"]["issuer"] == "CN=kubernetes",
+    ),
+    "key-mismatch": ("pki/apiserver.key", lambda s: s["matches"] is False),
+    "ca-constraints": ("pki/front-proxy-ca.crt", lambda s: s["cert"]["ca"] is False),
+    "cert-san-missing": (
+        "pki/apiserver.crt",
+        lambda s: "<IPAddress(value=192.168.1.10)>" not in s["cert"]["sans"],
+    ),
+    "cert-subject": (
+        "pki/front-proxy-client.crt",
+        lambda s: s["cert"]["cn"] != ["front-proxy-client"],
+    ),
+    "cert-usage": ("pki/apiserver.crt", lambda s: s["cert"]["eku"] == ["1.3.6.1.5.5.7.3.2"]),
+    "kubeconfig-ca-mismatch": (
+        "admin.conf",
+        lambda s: not s["ca_is_tree_ca"] and s["client_signed_by"] == "pki/ca.crt",
+    ),
+    "kubeconfig-client-cert": (
+        "scheduler.conf",
+        lambda s: _user(s)["cert"]["cn"] == ["system:kube-controller-manager"],
+    ),
+    "kubeconfig-server": (
+        "controller-manager.conf",
+        lambda s: s["doc"]["clusters"][0]["cluster"]["server"] != "https://192.168.1.10:6443",
+    ),
+    "kubeconfig-context": (
+        "admin.conf",
+        lambda s: s["doc"]["current-context"] not in [c["name"] for c in s["doc"]["contexts"]],
+    ),
+    "kubeconfig-file-missing": (
+        "kubelet.conf",
+        lambda s: _user(s).get("client-certificate", "").startswith("/etc/kubernetes/pki/"),
+    ),
+    "manifest-namespace": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: s["doc"]["metadata"]["namespace"] != "kube-system",
+    ),
+    "manifest-labels": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: "tier" not in s["doc"]["metadata"]["labels"],
+    ),
+    "manifest-priority-class": (
+        "manifests/kube-controller-manager.yaml",
+        lambda s: "priorityClassName" not in s["doc"]["spec"],
+    ),
+    "manifest-host-network": (
+        "manifests/etcd.yaml",
+        lambda s: s["doc"]["spec"]["hostNetwork"] is False,
+    ),
+    "manifest-leader-elect": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: "--leader-elect=false" in _container(s)["command"],
+    ),
+    "manifest-file-missing": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: (
+            "--encryption-provider-config=/etc/kubernetes/"
+            "encryption-config.yaml" in _container(s)["command"]
+        ),
+    ),
+    "manifest-version-skew": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: _container(s)["image"].endswith(":v1.34.0"),
+    ),
+    "file-mode": ("pki/apiserver.key", lambda s: s["mode"] == 0o644),
+    "parse-error": ("pki/front-proxy-client.crt", lambda s: s.get("unreadable") is True),
+}
+# A cut-off certificate also leaves its key with nothing to be matched against.
+ALSO_CHANGED = {"parse-error": {"pki/front-proxy-client.key"}}
+
+
+def test_every_fault_in_the_catalogue_is_tested() -> None:
+    assert set(EXPECTED) == set(FAULTS_BY_NAME)
+
+
+@pytest.mark.parametrize("fault", [f.name for f in FAULTS])
+def test_fault_lands_in_its_target_and_nowhere_else(make_tree: Factory, fault: str) -> None:
+    clean = describe(make_tree())
+    broken = describe(make_tree(faults=[fault]))
+    path, holds = EXPECTED[fault]
+    changed = {p for p in clean.keys() | broken.keys() if clean.get(p) != broken.get(p)}
+    assert changed == {path} | ALSO_CHANGED.get(fault, set())
+    assert holds(broken[path])
+    assert not holds(clean[path])
+
+
+@pytest.mark.parametrize(
+    "fault,path",
+    [
+        ("key-mismatch:sa", "pki/sa.key"),
+        ("cert-san-missing:etcd-server", "pki/etcd/server.crt"),
+        ("cert-expired:admin.conf", "admin.conf"),
+        ("file-mode:super-admin.conf", "super-admin.conf"),
+        ("manifest-leader-elect:kube-controller-manager", "manifests/kube-controller-manager.yaml"),
+    ],
+)
+def test_fault_targets_reach_other_files(make_tree: Factory, fault: str, path: str) -> None:
+    clean = describe(make_tree())
+    broken = describe(make_tree(faults=[fault]))
+    changed = {p for p in clean if clean[p] != broken.get(p)}
+    assert changed == {path}
