@@ -185,15 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kexplore")
     commands = parser.add_subparsers(dest="command", required=True)
     add_generate(commands)
-    for adder in _optional_commands():
+    from kexplore.commands import ADDERS
+
+    for adder in ADDERS:
         adder(commands)
     return parser
-
-
-def _optional_commands() -> list:  # type: ignore[type-arg]
-    from kexplore import commands
-
-    return commands.ADDERS
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,5 +202,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"kexplore: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        from kexplore.commands import RootError
+
+        if isinstance(exc, RootError):
+            print(f"kexplore: {exc}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130

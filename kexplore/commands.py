@@ -4,6 +4,214 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
 
-Adder = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
-ADDERS: list[Adder] = []
+Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+class RootError(Exception):
+    """The root cannot be read at all: exit 2."""
+
+
+def _now(args: argparse.Namespace) -> datetime:
+    return args.now or datetime.now(timezone.utc)
+
+
+def _scan(path: Path):  # type: ignore[no-untyped-def]
+    from kexplore.core.scan import scan
+
+    if not path.is_dir():
+        raise RootError(f"cannot read {path}: not a folder")
+    try:
+        next(path.iterdir(), None)
+    except OSError as exc:
+        raise RootError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    return scan(path)
+
+
+def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json")) -> None:
+    from kexplore.cli import parse_time
+
+    p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
+    p.add_argument("--format", choices=formats, default="text")
+    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
+
+
+# --- check -------------------------------------------------------------------------------
+
+
+def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "check",
+        help="every finding about a tree; exit 1 on any error",
+        description="Check a tree against kubeadm's conventions "
+        "(and the CIS benchmark with --profile cis|all).",
+    )
+    _common(p, ("text", "json", "junit"))
+    p.add_argument(
+        "--warn-days",
+        type=int,
+        default=30,
+        help="warn about certificates expiring within this many days (30)",
+    )
+    p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm")
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="print the findings again each time they change on disk",
+    )
+    p.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    if args.watch:
+        from kexplore.watchcheck import watch_check
+
+        return watch_check(args, render_check)
+    report, text = render_check(args)
+    print(text, end="" if text.endswith("\n") else "\n")
+    return 1 if report.counts()["error"] else 0
+
+
+def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """The report for the arguments, and its text in the chosen format."""
+    from kexplore.core.check import check_tree
+    from kexplore.core.report import findings_json, findings_renderable
+
+    tree = _scan(args.path)
+    report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile)
+    cis = None
+    if args.profile in ("cis", "all"):
+        from kexplore.core.cis import evaluate_cis
+
+        cis = evaluate_cis(tree)
+    if args.format == "json":
+        extra = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
+        return report, findings_json(report, extra)
+    if args.format == "junit":
+        from kexplore.core.junit import to_junit
+
+        return report, to_junit(report.findings, cis or (), str(tree.root))
+    parts = []
+    if cis is not None:
+        from kexplore.core.cis import cis_tables
+
+        parts += cis_tables(cis)
+    parts.append(findings_renderable(report))
+    return report, _render_text(parts)
+
+
+def _cis_json(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "id": result.id,
+        "title": result.title,
+        "result": result.result,
+        "reason": result.reason,
+        "remediation": result.remediation,
+    }
+
+
+def _render_text(parts: list) -> str:  # type: ignore[type-arg]
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        highlight=False,
+        width=_width(),
+        force_terminal=_is_terminal(),
+        color_system="auto",
+    )
+    for part in parts:
+        console.print(part)
+    return buffer.getvalue()
+
+
+def _width() -> int:
+    import shutil
+
+    return max(shutil.get_terminal_size((120, 40)).columns, 80)
+
+
+def _is_terminal() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
+
+
+# --- certs -------------------------------------------------------------------------------
+
+
+def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "certs",
+        help="every certificate's expiry, like kubeadm certs check-expiration",
+        description="The expiry of every certificate in the tree, those "
+        "embedded in kubeconfigs and the kubelet's client cert included.",
+    )
+    _common(p)
+    p.set_defaults(run=run_certs)
+
+
+def run_certs(args: argparse.Namespace) -> int:
+    from kexplore.core.expiry import expiry_rows
+    from kexplore.core.report import expiry_json, expiry_tables
+
+    tree = _scan(args.path)
+    rows = expiry_rows(tree, _now(args))
+    if args.format == "json":
+        print(expiry_json(str(tree.root), _now(args), rows))
+    else:
+        print(_render_text([expiry_tables(rows)]), end="")
+    return 0
+
+
+# --- diff --------------------------------------------------------------------------------
+
+
+def add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from kexplore.cli import parse_version
+
+    p = commands.add_parser(
+        "diff",
+        help="each manifest against what kubeadm would write",
+        description="Hold each static pod manifest against the one kubeadm "
+        "would write for the tree's own parameters; no cluster needed.",
+    )
+    _common(p, ("text", "json", "unified"))
+    p.add_argument(
+        "--against",
+        type=parse_version,
+        help="compare with another kubeadm version (default: the tree's own)",
+    )
+    p.set_defaults(run=run_diff)
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    from kexplore.core.conventions.manifests import STATIC_PODS
+    from kexplore.core.diff import diff_manifest
+    from kexplore.core.infer import infer
+    from kexplore.core.report import diff_json, diff_renderable
+
+    tree = _scan(args.path)
+    inferred = infer(tree)
+    diffs = [
+        d
+        for spec in STATIC_PODS
+        if (d := diff_manifest(tree, spec.file, inferred, args.against)) is not None
+    ]
+    if args.format == "json":
+        print(diff_json(str(tree.root), diffs))
+    elif args.format == "unified":
+        print("".join(d.unified for d in diffs), end="")
+    else:
+        notes = [f"note: {n}" for n in inferred.notes]
+        print(_render_text([*notes, diff_renderable(diffs)]), end="")
+    return 0
+
+
+Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
+ADDERS: list[Adder] = [add_check, add_certs, add_diff]

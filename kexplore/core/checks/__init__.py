@@ -1,0 +1,24 @@
+"""The rules, grouped by what they look at. Each rule is a function of a Context that
+yields findings; its docstring says why the convention it holds exists."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from kexplore.core.checks.context import Context
+from kexplore.core.model import Finding
+
+Rule = Callable[[Context], Iterable[Finding]]
+
+
+def all_rules() -> list[Rule]:
+    from kexplore.core.checks import certs, files, kubeconfigs, manifests
+
+    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES]
+
+
+def run_rules(ctx: Context) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in all_rules():
+        findings.extend(rule(ctx))
+    return findings

@@ -1,0 +1,277 @@
+"""Rules about certificates and keys: time, chain, key pairs, and kubeadm's conventions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+from kexplore.core.checks.context import CertAt, Context
+from kexplore.core.conventions.certs import SA_KEY, SA_PUB
+from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.pki import (
+    KeyInfo,
+    PublicKeyInfo,
+    find_issuer,
+    key_matches,
+    public_key_matches,
+    verify_signature,
+)
+
+
+def _day(moment: object) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def _renew_fix(at: CertAt) -> str:
+    if at.spec and not at.spec.is_ca and at.spec.name != "kubelet.conf":
+        return f"kubeadm certs renew {at.spec.name}"
+    if at.spec and at.spec.is_ca:
+        return "a CA cannot be renewed by kubeadm; plan a CA rotation"
+    return ""
+
+
+def cert_time(ctx: Context) -> Iterator[Finding]:
+    """An expired certificate fails every TLS handshake it takes part in; warn in time."""
+    warn = timedelta(days=ctx.warn_days)
+    for at in ctx.certs:
+        cert = at.cert
+        if cert.is_expired(ctx.now):
+            yield Finding(
+                "cert-expired",
+                ctx.time_severity(at, Severity.ERROR),
+                at.path,
+                f"expired {_day(cert.not_after)}; it must be valid at {_day(ctx.now)}",
+                pointer=at.pointer,
+                fix=_renew_fix(at),
+            )
+        elif cert.is_not_yet_valid(ctx.now):
+            yield Finding(
+                "cert-not-yet-valid",
+                ctx.time_severity(at, Severity.ERROR),
+                at.path,
+                f"valid only from {_day(cert.not_before)}, after now "
+                f"({_day(ctx.now)}): a clock skew or a backdated clock",
+                pointer=at.pointer,
+                fix="check the node's clock (timedatectl)",
+            )
+        elif cert.time_left(ctx.now) <= warn:
+            yield Finding(
+                "cert-expiring",
+                ctx.time_severity(at, Severity.WARNING),
+                at.path,
+                f"expires {_day(cert.not_after)}, in {cert.residual(ctx.now)} "
+                f"(warning within {ctx.warn_days} days)",
+                pointer=at.pointer,
+                fix=_renew_fix(at),
+            )
+
+
+def cert_chain(ctx: Context) -> Iterator[Finding]:
+    """A certificate its peers cannot chain to a trusted CA is refused at the handshake."""
+    for at in ctx.certs:
+        cert = at.cert
+        if cert.self_issued:
+            continue
+        pool = list(ctx.authorities)
+        issuer = find_issuer(cert, pool)
+        if issuer is None:
+            if at.spec is None and not at.embedded:
+                continue  # a stray certificate from elsewhere: nothing to chain it to here
+            yield Finding(
+                "cert-chain",
+                ctx.time_severity(at, Severity.ERROR),
+                at.path,
+                f"issuer {cert.issuer or '(empty)'} is not among the tree's CAs",
+                pointer=at.pointer,
+            )
+        elif not verify_signature(cert, issuer):
+            yield Finding(
+                "cert-chain",
+                ctx.time_severity(at, Severity.ERROR),
+                at.path,
+                f"names {issuer.subject} as issuer, but that CA's key did not sign it "
+                "(signed by another CA of the same name?)",
+                pointer=at.pointer,
+                fix="reissue it from the tree's CA (kubeadm certs renew)",
+            )
+
+
+def key_mismatch(ctx: Context) -> Iterator[Finding]:
+    """A certificate is useless without the private key of its own public key."""
+    for node in ctx.live(Kind.PRIVATE_KEY):
+        key = node.content
+        if not isinstance(key, KeyInfo) or key.encrypted:
+            continue
+        if node.path == SA_KEY:
+            pub = ctx.tree.get(SA_PUB)
+            if (
+                pub
+                and isinstance(pub.content, PublicKeyInfo)
+                and not public_key_matches(key, pub.content)
+            ):
+                yield Finding(
+                    "key-mismatch",
+                    Severity.ERROR,
+                    node.path,
+                    "sa.key and sa.pub are not one key pair: service-account tokens "
+                    "signed now will not verify",
+                    fix="restore both from one backup",
+                )
+            continue
+        partner = ctx.tree.get(node.path.removesuffix(".key") + ".crt")
+        if partner and partner.kind is Kind.CERTIFICATE and partner.content:
+            cert = partner.content[0]
+            if not key_matches(key, cert):
+                yield Finding(
+                    "key-mismatch",
+                    Severity.ERROR,
+                    node.path,
+                    f"does not match {partner.path} ({cert.subject}): the key's public "
+                    f"key {key.public_key_fingerprint[:23]}… is not the certificate's "
+                    f"{cert.public_key_fingerprint[:23]}…",
+                    fix="restore the matching pair, or renew the certificate",
+                )
+    for node, info in ctx.kubeconfigs():
+        for user in info.users:
+            if (
+                user.cert
+                and user.client_key
+                and not user.client_key.encrypted
+                and not key_matches(user.client_key, user.cert)
+            ):
+                yield Finding(
+                    "key-mismatch",
+                    Severity.ERROR,
+                    node.path,
+                    f"user {user.name}: the client key does not match the client certificate",
+                    pointer=f"user {user.name}",
+                )
+
+
+def ca_constraints(ctx: Context) -> Iterator[Finding]:
+    """Only a certificate marked CA:TRUE with keyCertSign may sign others; TLS checks both."""
+    issuers_in_use = {
+        id(find_issuer(at.cert, ctx.authorities)) for at in ctx.certs if not at.cert.self_issued
+    }
+    for at in ctx.certs:
+        if at.embedded:
+            continue
+        cert = at.cert
+        is_expected_ca = bool(at.spec and at.spec.is_ca)
+        if not (is_expected_ca or id(cert) in issuers_in_use):
+            continue
+        missing = []
+        if not cert.is_ca:
+            missing.append("CA:TRUE")
+        if cert.key_usage and "CertSign" not in cert.key_usage:
+            missing.append("keyCertSign")
+        if missing:
+            yield Finding(
+                "ca-constraints",
+                ctx.time_severity(at, Severity.ERROR),
+                at.path,
+                f"is used as a CA but lacks {' and '.join(missing)}",
+                pointer=at.pointer,
+                fix="reissue the CA with basicConstraints CA:TRUE",
+            )
+
+
+def cert_conventions(ctx: Context) -> Iterator[Finding]:
+    """kubeadm's certificates carry the names, groups and usages their peers check."""
+    params = ctx.params
+    for at in ctx.certs:
+        spec = at.spec
+        if spec is None or at.archived or not spec.applies(params):
+            continue
+        if at.embedded and at.pointer.startswith("user ") and ctx.inferred.joined_node:
+            continue
+        yield from _subject(ctx, at)
+        yield from _usage(at)
+        yield from _sans(ctx, at)
+
+
+def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
+    assert at.spec is not None
+    params = ctx.params
+    cert = at.cert
+    cn = at.spec.cn(params)
+    # A kubeconfig's identity is kubeconfig-client-cert's to judge.
+    if cert.subject_cn != cn and not at.embedded:
+        yield Finding(
+            "cert-subject",
+            Severity.WARNING,
+            at.path,
+            f"CN is {cert.subject_cn!r}; kubeadm's {at.spec.name} has CN {cn!r}",
+            pointer=at.pointer or "subject CN",
+        )
+    orgs = at.spec.organization(params.version)
+    if tuple(sorted(cert.subject_o)) == tuple(sorted(orgs)):
+        return
+    others = {v.value for v in at.spec.organizations}
+    if tuple(cert.subject_o) in others:
+        yield Finding(
+            "cert-subject",
+            Severity.INFO,
+            at.path,
+            f"O is {list(cert.subject_o)}, kubeadm's layout before this version; "
+            f"kubeadm {params.version.major}.{params.version.minor} writes {list(orgs)}"
+            " (a version difference: renewing keeps the old O)",
+            pointer=at.pointer or "subject O",
+            fix="regenerate it to move out of system:masters"
+            if "system:masters" in cert.subject_o
+            else "",
+        )
+    else:
+        yield Finding(
+            "cert-subject",
+            Severity.WARNING,
+            at.path,
+            f"O is {list(cert.subject_o)}; kubeadm's {at.spec.name} has {list(orgs)}",
+            pointer=at.pointer or "subject O",
+        )
+
+
+def _usage(at: CertAt) -> Iterator[Finding]:
+    assert at.spec is not None
+    if at.spec.is_ca:
+        return
+    expected, actual = set(at.spec.usages), set(at.cert.ext_key_usage)
+    missing = expected - actual
+    if missing or (actual - expected - {"Any"}):
+        yield Finding(
+            "cert-usage",
+            Severity.ERROR if missing else Severity.WARNING,
+            at.path,
+            f"extended key usage is {sorted(actual) or 'none'}; kubeadm's "
+            f"{at.spec.name} has {sorted(expected)}",
+            pointer=at.pointer or "extended key usage",
+            fix=f"regenerate it: kubeadm init phase certs {at.spec.name}",
+        )
+
+
+def _sans(ctx: Context, at: CertAt) -> Iterator[Finding]:
+    assert at.spec is not None
+    expected = at.spec.sans(ctx.params)
+    cert = at.cert
+    for name in expected.dns:
+        if name not in cert.dns_sans:
+            yield _missing_san(at, f"DNS:{name}")
+    for ip in expected.ips:
+        if ip not in cert.ip_sans:
+            yield _missing_san(at, f"IP:{ip}")
+
+
+def _missing_san(at: CertAt, san: str) -> Finding:
+    assert at.spec is not None
+    return Finding(
+        "cert-san-missing",
+        Severity.WARNING,
+        at.path,
+        f"has no SAN {san}, which kubeadm includes: clients dialling it are refused",
+        pointer=san,
+        fix=f"delete {at.path} and its key, then kubeadm init phase certs "
+        f"{at.spec.name} (renew keeps the old SANs)",
+    )
+
+
+RULES = [cert_time, cert_chain, key_mismatch, ca_constraints, cert_conventions]

@@ -1,0 +1,113 @@
+"""What every rule reads: the tree, the clock, the inferred parameters, and the certs in it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+
+from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, CertSpec
+from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
+from kexplore.core.infer import Inferred
+from kexplore.core.kubeconfig import KubeconfigInfo
+from kexplore.core.manifest import ManifestInfo
+from kexplore.core.model import Kind, Node, Severity, Tree
+from kexplore.core.params import ClusterParams
+from kexplore.core.pki import CertInfo
+
+ARCHIVE_PREFIXES = ("tmp/",)
+
+
+def is_archived(path: str) -> bool:
+    """Upgrade backups and dry runs: history, never the live configuration."""
+    return path.startswith(ARCHIVE_PREFIXES)
+
+
+@dataclass(frozen=True)
+class CertAt:
+    """A certificate and where it lives: a file, or a field of a kubeconfig."""
+
+    path: str
+    pointer: str
+    cert: CertInfo
+    spec: CertSpec | None
+    embedded: bool = False
+
+    @property
+    def archived(self) -> bool:
+        return is_archived(self.path)
+
+    @property
+    def label(self) -> str:
+        return f"{self.path} {self.pointer}".strip()
+
+
+@dataclass(frozen=True)
+class Context:
+    tree: Tree
+    now: datetime
+    warn_days: int
+    inferred: Inferred
+
+    @property
+    def params(self) -> ClusterParams:
+        """The parameters the conventions are evaluated with (a version they describe)."""
+        return self.inferred.expected_params
+
+    def live(self, *kinds: Kind) -> list[Node]:
+        """Nodes of these kinds outside the upgrade backups."""
+        return [n for n in self.tree.of_kind(*kinds) if not is_archived(n.path)]
+
+    def manifests(self) -> list[tuple[Node, ManifestInfo]]:
+        return [
+            (n, n.content) for n in self.live(Kind.MANIFEST) if isinstance(n.content, ManifestInfo)
+        ]
+
+    def kubeconfigs(self) -> list[tuple[Node, KubeconfigInfo]]:
+        return [
+            (n, n.content)
+            for n in self.live(Kind.KUBECONFIG)
+            if isinstance(n.content, KubeconfigInfo)
+        ]
+
+    @cached_property
+    def certs(self) -> tuple[CertAt, ...]:
+        """Every certificate: in files (each of a bundle) and embedded in kubeconfigs."""
+        found: list[CertAt] = []
+        in_files: set[str] = set()
+        for node in self.tree.of_kind(Kind.CERTIFICATE):
+            for i, cert in enumerate(node.content or ()):
+                pointer = f"certificate {i + 1}" if i else ""
+                found.append(
+                    CertAt(
+                        node.path, pointer, cert, CERTS_BY_FILE.get(node.path) if not i else None
+                    )
+                )
+                in_files.add(cert.sha256_fingerprint)
+        for node in self.tree.of_kind(Kind.KUBECONFIG):
+            info = node.content
+            if not isinstance(info, KubeconfigInfo):
+                continue
+            kc_spec = KUBECONFIGS_BY_FILE.get(node.path)
+            for user in info.users:
+                if user.cert and user.client_cert_source == "data":
+                    spec = CERTS_BY_NAME.get(kc_spec.cert) if kc_spec else None
+                    found.append(CertAt(node.path, f"user {user.name}", user.cert, spec, True))
+            for cluster in info.clusters:
+                # A copy of a CA file is that file's business; report only a foreign one.
+                for cert in cluster.ca[:1]:
+                    if cluster.ca_source == "data" and cert.sha256_fingerprint not in in_files:
+                        found.append(
+                            CertAt(node.path, f"cluster {cluster.name} CA", cert, None, True)
+                        )
+        return tuple(found)
+
+    @cached_property
+    def authorities(self) -> tuple[CertInfo, ...]:
+        """The CA certificates in the tree's files: what a chain may end in."""
+        return tuple(
+            c.cert for c in self.certs if not c.embedded and (c.cert.is_ca or c.cert.self_issued)
+        )
+
+    def time_severity(self, at: CertAt, severity: Severity) -> Severity:
+        return Severity.INFO if at.archived else severity

@@ -1,0 +1,90 @@
+"""Rules about files as files: can they be read, and who may read them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kexplore.core.checks.context import Context, is_archived
+from kexplore.core.conventions.files import expected_mode, is_looser
+from kexplore.core.kubeconfig import KubeconfigInfo
+from kexplore.core.manifest import ManifestInfo
+from kexplore.core.model import Finding, Kind, Severity
+
+# Errors that another rule reports better: a referenced file that is not there
+# (kubeconfig-file-missing) and dangling contexts (kubeconfig-context).
+REPORTED_ELSEWHERE = ("file not found", "names no context")
+
+
+def parse_error(ctx: Context) -> Iterator[Finding]:
+    """A file kubeadm's components read must decode; one that does not stops the component."""
+    for node in ctx.tree:
+        if node.error and node.kind is not Kind.DIRECTORY:
+            yield Finding(
+                "parse-error",
+                _severity(node.path, node.kind),
+                node.path,
+                node.error,
+                fix=_fix(node.kind),
+            )
+        elif node.error:
+            yield Finding("parse-error", Severity.WARNING, node.path, node.error)
+        for problem in _partial_problems(node.content):
+            if not any(marker in problem for marker in REPORTED_ELSEWHERE):
+                yield Finding(
+                    "parse-error",
+                    _severity(node.path, node.kind),
+                    node.path,
+                    problem,
+                    pointer=problem.split(":", 1)[0] if ":" in problem else "",
+                )
+
+
+def _partial_problems(content: object) -> tuple[str, ...]:
+    if isinstance(content, KubeconfigInfo):
+        entries = (("cluster", content.clusters), ("user", content.users))
+        return content.problems + tuple(
+            f"{kind} {e.name!r}: {error}"
+            for kind, group in entries
+            for e in group
+            for error in e.errors
+        )
+    if isinstance(content, ManifestInfo):
+        return content.problems
+    return ()
+
+
+def _severity(path: str, kind: Kind) -> Severity:
+    if is_archived(path) or kind in (Kind.OTHER, Kind.SPECIAL, Kind.SYMLINK):
+        return Severity.WARNING
+    return Severity.ERROR
+
+
+def _fix(kind: Kind) -> str:
+    return {
+        Kind.CERTIFICATE: "restore the certificate from a backup, or reissue it "
+        "(kubeadm certs renew <name>)",
+        Kind.PRIVATE_KEY: "restore the key from a backup; a new key needs a new certificate",
+        Kind.KUBECONFIG: "restore it, or regenerate it (kubeadm init phase kubeconfig <name>)",
+        Kind.MANIFEST: "fix the YAML, or regenerate it "
+        "(kubeadm init phase control-plane <component>)",
+    }.get(kind, "")
+
+
+def file_mode(ctx: Context) -> Iterator[Finding]:
+    """Keys and kubeconfigs are identities: readable by anyone but root, they are stolen."""
+    for node in ctx.tree:
+        if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL) or is_archived(node.path):
+            continue
+        rule = expected_mode(node.path)
+        actual = node.mode & 0o777
+        if rule and is_looser(actual, rule.mode):
+            yield Finding(
+                "file-mode",
+                Severity.WARNING,
+                node.path,
+                f"mode is {actual:04o}, looser than kubeadm's {rule.mode:04o}: {rule.why}",
+                fix=f"chmod {rule.mode:o} {node.path}",
+            )
+
+
+RULES = [parse_error, file_mode]

@@ -1,0 +1,171 @@
+"""Rules about kubeconfigs: whom they trust, who they are, and where they connect."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kexplore.core.checks.context import Context
+from kexplore.core.conventions.kubeconfigs import (
+    JOINED_KUBELET_NAMES,
+    KUBECONFIGS_BY_FILE,
+    ServerRule,
+)
+from kexplore.core.kubeconfig import KubeconfigInfo
+from kexplore.core.manifest import map_to_root
+from kexplore.core.model import Finding, Kind, Node, Severity
+from kexplore.core.params import ClusterParams
+
+
+def _tree_ca_fingerprint(ctx: Context) -> str:
+    node = ctx.tree.get("pki/ca.crt")
+    if node and node.kind is Kind.CERTIFICATE and node.content:
+        return str(node.content[0].sha256_fingerprint)
+    return ""
+
+
+def ca_mismatch(ctx: Context) -> Iterator[Finding]:
+    """A kubeconfig that trusts another CA cannot verify the API server: every call fails."""
+    tree_ca = _tree_ca_fingerprint(ctx)
+    if not tree_ca:
+        return
+    for node, info in ctx.kubeconfigs():
+        if node.path not in KUBECONFIGS_BY_FILE:
+            continue
+        for cluster in info.clusters:
+            if cluster.ca and cluster.ca[0].sha256_fingerprint != tree_ca:
+                yield Finding(
+                    "kubeconfig-ca-mismatch",
+                    Severity.ERROR,
+                    node.path,
+                    f"cluster {cluster.name} trusts {cluster.ca[0].subject} "
+                    f"({cluster.ca[0].sha256_fingerprint[:23]}…), not pki/ca.crt "
+                    f"({tree_ca[:23]}…)",
+                    pointer=f"cluster {cluster.name}",
+                    fix="kubeadm init phase kubeconfig " + node.path.removesuffix(".conf"),
+                )
+
+
+def context(ctx: Context) -> Iterator[Finding]:
+    """kubectl and the components use the current context; if it dangles, nothing connects."""
+    for node, info in ctx.kubeconfigs():
+        if not info.current_context:
+            yield Finding(
+                "kubeconfig-context",
+                Severity.ERROR,
+                node.path,
+                "current-context is empty",
+                pointer="current-context",
+            )
+        elif info.current() is None:
+            names = ", ".join(c.name for c in info.contexts) or "none"
+            yield Finding(
+                "kubeconfig-context",
+                Severity.ERROR,
+                node.path,
+                f"current-context {info.current_context!r} is not defined (contexts: {names})",
+                pointer="current-context",
+            )
+        for entry in info.contexts:
+            for error in entry.errors:
+                yield Finding(
+                    "kubeconfig-context",
+                    Severity.ERROR,
+                    node.path,
+                    f"context {entry.name}: {error}",
+                    pointer=f"context {entry.name}",
+                )
+
+
+def file_missing(ctx: Context) -> Iterator[Finding]:
+    """A kubeconfig that names a certificate or key that is not there cannot authenticate."""
+    for node, info in ctx.kubeconfigs():
+        refs = [
+            (f"user {u.name}", p)
+            for u in info.users
+            for p in (u.client_cert_path, u.client_key_path)
+            if p
+        ]
+        refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
+        for pointer, path in dict.fromkeys(refs):
+            rel = _inside(ctx, node, path)
+            if rel is not None and ctx.tree.get(rel) is None:
+                yield Finding(
+                    "kubeconfig-file-missing",
+                    Severity.ERROR,
+                    node.path,
+                    f"{pointer} names {path}, which is not there",
+                    pointer=pointer,
+                    fix=f"restore {path}",
+                )
+
+
+def _inside(ctx: Context, node: Node, path: str) -> str | None:
+    """The tree-relative path a kubeconfig reference lands on, if it lies in the tree."""
+    root = ctx.tree.root
+    target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
+    if target is None:
+        return None
+    try:
+        return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+def client_cert(ctx: Context) -> Iterator[Finding]:
+    """Each component is authorised by the identity in its certificate, not by its file name."""
+    params = ctx.params
+    for node, info in ctx.kubeconfigs():
+        spec = KUBECONFIGS_BY_FILE.get(node.path)
+        if spec is None or _joined_kubelet(node.path, info):
+            continue
+        expected = spec.user(params)
+        for user in info.users:
+            cert = user.cert
+            if cert is None:
+                continue
+            if cert.subject_cn != expected:
+                yield Finding(
+                    "kubeconfig-client-cert",
+                    Severity.ERROR,
+                    node.path,
+                    f"user {user.name} presents CN {cert.subject_cn!r}; "
+                    f"{node.path} must be {expected!r}",
+                    pointer=f"user {user.name}",
+                    fix=f"kubeadm init phase kubeconfig {node.path.removesuffix('.conf')}",
+                )
+
+
+def _joined_kubelet(path: str, info: KubeconfigInfo) -> bool:
+    return path == "kubelet.conf" and any(u.name in JOINED_KUBELET_NAMES for u in info.users)
+
+
+def server(ctx: Context) -> Iterator[Finding]:
+    """Some kubeconfigs must reach the shared endpoint, others this node's own API server."""
+    params = ctx.params
+    for node, info in ctx.kubeconfigs():
+        spec = KUBECONFIGS_BY_FILE.get(node.path)
+        if spec is None:
+            continue
+        rule = spec.server_rule(params.version)
+        allowed = _allowed_servers(node.path, rule, params)
+        for cluster in info.clusters:
+            if cluster.server and cluster.server.rstrip("/") not in allowed:
+                yield Finding(
+                    "kubeconfig-server",
+                    Severity.WARNING,
+                    node.path,
+                    f"cluster {cluster.name} points at {cluster.server}; kubeadm points "
+                    f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
+                    pointer=f"cluster {cluster.name}",
+                )
+
+
+def _allowed_servers(path: str, rule: ServerRule, params: ClusterParams) -> set[str]:
+    allowed = {rule.url(params)}
+    if path == "kubelet.conf":
+        # Local mode depends on a feature gate until 1.35: either endpoint is kubeadm's.
+        allowed |= {ServerRule.ENDPOINT.url(params), ServerRule.LOCAL.url(params)}
+    return allowed
+
+
+RULES = [ca_mismatch, context, file_missing, client_cert, server]

@@ -1,0 +1,179 @@
+"""Rules about static pods: the control-plane conventions, and the files their flags name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kexplore.core.checks.context import Context
+from kexplore.core.conventions.manifests import (
+    LEADER_ELECTED,
+    NAMESPACE,
+    POD_CONVENTIONS_BY_RULE,
+    PRIORITY_CLASS,
+    STATIC_PODS_BY_FILE,
+    TIER,
+)
+from kexplore.core.manifest import ManifestInfo, map_to_root
+from kexplore.core.model import Finding, Node, Severity
+
+
+def _convention(rule: str, node: Node, actual: str, pointer: str) -> Finding:
+    convention = POD_CONVENTIONS_BY_RULE[rule]
+    return Finding(
+        rule,
+        Severity.WARNING,
+        node.path,
+        f"{actual}; expected {convention.expected}: {convention.why}",
+        pointer=pointer,
+        fix=f"set {convention.expected} in {node.path}",
+    )
+
+
+def _is_control_plane(node: Node, pod: ManifestInfo) -> bool:
+    """kubeadm's own pods, and any pod that claims to be part of the control plane."""
+    return node.path in STATIC_PODS_BY_FILE or pod.labels.get("tier") == TIER
+
+
+def conventions(ctx: Context) -> Iterator[Finding]:
+    """The five conventions every control-plane static pod follows (see POD_CONVENTIONS)."""
+    for node, pod in ctx.manifests():
+        if not _is_control_plane(node, pod):
+            continue
+        spec = STATIC_PODS_BY_FILE.get(node.path)
+        name = spec.name if spec else pod.name
+        if pod.namespace != NAMESPACE:
+            yield _convention(
+                "manifest-namespace",
+                node,
+                f"namespace is {pod.namespace or '(unset)'!r}",
+                "metadata.namespace",
+            )
+        labels = pod.labels
+        if labels.get("component") != name or labels.get("tier") != TIER:
+            shown = {k: labels[k] for k in ("component", "tier") if k in labels}
+            yield _convention(
+                "manifest-labels", node, f"labels are {shown or 'missing'}", "metadata.labels"
+            )
+        if pod.priority_class_name != PRIORITY_CLASS:
+            yield _convention(
+                "manifest-priority-class",
+                node,
+                f"priorityClassName is {pod.priority_class_name or '(unset)'!r}",
+                "spec.priorityClassName",
+            )
+        if pod.host_network is not True:
+            yield _convention(
+                "manifest-host-network",
+                node,
+                f"hostNetwork is {pod.host_network}",
+                "spec.hostNetwork",
+            )
+        container = pod.container()
+        if name in LEADER_ELECTED and container is not None:
+            value = container.flag_value("leader-elect")
+            if (value or "true").lower() != "true" or container.has_flag("leader-elect") is False:
+                yield _convention(
+                    "manifest-leader-elect",
+                    node,
+                    f"--leader-elect is {value if value is not None else 'absent'}",
+                    "--leader-elect",
+                )
+
+
+def file_missing(ctx: Context) -> Iterator[Finding]:
+    """A component whose flag names a missing file crash-loops at start."""
+    root = ctx.tree.root
+    for node, pod in ctx.manifests():
+        for ref in pod.file_paths():
+            target = map_to_root(ref.path, root)
+            if target is None:
+                continue  # outside /etc/kubernetes: not ours to see
+            rel = target.relative_to(root).as_posix() if target != root else ""
+            if rel and ctx.tree.get(rel) is None:
+                yield Finding(
+                    "manifest-file-missing",
+                    Severity.ERROR,
+                    node.path,
+                    f"--{ref.flag} names {ref.path}, which is not there",
+                    pointer=f"--{ref.flag}",
+                    fix=f"restore {ref.path} or fix the flag",
+                )
+
+
+# Flag differences another rule already reports by name.
+COVERED_FLAGS = {"--leader-elect"}
+
+
+def manifest_flags(ctx: Context) -> Iterator[Finding]:
+    """A default flag kubeadm writes that is gone or changed is a defect; an added one is a
+    customisation worth knowing about."""
+    from kexplore.core.diff import CUSTOMISATION, DEFECT, diff_manifest
+
+    for node, _pod in ctx.manifests():
+        diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
+        if diff is None:
+            continue
+        for d in diff.flags:
+            if d.where in COVERED_FLAGS or "not in the tree" in d.reason:
+                continue
+            if d.kind == DEFECT:
+                yield Finding(
+                    "manifest-flag",
+                    Severity.WARNING,
+                    node.path,
+                    f"{d.where} is {_shown(d.actual)}; kubeadm writes "
+                    f"{_shown(d.expected)}: {d.reason}",
+                    pointer=d.where,
+                    fix=f"restore {d.where}={d.expected}" if d.expected else "",
+                )
+            elif d.kind == CUSTOMISATION:
+                yield Finding(
+                    "manifest-flag",
+                    Severity.INFO,
+                    node.path,
+                    f"{d.where} is {_shown(d.actual)} (kubeadm: {_shown(d.expected)}): {d.reason}",
+                    pointer=d.where,
+                )
+
+
+def _shown(value: str | None) -> str:
+    return "absent" if value is None else repr(value)
+
+
+def third_party(ctx: Context) -> Iterator[Finding]:
+    """A static pod kubeadm did not write (keepalived, haproxy) runs as root on every boot;
+    what would let it leak or escalate is worth an operator's eye."""
+    for node, pod in ctx.manifests():
+        if node.path in STATIC_PODS_BY_FILE:
+            continue
+        for container in pod.containers:
+            if (container.security_context or {}).get("privileged") is True:
+                yield Finding(
+                    "manifest-privileged",
+                    Severity.WARNING,
+                    node.path,
+                    f"container {container.name} is privileged: it owns the node",
+                    pointer=f"container {container.name}",
+                )
+            for env in container.secret_env():
+                yield Finding(
+                    "manifest-secret-env",
+                    Severity.WARNING,
+                    node.path,
+                    f"container {container.name} has a secret-looking value in "
+                    f"plain env var {env.name}; anyone who can read pods sees it",
+                    pointer=f"env {env.name}",
+                )
+        for volume in pod.volumes:
+            if volume.host_path == "/tmp" or volume.host_path.startswith("/tmp/"):
+                yield Finding(
+                    "manifest-host-path",
+                    Severity.WARNING,
+                    node.path,
+                    f"volume {volume.name} mounts {volume.host_path}, which any user "
+                    "of the node can write",
+                    pointer=f"volume {volume.name}",
+                )
+
+
+RULES = [conventions, file_missing, manifest_flags, third_party]

@@ -1,0 +1,241 @@
+"""A real manifest beside the one kubeadm would write: flag by flag, then field by field.
+
+Every difference is classified: *version* (what kubeadm of the tree's own version writes
+there), *customisation* (an extraArgs-style override or a host-dependent volume), or
+*defect* (breaks a convention or loses something kubeadm relies on).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from kexplore.core.conventions.manifests import (
+    CA_TRUST_VOLUMES,
+    KNOWN_CUSTOMISATION_PREFIXES,
+    RHEL_CA_VOLUMES,
+    STATIC_PODS_BY_FILE,
+    StaticPodSpec,
+    expected_pod,
+)
+from kexplore.core.generate import dump_yaml
+from kexplore.core.infer import Inferred
+from kexplore.core.manifest import ManifestInfo, parse_flags
+from kexplore.core.model import Tree
+from kexplore.core.params import Version
+
+VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
+
+# Flags whose loss or change weakens the control plane: never a mere customisation.
+GUARDED_FLAGS = {
+    "authorization-mode",
+    "enable-admission-plugins",
+    "client-ca-file",
+    "bind-address",
+    "leader-elect",
+    "tls-cert-file",
+    "tls-private-key-file",
+    "service-account-key-file",
+    "service-account-signing-key-file",
+    "service-account-private-key-file",
+    "requestheader-client-ca-file",
+    "kubelet-client-certificate",
+    "kubelet-client-key",
+    "etcd-cafile",
+    "etcd-certfile",
+    "etcd-keyfile",
+    "client-cert-auth",
+    "peer-client-cert-auth",
+    "trusted-ca-file",
+    "peer-trusted-ca-file",
+    "cert-file",
+    "key-file",
+    "peer-cert-file",
+    "peer-key-file",
+    "kubeconfig",
+    "root-ca-file",
+    "use-service-account-credentials",
+    "allow-privileged",
+    "secure-port",
+}
+# Fields the five control-plane conventions cover; a change there is a defect.
+CONVENTION_FIELDS = (
+    "metadata.namespace",
+    "metadata.labels",
+    "spec.priorityClassName",
+    "spec.hostNetwork",
+)
+# Markers that only ever vary with kubeadm's version (reference §8.3).
+VERSION_FIELDS = ("metadata.creationTimestamp", "spec.priority")
+OPTIONAL_VOLUMES = {v.name for v in (*CA_TRUST_VOLUMES, *RHEL_CA_VOLUMES) if v.optional}
+
+
+@dataclass(frozen=True)
+class Difference:
+    where: str  # "--flag" or a field path such as spec.containers[kube-apiserver].image
+    change: str  # "added", "removed" or "changed"
+    expected: str | None
+    actual: str | None
+    kind: str  # version, customisation or defect
+    reason: str
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    path: str
+    component: str
+    against: Version
+    flags: tuple[Difference, ...]
+    fields: tuple[Difference, ...]
+    unified: str
+
+    @property
+    def all(self) -> tuple[Difference, ...]:
+        return self.flags + self.fields
+
+    def of_kind(self, kind: str) -> tuple[Difference, ...]:
+        return tuple(d for d in self.all if d.kind == kind)
+
+
+def flag_map(command: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """--name → value, last one wins, as the components read their command line."""
+    flags, _ = parse_flags(tuple(command[1:]))
+    return {f.name: f.value if f.value is not None else "true" for f in flags}
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, str]:
+    """A pod as path → scalar; lists of named items are keyed by name, so order is ignored."""
+    out: dict[str, str] = {}
+    if isinstance(value, Mapping):
+        if not value and prefix:
+            out[prefix] = "{}"
+        for key, item in value.items():
+            out.update(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    elif isinstance(value, list):
+        if not value and prefix:
+            out[prefix] = "[]"
+        for i, item in enumerate(value):
+            name = item.get("name") if isinstance(item, Mapping) else None
+            out.update(flatten(item, f"{prefix}[{name if name is not None else i}]"))
+    else:
+        out[prefix] = "null" if value is None else str(value)
+    return out
+
+
+def _without_command(pod: Mapping[str, Any]) -> dict[str, Any]:
+    copy = dict(pod)
+    spec = dict(copy.get("spec") or {})
+    spec["containers"] = [
+        {k: v for k, v in c.items() if k not in ("command", "args")}
+        for c in spec.get("containers") or []
+        if isinstance(c, Mapping)
+    ]
+    copy["spec"] = spec
+    return copy
+
+
+def _command(pod: Mapping[str, Any]) -> list[str]:
+    containers = (pod.get("spec") or {}).get("containers") or []
+    first = containers[0] if containers and isinstance(containers[0], Mapping) else {}
+    return [str(x) for x in (first.get("command") or []) + (first.get("args") or [])]
+
+
+def _flag_kind(
+    name: str, expected: str | None, actual: str | None, own: dict[str, str], missing_file: bool
+) -> tuple[str, str]:
+    if own.get(name) == actual:
+        return VERSION, "what kubeadm writes for the tree's own version"
+    if missing_file:
+        return DEFECT, "names a file that is not in the tree"
+    if name in GUARDED_FLAGS:
+        return DEFECT, "kubeadm relies on this flag; changing or dropping it weakens the node"
+    if expected is None or name.startswith(KNOWN_CUSTOMISATION_PREFIXES):
+        return CUSTOMISATION, "an extraArgs-style override"
+    if actual is None:
+        return DEFECT, "a default flag kubeadm writes is gone"
+    return CUSTOMISATION, "an extraArgs-style override of a default"
+
+
+def _field_kind(where: str, actual: str | None, own: dict[str, str]) -> tuple[str, str]:
+    if own.get(where) == actual or where.startswith(VERSION_FIELDS):
+        return VERSION, "what kubeadm writes for the tree's own version"
+    if where.startswith(CONVENTION_FIELDS):
+        return DEFECT, "breaks a control-plane convention"
+    if any(f"[{name}]" in where for name in OPTIONAL_VOLUMES):
+        return CUSTOMISATION, "a CA trust folder kubeadm mounts only where the host has it"
+    if where.endswith(".image"):
+        return DEFECT, "an image other than the version's own"
+    return CUSTOMISATION, "a change kubeadm would not make"
+
+
+def diff_pod(
+    path: str,
+    actual: Mapping[str, Any],
+    spec: StaticPodSpec,
+    inferred: Inferred,
+    against: Version | None = None,
+    missing: frozenset[str] = frozenset(),
+) -> ManifestDiff:
+    """Differences between a real pod and kubeadm's, for `against` (default: its own version)."""
+    own_params = inferred.expected_params
+    target = replace(own_params, kubernetes_version=against) if against else own_params
+    if against:
+        target = replace(target, etcd_image_tag="")
+    expected, own = expected_pod(spec, target), expected_pod(spec, own_params)
+    want, have, own_flags = (
+        flag_map(_command(expected)),
+        flag_map(_command(actual)),
+        flag_map(_command(own)),
+    )
+    flags = []
+    for name in sorted(want.keys() | have.keys()):
+        e, a = want.get(name), have.get(name)
+        if e == a:
+            continue
+        change = "added" if e is None else "removed" if a is None else "changed"
+        kind, reason = _flag_kind(name, e, a, own_flags, bool(a and a in missing))
+        flags.append(Difference(f"--{name}", change, e, a, kind, reason))
+    want_f, have_f = flatten(_without_command(expected)), flatten(_without_command(actual))
+    own_f = flatten(_without_command(own))
+    fields = []
+    for where in sorted(want_f.keys() | have_f.keys()):
+        e, a = want_f.get(where), have_f.get(where)
+        if e == a:
+            continue
+        change = "added" if e is None else "removed" if a is None else "changed"
+        kind, reason = _field_kind(where, a, own_f)
+        fields.append(Difference(where, change, e, a, kind, reason))
+    unified = "".join(
+        difflib.unified_diff(
+            dump_yaml(dict(actual)).decode().splitlines(keepends=True),
+            dump_yaml(expected).decode().splitlines(keepends=True),
+            fromfile=f"/etc/kubernetes/{path}",
+            tofile="new manifest",
+            n=3,
+        )
+    )
+    return ManifestDiff(path, spec.name, target.version, tuple(flags), tuple(fields), unified)
+
+
+def diff_manifest(
+    tree: Tree, path: str, inferred: Inferred, against: Version | None = None
+) -> ManifestDiff | None:
+    """The diff of one of kubeadm's manifests in `tree`; None for a third-party static pod."""
+    spec = STATIC_PODS_BY_FILE.get(path)
+    node = tree.get(path)
+    if spec is None or node is None or not isinstance(node.content, ManifestInfo):
+        return None
+    return diff_pod(
+        path, node.content.raw, spec, inferred, against, _missing_files(tree, node.content)
+    )
+
+
+def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
+    prefix = "/etc/kubernetes/"
+    return frozenset(
+        ref.path
+        for ref in pod.file_paths()
+        if ref.path.startswith(prefix) and tree.get(ref.path[len(prefix) :]) is None
+    )

@@ -1,0 +1,162 @@
+"""Every certificate's expiry, in the spirit of `kubeadm certs check-expiration`, and beyond it:
+certificates embedded in kubeconfigs and the kubelet's rotated client certificate too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from kexplore.core.checks.context import Context, is_archived
+from kexplore.core.conventions.certs import CERTS, CERTS_BY_FILE, CERTS_BY_NAME
+from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
+from kexplore.core.infer import infer
+from kexplore.core.kubeconfig import KubeconfigInfo
+from kexplore.core.model import Kind, Tree
+from kexplore.core.pki import CertInfo, find_issuer, residual_time
+
+
+@dataclass(frozen=True)
+class ExpiryRow:
+    name: str  # kubeadm's name where it has one, else the path
+    path: str
+    pointer: str
+    not_after: datetime | None
+    residual: str
+    residual_seconds: int
+    ca_name: str
+    externally_managed: bool
+    is_ca: bool
+    missing: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "pointer": self.pointer,
+            "expirationDate": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.not_after
+            else None,
+            "residualTime": self.residual_seconds,
+            "residual": self.residual,
+            "caName": self.ca_name,
+            "externallyManaged": self.externally_managed,
+            "missing": self.missing,
+        }
+
+
+def _ca_name(cert: CertInfo, authorities: tuple[tuple[str, CertInfo], ...]) -> str:
+    issuer = find_issuer(cert, [c for _, c in authorities])
+    if issuer is None:
+        return cert.issuer_cn or cert.issuer
+    path = next(p for p, c in authorities if c is issuer)
+    spec = CERTS_BY_FILE.get(path)
+    return spec.name if spec else path
+
+
+def _externally_managed(tree: Tree, ca_path: str) -> bool:
+    """kubeadm's rule: a CA whose certificate is present without its key is managed elsewhere."""
+    return tree.get(ca_path) is not None and tree.get(ca_path.removesuffix(".crt") + ".key") is None
+
+
+def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
+    """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last."""
+    ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
+    authorities = tuple(
+        (c.path, c.cert)
+        for c in ctx.certs
+        if not c.embedded and (c.cert.is_ca or c.cert.self_issued)
+    )
+    ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
+    rows = []
+    for at in ctx.certs:
+        if is_archived(at.path) or at.pointer.endswith(" CA"):
+            continue
+        name = at.spec.name if at.spec else (f"{at.path} ({at.pointer})" if at.pointer else at.path)
+        ca = "" if at.cert.self_issued else _ca_name(at.cert, authorities)
+        rows.append(
+            _row(
+                name,
+                at.path,
+                at.pointer,
+                at.cert,
+                now,
+                ca,
+                _externally_managed(tree, ca_files.get(ca, ""))
+                if ca
+                else _externally_managed(tree, at.path),
+                at.cert.is_ca,
+            )
+        )
+    rows += _rotated_kubelet_certs(tree, now, authorities, ca_files)
+    present = {r.name for r in rows}
+    params = ctx.params
+    for spec in CERTS:
+        if spec.applies(params) and spec.name not in present and _expected_here(tree, spec.name):
+            rows.append(
+                ExpiryRow(
+                    spec.name,
+                    spec.file or spec.name,
+                    "",
+                    None,
+                    "",
+                    0,
+                    spec.ca or "",
+                    False,
+                    spec.is_ca,
+                    missing=True,
+                )
+            )
+    return sorted(rows, key=lambda r: (r.missing, r.not_after or now))
+
+
+def _expected_here(tree: Tree, name: str) -> bool:
+    """super-admin.conf exists only on the init node; kubelet.conf is the kubelet's to rotate."""
+    if name in ("super-admin.conf", "kubelet.conf"):
+        return False
+    spec = CERTS_BY_NAME[name]
+    return tree.get(spec.file or name) is None
+
+
+def _rotated_kubelet_certs(
+    tree: Tree,
+    now: datetime,
+    authorities: tuple[tuple[str, CertInfo], ...],
+    ca_files: dict[str, str],
+) -> list[ExpiryRow]:
+    rows = []
+    for node in tree.of_kind(Kind.KUBECONFIG):
+        info = node.content
+        if not isinstance(info, KubeconfigInfo) or node.path not in KUBECONFIGS_BY_FILE:
+            continue
+        for user in info.users:
+            if user.cert and user.client_cert_source == "file":
+                ca = _ca_name(user.cert, authorities)
+                rows.append(
+                    _row(
+                        user.client_cert_path,
+                        node.path,
+                        f"user {user.name}",
+                        user.cert,
+                        now,
+                        ca,
+                        _externally_managed(tree, ca_files.get(ca, "")),
+                        False,
+                    )
+                )
+    return rows
+
+
+def _row(
+    name: str,
+    path: str,
+    pointer: str,
+    cert: CertInfo,
+    now: datetime,
+    ca: str,
+    external: bool,
+    is_ca: bool,
+) -> ExpiryRow:
+    seconds = int((cert.not_after - now).total_seconds())
+    return ExpiryRow(
+        name, path, pointer, cert.not_after, residual_time(seconds), seconds, ca, external, is_ca
+    )

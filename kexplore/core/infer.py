@@ -1,0 +1,397 @@
+"""Read a cluster's own parameters back out of its tree, saying where each value came from."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kexplore.core.conventions.certs import apiserver_sans
+from kexplore.core.conventions.manifests import (
+    APISERVER_ENDPOINT_ANNOTATION,
+    ETCD_URLS_ANNOTATION,
+)
+from kexplore.core.conventions.versions import is_supported, nearest_supported
+from kexplore.core.kubeconfig import KubeconfigInfo
+from kexplore.core.manifest import Container, ManifestInfo
+from kexplore.core.model import Finding, Kind, Severity, Tree
+from kexplore.core.params import (
+    ClusterParams,
+    EtcdMode,
+    KeyAlgorithm,
+    Version,
+    split_host_port,
+)
+from kexplore.core.pki import CertInfo, KeyInfo
+
+APISERVER = "manifests/kube-apiserver.yaml"
+CONTROLLER_MANAGER = "manifests/kube-controller-manager.yaml"
+SCHEDULER = "manifests/kube-scheduler.yaml"
+ETCD = "manifests/etcd.yaml"
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """The parameters kubeadm most likely ran with, and the evidence for each."""
+
+    params: ClusterParams
+    sources: dict[str, str]
+    findings: tuple[Finding, ...] = ()
+    version_found: bool = False
+    # The version whose conventions are used; differs from params.version when the data
+    # does not describe the tree's own version.
+    conventions_version: Version = field(default_factory=lambda: ClusterParams().version)
+    joined_node: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def expected_params(self) -> ClusterParams:
+        return replace(self.params, kubernetes_version=self.conventions_version)
+
+
+def _manifest(tree: Tree, path: str) -> ManifestInfo | None:
+    node = tree.get(path)
+    return node.content if node and isinstance(node.content, ManifestInfo) else None
+
+
+def _container(tree: Tree, path: str) -> Container | None:
+    pod = _manifest(tree, path)
+    return pod.container() if pod else None
+
+
+def _cert(tree: Tree, path: str) -> CertInfo | None:
+    node = tree.get(path)
+    if node and node.kind is Kind.CERTIFICATE and node.content:
+        return node.content[0]
+    return None
+
+
+def _kubeconfig(tree: Tree, path: str) -> KubeconfigInfo | None:
+    node = tree.get(path)
+    return node.content if node and isinstance(node.content, KubeconfigInfo) else None
+
+
+def _url_host(url: str) -> str:
+    rest = url.split("://", 1)[-1].split("/", 1)[0]
+    return split_host_port(rest)[0]
+
+
+def _tag_version(container: Container | None) -> Version | None:
+    if container is None:
+        return None
+    try:
+        return Version.parse(container.image_tag)
+    except ValueError:
+        return None
+
+
+class _Evidence:
+    """Collects candidate values per parameter; the first source wins, disagreements are kept."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, list[tuple[Any, str]]] = {}
+
+    def add(self, name: str, value: Any, source: str) -> None:
+        if value not in (None, "", ()):
+            self.values.setdefault(name, []).append((value, source))
+
+    def first(self, name: str) -> tuple[Any, str] | None:
+        found = self.values.get(name)
+        return found[0] if found else None
+
+    def conflicts(self, name: str) -> list[tuple[Any, str]]:
+        found = self.values.get(name, [])
+        return found if len({v for v, _ in found}) > 1 else []
+
+
+def _gather(tree: Tree) -> _Evidence:
+    ev = _Evidence()
+    api = _container(tree, APISERVER)
+    kcm = _container(tree, CONTROLLER_MANAGER)
+    etcd = _container(tree, ETCD)
+    api_pod = _manifest(tree, APISERVER)
+    etcd_pod = _manifest(tree, ETCD)
+    for path, container in (
+        (APISERVER, api),
+        (CONTROLLER_MANAGER, kcm),
+        (SCHEDULER, _container(tree, SCHEDULER)),
+    ):
+        ev.add("kubernetes_version", _tag_version(container), f"{path} image tag")
+    if api:
+        ev.add(
+            "advertise_address",
+            api.flag_value("advertise-address"),
+            f"{APISERVER} --advertise-address",
+        )
+        port = api.flag_value("secure-port")
+        ev.add(
+            "bind_port",
+            int(port) if port and port.isdigit() else None,
+            f"{APISERVER} --secure-port",
+        )
+        ev.add(
+            "service_subnet",
+            api.flag_value("service-cluster-ip-range"),
+            f"{APISERVER} --service-cluster-ip-range",
+        )
+        issuer = api.flag_value("service-account-issuer") or ""
+        prefix = "https://kubernetes.default.svc."
+        if issuer.startswith(prefix):
+            ev.add("dns_domain", issuer[len(prefix) :], f"{APISERVER} --service-account-issuer")
+        ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{APISERVER} --etcd-servers")
+    if api_pod:
+        endpoint = api_pod.annotations.get(APISERVER_ENDPOINT_ANNOTATION, "")
+        host, port = split_host_port(endpoint) if endpoint else ("", None)
+        ev.add("advertise_address", host, f"{APISERVER} annotation")
+        ev.add("bind_port", port, f"{APISERVER} annotation")
+    if etcd:
+        ev.add("node_name", etcd.flag_value("name"), f"{ETCD} --name")
+        ev.add(
+            "advertise_address",
+            _url_host(etcd.flag_value("advertise-client-urls") or ""),
+            f"{ETCD} --advertise-client-urls",
+        )
+        ev.add("etcd_tag", etcd.image_tag, f"{ETCD} image tag")
+    if etcd_pod:
+        ev.add(
+            "advertise_address",
+            _url_host(etcd_pod.annotations.get(ETCD_URLS_ANNOTATION, "")),
+            f"{ETCD} annotation",
+        )
+    if kcm:
+        ev.add(
+            "cluster_name", kcm.flag_value("cluster-name"), f"{CONTROLLER_MANAGER} --cluster-name"
+        )
+        ev.add("pod_subnet", kcm.flag_value("cluster-cidr"), f"{CONTROLLER_MANAGER} --cluster-cidr")
+    _gather_kubeconfigs(tree, ev)
+    _gather_certs(tree, ev)
+    return ev
+
+
+def _gather_kubeconfigs(tree: Tree, ev: _Evidence) -> None:
+    kubelet = _kubeconfig(tree, "kubelet.conf")
+    if kubelet:
+        for user in kubelet.users:
+            if user.name.startswith("system:node:"):
+                ev.add("node_name", user.name.removeprefix("system:node:"), "kubelet.conf user")
+    admin = _kubeconfig(tree, "admin.conf")
+    if admin and admin.clusters:
+        ev.add("cluster_name", admin.clusters[0].name, "admin.conf cluster")
+        ev.add("admin_server", admin.clusters[0].server, "admin.conf server")
+
+
+def _gather_certs(tree: Tree, ev: _Evidence) -> None:
+    server = _cert(tree, "pki/etcd/server.crt")
+    if server:
+        ev.add("node_name", server.subject_cn, "pki/etcd/server.crt CN")
+    api = _cert(tree, "pki/apiserver.crt")
+    if api:
+        ev.add("apiserver_sans", (api.dns_sans, api.ip_sans), "pki/apiserver.crt SANs")
+        for name in api.dns_sans:
+            if name.startswith("kubernetes.default.svc."):
+                ev.add(
+                    "dns_domain",
+                    name.removeprefix("kubernetes.default.svc."),
+                    "pki/apiserver.crt SAN",
+                )
+    for path in ("pki/ca.key", "pki/apiserver.key", "pki/sa.key"):
+        node = tree.get(path)
+        if node and isinstance(node.content, KeyInfo):
+            algorithm = _algorithm(node.content)
+            ev.add("key_algorithm", algorithm, f"{path} ({node.content.describe()})")
+    if api:
+        ev.add("key_algorithm", _algorithm_of_cert(api), "pki/apiserver.crt public key")
+
+
+def _algorithm(key: KeyInfo) -> KeyAlgorithm | None:
+    return _algorithm_from(key.type, key.bits, key.curve)
+
+
+def _algorithm_of_cert(cert: CertInfo) -> KeyAlgorithm | None:
+    return _algorithm_from(cert.public_key_type, cert.public_key_bits, cert.curve)
+
+
+def _algorithm_from(kind: str, bits: int, curve: str) -> KeyAlgorithm | None:
+    if kind == "RSA":
+        return {
+            2048: KeyAlgorithm.RSA_2048,
+            3072: KeyAlgorithm.RSA_3072,
+            4096: KeyAlgorithm.RSA_4096,
+        }.get(bits)
+    if kind in ("ECDSA", "EC"):
+        if "256" in curve or bits == 256:
+            return KeyAlgorithm.ECDSA_P256
+        if "384" in curve or bits == 384:
+            return KeyAlgorithm.ECDSA_P384
+    return None
+
+
+def _valid_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def infer(tree: Tree) -> Inferred:
+    """The cluster parameters, taken from the tree's own files, with their sources."""
+    ev = _gather(tree)
+    defaults = ClusterParams()
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for name in (
+        "node_name",
+        "bind_port",
+        "cluster_name",
+        "dns_domain",
+        "kubernetes_version",
+        "key_algorithm",
+    ):
+        found = ev.first(name)
+        if found:
+            values[name], sources[name] = found
+    address = ev.first("advertise_address")
+    if address and _valid_ip(address[0]):
+        values["advertise_address"], sources["advertise_address"] = address
+    for name in ("service_subnet", "pod_subnet"):
+        found = ev.first(name)
+        if found and _valid_network(found[0]):
+            values[name], sources[name] = found
+    _infer_etcd(ev, values, sources)
+    params = _safe_params(defaults, values)
+    params = _infer_endpoint_and_sans(ev, params, sources)
+    version_found = "kubernetes_version" in values
+    conventions_version = nearest_supported(params.version)
+    notes = []
+    if version_found and not is_supported(params.version):
+        notes.append(
+            f"kubeadm {params.version} is not described by kexplore's conventions; "
+            f"holding the tree against {conventions_version}, the nearest it knows"
+        )
+    joined = tree.get("super-admin.conf") is None and _kubelet_joined(tree)
+    return Inferred(
+        params=params,
+        sources=sources,
+        findings=tuple(_conflicts(ev)),
+        version_found=version_found,
+        conventions_version=conventions_version,
+        joined_node=joined,
+        notes=tuple(notes),
+    )
+
+
+def _valid_network(text: str) -> bool:
+    try:
+        for part in text.split(","):
+            ipaddress.ip_network(part, strict=False)
+    except ValueError:
+        return False
+    return True
+
+
+def _infer_etcd(ev: _Evidence, values: dict[str, Any], sources: dict[str, str]) -> None:
+    servers = ev.first("etcd_servers")
+    tag = ev.first("etcd_tag")
+    if tag:
+        values["etcd_image_tag"], sources["etcd_image_tag"] = tag
+    if servers is None:
+        return
+    endpoints = tuple(s for s in servers[0].split(",") if s)
+    local = all(_url_host(e) in ("127.0.0.1", "::1", "localhost") for e in endpoints)
+    values["etcd"] = EtcdMode.LOCAL if local else EtcdMode.EXTERNAL
+    sources["etcd"] = servers[1]
+    if not local:
+        values["external_etcd_endpoints"] = endpoints
+
+
+def _safe_params(defaults: ClusterParams, values: dict[str, Any]) -> ClusterParams:
+    """Build the parameters, dropping any single value that the tree got wrong."""
+    try:
+        return replace(defaults, **values)
+    except (ValueError, TypeError):
+        good: dict[str, Any] = {}
+        for name, value in values.items():
+            try:
+                replace(defaults, **good, **{name: value})
+            except (ValueError, TypeError):
+                continue
+            good[name] = value
+        return replace(defaults, **good)
+
+
+def _infer_endpoint_and_sans(
+    ev: _Evidence, params: ClusterParams, sources: dict[str, str]
+) -> ClusterParams:
+    admin = ev.first("admin_server")
+    if admin:
+        host_port = admin[0].split("://", 1)[-1].split("/", 1)[0]
+        if f"https://{host_port}" != params.local_endpoint:
+            params = replace(params, control_plane_endpoint=host_port)
+            sources["control_plane_endpoint"] = admin[1]
+    sans = ev.first("apiserver_sans")
+    if sans:
+        (dns, ips), source = sans
+        expected = apiserver_sans(params)
+        extra = [n for n in dns if n not in expected.dns] + [
+            i for i in ips if i not in expected.ips
+        ]
+        if extra:
+            params = replace(params, cert_sans=tuple(extra))
+            sources["cert_sans"] = source
+    return params
+
+
+def _kubelet_joined(tree: Tree) -> bool:
+    kubelet = _kubeconfig(tree, "kubelet.conf")
+    return bool(kubelet and any(u.name == "default-auth" for u in kubelet.users))
+
+
+CONFLICT_RULES = {
+    "advertise_address": (
+        "manifest-advertise-address",
+        "the advertise address differs between sources",
+    ),
+    "kubernetes_version": (
+        "manifest-version-skew",
+        "control-plane components run different Kubernetes versions",
+    ),
+    "node_name": ("node-name-conflict", "the node name differs between sources"),
+}
+
+
+def _conflicts(ev: _Evidence) -> list[Finding]:
+    out = []
+    for name, (rule, summary) in CONFLICT_RULES.items():
+        found = ev.conflicts(name)
+        if name == "kubernetes_version":
+            found = _minor_conflicts(found)
+        if not found:
+            continue
+        first_value, first_source = found[0]
+        for value, source in found[1:]:
+            if _same(name, value, first_value):
+                continue
+            out.append(
+                Finding(
+                    rule=rule,
+                    severity=Severity.WARNING,
+                    path=source.split(" ", 1)[0],
+                    pointer=source.split(" ", 1)[1] if " " in source else "",
+                    message=f"{summary}: {source} says {value}, {first_source} says {first_value}",
+                    fix="make every component agree; kubeadm upgrade moves them together",
+                )
+            )
+    return out
+
+
+def _same(name: str, a: Any, b: Any) -> bool:
+    if name == "kubernetes_version":
+        return bool(a.minor_tuple == b.minor_tuple)
+    return bool(a == b)
+
+
+def _minor_conflicts(found: list[tuple[Any, str]]) -> list[tuple[Any, str]]:
+    """Patch versions may differ during an upgrade; a different minor is a real skew."""
+    minors = {v.minor_tuple for v, _ in found}
+    return found if len(minors) > 1 else []

@@ -1,0 +1,498 @@
+"""Static pod manifests: the Pod, its containers, and the command line as ordered flags.
+
+Also home of `load_yaml`, the one hardened YAML loader the core uses (kubeconfig.py
+imports it): manifests are where YAML lives first.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kexplore.core.pki import DecodeError
+
+# --- YAML, hardened ----------------------------------------------------------------------
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+# A real manifest or kubeconfig has a few hundred nodes. Aliases are legal YAML, so a
+# harmless anchor is allowed, but a "billion laughs" document reuses nodes to expand
+# exponentially: counting nodes as a walker would see them catches it before any
+# Python object is built or traversed.
+MAX_YAML_NODES = 100_000
+
+
+def load_yaml(data: bytes) -> Any:
+    """One YAML (or JSON) document, safely; DecodeError with plain words otherwise."""
+    if b"\x00" in data[:4096]:
+        raise DecodeError("not YAML: the file holds binary data")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DecodeError("not YAML: the file is not valid UTF-8") from None
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.composer.ComposerError as exc:  # type: ignore[attr-defined]
+            if "single document" in str(exc):
+                raise DecodeError("holds more than one YAML document") from None
+            raise
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        parsed = _json_fallback(text)
+        if parsed is not None:
+            return parsed
+        raise DecodeError(f"invalid YAML: {_yaml_message(exc)}") from None
+    except RecursionError:
+        raise DecodeError("invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _json_fallback(text: str) -> Any:
+    # JSON with tab indentation is valid JSON but not valid YAML 1.1
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    seen = 0
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        seen += 1
+        if seen > MAX_YAML_NODES:
+            raise DecodeError(
+                f"YAML rejected: aliases expand past {MAX_YAML_NODES} nodes (an alias bomb?)"
+            )
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in on_path:
+            raise DecodeError("YAML rejected: an alias refers to itself (recursive anchor)")
+        on_path.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, False) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, False))
+                stack.append((value, False))
+
+
+# --- command-line flags ------------------------------------------------------------------
+
+# Flags that never take the next item as their value. Go's pflag lets a boolean flag be
+# written bare, so "--leader-elect /x" would otherwise swallow a positional.
+BOOLEAN_FLAGS = frozenset(
+    {
+        # kube-apiserver
+        "allow-privileged", "anonymous-auth", "enable-bootstrap-token-auth", "profiling",
+        "enable-aggregator-routing", "enable-priority-and-fairness", "enable-garbage-collector",
+        "enable-logs-handler", "contention-profiling", "service-account-lookup",
+        "audit-log-compress", "kubelet-https", "enable-swagger-ui", "permit-port-sharing",
+        "permit-address-sharing", "authentication-tolerate-lookup-failure",
+        "service-account-extend-token-expiration", "debug-socket-path-enabled",
+        # kube-controller-manager
+        "use-service-account-credentials", "leader-elect", "allocate-node-cidrs",
+        "configure-cloud-routes", "enable-hostpath-provisioner", "enable-dynamic-provisioning",
+        "enable-taint-manager", "disable-attach-detach-reconcile-sync",
+        # etcd
+        "client-cert-auth", "peer-client-cert-auth", "experimental-initial-corrupt-check",
+        "strict-reconfig-check", "enable-v2", "enable-pprof", "auto-tls", "peer-auto-tls",
+        "force-new-cluster", "debug",
+        # klog and friends
+        "logtostderr", "alsologtostderr", "skip-headers", "one-output", "help", "version",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One flag from command+args: name without dashes, value (None when bare), position."""
+
+    name: str
+    value: str | None
+    index: int
+
+    def __str__(self) -> str:
+        return f"--{self.name}" if self.value is None else f"--{self.name}={self.value}"
+
+
+def parse_flags(items: tuple[str, ...]) -> tuple[tuple[Flag, ...], tuple[str, ...]]:
+    """Split a command line into flags (in order, repeats kept) and positionals."""
+    flags: list[Flag] = []
+    positionals: list[str] = []
+    i = 0
+    only_positionals = False
+    while i < len(items):
+        item = items[i]
+        if only_positionals or not item.startswith("-") or item == "-":
+            positionals.append(item)
+        elif item == "--":
+            only_positionals = True
+        else:
+            name, eq, value = item.lstrip("-").partition("=")
+            if eq:
+                flags.append(Flag(name, value, i))
+            elif (
+                name not in BOOLEAN_FLAGS
+                and i + 1 < len(items)
+                and not items[i + 1].startswith("-")
+            ):
+                flags.append(Flag(name, items[i + 1], i))
+                i += 1
+            else:
+                flags.append(Flag(name, None, i))
+        i += 1
+    return tuple(flags), tuple(positionals)
+
+
+# --- the Pod -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str
+    host_path: str = ""
+    type: str = ""
+    source: str = ""  # hostPath, emptyDir, ...: the volume's kind
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    name: str
+    mount_path: str
+    read_only: bool = False
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    container_port: int | None
+    protocol: str = "TCP"
+    host_port: int | None = None
+
+
+_SECRETISH = re.compile(r"(?i)(pass(word)?|secret|token|key|credential|auth)")
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    value: str | None = field(default=None, repr=False)
+    from_source: bool = False  # valueFrom: secretKeyRef, fieldRef, ...
+
+    @property
+    def looks_secret(self) -> bool:
+        """Whether a face should hide the value: its name sounds like a secret."""
+        return bool(_SECRETISH.search(self.name))
+
+
+@dataclass(frozen=True)
+class Container:
+    name: str
+    image: str
+    command: tuple[str, ...]
+    args: tuple[str, ...]
+    flags: tuple[Flag, ...]
+    positionals: tuple[str, ...] = ()
+    image_pull_policy: str = ""
+    probes: Mapping[str, Any] = field(default_factory=dict)
+    resources: Mapping[str, Any] = field(default_factory=dict)
+    volume_mounts: tuple[VolumeMount, ...] = ()
+    ports: tuple[Port, ...] = ()
+    env: tuple[EnvVar, ...] = ()
+    security_context: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def image_tag(self) -> str:
+        tail = self.image.rsplit("/", 1)[-1]
+        return tail.split("@", 1)[0].partition(":")[2]
+
+    def flag_values(self, name: str) -> tuple[str | None, ...]:
+        key = name.lstrip("-")
+        return tuple(f.value for f in self.flags if f.name == key)
+
+    def flag_value(self, name: str) -> str | None:
+        """The effective value: pflag lets the last repeat win."""
+        values = self.flag_values(name)
+        return values[-1] if values else None
+
+    def has_flag(self, name: str) -> bool:
+        key = name.lstrip("-")
+        return any(f.name == key for f in self.flags)
+
+    def secret_env(self) -> tuple[EnvVar, ...]:
+        return tuple(e for e in self.env if e.looks_secret)
+
+
+@dataclass(frozen=True)
+class FlagPath:
+    """A file path named by a flag, with where it came from."""
+
+    container: str
+    flag: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ManifestInfo:
+    """A static Pod. `problems` lists malformed parts that did not stop the decode."""
+
+    name: str
+    namespace: str
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    priority_class_name: str
+    priority: int | None
+    host_network: bool | None
+    security_context: Mapping[str, Any]
+    volumes: tuple[Volume, ...]
+    containers: tuple[Container, ...]
+    init_containers: tuple[Container, ...] = ()
+    api_version: str = ""
+    problems: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def container(self, name: str | None = None) -> Container | None:
+        """The named container, or the first one (a kubeadm pod has exactly one)."""
+        for c in self.containers:
+            if name is None or c.name == name:
+                return c
+        return None
+
+    def volume(self, name: str) -> Volume | None:
+        return next((v for v in self.volumes if v.name == name), None)
+
+    def file_paths(self) -> tuple[FlagPath, ...]:
+        """Every absolute path a flag value names (comma lists split), in flag order."""
+        out = []
+        for c in (*self.init_containers, *self.containers):
+            for f in c.flags:
+                for part in (f.value or "").split(","):
+                    # --tls-sni-cert-key takes "cert,key:domains"
+                    path = part.split(":", 1)[0].strip()
+                    if path.startswith("/"):
+                        out.append(FlagPath(c.name, f.name, path))
+        return tuple(out)
+
+
+KUBERNETES_DIR = "/etc/kubernetes"
+
+
+def map_to_root(path: str, root: Path) -> Path | None:
+    """Where an /etc/kubernetes path lies in the scanned root; None for any other path."""
+    norm = posixpath.normpath(path)
+    if norm == KUBERNETES_DIR:
+        return root
+    if not norm.startswith(KUBERNETES_DIR + "/"):
+        return None
+    return root.joinpath(*norm[len(KUBERNETES_DIR) + 1 :].split("/"))
+
+
+def decode_manifest(data: bytes) -> ManifestInfo:
+    """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
+    return manifest_from_doc(load_yaml(data))
+
+
+def manifest_from_doc(doc: Any) -> ManifestInfo:
+    """decode_manifest for a document already loaded (the scanner sniffs before it decodes)."""
+    if doc is None:
+        raise DecodeError("empty document")
+    if not isinstance(doc, dict):
+        raise DecodeError(f"not a Pod: the document is {type_name(doc)}, not a mapping")
+    kind = doc.get("kind")
+    if kind != "Pod":
+        raise DecodeError(f"not a Pod: kind is {kind!r}" if kind else "not a Pod: no kind")
+    problems: list[str] = []
+    meta = _mapping(doc, "metadata", problems)
+    spec = doc.get("spec")
+    if not isinstance(spec, dict):
+        raise DecodeError(f"spec is {type_name(spec)}, not a mapping")
+    raw_containers = spec.get("containers")
+    if not isinstance(raw_containers, list):
+        raise DecodeError(f"spec.containers is {type_name(raw_containers)}, not a list")
+    containers = _containers(raw_containers, "spec.containers", problems)
+    if not containers:
+        problems.append("spec.containers holds no container")
+    init_raw = spec.get("initContainers") or []
+    if not isinstance(init_raw, list):
+        problems.append(f"spec.initContainers is {type_name(init_raw)}, not a list")
+        init_raw = []
+    priority = spec.get("priority")
+    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+        problems.append(f"spec.priority is {type_name(priority)}, not an integer")
+        priority = None
+    host_network = spec.get("hostNetwork")
+    if host_network is not None and not isinstance(host_network, bool):
+        problems.append(f"spec.hostNetwork is {host_network!r}, not true or false")
+        host_network = None
+    return ManifestInfo(
+        name=_str(meta.get("name")),
+        namespace=_str(meta.get("namespace")),
+        labels=_str_map(meta, "labels", problems, "metadata."),
+        annotations=_str_map(meta, "annotations", problems, "metadata."),
+        priority_class_name=_str(spec.get("priorityClassName")),
+        priority=priority,
+        host_network=host_network,
+        security_context=_mapping(spec, "securityContext", problems, "spec."),
+        volumes=_volumes(spec.get("volumes"), problems),
+        containers=containers,
+        init_containers=_containers(init_raw, "spec.initContainers", problems),
+        api_version=_str(doc.get("apiVersion")),
+        problems=tuple(problems),
+        raw=doc,
+    )
+
+
+def type_name(value: object) -> str:
+    """What a YAML value is, in words for a message: "a list", "a string", "missing"."""
+    if value is None:
+        return "missing"
+    return {dict: "a mapping", list: "a list", str: "a string", int: "a number",
+            float: "a number", bool: "a boolean"}.get(type(value), type(value).__name__)
+
+
+def _str(value: object) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _mapping(doc: Mapping[str, Any], key: str, problems: list[str], prefix: str = "") -> dict:
+    value = doc.get(key)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        problems.append(f"{prefix}{key} is {type_name(value)}, not a mapping")
+        return {}
+    return value
+
+
+def _str_map(doc: Mapping[str, Any], key: str, problems: list[str], prefix: str) -> dict:
+    return {str(k): _str(v) for k, v in _mapping(doc, key, problems, prefix).items()}
+
+
+def _str_list(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        problems.append(f"{where} is {type_name(value)}, not a list")
+        return ()
+    good = [v for v in value if isinstance(v, str | int | float) and not isinstance(v, bool)]
+    if len(good) != len(value):
+        problems.append(f"{where} holds {len(value) - len(good)} item(s) that are not strings")
+    return tuple(_str(v) for v in good)
+
+
+def _list_of_maps(value: object, where: str, problems: list[str]) -> list[dict]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{where} is {type_name(value)}, not a list")
+        return []
+    good = [v for v in value if isinstance(v, dict)]
+    if len(good) != len(value):
+        problems.append(f"{where} holds {len(value) - len(good)} item(s) that are not mappings")
+    return good
+
+
+def _volumes(value: object, problems: list[str]) -> tuple[Volume, ...]:
+    out = []
+    for v in _list_of_maps(value, "spec.volumes", problems):
+        sources = [k for k in v if k != "name"]
+        host = v.get("hostPath")
+        if "hostPath" in v and not isinstance(host, dict):
+            problems.append(f"volume {v.get('name')!r}: hostPath is not a mapping")
+            host = {}
+        host = host or {}
+        out.append(
+            Volume(
+                name=_str(v.get("name")),
+                host_path=_str(host.get("path")),
+                type=_str(host.get("type")),
+                source=sources[0] if sources else "",
+            )
+        )
+    return tuple(out)
+
+
+def _int_or_none(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _containers(value: list[Any], where: str, problems: list[str]) -> tuple[Container, ...]:
+    out = []
+    for i, c in enumerate(_list_of_maps(value, where, problems)):
+        name = _str(c.get("name")) or f"#{i}"
+        at = f"{where}[{name}]"
+        command = _str_list(c.get("command"), f"{at}.command", problems)
+        args = _str_list(c.get("args"), f"{at}.args", problems)
+        items = command + args
+        # the first command item is the binary, not a flag nor a positional argument
+        skip = 1 if command and not command[0].startswith("-") else 0
+        flags, positionals = parse_flags(items[skip:])
+        flags = tuple(Flag(f.name, f.value, f.index + skip) for f in flags)
+        probes = {k: c[k] for k in ("livenessProbe", "readinessProbe", "startupProbe") if k in c}
+        mounts = tuple(
+            VolumeMount(_str(m.get("name")), _str(m.get("mountPath")), m.get("readOnly") is True)
+            for m in _list_of_maps(c.get("volumeMounts"), f"{at}.volumeMounts", problems)
+        )
+        ports = tuple(
+            Port(
+                _str(p.get("name")),
+                _int_or_none(p.get("containerPort")),
+                _str(p.get("protocol")) or "TCP",
+                _int_or_none(p.get("hostPort")),
+            )
+            for p in _list_of_maps(c.get("ports"), f"{at}.ports", problems)
+        )
+        env = tuple(
+            EnvVar(_str(e.get("name")), None if "value" not in e else _str(e.get("value")),
+                   "valueFrom" in e)
+            for e in _list_of_maps(c.get("env"), f"{at}.env", problems)
+        )
+        out.append(
+            Container(
+                name=name,
+                image=_str(c.get("image")),
+                command=command,
+                args=args,
+                flags=flags,
+                positionals=positionals,
+                image_pull_policy=_str(c.get("imagePullPolicy")),
+                probes=probes,
+                resources=_mapping(c, "resources", problems, f"{at}."),
+                volume_mounts=mounts,
+                ports=ports,
+                env=env,
+                security_context=_mapping(c, "securityContext", problems, f"{at}."),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,198 @@
+"""Findings and expiry rows as text (rich) and as JSON: what the headless commands print."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from itertools import groupby
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from kexplore.core.diff import ManifestDiff
+from kexplore.core.expiry import ExpiryRow
+from kexplore.core.model import Finding, Report, Severity
+
+STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
+
+
+def _moment(now: datetime) -> str:
+    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def summary_line(report: Report) -> str:
+    c = report.counts()
+    worst = "no problems" if not report.findings else "problems found"
+    return (
+        f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes "
+        f"in {sum(1 for _ in report.tree)} entries under {report.tree.root}: {worst}"
+    )
+
+
+def findings_renderable(report: Report) -> Group:
+    """A table per file, files with the worst findings first."""
+    by_path: dict[str, list[Finding]] = {}
+    for f in report.findings:
+        by_path.setdefault(f.path, []).append(f)
+    order = sorted(by_path, key=lambda p: (-max(f.severity.rank for f in by_path[p]), p))
+    parts: list[Any] = []
+    for path in order:
+        table = Table(
+            title=Text(path, style="bold"),
+            title_justify="left",
+            expand=True,
+            show_edge=False,
+            pad_edge=False,
+        )
+        table.add_column("severity", width=8)
+        table.add_column("rule", style="bold", no_wrap=True)
+        table.add_column("where", overflow="fold")
+        table.add_column("message", ratio=3, overflow="fold")
+        table.add_column("fix", ratio=2, overflow="fold")
+        for f in by_path[path]:
+            table.add_row(
+                Text(f.severity.value, style=STYLE[f.severity]),
+                Text(f.rule),
+                Text(f.pointer),
+                Text(f.message),
+                Text(f.fix, style="dim"),
+            )
+        parts.append(table)
+        parts.append(Text(""))
+    parts.append(Text(summary_line(report), style="bold"))
+    return Group(*parts)
+
+
+def findings_json(report: Report, extra: dict[str, Any] | None = None) -> str:
+    counts = report.counts()
+    doc: dict[str, Any] = {
+        "root": str(report.tree.root),
+        "now": _moment(report.now),
+        "findings": [f.as_json() for f in report.findings],
+        "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
+    }
+    doc.update(extra or {})
+    return json.dumps(doc, indent=2)
+
+
+def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
+    """Two tables, certificates then CAs, with kubeadm's column names."""
+    certs = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for column in (
+        "CERTIFICATE",
+        "EXPIRES",
+        "RESIDUAL TIME",
+        "CERTIFICATE AUTHORITY",
+        "EXTERNALLY MANAGED",
+        "FILE",
+    ):
+        certs.add_column(column, no_wrap=column != "FILE")
+    cas = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
+    for column in (
+        "CERTIFICATE AUTHORITY",
+        "EXPIRES",
+        "RESIDUAL TIME",
+        "EXTERNALLY MANAGED",
+        "FILE",
+    ):
+        cas.add_column(column, no_wrap=column != "FILE")
+    for row in rows:
+        if row.missing:
+            cells = [Text(f"!MISSING! {row.name}", style="red"), "", "", "", ""]
+        else:
+            assert row.not_after is not None
+            style = (
+                "red"
+                if row.residual_seconds <= 0
+                else ("yellow" if row.residual_seconds < 30 * 86400 else "")
+            )
+            cells = [
+                Text(row.name),
+                row.not_after.strftime("%b %d, %Y %H:%M UTC"),
+                Text(row.residual if row.residual_seconds > 0 else "expired", style=style),
+            ]
+        where = row.path
+        if row.is_ca:
+            cas.add_row(*cells[:3], "yes" if row.externally_managed else "no", where)
+        else:
+            certs.add_row(*cells[:3], row.ca_name, "yes" if row.externally_managed else "no", where)
+    return Group(certs, Text(""), cas)
+
+
+def expiry_json(root: str, now: datetime, rows: Sequence[ExpiryRow]) -> str:
+    return json.dumps(
+        {
+            "root": root,
+            "now": _moment(now),
+            "certificates": [r.as_json() for r in rows if not r.is_ca],
+            "certificateAuthorities": [
+                {k: v for k, v in r.as_json().items() if k != "caName"} for r in rows if r.is_ca
+            ],
+        },
+        indent=2,
+    )
+
+
+def diff_renderable(diffs: Sequence[ManifestDiff]) -> Group:
+    parts: list[Any] = []
+    for diff in diffs:
+        parts.append(Text(f"{diff.path} against kubeadm {diff.against}", style="bold"))
+        if not diff.all:
+            parts.append(Text("  identical to what kubeadm writes", style="green"))
+        for title, entries in (("flags", diff.flags), ("fields", diff.fields)):
+            if not entries:
+                continue
+            table = Table(title=title, title_justify="left", show_edge=False, expand=True)
+            for column in ("kind", "change", "where", "kubeadm", "this tree", "why"):
+                table.add_column(column, overflow="fold")
+            for kind, group in groupby(sorted(entries, key=lambda d: d.kind), key=lambda d: d.kind):
+                for d in group:
+                    table.add_row(
+                        Text(kind, style=KIND_STYLE[kind]),
+                        d.change,
+                        Text(d.where),
+                        Text(d.expected or "—"),
+                        Text(d.actual or "—"),
+                        d.reason,
+                    )
+            parts.append(table)
+        parts.append(Text(""))
+    return Group(*parts)
+
+
+def diff_json(root: str, diffs: Sequence[ManifestDiff]) -> str:
+    def entry(d: Any) -> dict[str, Any]:
+        return {
+            "where": d.where,
+            "change": d.change,
+            "expected": d.expected,
+            "actual": d.actual,
+            "kind": d.kind,
+            "reason": d.reason,
+        }
+
+    return json.dumps(
+        {
+            "root": root,
+            "manifests": [
+                {
+                    "path": d.path,
+                    "component": d.component,
+                    "against": str(d.against),
+                    "flags": [entry(x) for x in d.flags],
+                    "fields": [entry(x) for x in d.fields],
+                    "unified": d.unified,
+                }
+                for d in diffs
+            ],
+        },
+        indent=2,
+    )
+
+
+def print_renderable(renderable: Any) -> None:
+    Console(highlight=False, soft_wrap=False).print(renderable)
