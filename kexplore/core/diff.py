@@ -24,7 +24,7 @@ from kexplore.core.generate import dump_yaml
 from kexplore.core.infer import Inferred
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Tree
-from kexplore.core.params import Version
+from kexplore.core.params import EtcdMode, Version
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
 
@@ -177,9 +177,14 @@ def diff_pod(
     inferred: Inferred,
     against: Version | None = None,
     missing: frozenset[str] = frozenset(),
+    local_etcd_here: bool = False,
 ) -> ManifestDiff:
     """Differences between a real pod and kubeadm's, for `against` (default: its own version)."""
     own_params = inferred.expected_params
+    if local_etcd_here and not own_params.local_etcd:
+        # The node runs its own etcd yet the API server points elsewhere: hold it against
+        # kubeadm's stacked layout so the redirection shows as the customisation it is.
+        own_params = replace(own_params, etcd=EtcdMode.LOCAL)
     target = replace(own_params, kubernetes_version=against) if against else own_params
     if against:
         target = replace(target, etcd_image_tag="")
@@ -228,7 +233,13 @@ def diff_manifest(
     if spec is None or node is None or not isinstance(node.content, ManifestInfo):
         return None
     return diff_pod(
-        path, node.content.raw, spec, inferred, against, _missing_files(tree, node.content)
+        path,
+        node.content.raw,
+        spec,
+        inferred,
+        against,
+        _missing_files(tree, node.content),
+        local_etcd_here=tree.get("manifests/etcd.yaml") is not None,
     )
 
 

@@ -196,8 +196,9 @@ def _faulted_plan(
         elif fault.name == "cert-subject":
             plan = replace(plan, cn=f"{plan.cn}-legacy")
         elif fault.name == "cert-usage":
-            flipped = {SERVER_AUTH: CLIENT_AUTH, CLIENT_AUTH: SERVER_AUTH}
-            plan = replace(plan, usages=tuple(dict.fromkeys(flipped[u] for u in plan.usages)))
+            # A serving cert loses ServerAuth; a client-only cert gets ServerAuth instead.
+            usages = (CLIENT_AUTH,) if SERVER_AUTH in plan.usages else (SERVER_AUTH,)
+            plan = replace(plan, usages=usages)
     return plan
 
 

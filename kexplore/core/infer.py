@@ -139,6 +139,9 @@ def _gather(tree: Tree) -> _Evidence:
         if issuer.startswith(prefix):
             ev.add("dns_domain", issuer[len(prefix) :], f"{APISERVER} --service-account-issuer")
         ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{APISERVER} --etcd-servers")
+        for flag, name in (("etcd-cafile", "external_etcd_ca"), ("etcd-certfile",
+                           "external_etcd_cert"), ("etcd-keyfile", "external_etcd_key")):
+            ev.add(name, api.flag_value(flag), f"{APISERVER} --{flag}")
     if api_pod:
         endpoint = api_pod.annotations.get(APISERVER_ENDPOINT_ANNOTATION, "")
         host, port = split_host_port(endpoint) if endpoint else ("", None)
@@ -303,6 +306,10 @@ def _infer_etcd(ev: _Evidence, values: dict[str, Any], sources: dict[str, str]) 
     sources["etcd"] = servers[1]
     if not local:
         values["external_etcd_endpoints"] = endpoints
+        for name in ("external_etcd_ca", "external_etcd_cert", "external_etcd_key"):
+            found = ev.first(name)
+            if found:
+                values[name], sources[name] = found
 
 
 def _safe_params(defaults: ClusterParams, values: dict[str, Any]) -> ClusterParams:

@@ -1,0 +1,321 @@
+"""check on generated trees: each planted fault reported by name, clean trees clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FAST, NOW, Factory
+
+from kexplore.core.check import check_tree
+from kexplore.core.diff import CUSTOMISATION, DEFECT, VERSION, diff_manifest
+from kexplore.core.faults import FAULTS, parse_fault
+from kexplore.core.infer import infer
+from kexplore.core.model import Finding, Severity
+from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
+from kexplore.core.scan import scan
+
+
+def problems(root: Path) -> list[Finding]:
+    """Warnings and errors: what must be exactly the planted fault."""
+    report = check_tree(scan(root), NOW)
+    return [f for f in report.findings if f.severity is not Severity.INFO]
+
+
+def target_path(fault: str) -> str:
+    f = parse_fault(fault)
+    if f.name == "key-mismatch":
+        return "pki/sa.key" if f.target == "sa" else None or _key_file(f.target)
+    if f.name == "file-mode":
+        return f.target if f.target.endswith(".conf") else _key_file(f.target)
+    if f.name.startswith("manifest-"):
+        return f"manifests/{f.target}.yaml"
+    if f.target.endswith(".conf"):
+        return f.target
+    from kexplore.core.conventions.certs import CERTS_BY_NAME
+
+    return str(CERTS_BY_NAME[f.target].file)
+
+
+def _key_file(name: str) -> str:
+    from kexplore.core.conventions.certs import CERTS_BY_NAME
+
+    return str(CERTS_BY_NAME[name].key_file)
+
+
+def test_a_clean_generated_tree_has_no_findings(make_tree: Factory) -> None:
+    assert check_tree(scan(make_tree()), NOW).findings == ()
+
+
+@pytest.mark.parametrize("fault", [f.name for f in FAULTS])
+def test_each_planted_fault_is_reported_by_its_rule_on_its_path(
+    make_tree: Factory, fault: str
+) -> None:
+    found = {(f.rule, f.path) for f in problems(make_tree(faults=[fault]))}
+    assert found == {(fault, target_path(fault))}
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        "key-mismatch:sa",
+        "cert-san-missing:etcd-server",
+        "cert-expired:admin.conf",
+        "file-mode:super-admin.conf",
+        "manifest-leader-elect:kube-controller-manager",
+        "cert-usage:etcd-peer",
+        "kubeconfig-server:scheduler.conf",
+        "manifest-host-network:kube-apiserver",
+    ],
+)
+def test_faults_on_other_targets_are_reported_there(make_tree: Factory, fault: str) -> None:
+    found = {(f.rule, f.path) for f in problems(make_tree(faults=[fault]))}
+    assert found == {(fault.split(":")[0], target_path(fault))}
+
+
+@pytest.mark.parametrize("minor", range(28, 36))
+@pytest.mark.parametrize("etcd", list(EtcdMode))
+def test_every_supported_version_and_etcd_mode_is_clean(
+    make_tree: Factory, minor: int, etcd: EtcdMode
+) -> None:
+    params = ClusterParams(
+        key_algorithm=KeyAlgorithm.ECDSA_P256, etcd=etcd, kubernetes_version=Version(1, minor, 2)
+    )
+    assert problems(make_tree(params)) == []
+
+
+@pytest.mark.parametrize("algorithm", list(KeyAlgorithm))
+def test_every_key_algorithm_is_clean_and_inferred(
+    make_tree: Factory, algorithm: KeyAlgorithm
+) -> None:
+    tree = scan(make_tree(ClusterParams(key_algorithm=algorithm)))
+    assert check_tree(tree, NOW).findings == ()
+    assert infer(tree).params.key_algorithm is algorithm
+
+
+def test_infer_reads_the_parameters_back_with_their_sources(make_tree: Factory) -> None:
+    params = ClusterParams(
+        key_algorithm=KeyAlgorithm.ECDSA_P384,
+        node_name="cp-7",
+        advertise_address="10.20.30.40",
+        bind_port=8443,
+        control_plane_endpoint="api.example.com:443",
+        cluster_name="prod",
+        dns_domain="corp.local",
+        service_subnet="10.100.0.0/16",
+        pod_subnet="10.244.0.0/16",
+        cert_sans=("10.0.0.99", "api.alt"),
+        kubernetes_version=Version(1, 33, 1),
+    )
+    inferred = infer(scan(make_tree(params)))
+    got = inferred.params
+    for name in (
+        "node_name",
+        "advertise_address",
+        "bind_port",
+        "control_plane_endpoint",
+        "cluster_name",
+        "dns_domain",
+        "service_subnet",
+        "pod_subnet",
+        "kubernetes_version",
+        "key_algorithm",
+    ):
+        assert getattr(got, name) == getattr(params, name), name
+    assert set(got.cert_sans) == set(params.cert_sans)
+    assert inferred.sources["advertise_address"].startswith("manifests/kube-apiserver.yaml")
+    assert inferred.sources["node_name"] == "manifests/etcd.yaml --name"
+    assert problems(make_tree(params)) == []
+
+
+def test_an_unknown_version_is_held_against_the_nearest_known(writable_tree) -> None:
+    root = writable_tree()
+    for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        path = root / f"manifests/{name}.yaml"
+        path.write_text(path.read_text().replace(":v1.35.0", ":v1.37.1"))
+    inferred = infer(scan(root))
+    assert inferred.params.version == Version(1, 37, 1)
+    assert inferred.conventions_version == Version(1, 35, 0)
+    assert "nearest" in inferred.notes[0]
+
+
+def test_an_advertise_address_that_differs_between_sources_is_a_finding(writable_tree) -> None:
+    root = writable_tree()
+    path = root / "manifests/etcd.yaml"
+    path.write_text(
+        path.read_text().replace("https://192.168.1.10:2379", "https://192.168.1.11:2379")
+    )
+    rules = {(f.rule, f.path) for f in problems(root)}
+    assert ("manifest-advertise-address", "manifests/etcd.yaml") in rules
+
+
+def test_a_128_tree_is_clean_and_differs_from_135_only_by_version(make_tree: Factory) -> None:
+    tree = scan(
+        make_tree(
+            ClusterParams(
+                key_algorithm=KeyAlgorithm.ECDSA_P256, kubernetes_version=Version(1, 28, 4)
+            )
+        )
+    )
+    assert [f for f in check_tree(tree, NOW).findings if f.severity is not Severity.INFO] == []
+    inferred = infer(tree)
+    kinds = set()
+    for pod in ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"):
+        own = diff_manifest(tree, f"manifests/{pod}.yaml", inferred)
+        assert own is not None and own.all == ()
+        newer = diff_manifest(tree, f"manifests/{pod}.yaml", inferred, Version(1, 35, 0))
+        assert newer is not None and newer.all
+        kinds |= {d.kind for d in newer.all}
+    assert kinds == {VERSION}
+
+
+def _edit_apiserver(root: Path, edit) -> None:  # type: ignore[no-untyped-def]
+    path = root / "manifests/kube-apiserver.yaml"
+    pod = yaml.safe_load(path.read_text())
+    command = pod["spec"]["containers"][0]["command"]
+    edit(command)
+    path.write_text(yaml.safe_dump(pod, sort_keys=True))
+
+
+def _diff(root: Path):  # type: ignore[no-untyped-def]
+    tree = scan(root)
+    return diff_manifest(tree, "manifests/kube-apiserver.yaml", infer(tree))
+
+
+def test_added_audit_flags_are_a_customisation(writable_tree) -> None:
+    root = writable_tree()
+    (root / "audit-policy.yaml").write_text("apiVersion: audit.k8s.io/v1\nkind: Policy\n")
+
+    def add(command: list[str]) -> None:
+        command += [
+            "--audit-log-path=/var/log/kubernetes/audit.log",
+            "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
+            "--audit-log-maxage",
+            "30",
+        ]
+
+    _edit_apiserver(root, add)
+    diff = _diff(root)
+    assert {d.where: d.kind for d in diff.flags} == {
+        "--audit-log-path": CUSTOMISATION,
+        "--audit-policy-file": CUSTOMISATION,
+        "--audit-log-maxage": CUSTOMISATION,
+    }
+    assert next(d for d in diff.flags if d.where == "--audit-log-maxage").actual == "30"
+    assert problems(root) == []
+
+
+def test_etcd_servers_pointing_elsewhere_is_a_customisation_with_external_etcd(
+    writable_tree,
+) -> None:
+    root = writable_tree()
+
+    def point(command: list[str]) -> None:
+        i = command.index("--etcd-servers=https://127.0.0.1:2379")
+        command[i] = "--etcd-servers=https://10.0.0.5:2379"
+
+    _edit_apiserver(root, point)
+    tree = scan(root)
+    inferred = infer(tree)
+    assert inferred.params.etcd is EtcdMode.EXTERNAL
+    assert inferred.params.external_etcd_endpoints == ("https://10.0.0.5:2379",)
+    diff = diff_manifest(tree, "manifests/kube-apiserver.yaml", inferred)
+    assert [(d.where, d.kind) for d in diff.flags] == [("--etcd-servers", CUSTOMISATION)]
+    assert problems(root) == []
+
+
+def test_a_removed_client_ca_file_is_a_defect(writable_tree) -> None:
+    root = writable_tree()
+    _edit_apiserver(root, lambda c: c.remove("--client-ca-file=/etc/kubernetes/pki/ca.crt"))
+    diff = _diff(root)
+    assert [(d.where, d.change, d.kind) for d in diff.flags] == [
+        ("--client-ca-file", "removed", DEFECT)
+    ]
+    assert [(f.rule, f.pointer) for f in problems(root)] == [("manifest-flag", "--client-ca-file")]
+
+
+def test_a_flag_naming_a_missing_file_is_a_defect(writable_tree) -> None:
+    root = writable_tree()
+    _edit_apiserver(
+        root, lambda c: c.append("--encryption-provider-config=/etc/kubernetes/enc/config.yaml")
+    )
+    diff = _diff(root)
+    assert [(d.where, d.kind) for d in diff.flags] == [("--encryption-provider-config", DEFECT)]
+    assert [(f.rule, f.severity) for f in problems(root)] == [
+        ("manifest-file-missing", Severity.ERROR)
+    ]
+
+
+def test_a_third_party_static_pod_is_not_diffed_but_checked(writable_tree) -> None:
+    root = writable_tree()
+    (root / "manifests/haproxy.yaml").write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "metadata": {"name": "haproxy", "namespace": "kube-system"},
+                "spec": {
+                    "hostNetwork": True,
+                    "containers": [
+                        {
+                            "name": "haproxy",
+                            "image": "haproxy:2.9",
+                            "securityContext": {"privileged": True},
+                            "env": [{"name": "STATS_PASSWORD", "value": "hunter2"}],
+                        }
+                    ],
+                    "volumes": [{"name": "scratch", "hostPath": {"path": "/tmp/haproxy"}}],
+                },
+            }
+        )
+    )
+    (root / "manifests/haproxy.yaml").chmod(0o600)
+    tree = scan(root)
+    assert diff_manifest(tree, "manifests/haproxy.yaml", infer(tree)) is None
+    found = {f.rule for f in problems(root) if f.path == "manifests/haproxy.yaml"}
+    assert found == {"manifest-privileged", "manifest-secret-env", "manifest-host-path"}
+
+
+def test_a_128_admin_conf_on_a_129_tree_is_a_version_note_not_a_defect(
+    make_tree: Factory, tmp_path: Path
+) -> None:
+    import shutil
+
+    old = make_tree(
+        ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, kubernetes_version=Version(1, 28, 4))
+    )
+    new = tmp_path / "t"
+    shutil.copytree(
+        make_tree(
+            ClusterParams(
+                key_algorithm=KeyAlgorithm.ECDSA_P256, kubernetes_version=Version(1, 30, 0)
+            )
+        ),
+        new,
+    )
+    # An upgraded node keeps its old certificates and CA; bring the whole pki along.
+    for rel in ("admin.conf", "controller-manager.conf", "scheduler.conf", "kubelet.conf"):
+        shutil.copy(old / rel, new / rel)
+    shutil.rmtree(new / "pki")
+    shutil.copytree(old / "pki", new / "pki")
+    (new / "super-admin.conf").unlink()
+    report = check_tree(scan(new), NOW)
+    admin = [f for f in report.findings if f.path == "admin.conf"]
+    assert [(f.rule, f.severity) for f in admin] == [("cert-subject", Severity.INFO)]
+    assert "version difference" in admin[0].message
+    assert [f for f in report.findings if f.severity is not Severity.INFO] == []
+
+
+def test_tmp_backups_are_history_not_drift(writable_tree) -> None:
+    root = writable_tree(faults=["cert-expired"])
+    backup = root / "tmp/kubeadm-backup-manifests-2026-01-02-03-04-05"
+    backup.mkdir(parents=True)
+    (backup / "kube-scheduler.yaml").write_text(
+        (root / "manifests/kube-scheduler.yaml").read_text().replace("v1.35.0", "v1.34.0")
+    )
+    (backup / "apiserver.crt").write_bytes((root / "pki/apiserver.crt").read_bytes())
+    report = check_tree(scan(root), NOW)
+    in_tmp = [f for f in report.findings if f.path.startswith("tmp/")]
+    assert all(f.severity is Severity.INFO for f in in_tmp)
+    assert FAST.key_algorithm is KeyAlgorithm.ECDSA_P256
