@@ -164,6 +164,7 @@ def test_diff_prints_kubeadm_differences(writable_tree, capsys: pytest.CaptureFi
     ]
     assert "-    - --leader-elect=false\n+    - --leader-elect=true" in scheduler["unified"]
     code, out, _ = run(["diff", str(root), "--format", "unified"], capsys)
+    assert code == 0
     assert out.startswith("--- /etc/kubernetes/manifests/kube-scheduler.yaml\n+++ new manifest")
 
 
