@@ -135,11 +135,8 @@ def run_generate(args: argparse.Namespace) -> int:
             etcd=EtcdMode(args.etcd),
             cert_validity=args.cert_validity,
             ca_validity=args.ca_validity,
-            **(
-                {"external_etcd_endpoints": tuple(args.external_etcd_endpoint)}
-                if args.external_etcd_endpoint
-                else {}
-            ),
+            external_etcd_endpoints=tuple(args.external_etcd_endpoint)
+            or ClusterParams.external_etcd_endpoints,
         )
         written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:

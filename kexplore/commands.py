@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -93,7 +94,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         from kexplore.core.junit import to_junit
 
         return report, to_junit(report.findings, cis or (), str(tree.root))
-    parts = []
+    parts: list[Any] = []
     if cis is not None:
         from kexplore.core.cis import cis_tables
 

@@ -319,3 +319,14 @@ def test_tmp_backups_are_history_not_drift(writable_tree) -> None:
     in_tmp = [f for f in report.findings if f.path.startswith("tmp/")]
     assert all(f.severity is Severity.INFO for f in in_tmp)
     assert FAST.key_algorithm is KeyAlgorithm.ECDSA_P256
+
+
+def test_the_manifest_checklist_shows_which_conventions_pass(make_tree: Factory) -> None:
+    from kexplore.core.diff import checklist
+
+    tree = scan(make_tree(faults=["manifest-leader-elect"]))
+    items = {i.rule: i.passed for i in checklist(tree, "manifests/kube-scheduler.yaml")}
+    assert items["manifest-leader-elect"] is False
+    assert all(passed for rule, passed in items.items() if rule != "manifest-leader-elect")
+    etcd = {i.rule for i in checklist(tree, "manifests/etcd.yaml")}
+    assert "manifest-leader-elect" not in etcd and "manifest-host-network" in etcd

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import datetime, timezone
 from typing import Any
 
 from kexplore.core.conventions.manifests import (
@@ -23,7 +24,7 @@ from kexplore.core.conventions.manifests import (
 from kexplore.core.generate import dump_yaml
 from kexplore.core.infer import Inferred
 from kexplore.core.manifest import ManifestInfo, parse_flags
-from kexplore.core.model import Tree
+from kexplore.core.model import Report, Severity, Tree
 from kexplore.core.params import EtcdMode, Version
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
@@ -250,3 +251,38 @@ def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
         for ref in pod.file_paths()
         if ref.path.startswith(prefix) and tree.get(ref.path[len(prefix) :]) is None
     )
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    rule: str
+    passed: bool
+    why: str
+
+
+# Beyond the five control-plane conventions, what else a manifest is held to.
+EXTRA_CHECKS = (
+    ("manifest-file-missing", "every file its flags name is in the tree"),
+    ("manifest-flag", "kubeadm's default flags are all there, unchanged"),
+    ("manifest-version-skew", "the same Kubernetes minor as the API server"),
+    ("file-mode", "mode 0600 or stricter: only root reads the control plane's flags"),
+)
+
+
+def checklist(tree: Tree, path: str, report: Report | None = None) -> list[ChecklistItem]:
+    """The conventions a static pod is held to, each passed or failed, with why it matters."""
+    from kexplore.core.check import check_tree
+    from kexplore.core.conventions.manifests import LEADER_ELECTED, POD_CONVENTIONS
+
+    if report is None:
+        # No manifest rule reads the clock, so any fixed instant gives the same checklist.
+        report = check_tree(tree, datetime(2000, 1, 1, tzinfo=timezone.utc))
+    failed = {f.rule for f in report.for_path(path) if f.severity is not Severity.INFO}
+    spec = STATIC_PODS_BY_FILE.get(path)
+    items = [
+        ChecklistItem(c.rule, c.rule not in failed, c.why)
+        for c in POD_CONVENTIONS
+        if c.rule != "manifest-leader-elect" or (spec and spec.name in LEADER_ELECTED)
+    ]
+    items += [ChecklistItem(rule, rule not in failed, why) for rule, why in EXTRA_CHECKS]
+    return items

@@ -81,7 +81,7 @@ def cert_pem(cert: x509.Certificate) -> bytes:
     return cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _hash_for(signer: PrivateKey) -> hashes.HashAlgorithm:
+def _hash_for(signer: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
     if isinstance(signer, ec.EllipticCurvePrivateKey) and signer.curve.key_size > 256:
         return hashes.SHA384()
     return hashes.SHA256()

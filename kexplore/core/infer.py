@@ -139,14 +139,17 @@ def _gather(tree: Tree) -> _Evidence:
         if issuer.startswith(prefix):
             ev.add("dns_domain", issuer[len(prefix) :], f"{APISERVER} --service-account-issuer")
         ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{APISERVER} --etcd-servers")
-        for flag, name in (("etcd-cafile", "external_etcd_ca"), ("etcd-certfile",
-                           "external_etcd_cert"), ("etcd-keyfile", "external_etcd_key")):
+        for flag, name in (
+            ("etcd-cafile", "external_etcd_ca"),
+            ("etcd-certfile", "external_etcd_cert"),
+            ("etcd-keyfile", "external_etcd_key"),
+        ):
             ev.add(name, api.flag_value(flag), f"{APISERVER} --{flag}")
     if api_pod:
         endpoint = api_pod.annotations.get(APISERVER_ENDPOINT_ANNOTATION, "")
-        host, port = split_host_port(endpoint) if endpoint else ("", None)
+        host, annotated_port = split_host_port(endpoint) if endpoint else ("", None)
         ev.add("advertise_address", host, f"{APISERVER} annotation")
-        ev.add("bind_port", port, f"{APISERVER} annotation")
+        ev.add("bind_port", annotated_port, f"{APISERVER} annotation")
     if etcd:
         ev.add("node_name", etcd.flag_value("name"), f"{ETCD} --name")
         ev.add(

@@ -101,6 +101,7 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     ):
         cas.add_column(column, no_wrap=column != "FILE")
     for row in rows:
+        cells: list[Text | str]
         if row.missing:
             cells = [Text(f"!MISSING! {row.name}", style="red"), "", "", "", ""]
         else:

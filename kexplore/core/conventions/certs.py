@@ -75,11 +75,12 @@ def _node_name(params: ClusterParams) -> str:
 NO_ORG: tuple[Variant[tuple[str, ...]], ...] = (Variant(ALWAYS, ()),)
 # kubeadm 1.29 moved admins out of system:masters (which no RBAC can restrain) into a
 # group bound to cluster-admin, and dropped the group from the etcd clients altogether.
-CLUSTER_ADMINS_SINCE_129 = (
+Orgs = tuple[Variant[tuple[str, ...]], ...]
+CLUSTER_ADMINS_SINCE_129: Orgs = (
     Variant(until(28), ("system:masters",)),
     Variant(since(29), ("kubeadm:cluster-admins",)),
 )
-MASTERS_UNTIL_128 = (Variant(until(28), ("system:masters",)), Variant(since(29), ()))
+MASTERS_UNTIL_128: Orgs = (Variant(until(28), ("system:masters",)), Variant(since(29), ()))
 
 
 def _self_sans(params_cn: str) -> Callable[[ClusterParams], SANs]:
