@@ -6,7 +6,10 @@ import argparse
 from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from kexplore.core.cis import CisResult
 
 Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
@@ -93,7 +96,8 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     if args.format == "junit":
         from kexplore.core.junit import to_junit
 
-        return report, to_junit(report.findings, cis or (), str(tree.root))
+        profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
+        return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
     parts: list[Any] = []
     if cis is not None:
         from kexplore.core.cis import cis_tables
@@ -103,9 +107,9 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     return report, _render_text(parts)
 
 
-def _cis_json(result) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _cis_json(result: CisResult) -> dict[str, str]:
     return {
-        "id": result.id,
+        "id": result.rule,  # "cis-1.2.16": the same id as the finding a failed check yields
         "title": result.title,
         "result": result.result,
         "reason": result.reason,

@@ -249,3 +249,32 @@ def test_no_path_opens_etc_kubernetes_or_else_the_bundled_sample(
     assert "bundled sample" in note
     monkeypatch.setattr(cli, "DEFAULT_ROOT", tmp_path)
     assert cli.default_root() == (tmp_path, "")
+
+
+def test_profile_all_adds_every_cis_check_once_to_json(make_tree: Factory,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["check", str(make_tree()), "--now", AT, "--format", "json",
+                        "--profile", "all"], capsys)
+    doc = json.loads(out)
+    ids = [c["id"] for c in doc["checks"]]
+    assert len(ids) == len(set(ids)) == 77
+    assert set(doc["checks"][0]) == {"id", "title", "result", "reason", "remediation"}
+    failed = {c["id"] for c in doc["checks"] if c["result"] == "fail"}
+    assert "cis-1.2.16" in failed  # a stock kubeadm tree leaves profiling on
+    assert failed == {f["rule"] for f in doc["findings"] if f["rule"].startswith("cis-")}
+    code_kubeadm, out, _ = run(["check", str(make_tree()), "--now", AT, "--format", "json"],
+                               capsys)
+    assert "checks" not in json.loads(out) and code_kubeadm == code == 0
+
+
+def test_junit_output_is_xml_with_a_failure_per_failed_check(
+        make_tree: Factory, capsys: pytest.CaptureFixture[str]) -> None:
+    import xml.etree.ElementTree as ET
+
+    _, out, _ = run(["check", str(make_tree(faults=["cert-expired"])), "--now", AT,
+                     "--format", "junit", "--profile", "all"], capsys)
+    root = ET.fromstring(out)
+    failures = [case.get("name") or "" for case in root.iter("testcase")
+                if case.find("failure") is not None]
+    assert any("cert-expired" in name for name in failures)
+    assert any("1.2.16" in name for name in failures)

@@ -12,11 +12,11 @@ import yaml
 from kexplore.core.manifest import (
     Flag,
     decode_manifest,
-    load_yaml,
     map_to_root,
     parse_flags,
 )
 from kexplore.core.pki import DecodeError
+from kexplore.core.yamlio import load_yaml
 
 APISERVER = {
     "apiVersion": "v1",

@@ -21,11 +21,11 @@ from kexplore.core.conventions.manifests import (
     StaticPodSpec,
     expected_pod,
 )
-from kexplore.core.generate import dump_yaml
 from kexplore.core.infer import Inferred
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
 from kexplore.core.params import EtcdMode, Version
+from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
 

@@ -10,9 +10,8 @@ from kexplore.core.checks.context import Context, is_archived
 from kexplore.core.conventions.certs import CERTS, CERTS_BY_FILE, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
-from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.model import Kind, Tree
-from kexplore.core.pki import CertInfo, find_issuer, residual_time
+from kexplore.core.model import Tree
+from kexplore.core.pki import CertInfo, residual_time
 
 
 @dataclass(frozen=True)
@@ -44,11 +43,11 @@ class ExpiryRow:
         }
 
 
-def _ca_name(cert: CertInfo, authorities: tuple[tuple[str, CertInfo], ...]) -> str:
-    issuer = find_issuer(cert, [c for _, c in authorities])
+def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:
+    issuer = ctx.issuer_of(cert)
     if issuer is None:
         return cert.issuer_cn or cert.issuer
-    path = next(p for p, c in authorities if c is issuer)
+    path = ca_paths[id(issuer)]
     spec = CERTS_BY_FILE.get(path)
     return spec.name if spec else path
 
@@ -61,18 +60,14 @@ def _externally_managed(tree: Tree, ca_path: str) -> bool:
 def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
     """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last."""
     ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
-    authorities = tuple(
-        (c.path, c.cert)
-        for c in ctx.certs
-        if not c.embedded and (c.cert.is_ca or c.cert.self_issued)
-    )
+    ca_paths = {id(c.cert): c.path for c in ctx.certs if not c.embedded}
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
     rows = []
     for at in ctx.certs:
         if is_archived(at.path) or at.pointer.endswith(" CA"):
             continue
         name = at.spec.name if at.spec else (f"{at.path} ({at.pointer})" if at.pointer else at.path)
-        ca = "" if at.cert.self_issued else _ca_name(at.cert, authorities)
+        ca = "" if at.cert.self_issued else _ca_name(ctx, at.cert, ca_paths)
         rows.append(
             _row(
                 name,
@@ -87,7 +82,7 @@ def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
                 at.cert.is_ca,
             )
         )
-    rows += _rotated_kubelet_certs(tree, now, authorities, ca_files)
+    rows += _rotated_kubelet_certs(ctx, ca_paths, ca_files)
     present = {r.name for r in rows}
     params = ctx.params
     for spec in CERTS:
@@ -118,28 +113,25 @@ def _expected_here(tree: Tree, name: str) -> bool:
 
 
 def _rotated_kubelet_certs(
-    tree: Tree,
-    now: datetime,
-    authorities: tuple[tuple[str, CertInfo], ...],
-    ca_files: dict[str, str],
+    ctx: Context, ca_paths: dict[int, str], ca_files: dict[str, str]
 ) -> list[ExpiryRow]:
     rows = []
-    for node in tree.of_kind(Kind.KUBECONFIG):
-        info = node.content
-        if not isinstance(info, KubeconfigInfo) or node.path not in KUBECONFIGS_BY_FILE:
+    for node, info in ctx.kubeconfigs():
+        if node.path not in KUBECONFIGS_BY_FILE:
             continue
         for user in info.users:
             if user.cert and user.client_cert_source == "file":
-                ca = _ca_name(user.cert, authorities)
+                ca = _ca_name(ctx, user.cert, ca_paths)
+                external = _externally_managed(ctx.tree, ca_files.get(ca, ""))
                 rows.append(
                     _row(
                         user.client_cert_path,
                         node.path,
                         f"user {user.name}",
                         user.cert,
-                        now,
+                        ctx.now,
                         ca,
-                        _externally_managed(tree, ca_files.get(ca, "")),
+                        external,
                         False,
                     )
                 )

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -37,6 +36,7 @@ from kexplore.core.conventions.manifests import expected_pod, static_pods_for
 from kexplore.core.conventions.versions import since
 from kexplore.core.faults import Fault
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
+from kexplore.core.yamlio import dump_yaml
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 BACKDATE = timedelta(minutes=5)
@@ -230,13 +230,6 @@ def issue_all(params: ClusterParams, now: datetime, faults: Sequence[Fault]) -> 
 
 
 # --- files --------------------------------------------------------------------------------
-
-
-def dump_yaml(document: dict[str, Any]) -> bytes:
-    """kubeadm serialises with sorted keys, block style and no line folding."""
-    return yaml.safe_dump(
-        document, sort_keys=True, default_flow_style=False, width=1 << 16
-    ).encode()
 
 
 def _b64(data: bytes) -> str:

@@ -11,13 +11,12 @@ import base64
 import binascii
 import os
 import re
-import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kexplore.core.manifest import KUBERNETES_DIR, load_yaml, map_to_root, type_name
+from kexplore.core.manifest import KUBERNETES_DIR, map_to_root, type_name
 from kexplore.core.pki import (
     CertInfo,
     DecodeError,
@@ -25,6 +24,10 @@ from kexplore.core.pki import (
     decode_certificates,
     decode_private_key,
 )
+from kexplore.core.safeio import (
+    read_regular_file,
+)
+from kexplore.core.yamlio import load_yaml
 
 READ_CAP = 1 << 20
 
@@ -105,8 +108,11 @@ class KubeconfigInfo:
     def all_problems(self) -> tuple[str, ...]:
         """Every error in the file and its entries, each naming where it is."""
         out = list(self.problems)
-        for kind, entries in (("cluster", self.clusters), ("user", self.users),
-                              ("context", self.contexts)):
+        for kind, entries in (
+            ("cluster", self.clusters),
+            ("user", self.users),
+            ("context", self.contexts),
+        ):
             out += [f"{kind} {e.name!r}: {err}" for e in entries for err in e.errors]
         return tuple(out)
 
@@ -403,67 +409,6 @@ def _relative(path: Path, root: Path) -> str | None:
     return rel.as_posix() if rel.parts else None
 
 
-class NotRegularFile(OSError):
-    pass
-
-
-def read_regular_file(path: Path, cap: int) -> bytes:
-    """Read at most `cap` bytes of a regular file, following symlinks only to stat them:
-    a FIFO, a device or a directory raises instead of being opened."""
-    real = os.path.realpath(path)
-    st = os.lstat(real)
-    if not stat.S_ISREG(st.st_mode):
-        raise NotRegularFile(0, f"not a regular file ({_mode_name(st.st_mode)})")
-    if st.st_size > cap:
-        raise NotRegularFile(0, f"file is larger than {human_size(cap)}; not read")
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(real, flags)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise NotRegularFile(0, "not a regular file")
-        return read_capped(fd, cap)
-    finally:
-        os.close(fd)
-
-
-def read_capped(fd: int, cap: int) -> bytes:
-    """Read up to cap+1 bytes; more than cap raises, so a growing file cannot fill memory."""
-    chunks = []
-    total = 0
-    while total <= cap:
-        chunk = os.read(fd, min(1 << 16, cap + 1 - total))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        total += len(chunk)
-    if total > cap:
-        raise NotRegularFile(0, f"file is larger than {human_size(cap)}; not read")
-    return b"".join(chunks)
-
-
-def human_size(n: int) -> str:
-    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
-        if n >= size and n % size == 0:
-            return f"{n // size} {unit}"
-    return f"{n} bytes"
-
-
-def _mode_name(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISLNK, "a symlink loop"),
-    ):
-        if test(mode):
-            return name
-    return "special"
-
-
-# --- redaction ---------------------------------------------------------------------------
-
 REDACTED = "REDACTED"
 # The value keys that hold secrets in a kubeconfig (and any "*-key-data").
 _SECRET_KEYS = (
@@ -480,8 +425,9 @@ _PEM_KEY = re.compile(
 def redacted_yaml(data: bytes) -> str:
     """The document as text with every secret value replaced by REDACTED, layout kept."""
     text = data.decode("utf-8", "replace")
-    text = _PEM_KEY.sub(lambda m: f"-----BEGIN {m.group(1)}-----\n{REDACTED}\n"
-                       f"-----END {m.group(1)}-----", text)
+    text = _PEM_KEY.sub(
+        lambda m: f"-----BEGIN {m.group(1)}-----\n{REDACTED}\n-----END {m.group(1)}-----", text
+    )
     text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
     out: list[str] = []
     block_indent: int | None = None
@@ -500,7 +446,7 @@ def redacted_yaml(data: bytes) -> str:
         if value in ("", "|", ">", "|-", ">-", "|+", ">+"):
             # the value sits on the following, more-indented lines
             block_indent = indent
-        out.append(f"{m.group('head')} {REDACTED}{line[len(body):]}")
+        out.append(f"{m.group('head')} {REDACTED}{line[len(body) :]}")
     return "".join(out)
 
 

@@ -1,12 +1,7 @@
-"""Static pod manifests: the Pod, its containers, and the command line as ordered flags.
-
-Also home of `load_yaml`, the one hardened YAML loader the core uses (kubeconfig.py
-imports it): manifests are where YAML lives first.
-"""
+"""Static pod manifests: the Pod, its containers, and the command line as ordered flags."""
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Mapping
@@ -14,96 +9,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from kexplore.core.pki import DecodeError
-
-# --- YAML, hardened ----------------------------------------------------------------------
-
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
-
-# A real manifest or kubeconfig has a few hundred nodes. Aliases are legal YAML, so a
-# harmless anchor is allowed, but a "billion laughs" document reuses nodes to expand
-# exponentially: counting nodes as a walker would see them catches it before any
-# Python object is built or traversed.
-MAX_YAML_NODES = 100_000
-
-
-def load_yaml(data: bytes) -> Any:
-    """One YAML (or JSON) document, safely; DecodeError with plain words otherwise."""
-    if b"\x00" in data[:4096]:
-        raise DecodeError("not YAML: the file holds binary data")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DecodeError("not YAML: the file is not valid UTF-8") from None
-    loader = _Loader(text)
-    try:
-        try:
-            node = loader.get_single_node()
-        except yaml.composer.ComposerError as exc:  # type: ignore[attr-defined]
-            if "single document" in str(exc):
-                raise DecodeError("holds more than one YAML document") from None
-            raise
-        if node is None:
-            return None
-        _check_expansion(node)
-        return loader.construct_document(node)
-    except yaml.YAMLError as exc:
-        parsed = _json_fallback(text)
-        if parsed is not None:
-            return parsed
-        raise DecodeError(f"invalid YAML: {_yaml_message(exc)}") from None
-    except RecursionError:
-        raise DecodeError("invalid YAML: nested too deeply") from None
-    finally:
-        loader.dispose()
-
-
-def _json_fallback(text: str) -> Any:
-    # JSON with tab indentation is valid JSON but not valid YAML 1.1
-    if not text.lstrip().startswith(("{", "[")):
-        return None
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-
-
-def _yaml_message(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None)
-    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-    return f"{problem}{where}"
-
-
-def _check_expansion(root: yaml.Node) -> None:
-    seen = 0
-    on_path: set[int] = set()
-    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        if leaving:
-            on_path.discard(id(node))
-            continue
-        seen += 1
-        if seen > MAX_YAML_NODES:
-            raise DecodeError(
-                f"YAML rejected: aliases expand past {MAX_YAML_NODES} nodes (an alias bomb?)"
-            )
-        if isinstance(node, yaml.ScalarNode):
-            continue
-        if id(node) in on_path:
-            raise DecodeError("YAML rejected: an alias refers to itself (recursive anchor)")
-        on_path.add(id(node))
-        stack.append((node, True))
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, False) for child in node.value)
-        elif isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                stack.append((key, False))
-                stack.append((value, False))
-
+from kexplore.core.yamlio import load_yaml
 
 # --- command-line flags ------------------------------------------------------------------
 
@@ -112,22 +19,51 @@ def _check_expansion(root: yaml.Node) -> None:
 BOOLEAN_FLAGS = frozenset(
     {
         # kube-apiserver
-        "allow-privileged", "anonymous-auth", "enable-bootstrap-token-auth", "profiling",
-        "enable-aggregator-routing", "enable-priority-and-fairness", "enable-garbage-collector",
-        "enable-logs-handler", "contention-profiling", "service-account-lookup",
-        "audit-log-compress", "kubelet-https", "enable-swagger-ui", "permit-port-sharing",
-        "permit-address-sharing", "authentication-tolerate-lookup-failure",
-        "service-account-extend-token-expiration", "debug-socket-path-enabled",
+        "allow-privileged",
+        "anonymous-auth",
+        "enable-bootstrap-token-auth",
+        "profiling",
+        "enable-aggregator-routing",
+        "enable-priority-and-fairness",
+        "enable-garbage-collector",
+        "enable-logs-handler",
+        "contention-profiling",
+        "service-account-lookup",
+        "audit-log-compress",
+        "kubelet-https",
+        "enable-swagger-ui",
+        "permit-port-sharing",
+        "permit-address-sharing",
+        "authentication-tolerate-lookup-failure",
+        "service-account-extend-token-expiration",
+        "debug-socket-path-enabled",
         # kube-controller-manager
-        "use-service-account-credentials", "leader-elect", "allocate-node-cidrs",
-        "configure-cloud-routes", "enable-hostpath-provisioner", "enable-dynamic-provisioning",
-        "enable-taint-manager", "disable-attach-detach-reconcile-sync",
+        "use-service-account-credentials",
+        "leader-elect",
+        "allocate-node-cidrs",
+        "configure-cloud-routes",
+        "enable-hostpath-provisioner",
+        "enable-dynamic-provisioning",
+        "enable-taint-manager",
+        "disable-attach-detach-reconcile-sync",
         # etcd
-        "client-cert-auth", "peer-client-cert-auth", "experimental-initial-corrupt-check",
-        "strict-reconfig-check", "enable-v2", "enable-pprof", "auto-tls", "peer-auto-tls",
-        "force-new-cluster", "debug",
+        "client-cert-auth",
+        "peer-client-cert-auth",
+        "experimental-initial-corrupt-check",
+        "strict-reconfig-check",
+        "enable-v2",
+        "enable-pprof",
+        "auto-tls",
+        "peer-auto-tls",
+        "force-new-cluster",
+        "debug",
         # klog and friends
-        "logtostderr", "alsologtostderr", "skip-headers", "one-output", "help", "version",
+        "logtostderr",
+        "alsologtostderr",
+        "skip-headers",
+        "one-output",
+        "help",
+        "version",
     }
 )
 
@@ -375,8 +311,14 @@ def type_name(value: object) -> str:
     """What a YAML value is, in words for a message: "a list", "a string", "missing"."""
     if value is None:
         return "missing"
-    return {dict: "a mapping", list: "a list", str: "a string", int: "a number",
-            float: "a number", bool: "a boolean"}.get(type(value), type(value).__name__)
+    return {
+        dict: "a mapping",
+        list: "a list",
+        str: "a string",
+        int: "a number",
+        float: "a number",
+        bool: "a boolean",
+    }.get(type(value), type(value).__name__)
 
 
 def _str(value: object) -> str:
@@ -474,8 +416,11 @@ def _containers(value: list[Any], where: str, problems: list[str]) -> tuple[Cont
             for p in _list_of_maps(c.get("ports"), f"{at}.ports", problems)
         )
         env = tuple(
-            EnvVar(_str(e.get("name")), None if "value" not in e else _str(e.get("value")),
-                   "valueFrom" in e)
+            EnvVar(
+                _str(e.get("name")),
+                None if "value" not in e else _str(e.get("value")),
+                "valueFrom" in e,
+            )
             for e in _list_of_maps(c.get("env"), f"{at}.env", problems)
         )
         out.append(

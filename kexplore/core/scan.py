@@ -21,8 +21,9 @@ from typing import Any
 
 from kexplore.core import kubeconfig as kc
 from kexplore.core import manifest as mf
-from kexplore.core import pki
+from kexplore.core import pki, safeio
 from kexplore.core.model import Kind, Node, Tree
+from kexplore.core.yamlio import load_yaml
 
 DEFAULT_READ_CAP = 1 << 20
 MAX_DEPTH = 32
@@ -200,7 +201,7 @@ def _sniff_document(
 ) -> tuple[Kind, Any, str]:
     yamlish = path.lower().endswith(_YAML_SUFFIXES)
     try:
-        doc = mf.load_yaml(data)
+        doc = load_yaml(data)
     except pki.DecodeError as exc:
         return Kind.OTHER, None, str(exc) if yamlish else ""
     if isinstance(doc, dict) and doc.get("kind") == "Pod":
@@ -371,7 +372,7 @@ class _Walker:
         fallback = expected_kind(path) or Kind.OTHER
         if st.st_size > self.cap:
             self._node(path, fallback, st,
-                       error=f"file is larger than {kc.human_size(self.cap)}; not read")
+                       error=f"file is larger than {safeio.human_size(self.cap)}; not read")
             return
         try:
             fd = os.open(name, _FILE_FLAGS, dir_fd=dfd)
@@ -387,7 +388,7 @@ class _Walker:
                 self._node(path, Kind.SPECIAL, fst,
                            error="changed while scanning: no longer a regular file; not read")
                 return
-            data = kc.read_capped(fd, self.cap)
+            data = safeio.read_capped(fd, self.cap)
         except OSError as exc:
             self._node(path, fallback, st, error=str(exc.strerror or exc))
             return

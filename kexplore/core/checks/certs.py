@@ -11,7 +11,6 @@ from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.pki import (
     KeyInfo,
     PublicKeyInfo,
-    find_issuer,
     key_matches,
     public_key_matches,
     verify_signature,
@@ -72,8 +71,7 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
         cert = at.cert
         if cert.self_issued:
             continue
-        pool = list(ctx.authorities)
-        issuer = find_issuer(cert, pool)
+        issuer = ctx.issuer_of(cert)
         if issuer is None:
             if at.spec is None and not at.embedded:
                 continue  # a stray certificate from elsewhere: nothing to chain it to here
@@ -150,9 +148,7 @@ def key_mismatch(ctx: Context) -> Iterator[Finding]:
 
 def ca_constraints(ctx: Context) -> Iterator[Finding]:
     """Only a certificate marked CA:TRUE with keyCertSign may sign others; TLS checks both."""
-    issuers_in_use = {
-        id(find_issuer(at.cert, ctx.authorities)) for at in ctx.certs if not at.cert.self_issued
-    }
+    issuers_in_use = {id(ctx.issuer_of(at.cert)) for at in ctx.certs if not at.cert.self_issued}
     for at in ctx.certs:
         if at.embedded:
             continue

@@ -13,7 +13,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams
-from kexplore.core.pki import CertInfo
+from kexplore.core.pki import CertInfo, find_issuer
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -104,10 +104,46 @@ class Context:
 
     @cached_property
     def authorities(self) -> tuple[CertInfo, ...]:
-        """The CA certificates in the tree's files: what a chain may end in."""
-        return tuple(
-            c.cert for c in self.certs if not c.embedded and (c.cert.is_ca or c.cert.self_issued)
-        )
+        """The CA certificates in the tree's files: what a chain may end in. Copies of one
+        CA (backups keep many) count once, the live file first."""
+        unique: dict[str, CertInfo] = {}
+        for c in sorted(self.certs, key=lambda c: c.archived):
+            if not c.embedded and (c.cert.is_ca or c.cert.self_issued):
+                unique.setdefault(c.cert.sha256_fingerprint, c.cert)
+        return tuple(unique.values())
+
+    @cached_property
+    def _authorities_by_key_id(self) -> dict[str, list[CertInfo]]:
+        index: dict[str, list[CertInfo]] = {}
+        for ca in self.authorities:
+            if ca.ski:
+                index.setdefault(ca.ski, []).append(ca)
+        return index
+
+    @cached_property
+    def _authorities_by_subject(self) -> dict[str, list[CertInfo]]:
+        index: dict[str, list[CertInfo]] = {}
+        for ca in self.authorities:
+            index.setdefault(ca.subject, []).append(ca)
+        return index
+
+    @cached_property
+    def _issuers(self) -> dict[str, CertInfo | None]:
+        return {}
+
+    def issuer_of(self, cert: CertInfo) -> CertInfo | None:
+        """The tree's CA that issued `cert`, looked up by index: years of backups can hold
+        thousands of CA copies, and every rule asks."""
+        key = cert.sha256_fingerprint  # identical copies share an issuer
+        if key not in self._issuers:
+            by_id = self._authorities_by_key_id.get(cert.aki, []) if cert.aki else []
+            by_name = [
+                c
+                for c in self._authorities_by_subject.get(cert.issuer, [])
+                if all(c is not other for other in by_id)
+            ]
+            self._issuers[key] = find_issuer(cert, by_id + by_name)
+        return self._issuers[key]
 
     def time_severity(self, at: CertAt, severity: Severity) -> Severity:
         return Severity.INFO if at.archived else severity

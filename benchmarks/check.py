@@ -1,0 +1,265 @@
+"""How long `kexplore check` takes: on the bundled sample, and on a tree full of backups.
+
+Run by hand from the project root: python benchmarks/check.py [--profile]
+
+Prints figures only; nothing is asserted. Targets:
+  a. sample_etc: the whole `kexplore check` process takes at most half the time of the
+     shell loop an operator would write instead (openssl x509 -enddate over every cert).
+  b. a synthetic tree of 5,000 certificates and 500 manifests in tmp/kubeadm-backup-*
+     folders: the whole `kexplore check` process within 3 s, and time growing linearly
+     with the number of files (1,250 / 2,500 / 5,000 certificates).
+With --profile, cProfile the in-process check of both trees (top 15 by cumulative time).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import platform
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from kexplore.core.check import check_tree
+from kexplore.core.generate import generate_tree
+from kexplore.core.params import ClusterParams
+from kexplore.core.scan import scan
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_etc"
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+OPENSSL_LOOP = 'for f in pki/*.crt pki/etcd/*.crt; do openssl x509 -noout -enddate -in "$f"; done'
+
+SAMPLE_PROCESS_RUNS = 7
+SAMPLE_INPROCESS_RUNS = 20
+SYNTHETIC_INPROCESS_RUNS = 3
+SYNTHETIC_PROCESS_RUNS = 3
+TARGET_RATIO = 0.5
+TARGET_SYNTHETIC_S = 3.0
+SIZES = ((1_250, 125), (2_500, 250), (5_000, 500))
+
+MANIFESTS_PER_BACKUP = 4  # the four static pods kubeadm upgrade backs up
+BACKUP_START = datetime(2021, 1, 4, 3, 17, 42)
+BACKUP_STEP = timedelta(days=2, hours=7, minutes=13, seconds=29)
+
+
+def kexplore_command() -> list[str]:
+    """The console script when it is on PATH, else the module with this interpreter."""
+    script = shutil.which("kexplore")
+    return [script] if script else [sys.executable, "-m", "kexplore"]
+
+
+def median_time(runs: int, once: Callable[[], object]) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), times
+
+
+@dataclass(frozen=True)
+class ProcessRun:
+    seconds: float
+    max_rss_kib: int
+    exit_code: int
+    last_line: str
+
+
+def run_process(command: list[str], cwd: Path | None = None) -> ProcessRun:
+    """Wall clock and peak RSS of one child: wait4 gives that child's own rusage."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        lines = out.read().decode(errors="replace").strip().splitlines()
+    return ProcessRun(seconds, usage.ru_maxrss, child.returncode, lines[-1] if lines else "")
+
+
+def run_many(runs: int, command: list[str], cwd: Path | None = None) -> list[ProcessRun]:
+    return [run_process(command, cwd) for _ in range(runs)]
+
+
+def scan_and_check(root: Path) -> int:
+    report = check_tree(scan(root), NOW)
+    return len(report.findings)
+
+
+def fmt(times: list[float]) -> str:
+    return " ".join(f"{t:.3f}" for t in times)
+
+
+# --- the synthetic tree ------------------------------------------------------------------
+
+
+def stamp(i: int) -> str:
+    """kubeadm's backup folder suffix: 2021-01-04-03-17-42."""
+    return (BACKUP_START + i * BACKUP_STEP).strftime("%Y-%m-%d-%H-%M-%S")
+
+
+def build_synthetic(base: Path, target: Path, certs: int, manifests: int) -> tuple[int, int]:
+    """Copy `base` (a generated tree) to `target`, then add backup folders until the tree
+    holds `certs` certificates and `manifests` manifests in all. Returns the counts."""
+    shutil.copytree(base, target, symlinks=True)
+    cert_files = sorted(p.relative_to(base / "pki") for p in (base / "pki").rglob("*.crt"))
+    pod_files = sorted(p.relative_to(base / "manifests") for p in (base / "manifests").iterdir())
+    cert_bytes = {rel: (base / "pki" / rel).read_bytes() for rel in cert_files}
+    pod_bytes = {rel: (base / "manifests" / rel).read_bytes() for rel in pod_files}
+    have_certs, have_pods = len(cert_files), len(pod_files)
+    tmp = target / "tmp"
+    tmp.mkdir(mode=0o700, exist_ok=True)
+    i = 0
+    while have_pods < manifests:
+        folder = tmp / f"kubeadm-backup-manifests-{stamp(i)}"
+        folder.mkdir()
+        for rel in pod_files[: min(MANIFESTS_PER_BACKUP, manifests - have_pods)]:
+            (folder / rel).write_bytes(pod_bytes[rel])
+            have_pods += 1
+        i += 1
+    while have_certs < certs:
+        folder = tmp / f"kubeadm-backup-certs-{stamp(i)}" / "pki-backup"
+        for rel in cert_files[: certs - have_certs]:
+            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+            (folder / rel).write_bytes(cert_bytes[rel])
+            have_certs += 1
+        i += 1
+    return have_certs, have_pods
+
+
+def count(root: Path) -> tuple[int, int]:
+    """(certificates, manifests) as the scanner classifies them: the sizes are real."""
+    tree = scan(root)
+    kinds = [node.kind.value for node in tree]
+    return kinds.count("certificate"), kinds.count("manifest")
+
+
+# --- profiling ---------------------------------------------------------------------------
+
+
+def profile(label: str, root: Path) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    scan_and_check(root)
+    profiler.disable()
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(15)
+    print(f"\ncProfile: scan + check_tree on {label}, top 15 by cumulative time")
+    body = text.getvalue()
+    print(body[body.index("   ncalls") :].rstrip() if "   ncalls" in body else body)
+
+
+# --- main --------------------------------------------------------------------------------
+
+
+def main(argv: list[str]) -> int:
+    do_profile = "--profile" in argv
+    kexplore = kexplore_command()
+    print(
+        f"kexplore check benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}"
+        f" ({platform.machine()}, {platform.system()}), "
+        f"{subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}"
+    )
+    print(f"command: {' '.join(kexplore)} check PATH --now {NOW.isoformat()}")
+    print()
+
+    # a. the sample tree, against the operator's loop, in the same run, interleaved
+    certs_in_sample = len(list((SAMPLE / "pki").glob("*.crt"))) + len(
+        list((SAMPLE / "pki" / "etcd").glob("*.crt"))
+    )
+    check_cmd = [*kexplore, "check", str(SAMPLE), "--now", NOW.isoformat()]
+    loop_cmd = ["bash", "-c", OPENSSL_LOOP]
+    run_process(check_cmd)  # warm the page cache and the bytecode cache, untimed
+    run_process(loop_cmd, SAMPLE)
+    ours, theirs = [], []
+    for _ in range(SAMPLE_PROCESS_RUNS):
+        ours.append(run_process(check_cmd).seconds)
+        theirs.append(run_process(loop_cmd, SAMPLE).seconds)
+    ours_m, theirs_m = statistics.median(ours), statistics.median(theirs)
+    ratio = ours_m / theirs_m
+    inproc_m, inproc = median_time(SAMPLE_INPROCESS_RUNS, lambda: scan_and_check(SAMPLE))
+    print(f"a. sample_etc ({certs_in_sample} certificates), median of {SAMPLE_PROCESS_RUNS}")
+    print(f"  {'kexplore check sample_etc (process)':<44} {ours_m:7.3f} s  {fmt(ours)}")
+    print(f"  {'openssl x509 -enddate loop (bash -c)':<44} {theirs_m:7.3f} s  {fmt(theirs)}")
+    print(
+        f"  ratio kexplore / loop: {ratio:.2f}   target <= {TARGET_RATIO:.2f}: "
+        f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}"
+    )
+    print(
+        f"  {f'scan + check_tree in-process (x{SAMPLE_INPROCESS_RUNS})':<44} "
+        f"{inproc_m * 1000:7.1f} ms (min {min(inproc) * 1000:.1f}, max {max(inproc) * 1000:.1f})"
+    )
+    print()
+
+    # b. a tree full of backups
+    with tempfile.TemporaryDirectory(prefix="kexplore-bench-check-") as work:
+        base = Path(work) / "base"
+        generate_tree(base, ClusterParams(), NOW)
+        trees: list[tuple[Path, int, int]] = []
+        start = time.perf_counter()
+        for certs, manifests in SIZES:
+            target = Path(work) / f"etc-{certs}"
+            build_synthetic(base, target, certs, manifests)
+            found_certs, found_pods = count(target)
+            trees.append((target, found_certs, found_pods))
+        print(
+            f"b. synthetic trees built in {time.perf_counter() - start:.1f} s "
+            f"(a generated RSA-2048 tree plus tmp/kubeadm-backup-manifests-*/ and "
+            f"tmp/kubeadm-backup-certs-*/pki-backup/ copies of its files)"
+        )
+        print(
+            f"  {'certs':>6} {'manifests':>9} {'files':>6} {'in-process (s)':>15} "
+            f"{'us/file':>8}  runs (s)"
+        )
+        per_file = []
+        for target, found_certs, found_pods in trees:
+            files = found_certs + found_pods
+            median, times = median_time(
+                SYNTHETIC_INPROCESS_RUNS, lambda t=target: scan_and_check(t)
+            )
+            per_file.append(median / files * 1e6)
+            print(
+                f"  {found_certs:>6} {found_pods:>9} {files:>6} {median:15.3f} "
+                f"{per_file[-1]:8.1f}  {fmt(times)}"
+            )
+        spread = max(per_file) / min(per_file)
+        print(
+            f"  linear growth: us/file varies by a factor of {spread:.2f} across sizes "
+            f"({'linear' if spread < 1.25 else 'NOT linear'})"
+        )
+
+        largest, found_certs, found_pods = trees[-1]
+        command = [*kexplore, "check", str(largest), "--now", NOW.isoformat()]
+        run_process(command)  # warm-up, untimed
+        runs = run_many(SYNTHETIC_PROCESS_RUNS, command)
+        seconds = [r.seconds for r in runs]
+        median = statistics.median(seconds)
+        print(
+            f"  kexplore check, {found_certs} certs + {found_pods} manifests (process, "
+            f"x{SYNTHETIC_PROCESS_RUNS}): {median:.3f} s  ({fmt(seconds)})   target <= "
+            f"{TARGET_SYNTHETIC_S:.0f} s: {'met' if median <= TARGET_SYNTHETIC_S else 'MISSED'}"
+        )
+        print(
+            f"  peak RSS of that process: {max(r.max_rss_kib for r in runs) / 1024:.0f} MiB; "
+            f"exit {runs[-1].exit_code}; it said: {runs[-1].last_line[:100]}"
+        )
+
+        if do_profile:
+            profile("sample_etc", SAMPLE)
+            profile(f"the synthetic tree of {found_certs} certificates", largest)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

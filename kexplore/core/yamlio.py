@@ -1,0 +1,102 @@
+"""YAML in and out: one hardened loader for everything the core reads, and the dumper that
+writes YAML the way kubeadm serialises it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import yaml
+
+from kexplore.core.pki import DecodeError
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+# A real manifest or kubeconfig has a few hundred nodes. Aliases are legal YAML, so a
+# harmless anchor is allowed, but a "billion laughs" document reuses nodes to expand
+# exponentially: counting nodes as a walker would see them catches it before any
+# Python object is built or traversed.
+MAX_YAML_NODES = 100_000
+
+
+def load_yaml(data: bytes) -> Any:
+    """One YAML (or JSON) document, safely; DecodeError with plain words otherwise."""
+    if b"\x00" in data[:4096]:
+        raise DecodeError("not YAML: the file holds binary data")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DecodeError("not YAML: the file is not valid UTF-8") from None
+    loader = _Loader(text)
+    try:
+        try:
+            node = loader.get_single_node()
+        except yaml.composer.ComposerError as exc:  # type: ignore[attr-defined]
+            if "single document" in str(exc):
+                raise DecodeError("holds more than one YAML document") from None
+            raise
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        parsed = _json_fallback(text)
+        if parsed is not None:
+            return parsed
+        raise DecodeError(f"invalid YAML: {_yaml_message(exc)}") from None
+    except RecursionError:
+        raise DecodeError("invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _json_fallback(text: str) -> Any:
+    # JSON with tab indentation is valid JSON but not valid YAML 1.1
+    if not text.lstrip().startswith(("{", "[")):
+        return None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+
+
+def _yaml_message(exc: yaml.YAMLError) -> str:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+    return f"{problem}{where}"
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    seen = 0
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, leaving = stack.pop()
+        if leaving:
+            on_path.discard(id(node))
+            continue
+        seen += 1
+        if seen > MAX_YAML_NODES:
+            raise DecodeError(
+                f"YAML rejected: aliases expand past {MAX_YAML_NODES} nodes (an alias bomb?)"
+            )
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        if id(node) in on_path:
+            raise DecodeError("YAML rejected: an alias refers to itself (recursive anchor)")
+        on_path.add(id(node))
+        stack.append((node, True))
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, False) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                stack.append((key, False))
+                stack.append((value, False))
+
+
+def dump_yaml(document: dict[str, Any]) -> bytes:
+    """kubeadm serialises with sorted keys, block style and no line folding."""
+    return yaml.safe_dump(
+        document, sort_keys=True, default_flow_style=False, width=1 << 16
+    ).encode()
