@@ -61,6 +61,11 @@ def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm")
     p.add_argument(
+        "--poll",
+        action="store_true",
+        help="with --watch: poll instead of inotify (NFS, some container mounts)",
+    )
+    p.add_argument(
         "--watch",
         action="store_true",
         help="print the findings again each time they change on disk",

@@ -1,0 +1,346 @@
+"""Live reload without a UI: watch a root, and turn each burst of changes into one Change.
+
+Three layers, each testable alone:
+- `Watcher.batches` yields "something under the root was touched", once per burst. It
+  watches folders, never single files, so atomic saves, editor swap files and `..data`
+  symlink swaps are all seen; it notices a root that is deleted, renamed away or replaced
+  and re-arms on the new folder; it stops within one step of its stop event being set.
+- `refresh` builds a complete new Tree and Report (re-decoding only files whose stamp
+  changed) and says what differs from the previous Snapshot. Nothing is patched in place:
+  a consumer swaps one whole Snapshot for another, so it never sees half a renewal.
+- `live_changes` joins them: the generator a thread worker iterates.
+
+No Textual here: the UI posts each Change as a message; `check --watch` prints it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import watchfiles
+
+from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
+from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
+from kexplore.core.scan import Link, rescan
+
+
+@dataclass(frozen=True)
+class Timing:
+    """How the watcher trades latency for calm; the defaults suit an /etc/kubernetes tree."""
+
+    # A burst is handed over once no new event arrived for one to two steps. 50 ms keeps a
+    # single save under ~100 ms while `kubeadm certs renew all` (dozens of writes a few ms
+    # apart) still arrives as one batch.
+    step_ms: int = 50
+    # A steady stream of events is still handed over at least this often, so a churning
+    # tree keeps refreshing instead of waiting for a quiet moment that never comes.
+    debounce_ms: int = 1000
+    # watchfiles' own default; NFS and container mounts rarely need faster.
+    poll_delay_ms: int = 300
+    # When idle, check this often that the root is still the folder being watched: a root
+    # renamed away and replaced by another folder raises no event on the new one.
+    idle_check_ms: int = 1000
+    # While the root is missing, look for it this often.
+    missing_retry_s: float = 0.25
+
+
+# --- the watcher -------------------------------------------------------------------------
+
+Identity = tuple[int, int]
+
+
+def _identity(root: Path) -> Identity | None:
+    """The folder now at `root` (device, inode), or None if there is no folder there."""
+    try:
+        st = os.stat(root)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino) if stat.S_ISDIR(st.st_mode) else None
+
+
+class Watcher:
+    """Batches of touched paths under one root, one batch per burst, until stopped.
+
+    The paths are a hint for logs and tests only: the event type and even the path lie
+    (an atomic save reports `added`, a root renamed away reports events under its old
+    name), so a consumer rescans on every batch. A batch naming only the root itself
+    means "rescan everything": the root vanished, came back, or the watch was re-armed
+    and changes made while nothing watched must be picked up.
+    """
+
+    def __init__(self, root: Path, *, poll: bool = False, timing: Timing | None = None) -> None:
+        self.root = Path(os.path.abspath(root))
+        self.poll = poll
+        self.timing = timing or Timing()
+        self._whole = frozenset({str(self.root)})
+
+    def batches(self, stop: threading.Event) -> Iterator[frozenset[str]]:
+        """Yield until `stop` is set; returns within one step (or, while the root is
+        missing, one retry) of it being set."""
+        while not stop.is_set():
+            identity = _identity(self.root)
+            if identity is None:
+                yield self._whole  # the consumer records the root as missing
+                if not self._await_root(stop):
+                    return
+                yield self._whole  # it is back: report that before arming the new watch
+                continue
+            yield from self._watch(identity, stop)
+
+    def _await_root(self, stop: threading.Event) -> bool:
+        """Wait for a folder at the root; False when stopped first."""
+        while _identity(self.root) is None:
+            if stop.wait(self.timing.missing_retry_s):
+                return False
+        return True
+
+    def _watch(self, identity: Identity, stop: threading.Event) -> Iterator[frozenset[str]]:
+        """One armed watch on the folder `identity`; returns when it is no longer at the root.
+
+        The first result after arming (a batch, or the idle timeout) always yields, so
+        writes made between the consumer's last scan and the arming are not lost.
+        """
+        t = self.timing
+        synced = False
+        try:
+            for changes in watchfiles.watch(
+                self.root,
+                # every entry is a node in the tree, swap files included: filter nothing
+                watch_filter=None,
+                debounce=t.debounce_ms,
+                step=t.step_ms,
+                stop_event=stop,
+                rust_timeout=t.idle_check_ms,
+                yield_on_timeout=True,
+                # the main thread gets Ctrl-C as KeyboardInterrupt; a worker thread never
+                # sees signals, so this changes nothing there
+                raise_interrupt=True,
+                # None, not False: WATCHFILES_FORCE_POLLING still applies without --poll
+                force_polling=True if self.poll else None,
+                poll_delay_ms=t.poll_delay_ms,
+                recursive=True,
+                # a 0700 folder when not root must not end the watch of everything else
+                ignore_permission_denied=True,
+            ):
+                touched = frozenset(path for _, path in changes)
+                if touched or not synced:
+                    synced = True
+                    yield touched or self._whole
+                if _identity(self.root) != identity:
+                    return  # gone or replaced: inotify would stay on the old folder
+        except FileNotFoundError:
+            return  # the root vanished while arming; the caller waits for it
+
+
+# --- snapshots and changes ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One complete, checked state of the root: what a face shows at any moment."""
+
+    tree: Tree
+    report: Report
+    # why the root cannot be read ("" while it can); the tree is then empty
+    root_error: str = ""
+
+    @property
+    def root_missing(self) -> bool:
+        return bool(self.root_error)
+
+
+@dataclass(frozen=True)
+class Change:
+    """From one Snapshot to the next: what a face applies in one step and announces."""
+
+    before: Snapshot
+    after: Snapshot
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    modified: tuple[str, ...] = ()
+    findings_added: tuple[Finding, ...] = ()
+    findings_resolved: tuple[Finding, ...] = ()
+
+    @property
+    def tree(self) -> Tree:
+        return self.after.tree
+
+    @property
+    def report(self) -> Report:
+        return self.after.report
+
+    @property
+    def root_missing(self) -> bool:
+        return self.after.root_missing
+
+    @property
+    def root_lost(self) -> bool:
+        return self.after.root_missing and not self.before.root_missing
+
+    @property
+    def root_returned(self) -> bool:
+        return self.before.root_missing and not self.after.root_missing
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """Every added, removed or modified path, sorted."""
+        return tuple(sorted({*self.added, *self.removed, *self.modified}))
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing a face would show differently: no need to publish it."""
+        return not (
+            self.added
+            or self.removed
+            or self.modified
+            or self.findings_added
+            or self.findings_resolved
+            or self.before.root_error != self.after.root_error
+        )
+
+    def summary(self) -> str:
+        """One line for a notification, such as
+        "manifests/kube-apiserver.yaml changed: 1 new warning"."""
+        if self.root_lost:
+            if self.after.root_error == os.strerror(errno.ENOENT):
+                return "root disappeared"
+            return f"root cannot be read: {self.after.root_error}"
+        if self.root_returned:
+            return f"root is back: {_counts(self.after.report)}"
+        if self.is_empty:
+            return "nothing changed"
+        return f"{self._subject()}: {self._findings_delta()}"
+
+    def _subject(self) -> str:
+        files = [p for p in self.paths if not self._is_folder(p)]
+        if len(files) == 1:
+            path = files[0]
+            verb = "added" if path in self.added else "removed" if path in self.removed else (
+                "changed")
+            return f"{path} {verb}"
+        if files:
+            return f"{len(files)} files changed"
+        folders = self.paths
+        return f"{folders[0]}/ changed" if len(folders) == 1 else f"{len(folders)} folders changed"
+
+    def _is_folder(self, path: str) -> bool:
+        node = self.after.tree.get(path) or self.before.tree.get(path)
+        return node is not None and node.kind is Kind.DIRECTORY
+
+    def _findings_delta(self) -> str:
+        parts = [
+            *(_plural(n, s.value, "new ") for s, n in _by_severity(self.findings_added)),
+            *(f"{_plural(n, s.value)} resolved" for s, n in _by_severity(self.findings_resolved)),
+        ]
+        return ", ".join(parts) if parts else "findings unchanged"
+
+
+def _by_severity(findings: Iterable[Finding]) -> list[tuple[Severity, int]]:
+    counts: dict[Severity, int] = {}
+    for f in findings:
+        counts[f.severity] = counts.get(f.severity, 0) + 1
+    return sorted(counts.items(), key=lambda item: -item[0].rank)
+
+
+def _plural(n: int, noun: str, prefix: str = "") -> str:
+    return f"{n} {prefix}{noun}{'' if n == 1 else 's'}"
+
+
+def _counts(report: Report) -> str:
+    counts = _by_severity(report.findings)
+    return ", ".join(_plural(n, s.value) for s, n in counts) if counts else "no findings"
+
+
+def load(
+    root: Path, now: datetime, *, warn_days: int = DEFAULT_WARN_DAYS, profile: str = "kubeadm"
+) -> Snapshot:
+    """The first Snapshot of `root`; a missing root gives an empty one, not an exception."""
+    # start from "missing" so that both outcomes go through the one path in refresh
+    unknown = _missing(Path(os.path.abspath(root)), now, os.strerror(errno.ENOENT))
+    return refresh(unknown, now, warn_days=warn_days, profile=profile).after
+
+
+def refresh(
+    previous: Snapshot,
+    now: datetime,
+    *,
+    warn_days: int = DEFAULT_WARN_DAYS,
+    profile: str = "kubeadm",
+) -> Change:
+    """Scan the root again (re-decoding only files whose stamp changed), check it, and say
+    what differs from `previous`."""
+    root = previous.tree.root
+    try:
+        tree = rescan(previous.tree)
+    except OSError as exc:
+        after = _missing(root, now, exc.strerror or str(exc))
+    else:
+        report = check_tree(tree, now, warn_days=warn_days, profile=profile)
+        after = Snapshot(tree, report)
+    return difference(previous, after)
+
+
+def _missing(root: Path, now: datetime, why: str) -> Snapshot:
+    # no findings: "every file is missing" about a folder that is not there is noise
+    empty = Tree(root, {})
+    return Snapshot(empty, Report(empty, now, ()), root_error=why)
+
+
+def difference(before: Snapshot, after: Snapshot) -> Change:
+    """The Change from `before` to `after`."""
+    old, new = before.tree.nodes, after.tree.nodes
+    old_findings, new_findings = set(before.report.findings), set(after.report.findings)
+    return Change(
+        before=before,
+        after=after,
+        added=tuple(sorted(new.keys() - old.keys())),
+        removed=tuple(sorted(old.keys() - new.keys())),
+        modified=tuple(sorted(p for p in new.keys() & old.keys() if _differs(old[p], new[p]))),
+        findings_added=tuple(sorted(new_findings - old_findings, key=Finding.sort_key)),
+        findings_resolved=tuple(sorted(old_findings - new_findings, key=Finding.sort_key)),
+    )
+
+
+def _differs(a: Node, b: Node) -> bool:
+    # A node's content is left out of its equality; for a symlink what it resolves to is
+    # the change that matters: a `..data` swap keeps the visible link's own stamp.
+    return a != b or _resolved(a) != _resolved(b)
+
+
+def _resolved(node: Node) -> str | None:
+    return node.content.resolved if isinstance(node.content, Link) else None
+
+
+# --- the loop a thread worker runs -------------------------------------------------------
+
+
+def live_changes(
+    start: Snapshot,
+    stop: threading.Event,
+    *,
+    now: Callable[[], datetime],
+    poll: bool = False,
+    warn_days: int = DEFAULT_WARN_DAYS,
+    profile: str = "kubeadm",
+    timing: Timing | None = None,
+) -> Iterator[Change]:
+    """Each Change to the tree from `start` on, until `stop` is set; empty ones are skipped.
+
+    Blocking: iterate it in a thread worker, passing the worker's cancelled event as
+    `stop`, and post each Change to the UI. `now` is called once per refresh (a fixed
+    `--now` gives a function that returns it).
+    """
+    current = start
+    watcher = Watcher(start.tree.root, poll=poll, timing=timing)
+    for _ in watcher.batches(stop):
+        change = refresh(current, now(), warn_days=warn_days, profile=profile)
+        current = change.after
+        if not change.is_empty:
+            yield change
