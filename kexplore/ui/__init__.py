@@ -1,0 +1,1 @@
+"""The Textual face of kexplore. Imported only when the explorer starts."""

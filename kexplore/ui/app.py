@@ -1,0 +1,112 @@
+"""The composition root: load the tree in a worker, hand it to the main screen."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker, WorkerState
+
+from kexplore.ui.commands import KexploreCommands
+from kexplore.ui.messages import LoadFailed, SessionLoaded
+from kexplore.ui.screens.main import MainScreen
+from kexplore.ui.session import Session, load_session
+
+
+class KexploreApp(App[int]):
+    CSS_PATH = "kexplore.tcss"
+    TITLE = "kexplore"
+    COMMANDS = App.COMMANDS | {KexploreCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave kexplore"),
+        Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit-ctrl-c"),
+        Binding("question_mark", "help", "Help", id="app.help",
+                tooltip="The keys that apply here"),
+        Binding("r", "reload", "Reload", id="app.reload", tooltip="Scan the tree again"),
+    ]
+
+    def __init__(
+        self,
+        root: Path,
+        *,
+        now: datetime | None = None,
+        note: str = "",
+        watch: bool = False,
+        poll: bool = False,
+        root_label: str | None = None,
+        theme: str | None = None,
+    ) -> None:
+        super().__init__()
+        self.root = root
+        self.now = now
+        self.note = note
+        self.watch = watch  # the live watcher hooks into reload(); see issue "live"
+        self.poll = poll
+        self.root_label = root_label if root_label is not None else str(root)
+        self.session: Session | None = None
+        if theme:
+            self.theme = theme
+
+    def on_mount(self) -> None:
+        self.install_screen(MainScreen(), "main")
+        self.push_screen("main")
+        self.reload()
+
+    @property
+    def main(self) -> MainScreen:
+        return self.get_screen("main")  # type: ignore[return-value]
+
+    def reload(self) -> None:
+        """Scan again (re-reading only changed files) and re-check; the one entry point for
+        `r` and, later, the watcher."""
+        previous = self.session.tree if self.session is not None else None
+        self._load(previous)
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, previous: object) -> None:
+        try:
+            session = load_session(self.root, self.now, previous)  # type: ignore[arg-type]
+        except OSError as exc:
+            self.post_message(LoadFailed(f"cannot read {self.root}: {exc.strerror or exc}"))
+            return
+        self.post_message(SessionLoaded(session))
+
+    @on(SessionLoaded)
+    def _loaded(self, message: SessionLoaded) -> None:
+        first = self.session is None
+        self.session = message.session
+        self.main.show_session(message.session)
+        if not first:
+            counts = message.session.report.counts()
+            self.notify(f"{len(message.session.tree.nodes)} entries, {counts['error']} errors, "
+                        f"{counts['warning']} warnings", title="Reloaded")
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.notify(f"{event.worker.error}", title="Load failed", severity="error",
+                        markup=False)
+
+    @on(LoadFailed)
+    def _failed(self, message: LoadFailed) -> None:
+        self.notify(message.error, title="Load failed", severity="error", markup=False)
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    def action_help(self) -> None:
+        from kexplore.ui.screens.help import HelpScreen, help_rows
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display)))
+
+
+def run_app(root: Path, now: datetime | None, note: str, watch: bool, poll: bool) -> int:
+    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,65 @@
+"""The command palette: jump to any file or rule, open any view; Textual's own stay."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import TYPE_CHECKING
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+if TYPE_CHECKING:
+    from kexplore.ui.app import KexploreApp
+
+Entry = tuple[str, str, Callable[[], object]]  # (title, help, what it does)
+
+
+def palette_entries(app: KexploreApp) -> list[Entry]:
+    from kexplore.ui.screens.main import MainScreen
+
+    main = app.get_screen("main") if app.is_screen_installed("main") else None
+    if not isinstance(main, MainScreen):
+        return []
+    entries: list[Entry] = [
+        ("Overview", "Every finding and every certificate by expiry", main.action_overview),
+        ("Next problem", "The next file with an error or warning", main.action_next_problem),
+        ("Filter the tree", "Show only files whose name matches", main.action_filter),
+        ("Reload", "Scan the tree again", app.action_reload),
+        ("Help: keys", "The keys that apply here", app.action_help),
+    ]
+    session = main.session
+    if session is None:
+        return entries
+    for path in main.tree.paths:
+        entries.append((f"Open {path}", _file_help(session, path), partial(main.jump, path)))
+    by_rule: dict[str, list[str]] = {}
+    for finding in session.findings("all"):
+        by_rule.setdefault(finding.rule, []).append(finding.path)
+    for rule, paths in sorted(by_rule.items()):
+        count = f"{len(paths)} finding{'s' if len(paths) != 1 else ''}"
+        entries.append((f"Rule {rule}", f"{count}; first in {paths[0]}",
+                        partial(main.jump, paths[0])))
+    return entries
+
+
+def _file_help(session: object, path: str) -> str:
+    node = session.tree.get(path)  # type: ignore[attr-defined]
+    return node.kind.value if node is not None else "missing file"
+
+
+class KexploreCommands(Provider):
+    """Files, rules and views."""
+
+    def _entries(self) -> list[Entry]:
+        return palette_entries(self.app)  # type: ignore[arg-type]
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._entries()[:5]:
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> AsyncIterator[Hit]:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._entries():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,47 @@
+"""Reading a file's bytes for display, with the core's safe reader. Never a key's bytes."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from kexplore.core.kubeconfig import read_regular_file
+from kexplore.core.model import Kind, Node
+
+VIEW_CAP = 1 << 20
+PREVIEW_BYTES = 256
+
+
+def secret_named(node: Node) -> bool:
+    """Whether the file's kind or name says it may hold a private key."""
+    name = node.name.lower()
+    return node.kind is Kind.PRIVATE_KEY or "key" in name or name.endswith((".pem", ".p12"))
+
+
+def read_for_view(root: Path, path: str) -> bytes:
+    """The whole file, for YAML views (capped; OSError with plain words otherwise)."""
+    return read_regular_file(root.joinpath(*path.split("/")), VIEW_CAP)
+
+
+def head(root: Path, path: str, size: int = PREVIEW_BYTES) -> bytes:
+    """The first bytes of a regular file, without following a symlink or blocking."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(root.joinpath(*path.split("/")), flags)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError("not a regular file")
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
+def hex_preview(data: bytes, width: int = 16) -> str:
+    """xxd-style lines: offset, hex, printable text."""
+    lines = []
+    for offset in range(0, len(data), width):
+        chunk = data[offset : offset + width]
+        hexes = " ".join(f"{b:02x}" for b in chunk).ljust(width * 3 - 1)
+        text = "".join(chr(b) if 32 <= b < 127 else "." for b in chunk)
+        lines.append(f"{offset:08x}  {hexes}  {text}")
+    return "\n".join(lines)

@@ -1,0 +1,70 @@
+"""How the model looks on screen: severity marks, times, the validity bar. No decisions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+
+from kexplore.core.model import Severity
+from kexplore.core.pki import CertInfo
+
+GLYPH = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
+STYLE = {Severity.ERROR: "bold #e05d5d", Severity.WARNING: "#e5b84a", Severity.INFO: "#6fa8dc"}
+OK_GLYPH, OK_STYLE = "✓", "#6cc070"
+MUTED = "#8a8a8a"
+
+
+def mark(severity: Severity | None) -> Text:
+    """The one-cell mark of a node's worst finding (✓ when it has none)."""
+    if severity is None:
+        return Text(OK_GLYPH, style=OK_STYLE)
+    return Text(GLYPH[severity], style=STYLE[severity])
+
+
+def severity_label(severity: Severity) -> Text:
+    return Text(f"{GLYPH[severity]} {severity.value}", style=STYLE[severity])
+
+
+def style_for(severity: Severity | None) -> str:
+    return OK_STYLE if severity is None else STYLE[severity]
+
+
+def when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def time_left(cert: CertInfo, now: datetime) -> str:
+    """Short time left, in kubeadm's words; 'expired' or 'not yet valid' when out of range."""
+    if cert.is_expired(now):
+        return "expired"
+    if cert.is_not_yet_valid(now):
+        return "not yet valid"
+    return cert.residual(now)
+
+
+def validity_bar(cert: CertInfo, now: datetime, style: str, width: int = 24) -> Text:
+    """How much of the validity period is left, as a bar, then the words."""
+    total = (cert.not_after - cert.not_before).total_seconds()
+    left = cert.time_left(now).total_seconds()
+    share = 0.0 if total <= 0 else min(max(left / total, 0.0), 1.0)
+    filled = round(share * width)
+    if left > 0 and filled == 0:
+        filled = 1
+    bar = Text("█" * filled, style=style)
+    bar.append("░" * (width - filled), style=MUTED)
+    bar.append(f"  {time_left(cert, now)}", style=style)
+    if left > 0:
+        bar.append(f" left ({share:.0%} of {cert.residual(cert.not_before)})", style=MUTED)
+    return bar
+
+
+def plain(text: str, style: str = "") -> Text:
+    """A value from a file, shown literally: never read as markup."""
+    return Text(text, style=style)
+
+
+def fingerprint(value: str) -> Text:
+    """A long colon-separated fingerprint on lines of 16 bytes, so it never scrolls away."""
+    parts = value.split(":")
+    return Text("\n".join(":".join(parts[i : i + 16]) for i in range(0, len(parts), 16)))

@@ -1,0 +1,43 @@
+"""Messages the views send up to the screen that owns the tree."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from kexplore.core.pki import CertInfo
+from kexplore.ui.session import Session
+
+
+@dataclass
+class JumpTo(Message):
+    """Show this file: select it in the tree and open its view."""
+
+    path: str
+
+
+@dataclass
+class OpenCertificate(Message):
+    """Open certificates that live inside another file (a kubeconfig) in the cert view."""
+
+    certs: tuple[CertInfo, ...]
+    path: str
+    pointer: str
+
+
+@dataclass
+class SessionLoaded(Message):
+    session: Session
+
+
+@dataclass
+class LoadFailed(Message):
+    error: str
+
+
+@dataclass
+class ProfileChanged(Message):
+    """The overview now shows another profile's findings; the tree and header follow."""
+
+    profile: str

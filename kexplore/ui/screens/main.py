@@ -1,0 +1,232 @@
+"""The explorer: header, the tree on the left, the view of the selection on the right."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import AwaitMount, Widget
+from textual.widgets import Footer, Input, Tree
+
+from kexplore.core.model import Severity
+from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
+from kexplore.ui.session import Session
+from kexplore.ui.views.base import View
+from kexplore.ui.widgets.file_tree import Entry, FileTree
+from kexplore.ui.widgets.status_bar import StatusBar
+
+PROBLEMS = (Severity.ERROR, Severity.WARNING)
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "filter", "Filter", id="main.filter",
+                tooltip="Filter the tree by file name"),
+        Binding("n,right_square_bracket", "next_problem", "Next problem",
+                id="main.next-problem", tooltip="Go to the next file with an error or warning"),
+        Binding("N,left_square_bracket", "previous_problem", "Prev problem",
+                id="main.previous-problem", show=False,
+                tooltip="Go to the previous file with an error or warning"),
+        Binding("o", "overview", "Overview", id="main.overview",
+                tooltip="Every finding and every certificate by expiry"),
+        Binding("c", "copy", "Copy", id="main.copy",
+                tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
+        Binding("escape", "back", "Back", show=False, id="main.back",
+                tooltip="Clear the filter, or go back to the tree"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.session: Session | None = None
+        self.profile = "kubeadm"
+        self.current: str | None = None  # None: the overview
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield Input(placeholder="filter by name", id="filter")
+                yield FileTree(id="tree")
+            yield Vertical(id="view-host")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._status()
+        self.tree.border_title = "files"
+        self.tree.focus()
+
+    @property
+    def tree(self) -> FileTree:
+        return self.query_one(FileTree)
+
+    @property
+    def view(self) -> View | None:
+        return next(iter(self.query_one("#view-host").query_children(View)), None)
+
+    # --- data ---------------------------------------------------------------------
+
+    def show_session(self, session: Session) -> None:
+        """Show a (re)loaded tree, keeping the selection and the view where they were."""
+        self.session = session
+        self._status()
+        self.tree.populate(session, self.profile, self.query_one("#filter", Input).value)
+        self._show(self.current)
+
+    def _status(self) -> None:
+        app = self.app
+        self.query_one(StatusBar).show(self.session, getattr(app, "root_label", ""),
+                                       self.profile, getattr(app, "note", ""))
+
+    def _show(self, path: str | None) -> AwaitMount | None:
+        """Replace the right-hand view; await the result to act on the new view."""
+        if self.session is None:
+            return None
+        from kexplore.ui.views.choose import view_for
+        from kexplore.ui.views.overview import OverviewView
+
+        self.current = path
+        host = self.query_one("#view-host")
+        view = OverviewView(self.session, self.profile) if path is None else view_for(
+            self.session, path, self.profile)
+        host.border_title = "overview" if path is None else path
+        host.remove_children()
+        return host.mount(view)
+
+    # --- tree events --------------------------------------------------------------
+
+    @on(Tree.NodeHighlighted, "#tree")
+    def _highlighted(self, event: Tree.NodeHighlighted[Entry]) -> None:
+        entry = event.node.data
+        if entry is not None and not entry.group and entry.path != self.current:
+            self._show(entry.path)
+
+    @on(Tree.NodeSelected, "#tree")
+    async def _selected(self, event: Tree.NodeSelected[Entry]) -> None:
+        entry = event.node.data
+        if entry is None:
+            return
+        if entry.group:
+            event.node.toggle()
+            return
+        if entry.path != self.current:
+            shown = self._show(entry.path)
+            if shown is not None:
+                await shown
+        self._focus_view()
+
+    def _focus_view(self) -> None:
+        view = self.view
+        if view is None:
+            return
+        for selector in ("DataTable", "Tabs"):
+            for widget in view.query(selector):
+                shown = all(node.display for node in widget.ancestors_with_self
+                            if isinstance(node, Widget))
+                if widget.focusable and shown:
+                    widget.focus()
+                    return
+
+    @on(JumpTo)
+    def _jump(self, message: JumpTo) -> None:
+        message.stop()
+        self.jump(message.path)
+
+    def jump(self, path: str) -> None:
+        """Select a file in the tree and show it, clearing a filter that hides it."""
+        if self.tree.find(path) is None and self.query_one("#filter", Input).value:
+            self._clear_filter()
+        self.tree.select_path(path)
+        self._show(path)
+        self.tree.focus()
+
+    @on(OpenCertificate)
+    def _open_certificate(self, message: OpenCertificate) -> None:
+        from kexplore.ui.screens.certificate import CertificateScreen
+
+        if self.session is not None:
+            self.app.push_screen(CertificateScreen(self.session, message, self.profile))
+
+    @on(ProfileChanged)
+    def _profile(self, message: ProfileChanged) -> None:
+        self.profile = message.profile
+        if self.session is not None:
+            self._status()
+            self.tree.populate(self.session, self.profile,
+                               self.query_one("#filter", Input).value)
+
+    # --- filter -------------------------------------------------------------------
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if self.session is not None:
+            self.tree.populate(self.session, self.profile, event.value)
+        self.tree.border_title = f"files matching {event.value!r}" if event.value else "files"
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.tree.focus()
+        first = next(iter(self.tree.paths), None)
+        if first is not None:
+            self.tree.select_path(first)
+
+    def _clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.display = False
+
+    def action_back(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.display:
+            self._clear_filter()
+            self.tree.focus()
+        elif self.focused is not self.tree:
+            self.tree.focus()
+
+    # --- moving -------------------------------------------------------------------
+
+    def _step_problem(self, step: int) -> None:
+        if self.session is None:
+            return
+        paths = self.tree.paths
+        problems = [p for p in paths if self.session.worst(p, self.profile) in PROBLEMS]
+        if not problems:
+            self.notify("No errors or warnings in the tree.", title="Next problem")
+            return
+        here = paths.index(self.current) if self.current in paths else -1
+        order = paths[here + 1:] + paths[: here + 1] if step > 0 else (
+            list(reversed(paths[:here])) + list(reversed(paths[here:])) if here >= 0
+            else list(reversed(paths)))
+        target = next(p for p in order if p in problems)
+        self.jump(target)
+
+    def action_next_problem(self) -> None:
+        self._step_problem(1)
+
+    def action_previous_problem(self) -> None:
+        self._step_problem(-1)
+
+    async def action_overview(self) -> None:
+        shown = self._show(None)
+        if shown is not None:
+            await shown
+        self._focus_view()
+
+    def action_copy(self) -> None:
+        view = self.view
+        value = view.copy_value() if view is not None else None
+        if value is None:
+            self.notify("Nothing public to copy here.", severity="warning")
+            return
+        what, text = value
+        self.app.copy_to_clipboard(text)
+        shown = text if len(text) <= 60 else text[:57] + "…"
+        self.notify(shown, title=f"Copied {what}", markup=False)

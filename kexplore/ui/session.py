@@ -1,0 +1,78 @@
+"""One loaded tree and everything the core says about it, at one moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from kexplore.core.model import Finding, Node, Report, Severity, Tree
+from kexplore.core.pki import CertInfo
+from kexplore.ui import core_api
+
+PROFILES = ("kubeadm", "all")
+
+
+@dataclass(frozen=True)
+class Session:
+    """What every view reads. `report` holds the findings of every profile; the UI only
+    filters them by `Finding.profile`."""
+
+    tree: Tree
+    report: Report
+    inferred: Any | None
+    expiry: list[Any]
+    now: datetime
+    _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+
+    @property
+    def root(self) -> Path:
+        return self.tree.root
+
+    def _indexed(self, profile: str) -> tuple[list[Finding], dict[str, list[Finding]]]:
+        if profile not in self._cache:
+            chosen = sorted(
+                (f for f in self.report.findings if profile == "all" or f.profile == profile),
+                key=Finding.sort_key,
+            )
+            by_path: dict[str, list[Finding]] = {}
+            for finding in chosen:
+                by_path.setdefault(finding.path, []).append(finding)
+            self._cache[profile] = (chosen, by_path)
+        return self._cache[profile]
+
+    def findings(self, profile: str = "kubeadm") -> list[Finding]:
+        return list(self._indexed(profile)[0])
+
+    def for_path(self, path: str, profile: str = "kubeadm") -> list[Finding]:
+        return list(self._indexed(profile)[1].get(path, ()))
+
+    def worst(self, path: str, profile: str = "kubeadm") -> Severity | None:
+        found = self.for_path(path, profile)
+        return max((f.severity for f in found), key=lambda s: s.rank) if found else None
+
+    def certificates(self) -> list[tuple[Node, CertInfo]]:
+        """Every certificate held in a certificate file, with the node it came from."""
+        out = []
+        for node in self.tree:
+            if isinstance(node.content, tuple):
+                out += [(node, c) for c in node.content if isinstance(c, CertInfo)]
+        return out
+
+
+def load_session(root: Path, now: datetime | None, previous: Tree | None = None) -> Session:
+    from kexplore.core.scan import rescan, scan
+
+    moment = now or datetime.now(timezone.utc)
+    tree = rescan(previous) if previous is not None else scan(root)
+    report = core_api.check_tree(tree, moment, profile="all")
+    return Session(
+        tree=tree,
+        report=report,
+        inferred=core_api.infer(tree),
+        expiry=core_api.expiry_rows(tree, moment),
+        now=moment,
+    )

@@ -1,0 +1,59 @@
+"""What every right-hand view shares: its session, its file, and what `c` copies."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from kexplore.core.model import Finding
+from kexplore.ui import format as fmt
+from kexplore.ui.session import Session
+from kexplore.ui.widgets.tables import Copyable, FindingsTable, KeyTable
+
+
+class View(Vertical):
+    """A view of one file (or of the whole tree); subclasses compose the body."""
+
+    DEFAULT_CLASSES = "view"
+
+    def __init__(self, session: Session, path: str, profile: str = "kubeadm") -> None:
+        super().__init__()
+        self.session = session
+        self.path = path
+        self.profile = profile
+
+    @property
+    def findings(self) -> list[Finding]:
+        return self.session.for_path(self.path, self.profile)
+
+    def copy_value(self) -> Copyable | None:
+        """The highlighted row's value when a table of this view has focus, else the
+        view's own default; never anything secret."""
+        focused = self.app.focused
+        if isinstance(focused, KeyTable) and focused in self.query(KeyTable):
+            value = focused.copy_value()
+            if value is not None:
+                return value
+        return self.default_copy()
+
+    def default_copy(self) -> Copyable | None:
+        return None
+
+
+def title(text: str, subtitle: str = "") -> Static:
+    line = Text(text, style="bold")
+    if subtitle:
+        line.append(f"  {subtitle}", style=fmt.MUTED)
+    return Static(line, classes="view-title")
+
+
+def heading(text: str) -> Static:
+    return Static(Text(text, style="bold"), classes="heading")
+
+
+def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
+    if not findings:
+        return [heading("Findings"), Static(Text("✓ no findings", style=fmt.OK_STYLE),
+                                            classes="note")]
+    return [heading(f"Findings ({len(findings)})"), FindingsTable(findings, with_path=False)]

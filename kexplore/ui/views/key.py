@@ -1,0 +1,78 @@
+"""A private or public key: what kind, and which certificates it belongs to. Never the key."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from kexplore.core import pki
+from kexplore.core.model import Kind
+from kexplore.core.pki import KeyInfo, PublicKeyInfo
+from kexplore.ui import format as fmt
+from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.widgets.tables import Copyable, KeyTable
+
+
+class KeyView(View):
+    def compose(self) -> ComposeResult:
+        node = self.session.tree.get(self.path)
+        info = node.content if node else None
+        private = isinstance(info, KeyInfo)
+        yield title("private key" if private else "public key", self.path)
+        with VerticalScroll():
+            table = KeyTable("field", "value", classes="fields", show_header=False)
+            if isinstance(info, KeyInfo):
+                table.add(Text("Type", style="bold"), info.describe())
+                table.add(Text("Encrypted", style="bold"), "yes" if info.encrypted else "no")
+                fp = info.public_key_fingerprint
+            elif isinstance(info, PublicKeyInfo):
+                table.add(Text("Type", style="bold"), info.describe())
+                table.add(Text("Encoding", style="bold"), info.encoding)
+                fp = info.fingerprint
+            else:
+                fp = ""
+            if fp:
+                table.add(Text("Public key SHA-256", style="bold"), fmt.fingerprint(fp),
+                          copy=("public key fingerprint", fp), height=None)
+            table.add(Text("Mode", style="bold"), f"{node.mode:04o}" if node else "")
+            yield table
+            if private:
+                yield Static(Text("The private key itself is never shown, copied or "
+                                  "put in a screenshot.", style=fmt.MUTED), classes="note")
+            yield heading("Belongs to")
+            yield self._owners(info)
+            yield from findings_section(self.findings)
+
+    def _owners(self, info: object) -> KeyTable | Static:
+        table = KeyTable("", "certificate", "file", classes="owners")
+        if isinstance(info, KeyInfo):
+            for node, cert in self.session.certificates():
+                if pki.key_matches(info, cert):
+                    table.add(fmt.mark(None), cert.subject_cn or cert.subject, node.path,
+                              target=node.path)
+            for node in self.session.tree.of_kind(Kind.PUBLIC_KEY):
+                if isinstance(node.content, PublicKeyInfo) and pki.public_key_matches(
+                    info, node.content
+                ):
+                    table.add(fmt.mark(None), "public key", node.path, target=node.path)
+        elif isinstance(info, PublicKeyInfo):
+            for node in self.session.tree.of_kind(Kind.PRIVATE_KEY):
+                if isinstance(node.content, KeyInfo) and pki.public_key_matches(
+                    node.content, info
+                ):
+                    table.add(fmt.mark(None), "private key", node.path, target=node.path)
+        if not table.row_count:
+            return Static(Text("no certificate or key in the tree pairs with this key",
+                               style=fmt.MUTED), classes="note")
+        return table
+
+    def default_copy(self) -> Copyable | None:
+        node = self.session.tree.get(self.path)
+        info = node.content if node else None
+        if isinstance(info, KeyInfo) and info.public_key_fingerprint:
+            return ("public key fingerprint", info.public_key_fingerprint)
+        if isinstance(info, PublicKeyInfo):
+            return ("public key fingerprint", info.fingerprint)
+        return None

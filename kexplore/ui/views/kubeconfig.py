@@ -1,0 +1,124 @@
+"""A kubeconfig: its clusters, users and contexts, each embedded certificate one key away."""
+
+from __future__ import annotations
+
+from rich.syntax import Syntax
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
+
+from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
+from kexplore.core.model import Severity
+from kexplore.ui import files
+from kexplore.ui import format as fmt
+from kexplore.ui.messages import OpenCertificate
+from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.widgets.tables import Copyable, KeyTable
+
+REDACTED = Text("REDACTED", style="reverse")
+
+
+class KubeconfigView(View):
+    def compose(self) -> ComposeResult:
+        node = self.session.tree.get(self.path)
+        info = node.content if node else None
+        assert isinstance(info, KubeconfigInfo)
+        self.info = info
+        current = info.current()
+        subtitle = f"current context {info.current_context or '(none)'}"
+        yield title(self.path, subtitle)
+        with TabbedContent(id="kc-tabs"):
+            with TabPane("Config", id="kc-config"), VerticalScroll():
+                yield heading("Contexts")
+                yield self._contexts(current.name if current else "")
+                yield heading("Clusters")
+                yield self._clusters()
+                yield heading("Users")
+                yield self._users()
+                yield Static(Text("enter on a cluster or user opens its certificate",
+                                  style=fmt.MUTED), classes="note")
+                problems = info.all_problems()
+                if problems:
+                    yield heading("Problems")
+                    yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
+                yield from findings_section(self.findings)
+            with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
+                yield Static(self._yaml(), id="yaml")
+
+    def _contexts(self, current: str) -> KeyTable:
+        table = KeyTable("", "context", "cluster", "user", "namespace", id="contexts")
+        for ctx in self.info.contexts:
+            mark = Text("*", style="bold") if ctx.name == current else Text("")
+            table.add(mark, ctx.name, ctx.cluster, ctx.user, ctx.namespace,
+                      copy=("context", ctx.name))
+        return table
+
+    def _clusters(self) -> KeyTable:
+        table = KeyTable("cluster", "server", "CA", "CA expires", id="clusters")
+        self._cluster_rows: list[ClusterEntry] = list(self.info.clusters)
+        for c in self.info.clusters:
+            ca = c.ca[0] if c.ca else None
+            source = {"data": "embedded", "file": f"file {c.ca_path}"}.get(c.ca_source, "none")
+            table.add(c.name, c.server, f"{ca.subject_cn} ({source})" if ca else source,
+                      fmt.time_left(ca, self.session.now) if ca else "",
+                      copy=("server URL", c.server))
+        return table
+
+    def _users(self) -> KeyTable:
+        table = KeyTable("user", "client certificate", "expires", "client key", id="users")
+        self._user_rows: list[UserEntry] = list(self.info.users)
+        for u in self.info.users:
+            cert = u.cert
+            who = f"{cert.subject_cn}" + (f" (O={','.join(cert.subject_o)})"
+                                          if cert.subject_o else "") if cert else _auth(u)
+            key = Text("")
+            if u.client_key is not None or u.client_key_source:
+                key = REDACTED.copy()
+                described = u.client_key.describe() if u.client_key else ""
+                where = "embedded" if u.client_key_source == "data" else u.client_key_path
+                key.append(Text(f" {described} {where}".rstrip(), style=fmt.MUTED))
+            table.add(u.name, who, fmt.time_left(cert, self.session.now) if cert else "", key,
+                      copy=("client certificate fingerprint", cert.sha256_fingerprint)
+                      if cert else None)
+        return table
+
+    def _yaml(self) -> Syntax | Text:
+        from kexplore.core.kubeconfig import redacted_yaml
+
+        try:
+            data = files.read_for_view(self.session.root, self.path)
+        except OSError as exc:
+            return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
+        return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,
+                      background_color="default")
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        table = event.data_table
+        if table.id == "clusters":
+            entry = self._cluster_rows[event.cursor_row]
+            if entry.ca:
+                event.stop()
+                self.post_message(OpenCertificate(entry.ca, self.path, f"cluster {entry.name}"))
+        elif table.id == "users":
+            user = self._user_rows[event.cursor_row]
+            if user.client_cert:
+                event.stop()
+                self.post_message(
+                    OpenCertificate(user.client_cert, self.path, f"user {user.name}")
+                )
+
+    def default_copy(self) -> Copyable | None:
+        current = self.info.current()
+        cluster = self.info.cluster(current.cluster) if current else None
+        return ("server URL", cluster.server) if cluster and cluster.server else None
+
+
+def _auth(user: UserEntry) -> str:
+    if user.has_token:
+        return "token (redacted)"
+    if user.exec_command:
+        return f"exec {user.exec_command}"
+    if user.auth_provider:
+        return f"auth provider {user.auth_provider}"
+    return "no client certificate"

@@ -1,0 +1,207 @@
+"""The left pane: the tree as kubeadm lays it out, each node marked with its worst finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from kexplore.core.model import Kind, Node, Severity
+from kexplore.core.pki import CertInfo
+from kexplore.ui import format as fmt
+from kexplore.ui.session import Session
+
+# (key, title, expanded at start)
+GROUPS: tuple[tuple[str, str, bool], ...] = (
+    ("kubeconfigs", "kubeconfigs", True),
+    ("manifests", "manifests", True),
+    ("pki", "pki", True),
+    ("pki/etcd", "pki/etcd", True),
+    ("other", "other", True),
+    ("tmp", "tmp (backups)", False),
+)
+PROBLEM = (Severity.ERROR, Severity.WARNING)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a tree node stands for: a file (or a missing one) or a group."""
+
+    path: str
+    group: bool = False
+
+
+def group_of(path: str, kind: Kind | None) -> tuple[str, str]:
+    """(group, name shown inside the group) for a root-relative path."""
+    if path.startswith("tmp/") or path == "tmp":
+        return "tmp", path[4:] or "tmp"
+    if path.startswith("manifests/"):
+        return "manifests", path[len("manifests/"):]
+    if path.startswith("pki/etcd/"):
+        return "pki/etcd", path[len("pki/etcd/"):]
+    if path.startswith("pki/"):
+        return "pki", path[len("pki/"):]
+    if "/" not in path and (kind is Kind.KUBECONFIG or path.endswith(".conf")):
+        return "kubeconfigs", path
+    return "other", path
+
+
+def _shown(node: Node) -> bool:
+    if node.kind is Kind.DIRECTORY:
+        return bool(node.error)
+    return True
+
+
+class FileTree(Tree[Entry]):
+    """kubeadm's layout, grouped; vi keys beside the arrows."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="tree.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="tree.up"),
+        Binding("h,left", "collapse_or_parent", "Collapse", show=False, id="tree.collapse"),
+        Binding("l,right", "expand_or_open", "Expand", show=False, id="tree.expand"),
+        Binding("g,home", "scroll_home", "First", show=False, id="tree.first"),
+        Binding("G,end", "scroll_end", "Last", show=False, id="tree.last"),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__("root", **kwargs)  # type: ignore[arg-type]
+        self.show_root = False
+        self.guide_depth = 2
+        self.auto_expand = False
+        self._order: list[str] = []
+
+    # --- building ------------------------------------------------------------------
+
+    def populate(self, session: Session, profile: str, pattern: str = "") -> None:
+        """Rebuild from a session, keeping expanded groups and the cursor's path."""
+        current = self.cursor_node.data if self.cursor_node else None
+        expanded = {
+            child.data.path
+            for child in self.root.children
+            if child.data is not None and child.is_expanded
+        }
+        first_build = not self.root.children
+        self.clear()
+        self._order = []
+        members: dict[str, list[tuple[str, str, Node | None]]] = {g: [] for g, _, _ in GROUPS}
+        for node in session.tree:
+            if _shown(node):
+                group, name = group_of(node.path, node.kind)
+                members[group].append((name, node.path, node))
+        # a file the findings name but the tree lacks (a missing kubeconfig or manifest)
+        for path in sorted({f.path for f in session.findings(profile)}):
+            if path and session.tree.get(path) is None:
+                group, name = group_of(path, None)
+                members[group].append((name, path, None))
+        needle = pattern.lower()
+        for key, title, open_at_start in GROUPS:
+            items = sorted(m for m in members[key] if needle in m[0].lower())
+            if not items:
+                continue
+            worst = _worst([session.worst(p, profile) for _, p, _ in items])
+            label = fmt.mark(worst) + Text(f" {title} ", style="bold") + Text(
+                f"{len(items)}", style=fmt.MUTED
+            )
+            expand = bool(needle) or (open_at_start if first_build else key in expanded)
+            group_node = self.root.add(label, Entry(key, group=True), expand=expand)
+            for name, path, node in items:
+                group_node.add_leaf(self._label(session, profile, name, path, node), Entry(path))
+                self._order.append(path)
+        if isinstance(current, Entry):
+            self.call_after_refresh(self._restore, current)
+        elif first_build and self.root.children:
+            self.call_after_refresh(self.move_cursor, self.root.children[0])
+
+    def _label(
+        self, session: Session, profile: str, name: str, path: str, node: Node | None
+    ) -> Text:
+        worst = session.worst(path, profile)
+        label = fmt.mark(worst) + Text(" ") + Text(name)
+        if node is None:
+            label.append("  missing", style=fmt.STYLE[Severity.ERROR])
+        elif node.kind is Kind.SYMLINK and node.link_target:
+            label.append(f" → {node.link_target}", style=fmt.MUTED)
+        elif node.kind is Kind.CERTIFICATE and node.content:
+            cert = node.content[0]
+            if isinstance(cert, CertInfo):
+                label.append(f"  {fmt.time_left(cert, session.now)}", style=fmt.style_for(worst)
+                             if worst in PROBLEM else fmt.MUTED)
+        elif node.error:
+            label.append("  unreadable", style=fmt.style_for(worst))
+        return label
+
+    def _restore(self, entry: Entry) -> None:
+        if entry.group:
+            for child in self.root.children:
+                if child.data == entry:
+                    self.move_cursor(child)
+                    return
+        elif not self.select_path(entry.path, post=False):
+            self.move_cursor(self.root.children[0] if self.root.children else None)
+
+    # --- finding ------------------------------------------------------------------
+
+    @property
+    def paths(self) -> list[str]:
+        """Every file in display order."""
+        return list(self._order)
+
+    def find(self, path: str) -> TreeNode[Entry] | None:
+        for group in self.root.children:
+            for leaf in group.children:
+                if leaf.data is not None and leaf.data.path == path:
+                    return leaf
+        return None
+
+    def select_path(self, path: str, *, post: bool = True) -> bool:
+        """Move the cursor to a file, opening its group; False when it is not shown."""
+        leaf = self.find(path)
+        if leaf is None:
+            return False
+        if leaf.parent is not None and not leaf.parent.is_expanded:
+            leaf.parent.expand()
+        self.call_after_refresh(self._move, leaf)
+        return True
+
+    def _move(self, leaf: TreeNode[Entry]) -> None:
+        self.move_cursor(leaf)
+        self.scroll_to_node(leaf, animate=False)
+
+    @property
+    def selected_path(self) -> str | None:
+        node = self.cursor_node
+        if node is None or node.data is None or node.data.group:
+            return None
+        return node.data.path
+
+    # --- actions ------------------------------------------------------------------
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent)
+
+    def action_expand_or_open(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and not node.is_expanded:
+            node.expand()
+        elif node.allow_expand and node.children:
+            self.move_cursor(node.children[0])
+        else:
+            self.action_select_cursor()
+
+
+def _worst(severities: list[Severity | None]) -> Severity | None:
+    present = [s for s in severities if s is not None]
+    return max(present, key=lambda s: s.rank) if present else None

@@ -1,0 +1,47 @@
+"""The header: where we are, which cluster this is, and how it is doing, at a glance."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from kexplore.core.model import Severity
+from kexplore.ui import format as fmt
+from kexplore.ui.session import Session
+
+
+class StatusBar(Static):
+    """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
+
+    def show(self, session: Session | None, root_label: str, profile: str, note: str = "") -> None:
+        line = Text("kexplore ", style="bold") + Text(root_label)
+        if session is None:
+            line.append("  loading…", style=fmt.MUTED)
+            self.update(line)
+            return
+        params = getattr(session.inferred, "params", None)
+        if params is not None:
+            line.append("  │  ", style=fmt.MUTED)
+            line.append(f"{params.node_name} ", style="bold")
+            line.append(f"{params.kubernetes_version} ")
+            line.append(params.endpoint_url, style=fmt.MUTED)
+        counts = {s: 0 for s in Severity}
+        for finding in session.findings(profile):
+            counts[finding.severity] += 1
+        line.append("  │  ", style=fmt.MUTED)
+        for sev in (Severity.ERROR, Severity.WARNING):
+            style = fmt.STYLE[sev] if counts[sev] else fmt.MUTED
+            word = sev.value + ("s" if counts[sev] != 1 else "")
+            line.append(f"{fmt.GLYPH[sev]} {counts[sev]} {word}  ", style=style)
+        soonest = next((r for r in session.expiry if r.not_after is not None), None)
+        if soonest is not None:
+            line.append("│  soonest expiry ", style=fmt.MUTED)
+            left = soonest.not_after - session.now
+            style = fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else ""
+            line.append(f"{soonest.name} ", style="bold")
+            line.append("expired" if left.total_seconds() <= 0 else soonest.residual, style=style)
+        if profile != "kubeadm":
+            line.append(f"  │  profile {profile}", style=fmt.MUTED)
+        if note:
+            line.append(f"\n{note}", style=fmt.STYLE[Severity.WARNING])
+        self.update(line)

@@ -1,0 +1,80 @@
+"""Tables with vi keys, and the rows they hold that `c` may copy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from kexplore.core.model import Finding
+from kexplore.ui import format as fmt
+from kexplore.ui.messages import JumpTo
+
+Copyable = tuple[str, str]  # (what it is, in words; the text)
+
+
+class KeyTable(DataTable[object]):
+    """A row-cursor table; each row may carry a public value to copy and a file to open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False, id="table.down"),
+        Binding("k", "cursor_up", "Up", show=False, id="table.up"),
+        Binding("g", "scroll_top", "First", show=False, id="table.first"),
+        Binding("G", "scroll_bottom", "Last", show=False, id="table.last"),
+    ]
+
+    def __init__(self, *columns: str, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+        self.add_columns(*columns)
+        self._copy: dict[int, Copyable] = {}
+        self._targets: dict[int, str] = {}
+
+    def add(
+        self, *cells: str | Text, copy: Copyable | None = None, target: str | None = None,
+        height: int | None = 1,
+    ) -> None:
+        index = self.row_count
+        self.add_row(*(fmt.plain(c) if isinstance(c, str) else c for c in cells),
+                     key=str(index), height=height)
+        if copy is not None:
+            self._copy[index] = copy
+        if target is not None:
+            self._targets[index] = target
+
+    def copy_value(self) -> Copyable | None:
+        return self._copy.get(self.cursor_row) if self.row_count else None
+
+    def target(self) -> str | None:
+        return self._targets.get(self.cursor_row) if self.row_count else None
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        target = self._targets.get(event.cursor_row)
+        if target is not None:
+            event.stop()
+            self.post_message(JumpTo(target))
+
+
+class FindingsTable(KeyTable):
+    """Findings, worst first; `c` copies the fix, `enter` opens the file when asked to."""
+
+    def __init__(self, findings: Iterable[Finding], *, with_path: bool, **kwargs: object) -> None:
+        # one line a row when listing a whole tree's findings: measuring wrapped rows is
+        # what makes thousands of them slow; a file's own findings show their fix inline
+        columns = ["", "rule", "file", "where", "message"] if with_path else [
+            "", "rule", "where", "message"]
+        super().__init__(*columns, **kwargs)
+        for f in findings:
+            cells: list[str | Text] = [fmt.mark(f.severity), Text(f.rule, style="bold")]
+            if with_path:
+                cells.append(f.path)
+            inline_fix = f"\nfix: {f.fix}" if f.fix and not with_path else ""
+            cells += [f.pointer, f.message + inline_fix]
+            self.add(
+                *cells,
+                copy=("fix", f.fix) if f.fix else ("message", f.message),
+                target=f.path if with_path and f.path else None,
+                height=None if inline_fix else 1,
+            )
