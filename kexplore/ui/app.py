@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from kexplore.ui.commands import KexploreCommands
-from kexplore.ui.messages import LoadFailed, SessionLoaded
+from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
 from kexplore.ui.screens.main import MainScreen
 from kexplore.ui.session import Session, load_session
 
@@ -44,7 +44,7 @@ class KexploreApp(App[int]):
         self.root = root
         self.now = now
         self.note = note
-        self.watch = watch  # the live watcher hooks into reload(); see issue "live"
+        self.live = watch  # follow the disk (not `watch`: Textual owns that name)
         self.poll = poll
         self.root_label = root_label if root_label is not None else str(root)
         self.session: Session | None = None
@@ -84,6 +84,32 @@ class KexploreApp(App[int]):
             counts = message.session.report.counts()
             self.notify(f"{len(message.session.tree.nodes)} entries, {counts['error']} errors, "
                         f"{counts['warning']} warnings", title="Reloaded")
+        if self.live:
+            self._follow(message.session)  # (re)start from what is now on screen
+
+    @work(thread=True, exclusive=True, group="live", exit_on_error=False, name="live")
+    def _follow(self, start: Session) -> None:
+        """Follow the disk; every change arrives as one complete new session."""
+        from kexplore.live import Snapshot, live_changes
+        from kexplore.ui.session import CHECKED_PROFILE, session_from
+
+        stop = get_current_worker().cancelled_event
+        snapshot = Snapshot(start.tree, start.report, start.root_error)
+        for change in live_changes(snapshot, stop, now=self._clock, poll=self.poll,
+                                   profile=CHECKED_PROFILE):
+            session = session_from(change.tree, change.report, change.after.root_error)
+            self.post_message(LiveChanged(session, change.summary(), frozenset(change.paths)))
+
+    def _clock(self) -> datetime:
+        return self.now or datetime.now(timezone.utc)
+
+    @on(LiveChanged)
+    def _changed(self, message: LiveChanged) -> None:
+        self.session = message.session
+        self.main.show_session(message.session, message.changed)
+        gone = bool(message.session.root_error)
+        self.notify(message.summary, title="On disk", severity="warning" if gone else "information",
+                    markup=False)
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:

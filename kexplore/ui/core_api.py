@@ -1,8 +1,5 @@
-"""The core calls the UI makes, in one place.
-
-The one stand-in left: profile "all" needs the CIS rules (kexplore.core.cis), which are
-still landing; until they do, the kubeadm findings are shown alone. No rule logic here.
-"""
+"""The core calls the UI makes, in one place, each imported when first needed so the
+explorer paints its first frame before the heavier parts of the core are loaded."""
 
 from __future__ import annotations
 
@@ -15,10 +12,7 @@ from kexplore.core.model import Report, Tree
 def check_tree(tree: Tree, now: datetime, *, profile: str = "all") -> Report:
     from kexplore.core.check import check_tree as real
 
-    try:
-        return real(tree, now, profile=profile)
-    except ImportError:  # the CIS rules are still landing
-        return real(tree, now, profile="kubeadm")
+    return real(tree, now, profile=profile)
 
 
 def infer(tree: Tree) -> Any:

@@ -32,6 +32,15 @@ class SessionLoaded(Message):
 
 
 @dataclass
+class LiveChanged(Message):
+    """The disk changed and a complete new session is ready: never a half-applied state."""
+
+    session: Session
+    summary: str
+    changed: frozenset[str]
+
+
+@dataclass
 class LoadFailed(Message):
     error: str
 

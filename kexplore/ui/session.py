@@ -12,6 +12,8 @@ from kexplore.core.pki import CertInfo
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
+# The session holds every profile's findings; views filter them.
+CHECKED_PROFILE = "all"
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class Session:
     inferred: Any | None
     expiry: list[Any]
     now: datetime
+    root_error: str = ""  # set while the root itself is gone; the tree is then empty
     _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -68,11 +71,16 @@ def load_session(root: Path, now: datetime | None, previous: Tree | None = None)
 
     moment = now or datetime.now(timezone.utc)
     tree = rescan(previous) if previous is not None else scan(root)
-    report = core_api.check_tree(tree, moment, profile="all")
+    return session_from(tree, core_api.check_tree(tree, moment, profile=CHECKED_PROFILE))
+
+
+def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
+    """Everything the views read about a checked tree; runs in a worker, never the UI thread."""
     return Session(
         tree=tree,
         report=report,
         inferred=core_api.infer(tree),
-        expiry=core_api.expiry_rows(tree, moment),
-        now=moment,
+        expiry=core_api.expiry_rows(tree, report.now),
+        now=report.now,
+        root_error=root_error,
     )

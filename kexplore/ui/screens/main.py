@@ -69,12 +69,34 @@ class MainScreen(Screen[None]):
 
     # --- data ---------------------------------------------------------------------
 
-    def show_session(self, session: Session) -> None:
-        """Show a (re)loaded tree, keeping the selection and the view where they were."""
+    def show_session(self, session: Session, changed: frozenset[str] | None = None) -> None:
+        """Show a (re)loaded tree, keeping the selection and the view where they were.
+
+        `changed` names the paths a live update touched: an open file view none of them
+        affects stays as it is, scroll position and tab included."""
+        before = self.session
         self.session = session
         self._status()
         self.tree.populate(session, self.profile, self.query_one("#filter", Input).value)
+        if self.current is not None and session.tree.get(self.current) is None and \
+                not session.for_path(self.current, self.profile):
+            return  # the file is gone: the tree moves the cursor to its neighbour
+        if changed is not None and before is not None and self._unaffected(before, changed):
+            view = self.view
+            if view is not None:
+                view.session = session
+            return
         self._show(self.current)
+
+    def _unaffected(self, before: Session, changed: frozenset[str]) -> bool:
+        """Whether the open file view would look the same on the new session."""
+        path = self.current
+        if path is None or path in changed or self.session is None:
+            return False
+        # a certificate's chain and its key live in other files of the same folders
+        neighbours = {p for p in changed if p.rsplit("/", 1)[0] == path.rsplit("/", 1)[0]}
+        return not neighbours and (before.for_path(path, self.profile)
+                                   == self.session.for_path(path, self.profile))
 
     def _status(self) -> None:
         app = self.app

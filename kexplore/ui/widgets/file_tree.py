@@ -80,6 +80,8 @@ class FileTree(Tree[Entry]):
     def populate(self, session: Session, profile: str, pattern: str = "") -> None:
         """Rebuild from a session, keeping expanded groups and the cursor's path."""
         current = self.cursor_node.data if self.cursor_node else None
+        previous_order = list(self._order)
+        scroll = self.scroll_y
         expanded = {
             child.data.path
             for child in self.root.children
@@ -113,7 +115,7 @@ class FileTree(Tree[Entry]):
                 group_node.add_leaf(self._label(session, profile, name, path, node), Entry(path))
                 self._order.append(path)
         if isinstance(current, Entry):
-            self.call_after_refresh(self._restore, current)
+            self.call_after_refresh(self._restore, current, previous_order, scroll)
         elif first_build and self.root.children:
             self.call_after_refresh(self.move_cursor, self.root.children[0])
 
@@ -135,14 +137,25 @@ class FileTree(Tree[Entry]):
             label.append("  unreadable", style=fmt.style_for(worst))
         return label
 
-    def _restore(self, entry: Entry) -> None:
+    def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:
+        """Put the cursor back where it was; on a vanished file, on its nearest neighbour."""
+        self.scroll_to(y=scroll, animate=False)
         if entry.group:
             for child in self.root.children:
                 if child.data == entry:
                     self.move_cursor(child)
                     return
-        elif not self.select_path(entry.path, post=False):
+        elif self.find(entry.path) is not None:
+            self._move_quietly(entry.path)
+        elif (neighbour := _neighbour(entry.path, previous_order, self._order)) is not None:
+            self.select_path(neighbour)
+        else:
             self.move_cursor(self.root.children[0] if self.root.children else None)
+
+    def _move_quietly(self, path: str) -> None:
+        leaf = self.find(path)
+        if leaf is not None:
+            self.move_cursor(leaf)
 
     # --- finding ------------------------------------------------------------------
 
@@ -200,6 +213,21 @@ class FileTree(Tree[Entry]):
             self.move_cursor(node.children[0])
         else:
             self.action_select_cursor()
+
+
+def _neighbour(gone: str, before: list[str], after: list[str]) -> str | None:
+    """The file that took a vanished file's place: the next one that is still shown, else
+    the previous one."""
+    if not after:
+        return None
+    if gone not in before:
+        return after[0]
+    index = before.index(gone)
+    remaining = set(after)
+    for path in before[index + 1:] + list(reversed(before[:index])):
+        if path in remaining:
+            return path
+    return after[0]
 
 
 def _worst(severities: list[Severity | None]) -> Severity | None:

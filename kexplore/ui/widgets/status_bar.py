@@ -19,6 +19,11 @@ class StatusBar(Static):
             line.append("  loading…", style=fmt.MUTED)
             self.update(line)
             return
+        if session.root_error:
+            line.append(f"  │  {session.root_error}: waiting for it to come back",
+                        style=fmt.STYLE[Severity.ERROR])
+            self.update(line)
+            return
         params = getattr(session.inferred, "params", None)
         if params is not None:
             line.append("  │  ", style=fmt.MUTED)

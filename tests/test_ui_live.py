@@ -1,0 +1,117 @@
+"""The explorer follows the disk: a real folder, the real watcher, the app driven by Pilot."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import NOW, Factory
+
+from kexplore.core.check import check_tree
+from kexplore.core.scan import scan
+from kexplore.ui.app import KexploreApp
+from kexplore.ui.widgets.file_tree import FileTree
+
+pytestmark = pytest.mark.anyio
+SIZE = (160, 45)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def until(pilot, condition: Callable[[], bool], seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    """Let the app run until `condition` holds; the watcher and workers are real."""
+    for _ in range(int(seconds / 0.05)):
+        await pilot.pause(0.05)
+        if condition():
+            return
+    raise AssertionError("the app did not reach the expected state in time")
+
+
+def settled(app: KexploreApp, root: Path) -> bool:
+    """The app shows exactly what a fresh scan and check of the disk give."""
+    session = app.session
+    if session is None:
+        return False
+    fresh = scan(root)
+    same_nodes = {p: n.stamp for p, n in session.tree.nodes.items()} == {
+        p: n.stamp for p, n in fresh.nodes.items()
+    }
+    return same_nodes and set(session.report.findings) == set(
+        check_tree(fresh, NOW, profile="all").findings
+    )
+
+
+def selected(app: KexploreApp) -> str | None:
+    return app.screen.query_one(FileTree).selected_path
+
+
+async def test_a_replaced_cert_shows_at_once_and_the_selection_stays(
+    writable_tree, make_tree: Factory
+) -> None:
+    root = writable_tree()
+    expired = make_tree(faults=["cert-expired"])
+    app = KexploreApp(root, now=NOW, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        app.main.jump("pki/apiserver.crt")
+        await until(pilot, lambda: selected(app) == "pki/apiserver.crt")
+        await pilot.pause(0.3)  # let the watcher arm
+        staged = root / "pki/.apiserver.crt.new"
+        shutil.copy(expired / "pki/apiserver.crt", staged)
+        os.replace(staged, root / "pki/apiserver.crt")  # an atomic save
+        await until(
+            pilot, lambda: any(f.rule == "cert-expired" for f in app.session.report.findings)
+        )
+        await until(pilot, lambda: settled(app, root))
+        assert selected(app) == "pki/apiserver.crt"
+        assert app.main.current == "pki/apiserver.crt"
+
+
+async def test_a_deleted_file_leaves_the_selection_on_its_neighbour(writable_tree) -> None:
+    root = writable_tree()
+    app = KexploreApp(root, now=NOW, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        app.main.jump("pki/front-proxy-client.crt")
+        await until(pilot, lambda: selected(app) == "pki/front-proxy-client.crt")
+        await pilot.pause(0.3)
+        (root / "pki/front-proxy-client.crt").unlink()
+        await until(pilot, lambda: settled(app, root))
+        await until(pilot, lambda: selected(app) == "pki/front-proxy-client.key")
+
+
+async def test_a_vanished_root_shows_a_clear_state_and_recovers(
+    writable_tree, tmp_path: Path
+) -> None:
+    root = writable_tree()
+    keep = tmp_path / "kept"
+    app = KexploreApp(root, now=NOW, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        await pilot.pause(0.3)
+        shutil.move(root, keep)
+        await until(pilot, lambda: bool(app.session.root_error))
+        status = str(app.screen.query_one("#status").render())
+        assert "waiting for it to come back" in status
+        shutil.move(keep, root)
+        await until(pilot, lambda: not app.session.root_error and settled(app, root))
+        assert len(app.session.tree.nodes) == len(scan(root).nodes)
+
+
+async def test_no_watch_means_no_follow(writable_tree) -> None:
+    root = writable_tree()
+    app = KexploreApp(root, now=NOW, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        first = app.session
+        (root / "manifests/kube-scheduler.yaml").write_text("not: [yaml")
+        await pilot.pause(1.5)
+        assert app.session is first
+        await pilot.press("r")  # by hand
+        await until(pilot, lambda: app.session is not first and settled(app, root))
