@@ -137,7 +137,7 @@ async def test_overview_filters_by_severity_and_jumps_to_the_file(faulty: Path) 
         table = overview.query_one("#findings", DataTable)
         assert 0 < table.row_count <= before
         assert all(table.get_row_at(i)[0].plain == "✖" for i in range(table.row_count))
-        rows = [table.get_row_at(i)[1].plain for i in range(table.row_count)]
+        rows = [table.get_row_at(i)[2].plain for i in range(table.row_count)]
         table.move_cursor(row=rows.index("cert-expired"))
         await pilot.press("enter")
         await pilot.pause()

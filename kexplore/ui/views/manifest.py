@@ -31,6 +31,9 @@ def purpose_of(path: str) -> str:
     return spec.purpose if spec else ""
 
 
+# The reason wraps within this many columns, so the table fits beside the tree.
+WHY_WIDTH = 36
+
 class ManifestView(View):
     def compose(self) -> ComposeResult:
         node = self.session.tree.get(self.path)
@@ -60,7 +63,8 @@ class ManifestView(View):
         yield Static(self._diff_summary(diff), classes="note")
         yield heading(f"Flags ({_count(diff.flags, 'difference')})" if diff.flags else "Flags")
         if diff.flags:
-            table = KeyTable("kind", "change", "flag", "actual", "kubeadm", "why", id="diff-flags")
+            table = KeyTable("kind", "change", "flag", "actual", "kubeadm", "why",
+                             widths={"why": WHY_WIDTH}, id="diff-flags")
             for d in diff.flags:
                 label, style = DIFF_KINDS.get(d.kind, (d.kind, ""))
                 value = d.actual if d.actual is not None else d.expected
@@ -74,7 +78,7 @@ class ManifestView(View):
         if diff.fields:
             yield heading(f"Fields ({_count(diff.fields, 'difference')})")
             table = KeyTable("kind", "change", "field", "actual", "kubeadm", "why",
-                             id="diff-fields")
+                             widths={"why": WHY_WIDTH}, id="diff-fields")
             for d in diff.fields:
                 label, style = DIFF_KINDS.get(d.kind, (d.kind, ""))
                 table.add(Text(label, style=style), d.change, d.where, _text(d.actual),

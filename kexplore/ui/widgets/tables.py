@@ -26,9 +26,13 @@ class KeyTable(DataTable[object]):
         Binding("G", "scroll_bottom", "Last", show=False, id="table.last"),
     ]
 
-    def __init__(self, *columns: str, **kwargs: object) -> None:
+    def __init__(self, *columns: str, widths: dict[str, int] | None = None,
+                 **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
-        self.add_columns(*columns)
+        # a fixed width makes a column wrap (in rows added with height=None) instead of
+        # pushing the table wider than the view
+        for column in columns:
+            self.add_column(column, width=(widths or {}).get(column))
         self._copy: dict[int, Copyable] = {}
         self._targets: dict[int, str] = {}
 
@@ -63,15 +67,19 @@ class FindingsTable(KeyTable):
     def __init__(self, findings: Iterable[Finding], *, with_path: bool, **kwargs: object) -> None:
         # one line a row when listing a whole tree's findings: measuring wrapped rows is
         # what makes thousands of them slow; a file's own findings show their fix inline
-        columns = ["", "rule", "file", "where", "message"] if with_path else [
+        # Across the whole tree the file leads and the pointer joins the message, so the
+        # message starts as far left as it can: it is what an operator reads.
+        columns = ["", "file", "rule", "message"] if with_path else [
             "", "rule", "where", "message"]
         super().__init__(*columns, **kwargs)
         for f in findings:
-            cells: list[str | Text] = [fmt.mark(f.severity), Text(f.rule, style="bold")]
-            if with_path:
-                cells.append(f.path)
+            cells: list[str | Text] = [fmt.mark(f.severity)]
             inline_fix = f"\nfix: {f.fix}" if f.fix and not with_path else ""
-            cells += [f.pointer, f.message + inline_fix]
+            if with_path:
+                where = f"{f.pointer}: " if f.pointer else ""
+                cells += [f.path, Text(f.rule, style="bold"), where + f.message]
+            else:
+                cells += [Text(f.rule, style="bold"), f.pointer, f.message + inline_fix]
             self.add(
                 *cells,
                 copy=("fix", f.fix) if f.fix else ("message", f.message),
