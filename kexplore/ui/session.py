@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kexplore.core.model import Finding, Node, Report, Severity, Tree
-from kexplore.core.pki import CertInfo
+from kexplore.core.model import Finding, Report, Severity, Tree
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
@@ -57,13 +56,6 @@ class Session:
         found = self.for_path(path, profile)
         return max((f.severity for f in found), key=lambda s: s.rank) if found else None
 
-    def certificates(self) -> list[tuple[Node, CertInfo]]:
-        """Every certificate held in a certificate file, with the node it came from."""
-        out = []
-        for node in self.tree:
-            if isinstance(node.content, tuple):
-                out += [(node, c) for c in node.content if isinstance(c, CertInfo)]
-        return out
 
 
 def load_session(root: Path, now: datetime | None, previous: Tree | None = None) -> Session:

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
-from kexplore.core import pki
+from kexplore.core import pki, relations
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.pki import CertInfo, KeyInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View, findings_section, heading, title
 from kexplore.ui.widgets.tables import Copyable, KeyTable
-
-MAX_CHAIN = 8
 
 
 def purpose_of(path: str, pointer: str = "") -> str:
@@ -126,9 +122,11 @@ class CertificateView(View):
         table = KeyTable("", "certificate", "file", "signature", classes="chain")
         here = self.path + (f" › {self.pointer}" if self.pointer else "")
         table.add(Text("•"), cert.subject_cn or cert.subject, here, "")
-        for depth, (link, path, verified) in enumerate(chain(self.session, cert), 1):
+        for depth, step in enumerate(relations.chain(self.session.tree, cert), 1):
+            link, path, verified = step.issuer, step.path, step.verified
             if link is None:
-                table.add(fmt.mark(Severity.ERROR), Text(f"issuer not in the tree: {path}"),
+                table.add(fmt.mark(Severity.ERROR),
+                          Text(f"issuer not in the tree: {step.issuer_name}"),
                           "", Text("unverified", style=fmt.STYLE[Severity.ERROR]))
                 continue
             sig = Text("✓ verified", style=fmt.OK_STYLE) if verified else Text(
@@ -145,7 +143,7 @@ class CertificateView(View):
     def _key_line(self, cert: CertInfo) -> Text:
         key, where = self.embedded_key, f"{self.pointer} (embedded)"
         if key is None:
-            key_path = _key_path(self.path)
+            key_path = relations.key_path_for(self.path)
             node = self.session.tree.get(key_path) if key_path else None
             if node is None or node.kind is not Kind.PRIVATE_KEY:
                 return Text("no private key beside this certificate", style=fmt.MUTED)
@@ -167,38 +165,6 @@ class CertificateView(View):
         if tabs.active == "cert-pem":
             return ("certificate PEM", "".join(c.pem() for c in self.certs))
         return ("SHA-256 fingerprint", self.certs[0].sha256_fingerprint)
-
-
-def _key_path(path: str) -> str | None:
-    from kexplore.core.conventions.certs import CERTS_BY_FILE
-
-    spec = CERTS_BY_FILE.get(path)
-    if spec is not None and spec.key_file:
-        return spec.key_file
-    for suffix in (".crt", ".pem", ".cer"):
-        if path.endswith(suffix):
-            return path[: -len(suffix)] + ".key"
-    return None
-
-
-def chain(session: Session, cert: CertInfo) -> Iterator[tuple[CertInfo | None, str, bool]]:
-    """Each link up to the root: (issuer, its file, whether its signature verifies).
-    A missing issuer yields (None, the issuer's name, False)."""
-    pool = session.certificates()
-    where = {c.sha256_fingerprint: node.path for node, c in pool}
-    candidates = [c for _, c in pool]
-    current, seen = cert, {cert.sha256_fingerprint}
-    for _ in range(MAX_CHAIN):
-        issuer = pki.find_issuer(current, candidates)
-        if issuer is None:
-            yield None, current.issuer, False
-            return
-        yield issuer, where.get(issuer.sha256_fingerprint, ""), pki.verify_signature(
-            current, issuer)
-        if issuer.sha256_fingerprint in seen or issuer.self_issued:
-            return
-        seen.add(issuer.sha256_fingerprint)
-        current = issuer
 
 
 def _ca_text(cert: CertInfo) -> str:

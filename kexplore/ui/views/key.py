@@ -7,8 +7,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from kexplore.core import pki
-from kexplore.core.model import Kind
+from kexplore.core import relations
 from kexplore.core.pki import KeyInfo, PublicKeyInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, title
@@ -47,22 +46,9 @@ class KeyView(View):
 
     def _owners(self, info: object) -> KeyTable | Static:
         table = KeyTable("", "certificate", "file", classes="owners")
-        if isinstance(info, KeyInfo):
-            for node, cert in self.session.certificates():
-                if pki.key_matches(info, cert):
-                    table.add(fmt.mark(None), cert.subject_cn or cert.subject, node.path,
-                              target=node.path)
-            for node in self.session.tree.of_kind(Kind.PUBLIC_KEY):
-                if isinstance(node.content, PublicKeyInfo) and pki.public_key_matches(
-                    info, node.content
-                ):
-                    table.add(fmt.mark(None), "public key", node.path, target=node.path)
-        elif isinstance(info, PublicKeyInfo):
-            for node in self.session.tree.of_kind(Kind.PRIVATE_KEY):
-                if isinstance(node.content, KeyInfo) and pki.public_key_matches(
-                    node.content, info
-                ):
-                    table.add(fmt.mark(None), "private key", node.path, target=node.path)
+        if isinstance(info, KeyInfo | PublicKeyInfo):
+            for pair in relations.pairings(self.session.tree, info):
+                table.add(fmt.mark(None), pair.label, pair.path, target=pair.path)
         if not table.row_count:
             return Static(Text("no certificate or key in the tree pairs with this key",
                                style=fmt.MUTED), classes="note")
