@@ -28,6 +28,9 @@ CHILD = r"""
 import sys, time
 from datetime import datetime
 from pathlib import Path
+from kexplore.ui import preload
+# as `kexplore PATH` does: the tree is read in a forked child while Textual loads
+early = preload.start(Path(sys.argv[1]), datetime.fromisoformat(sys.argv[2]))
 from kexplore.ui.app import KexploreApp
 
 async def until_ready(pilot):
@@ -38,7 +41,7 @@ async def until_ready(pilot):
     print(f"READY {len(app.session.tree.nodes)}", flush=True)
     app.exit()
 
-app = KexploreApp(Path(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]))
+app = KexploreApp(Path(sys.argv[1]), now=datetime.fromisoformat(sys.argv[2]), preload=early)
 app.run(headless=True, size=(160, 45), auto_pilot=until_ready)
 """
 

@@ -173,9 +173,13 @@ def run_explorer(argv: Sequence[str]) -> int:
     root, note = (args.path, "") if args.path else default_root()
     if not root.is_dir():
         raise UsageError(f"cannot read {root}: not a folder")
+    from kexplore.ui import preload
+
+    early = preload.start(root, args.now)  # reads the tree while Textual loads
     from kexplore.ui.app import run_app
 
-    return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll)
+    return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll,
+                   preload=early)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 from kexplore.core.conventions.manifests import (
@@ -90,7 +91,22 @@ class ManifestDiff:
     against: Version
     flags: tuple[Difference, ...]
     fields: tuple[Difference, ...]
-    unified: str
+    actual_doc: dict[str, Any] = field(compare=False, repr=False)
+    expected_doc: dict[str, Any] = field(compare=False, repr=False)
+
+    @cached_property
+    def unified(self) -> str:
+        """A classic unified YAML diff, as `kubeadm upgrade diff` prints (3 lines of context).
+        Made on demand: the rules never need it, and rendering YAML is the slow part."""
+        return "".join(
+            difflib.unified_diff(
+                dump_yaml(self.actual_doc).decode().splitlines(keepends=True),
+                dump_yaml(self.expected_doc).decode().splitlines(keepends=True),
+                fromfile=f"/etc/kubernetes/{self.path}",
+                tofile="new manifest",
+                n=3,
+            )
+        )
 
     @property
     def all(self) -> tuple[Difference, ...]:
@@ -213,16 +229,9 @@ def diff_pod(
         change = "added" if e is None else "removed" if a is None else "changed"
         kind, reason = _field_kind(where, a, own_f)
         fields.append(Difference(where, change, e, a, kind, reason))
-    unified = "".join(
-        difflib.unified_diff(
-            dump_yaml(dict(actual)).decode().splitlines(keepends=True),
-            dump_yaml(expected).decode().splitlines(keepends=True),
-            fromfile=f"/etc/kubernetes/{path}",
-            tofile="new manifest",
-            n=3,
-        )
+    return ManifestDiff(
+        path, spec.name, target.version, tuple(flags), tuple(fields), dict(actual), expected
     )
-    return ManifestDiff(path, spec.name, target.version, tuple(flags), tuple(fields), unified)
 
 
 def diff_manifest(

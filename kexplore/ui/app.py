@@ -13,6 +13,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kexplore.ui.commands import KexploreCommands
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
+from kexplore.ui.preload import Preload
 from kexplore.ui.screens.main import MainScreen
 from kexplore.ui.session import Session, load_session
 
@@ -24,8 +25,7 @@ class KexploreApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Leave kexplore"),
         Binding("ctrl+c", "quit", "Quit", show=False, id="app.quit-ctrl-c"),
-        Binding("question_mark", "help", "Help", id="app.help",
-                tooltip="The keys that apply here"),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="The keys that apply here"),
         Binding("r", "reload", "Reload", id="app.reload", tooltip="Scan the tree again"),
     ]
 
@@ -39,6 +39,7 @@ class KexploreApp(App[int]):
         poll: bool = False,
         root_label: str | None = None,
         theme: str | None = None,
+        preload: Preload | None = None,
     ) -> None:
         super().__init__()
         self.root = root
@@ -48,6 +49,7 @@ class KexploreApp(App[int]):
         self.poll = poll
         self.root_label = root_label if root_label is not None else str(root)
         self.session: Session | None = None
+        self.preload = preload
         if theme:
             self.theme = theme
 
@@ -68,8 +70,10 @@ class KexploreApp(App[int]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, previous: object) -> None:
+        early, self.preload = self.preload, None
+        session = early.result() if early is not None and previous is None else None
         try:
-            session = load_session(self.root, self.now, previous)  # type: ignore[arg-type]
+            session = session or load_session(self.root, self.now, previous)  # type: ignore[arg-type]
         except OSError as exc:
             self.post_message(LoadFailed(f"cannot read {self.root}: {exc.strerror or exc}"))
             return
@@ -82,8 +86,11 @@ class KexploreApp(App[int]):
         self.main.show_session(message.session)
         if not first:
             counts = message.session.report.counts()
-            self.notify(f"{len(message.session.tree.nodes)} entries, {counts['error']} errors, "
-                        f"{counts['warning']} warnings", title="Reloaded")
+            self.notify(
+                f"{len(message.session.tree.nodes)} entries, {counts['error']} errors, "
+                f"{counts['warning']} warnings",
+                title="Reloaded",
+            )
         if self.live:
             self._follow(message.session)  # (re)start from what is now on screen
 
@@ -95,8 +102,9 @@ class KexploreApp(App[int]):
 
         stop = get_current_worker().cancelled_event
         snapshot = Snapshot(start.tree, start.report, start.root_error)
-        for change in live_changes(snapshot, stop, now=self._clock, poll=self.poll,
-                                   profile=CHECKED_PROFILE):
+        for change in live_changes(
+            snapshot, stop, now=self._clock, poll=self.poll, profile=CHECKED_PROFILE
+        ):
             session = session_from(change.tree, change.report, change.after.root_error)
             self.post_message(LiveChanged(session, change.summary(), frozenset(change.paths)))
 
@@ -108,14 +116,19 @@ class KexploreApp(App[int]):
         self.session = message.session
         self.main.show_session(message.session, message.changed)
         gone = bool(message.session.root_error)
-        self.notify(message.summary, title="On disk", severity="warning" if gone else "information",
-                    markup=False)
+        self.notify(
+            message.summary,
+            title="On disk",
+            severity="warning" if gone else "information",
+            markup=False,
+        )
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self.notify(f"{event.worker.error}", title="Load failed", severity="error",
-                        markup=False)
+            self.notify(
+                f"{event.worker.error}", title="Load failed", severity="error", markup=False
+            )
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
@@ -132,7 +145,14 @@ class KexploreApp(App[int]):
         self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display)))
 
 
-def run_app(root: Path, now: datetime | None, note: str, watch: bool, poll: bool) -> int:
-    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll)
+def run_app(
+    root: Path,
+    now: datetime | None,
+    note: str,
+    watch: bool,
+    poll: bool,
+    preload: Preload | None = None,
+) -> int:
+    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload)
     result = app.run()
     return result if isinstance(result, int) else 0
