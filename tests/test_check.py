@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import FAST, NOW, Factory
+from faultpaths import target_path
 
 from kexplore.core.check import check_tree
 from kexplore.core.diff import CUSTOMISATION, DEFECT, VERSION, diff_manifest
-from kexplore.core.faults import FAULTS, parse_fault
+from kexplore.core.faults import FAULTS
 from kexplore.core.infer import infer
 from kexplore.core.model import Finding, Severity
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
@@ -21,27 +22,6 @@ def problems(root: Path) -> list[Finding]:
     """Warnings and errors: what must be exactly the planted fault."""
     report = check_tree(scan(root), NOW)
     return [f for f in report.findings if f.severity is not Severity.INFO]
-
-
-def target_path(fault: str) -> str:
-    f = parse_fault(fault)
-    if f.name == "key-mismatch":
-        return "pki/sa.key" if f.target == "sa" else None or _key_file(f.target)
-    if f.name == "file-mode":
-        return f.target if f.target.endswith(".conf") else _key_file(f.target)
-    if f.name.startswith("manifest-"):
-        return f"manifests/{f.target}.yaml"
-    if f.target.endswith(".conf"):
-        return f.target
-    from kexplore.core.conventions.certs import CERTS_BY_NAME
-
-    return str(CERTS_BY_NAME[f.target].file)
-
-
-def _key_file(name: str) -> str:
-    from kexplore.core.conventions.certs import CERTS_BY_NAME
-
-    return str(CERTS_BY_NAME[name].key_file)
 
 
 def test_a_clean_generated_tree_has_no_findings(make_tree: Factory) -> None:
@@ -65,6 +45,7 @@ def test_each_planted_fault_is_reported_by_its_rule_on_its_path(
         "file-mode:super-admin.conf",
         "manifest-leader-elect:kube-controller-manager",
         "cert-usage:etcd-peer",
+        "kubeconfig-client-cert:admin.conf",
         "kubeconfig-server:scheduler.conf",
         "manifest-host-network:kube-apiserver",
     ],
@@ -330,3 +311,12 @@ def test_the_manifest_checklist_shows_which_conventions_pass(make_tree: Factory)
     assert all(passed for rule, passed in items.items() if rule != "manifest-leader-elect")
     etcd = {i.rule for i in checklist(tree, "manifests/etcd.yaml")}
     assert "manifest-leader-elect" not in etcd and "manifest-host-network" in etcd
+
+
+ALL_TARGETS = [f"{spec.name}:{target}" for spec in FAULTS for target in spec.targets]
+
+
+@pytest.mark.parametrize("fault", ALL_TARGETS)
+def test_every_fault_on_every_target_is_reported_exactly(make_tree: Factory, fault: str) -> None:
+    found = {(f.rule, f.path) for f in problems(make_tree(faults=[fault]))}
+    assert found == {(fault.split(":")[0], target_path(fault))}

@@ -74,7 +74,7 @@ FAULTS: tuple[FaultSpec, ...] = (
         "cert-subject",
         "a certificate with the wrong common name",
         "front-proxy-client",
-        tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
+        LEAF_NAMES,  # a kubeconfig's wrong identity is kubeconfig-client-cert
     ),
     FaultSpec(
         "cert-usage",

@@ -188,7 +188,8 @@ def _gather_kubeconfigs(tree: Tree, ev: _Evidence) -> None:
 
 def _gather_certs(tree: Tree, ev: _Evidence) -> None:
     server = _cert(tree, "pki/etcd/server.crt")
-    if server:
+    if server and ev.first("node_name") is None:
+        # Only a fallback: a certificate's CN is what cert-subject holds to the node name.
         ev.add("node_name", server.subject_cn, "pki/etcd/server.crt CN")
     api = _cert(tree, "pki/apiserver.crt")
     if api:
@@ -334,12 +335,16 @@ def _infer_endpoint_and_sans(
     ev: _Evidence, params: ClusterParams, sources: dict[str, str]
 ) -> ClusterParams:
     admin = ev.first("admin_server")
+    sans = ev.first("apiserver_sans")
     if admin:
         host_port = admin[0].split("://", 1)[-1].split("/", 1)[0]
-        if f"https://{host_port}" != params.local_endpoint:
+        host = split_host_port(host_port)[0]
+        # kubeadm puts the control-plane endpoint into the serving cert; an admin.conf
+        # server the cert does not name is a wrong server, not an endpoint.
+        named = sans is None or host in (*sans[0][0], *sans[0][1])
+        if f"https://{host_port}" != params.local_endpoint and named:
             params = replace(params, control_plane_endpoint=host_port)
             sources["control_plane_endpoint"] = admin[1]
-    sans = ev.first("apiserver_sans")
     if sans:
         (dns, ips), source = sans
         expected = apiserver_sans(params)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from kexplore.core.checks.context import CertAt, Context
-from kexplore.core.conventions.certs import SA_KEY, SA_PUB
+from kexplore.core.conventions.certs import CERTS_BY_NAME, SA_KEY, SA_PUB
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.pki import (
     KeyInfo,
@@ -75,6 +75,8 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
         if issuer is None:
             if at.spec is None and not at.embedded:
                 continue  # a stray certificate from elsewhere: nothing to chain it to here
+            if _ca_file_broken(ctx, at):
+                continue  # its CA's file does not decode: parse-error names the cause
             yield Finding(
                 "cert-chain",
                 ctx.time_severity(at, Severity.ERROR),
@@ -92,6 +94,12 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
                 pointer=at.pointer,
                 fix="reissue it from the tree's CA (kubeadm certs renew)",
             )
+
+
+def _ca_file_broken(ctx: Context, at: CertAt) -> bool:
+    ca = CERTS_BY_NAME.get(at.spec.ca or "") if at.spec else None
+    node = ctx.tree.get(ca.file) if ca and ca.file else None
+    return node is not None and bool(node.error)
 
 
 def key_mismatch(ctx: Context) -> Iterator[Finding]:
@@ -191,8 +199,9 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
     params = ctx.params
     cert = at.cert
     cn = at.spec.cn(params)
-    # A kubeconfig's identity is kubeconfig-client-cert's to judge.
-    if cert.subject_cn != cn and not at.embedded:
+    if cert.subject_cn != cn and at.embedded:
+        return  # another component's identity altogether: kubeconfig-client-cert says so
+    if cert.subject_cn != cn:
         yield Finding(
             "cert-subject",
             Severity.WARNING,

@@ -1,0 +1,25 @@
+"""Where each planted fault lands: the one file its rule must name."""
+
+from __future__ import annotations
+
+from kexplore.core.conventions.certs import CERTS_BY_NAME
+from kexplore.core.faults import parse_fault
+
+
+def target_path(fault: str) -> str:
+    f = parse_fault(fault)
+    if f.name == "key-mismatch":
+        return "pki/sa.key" if f.target == "sa" else _key_file(f.target)
+    if f.name == "file-mode":
+        if f.target == "sa":
+            return "pki/sa.key"
+        return f.target if f.target.endswith(".conf") else _key_file(f.target)
+    if f.name.startswith("manifest-"):
+        return f"manifests/{f.target}.yaml"
+    if f.target.endswith(".conf"):
+        return f.target
+    return str(CERTS_BY_NAME[f.target].file)
+
+
+def _key_file(name: str) -> str:
+    return str(CERTS_BY_NAME[name].key_file)
