@@ -156,7 +156,17 @@ def default_root() -> tuple[Path, str]:
     """/etc/kubernetes when this is a control-plane node, else the bundled sample."""
     if DEFAULT_ROOT.is_dir():
         return DEFAULT_ROOT, ""
-    return SAMPLE_ROOT, f"{DEFAULT_ROOT} not found: showing the bundled sample {SAMPLE_ROOT}"
+    note = f"{DEFAULT_ROOT} not found: showing the bundled sample {SAMPLE_ROOT}"
+    if _modes_lost(SAMPLE_ROOT / "pki" / "ca.key"):
+        note += " (a git checkout keeps no 0600 modes: its file-mode warnings are that)"
+    return SAMPLE_ROOT, note
+
+
+def _modes_lost(key: Path) -> bool:
+    try:
+        return bool(key.stat().st_mode & 0o077)
+    except OSError:
+        return False
 
 
 def run_explorer(argv: Sequence[str]) -> int:
