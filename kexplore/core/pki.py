@@ -130,7 +130,7 @@ def _what_else(labels: Iterable[str]) -> str:
 
 
 def _hex(data: bytes | None) -> str:
-    return ":".join(f"{b:02X}" for b in data) if data else ""
+    return data.hex(":").upper() if data else ""
 
 
 # --- names for humans --------------------------------------------------------------------
