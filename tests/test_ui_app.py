@@ -146,6 +146,23 @@ async def test_overview_filters_by_severity_and_jumps_to_the_file(faulty: Path) 
         assert tree_of(app).selected_path == "pki/apiserver.crt"
 
 
+async def test_overview_from_a_file_takes_the_keys_again(faulty: Path) -> None:
+    """o from any file puts the cursor in the findings, not in the view just left."""
+    app = KexploreApp(faulty, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "manifests/kube-scheduler.yaml")
+        await pilot.press("o")
+        await pilot.pause()
+        findings = app.main.query_one(OverviewView).query_one("#findings", DataTable)
+        assert app.focused is findings
+        rows = [findings.get_row_at(i)[1].plain for i in range(findings.row_count)]
+        findings.move_cursor(row=rows.index("pki/apiserver.crt"))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.current == "pki/apiserver.crt"
+
+
 # --- keys -------------------------------------------------------------------------------
 
 

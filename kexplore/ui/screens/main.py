@@ -44,6 +44,7 @@ class MainScreen(Screen[None]):
         self.session: Session | None = None
         self.profile = "kubeadm"
         self.current: str | None = None  # None: the overview
+        self._view: View | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -65,7 +66,8 @@ class MainScreen(Screen[None]):
 
     @property
     def view(self) -> View | None:
-        return next(iter(self.query_one("#view-host").query_children(View)), None)
+        """The view shown now: the one last mounted, not one still being removed."""
+        return self._view
 
     # --- data ---------------------------------------------------------------------
 
@@ -116,6 +118,7 @@ class MainScreen(Screen[None]):
             self.session, path, self.profile)
         host.border_title = "overview" if path is None else path
         host.remove_children()
+        self._view = view
         return host.mount(view)
 
     # --- tree events --------------------------------------------------------------
