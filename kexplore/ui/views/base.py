@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.syntax import Syntax
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -57,3 +58,16 @@ def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
         return [heading("Findings"), Static(Text("✓ no findings", style=fmt.OK_STYLE),
                                             classes="note")]
     return [heading(f"Findings ({len(findings)})"), FindingsTable(findings, with_path=False)]
+
+
+def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) -> Syntax | Text:
+    """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
+    from kexplore.core.kubeconfig import redacted_yaml
+    from kexplore.ui import files
+
+    try:
+        data = files.read_for_view(session.root, path)
+    except OSError as exc:
+        return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
+    return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,
+                  line_numbers=line_numbers, background_color="default")

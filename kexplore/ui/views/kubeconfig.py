@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
@@ -10,10 +9,9 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Severity
-from kexplore.ui import files
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import OpenCertificate
-from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 REDACTED = Text("REDACTED", style="reverse")
@@ -44,7 +42,7 @@ class KubeconfigView(View):
                     yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
             with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
-                yield Static(self._yaml(), id="yaml")
+                yield Static(redacted_yaml_view(self.session, self.path), id="yaml")
 
     def _contexts(self, current: str) -> KeyTable:
         table = KeyTable("", "context", "cluster", "user", "namespace", id="contexts")
@@ -82,16 +80,6 @@ class KubeconfigView(View):
                       copy=("client certificate fingerprint", cert.sha256_fingerprint)
                       if cert else None)
         return table
-
-    def _yaml(self) -> Syntax | Text:
-        from kexplore.core.kubeconfig import redacted_yaml
-
-        try:
-            data = files.read_for_view(self.session.root, self.path)
-        except OSError as exc:
-            return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
-        return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,
-                      background_color="default")
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         table = event.data_table

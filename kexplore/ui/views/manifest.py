@@ -11,9 +11,9 @@ from textual.widgets import Static, TabbedContent, TabPane
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Severity
-from kexplore.ui import core_api, files
+from kexplore.ui import core_api
 from kexplore.ui import format as fmt
-from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 # how each kind of difference is marked
@@ -52,7 +52,8 @@ class ManifestView(View):
             with TabPane("Flags", id="mf-flags"), VerticalScroll():
                 yield self._flags()
             with TabPane("YAML", id="mf-yaml"), VerticalScroll():
-                yield Static(self._yaml(), id="yaml")
+                yield Static(redacted_yaml_view(self.session, self.path, line_numbers=True),
+                             id="yaml")
 
     def _diff(self) -> ComposeResult:
         diff = core_api.diff_manifest(self.session.tree, self.path, self.session.inferred)
@@ -119,16 +120,6 @@ class ManifestView(View):
                           copy=("flag", f"--{flag.name}={value}" if flag.value is not None
                                 else f"--{flag.name}"))
         return table
-
-    def _yaml(self) -> Syntax | Text:
-        from kexplore.core.kubeconfig import redacted_yaml
-
-        try:
-            data = files.read_for_view(self.session.root, self.path)
-        except OSError as exc:
-            return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
-        return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", line_numbers=True,
-                      word_wrap=True, background_color="default")
 
     def default_copy(self) -> Copyable | None:
         container = self.info.container()
