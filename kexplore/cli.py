@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from kexplore import __version__
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 
 DEFAULT_ROOT = Path("/etc/kubernetes")
@@ -179,6 +180,7 @@ def run_explorer(argv: Sequence[str]) -> int:
     p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
     p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
     p.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS)")
+    p.add_argument("--version", action="version", version=f"kexplore {__version__}")
     args = p.parse_args(argv)
     root, note = (args.path, "") if args.path else default_root()
     if not root.is_dir():
