@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from rich.syntax import Syntax
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.containers import Vertical
 from textual.widgets import Static
@@ -11,6 +12,9 @@ from kexplore.core.model import Finding
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.widgets.tables import Copyable, FindingsTable, KeyTable
+
+if TYPE_CHECKING:
+    from rich.syntax import Syntax
 
 
 class View(Vertical):
@@ -62,6 +66,8 @@ def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
 
 def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) -> Syntax | Text:
     """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
+    from rich.syntax import Syntax  # with pygments, only once a YAML tab is built
+
     from kexplore.core.kubeconfig import redacted_yaml
     from kexplore.ui import files
 
