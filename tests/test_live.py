@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from churn import SCHEDULER, churn_step, replace_atomically
 from conftest import NOW, Factory
 
 from kexplore.core.model import Node, Severity, Tree
@@ -26,7 +27,6 @@ from kexplore.live import Change, Snapshot, Timing, Watcher, live_changes, load,
 
 WAIT = 10.0
 TICK = 0.02
-SCHEDULER = "manifests/kube-scheduler.yaml"
 
 
 # --- harness -----------------------------------------------------------------------------
@@ -125,13 +125,6 @@ def same_state(published: Snapshot, fresh: Snapshot) -> bool:
         and fingerprint(published.tree) == fingerprint(fresh.tree)
         and published.report.findings == fresh.report.findings
     )
-
-
-def replace_atomically(path: Path, data: bytes) -> None:
-    """Write beside the target, then rename over it, as editors and kubeadm do."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def leader_elect_false(root: Path) -> None:
@@ -341,7 +334,7 @@ def test_churn_stays_responsive_and_ends_exact(
     before = run.prime()
     start = time.monotonic()
     for i in range(1000):
-        _churn_step(rng, root, dirs, i)
+        churn_step(rng, root, dirs, i)
         time.sleep(max(0.0, start + (i + 1) * 0.01 - time.monotonic()))
     churn_end = time.monotonic()
     run.wait_matches_disk()
@@ -351,24 +344,6 @@ def test_churn_stays_responsive_and_ends_exact(
     assert len(arrivals) >= 5, arrivals
     gaps = [b - a for a, b in zip([start, *arrivals], arrivals, strict=False)]
     assert max(gaps) < 2.5, gaps
-
-
-def _churn_step(rng: random.Random, root: Path, dirs: list[Path], i: int) -> None:
-    d = rng.choice(dirs)
-    existing = list(d.iterdir())
-    op = rng.random()
-    if op < 0.5 or not existing:
-        (d / f"f{rng.randrange(40)}.txt").write_text("x" * rng.randrange(1, 200))
-    elif op < 0.75:
-        os.replace(rng.choice(existing), rng.choice(dirs) / f"f{rng.randrange(40)}.txt")
-    elif op < 0.95:
-        rng.choice(existing).unlink()
-    else:
-        value = "false" if i % 2 else "true"
-        text = (root / SCHEDULER).read_text()
-        text = text.replace("--leader-elect=true", f"--leader-elect={value}")
-        text = text.replace("--leader-elect=false", f"--leader-elect={value}")
-        replace_atomically(root / SCHEDULER, text.encode())
 
 
 # --- polling mode ------------------------------------------------------------------------

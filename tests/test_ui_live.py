@@ -115,3 +115,40 @@ async def test_no_watch_means_no_follow(writable_tree) -> None:
         assert app.session is first
         await pilot.press("r")  # by hand
         await until(pilot, lambda: app.session is not first and settled(app, root))
+
+
+async def test_churn_keeps_the_app_responsive_and_ends_exact(writable_tree) -> None:
+    """1,000 writes, renames and deletes over 30 s while an operator moves through the tree."""
+    import random
+    import threading
+    import time
+
+    from churn import churn_step
+
+    root = writable_tree()
+    dirs = [root / "churn" / f"d{i}" for i in range(5)]
+    for d in dirs:
+        d.mkdir(parents=True)
+    app = KexploreApp(root, now=NOW, watch=True)
+
+    def churn() -> None:
+        rng = random.Random(11)
+        start = time.monotonic()
+        for i in range(1000):
+            churn_step(rng, root, dirs, i)
+            time.sleep(max(0.0, start + (i + 1) * 0.03 - time.monotonic()))
+
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        await pilot.pause(0.3)
+        worker = threading.Thread(target=churn)
+        worker.start()
+        tree = app.screen.query_one(FileTree)
+        while worker.is_alive():
+            before = tree.cursor_line
+            await pilot.press("j" if before < 3 else "k")
+            # a key is answered within a second, however busy the disk
+            await until(pilot, lambda b=before: tree.cursor_line != b, seconds=1.0)
+            await pilot.pause(0.5)
+        worker.join()
+        await until(pilot, lambda: settled(app, root), seconds=15)
