@@ -30,7 +30,7 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
     session = main.session
     if session is None:
         return entries
-    for path in main.tree.paths:
+    for path in main.files.paths:
         entries.append((f"Open {path}", _file_help(session, path), partial(main.jump, path)))
     by_rule: dict[str, list[str]] = {}
     for finding in session.findings("all"):

@@ -57,11 +57,11 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._status()
-        self.tree.border_title = "files"
-        self.tree.focus()
+        self.files.border_title = "files"
+        self.files.focus()
 
     @property
-    def tree(self) -> FileTree:
+    def files(self) -> FileTree:
         return self.query_one(FileTree)
 
     @property
@@ -79,7 +79,7 @@ class MainScreen(Screen[None]):
         before = self.session
         self.session = session
         self._status()
-        self.tree.populate(session, self.profile, self.query_one("#filter", Input).value)
+        self.files.populate(session, self.profile, self.query_one("#filter", Input).value)
         if self.current is not None and session.tree.get(self.current) is None and \
                 not session.for_path(self.current, self.profile):
             return  # the file is gone: the tree moves the cursor to its neighbour
@@ -162,11 +162,11 @@ class MainScreen(Screen[None]):
 
     def jump(self, path: str) -> None:
         """Select a file in the tree and show it, clearing a filter that hides it."""
-        if self.tree.find(path) is None and self.query_one("#filter", Input).value:
+        if self.files.find(path) is None and self.query_one("#filter", Input).value:
             self._clear_filter()
-        self.tree.select_path(path)
+        self.files.select_path(path)
         self._show(path)
-        self.tree.focus()
+        self.files.focus()
 
     @on(OpenCertificate)
     def _open_certificate(self, message: OpenCertificate) -> None:
@@ -180,7 +180,7 @@ class MainScreen(Screen[None]):
         self.profile = message.profile
         if self.session is not None:
             self._status()
-            self.tree.populate(self.session, self.profile,
+            self.files.populate(self.session, self.profile,
                                self.query_one("#filter", Input).value)
 
     # --- filter -------------------------------------------------------------------
@@ -193,15 +193,15 @@ class MainScreen(Screen[None]):
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
         if self.session is not None:
-            self.tree.populate(self.session, self.profile, event.value)
-        self.tree.border_title = f"files matching {event.value!r}" if event.value else "files"
+            self.files.populate(self.session, self.profile, event.value)
+        self.files.border_title = f"files matching {event.value!r}" if event.value else "files"
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
-        self.tree.focus()
-        first = next(iter(self.tree.paths), None)
+        self.files.focus()
+        first = next(iter(self.files.paths), None)
         if first is not None:
-            self.tree.select_path(first)
+            self.files.select_path(first)
 
     def _clear_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -212,16 +212,16 @@ class MainScreen(Screen[None]):
         box = self.query_one("#filter", Input)
         if box.display:
             self._clear_filter()
-            self.tree.focus()
-        elif self.focused is not self.tree:
-            self.tree.focus()
+            self.files.focus()
+        elif self.focused is not self.files:
+            self.files.focus()
 
     # --- moving -------------------------------------------------------------------
 
     def _step_problem(self, step: int) -> None:
         if self.session is None:
             return
-        paths = self.tree.paths
+        paths = self.files.paths
         problems = [p for p in paths if self.session.worst(p, self.profile) in PROBLEMS]
         if not problems:
             self.notify("No errors or warnings in the tree.", title="Next problem")

@@ -150,7 +150,7 @@ class CertificateView(View):
             if not isinstance(node.content, KeyInfo):
                 return Text(f"{key_path}: unreadable ({node.error})",
                             style=fmt.STYLE[Severity.ERROR])
-            key, where = node.content, key_path
+            key, where = node.content, str(key_path)
         if key.encrypted:
             return Text(f"{where}: encrypted, cannot be compared", style=fmt.MUTED)
         if pki.key_matches(key, cert):

@@ -111,8 +111,8 @@ class FileTree(Tree[Entry]):
             )
             expand = bool(needle) or (open_at_start if first_build else key in expanded)
             group_node = self.root.add(label, Entry(key, group=True), expand=expand)
-            for name, path, node in items:
-                group_node.add_leaf(self._label(session, profile, name, path, node), Entry(path))
+            for name, path, member in items:
+                group_node.add_leaf(self._label(session, profile, name, path, member), Entry(path))
                 self._order.append(path)
         if isinstance(current, Entry):
             self.call_after_refresh(self._restore, current, previous_order, scroll)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
@@ -64,9 +64,9 @@ class KeyTable(DataTable[object]):
 class FindingsTable(KeyTable):
     """Findings, worst first; `c` copies the fix, `enter` opens the file when asked to."""
 
-    def __init__(self, findings: Iterable[Finding], *, with_path: bool, **kwargs: object) -> None:
+    def __init__(self, findings: Iterable[Finding], *, with_path: bool, **kwargs: Any) -> None:
         # one line a row when listing a whole tree's findings: measuring wrapped rows is
-        # what makes thousands of them slow; a file's own findings show their fix inline
+        # what makes thousands of them slow; a file's own findings show their fix inline.
         # Across the whole tree the file leads and the pointer joins the message, so the
         # message starts as far left as it can: it is what an operator reads.
         columns = ["", "file", "rule", "message"] if with_path else [
