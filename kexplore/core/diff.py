@@ -143,20 +143,39 @@ def flatten(value: Any, prefix: str = "") -> dict[str, str]:
 
 def _without_command(pod: Mapping[str, Any]) -> dict[str, Any]:
     copy = dict(pod)
-    spec = dict(copy.get("spec") or {})
-    spec["containers"] = [
-        {k: v for k, v in c.items() if k not in ("command", "args")}
-        for c in spec.get("containers") or []
-        if isinstance(c, Mapping)
-    ]
+    spec = copy.get("spec")
+    if not isinstance(spec, Mapping):
+        return copy
+    spec = dict(spec)
+    containers = spec.get("containers")
+    if isinstance(containers, list):
+        spec["containers"] = [
+            {k: v for k, v in c.items() if k not in ("command", "args")}
+            if isinstance(c, Mapping) else c
+            for c in containers
+        ]
     copy["spec"] = spec
     return copy
 
 
+def _first_container(pod: Mapping[str, Any]) -> Mapping[str, Any]:
+    spec = pod.get("spec")
+    containers = spec.get("containers") if isinstance(spec, Mapping) else None
+    if isinstance(containers, list) and containers and isinstance(containers[0], Mapping):
+        return containers[0]
+    return {}
+
+
+def _items(value: object) -> list[str]:
+    """A command or args list as strings; a hand-written string counts as one item."""
+    if isinstance(value, str):
+        return [value]
+    return [str(x) for x in value] if isinstance(value, list) else []
+
+
 def _command(pod: Mapping[str, Any]) -> list[str]:
-    containers = (pod.get("spec") or {}).get("containers") or []
-    first = containers[0] if containers and isinstance(containers[0], Mapping) else {}
-    return [str(x) for x in (first.get("command") or []) + (first.get("args") or [])]
+    first = _first_container(pod)
+    return _items(first.get("command")) + _items(first.get("args"))
 
 
 def _flag_kind(

@@ -11,7 +11,7 @@ import binascii
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -353,6 +353,7 @@ class CertInfo:
     public_key_fingerprint: str
     version: int = 3
     extension_error: str = ""
+    encoding: str = "PEM"  # or "DER": readable here, but not by Kubernetes' components
     der: bytes = field(default=b"", compare=False, repr=False)
 
     @property
@@ -404,7 +405,7 @@ def decode_certificates(data: bytes) -> tuple[CertInfo, ...]:
         if data[:1] == b"\x30":
             raise DecodeError("DER certificate could not be parsed") from None
         raise DecodeError("not a certificate: neither PEM nor DER") from None
-    return (cert_info(cert),)
+    return (replace(cert_info(cert), encoding="DER"),)
 
 
 def _short(exc: Exception) -> str:

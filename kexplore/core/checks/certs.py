@@ -102,6 +102,18 @@ def _ca_file_broken(ctx: Context, at: CertAt) -> bool:
     return node is not None and bool(node.error)
 
 
+def cert_encoding(ctx: Context) -> Iterator[Finding]:
+    """Kubernetes' components read certificates as PEM only; a DER file in kubeadm's place
+    stops the component that loads it."""
+    for at in ctx.certs:
+        if at.spec is not None and not at.embedded and at.cert.encoding != "PEM":
+            yield Finding("cert-encoding", ctx.time_severity(at, Severity.ERROR), at.path,
+                          f"is {at.cert.encoding}-encoded; kubeadm writes PEM and the "
+                          "components read nothing else",
+                          fix=f"openssl x509 -inform DER -in {at.path} -out {at.path}.pem, "
+                          "then move it into place")
+
+
 def key_mismatch(ctx: Context) -> Iterator[Finding]:
     """A certificate is useless without the private key of its own public key."""
     for node in ctx.live(Kind.PRIVATE_KEY):
@@ -279,4 +291,4 @@ def _missing_san(at: CertAt, san: str) -> Finding:
     )
 
 
-RULES = [cert_time, cert_chain, key_mismatch, ca_constraints, cert_conventions]
+RULES = [cert_time, cert_chain, cert_encoding, key_mismatch, ca_constraints, cert_conventions]

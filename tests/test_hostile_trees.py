@@ -1,0 +1,227 @@
+"""Hostile and odd content in kubeadm's own places, through every face: check, certs, diff,
+the CIS profile, and the explorer visiting every file. Nothing may raise or hang."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+
+import corpus as c
+import pytest
+import yaml
+from conftest import NOW
+
+from kexplore.core.check import check_tree
+from kexplore.core.cis import evaluate_cis
+from kexplore.core.conventions.manifests import STATIC_PODS
+from kexplore.core.diff import checklist, diff_manifest
+from kexplore.core.expiry import expiry_rows
+from kexplore.core.infer import infer
+from kexplore.core.model import Kind, Severity
+from kexplore.core.pki import KeyInfo, PublicKeyInfo
+from kexplore.core.relations import chain, pairings
+from kexplore.core.report import expiry_tables, findings_renderable
+from kexplore.core.scan import scan
+
+API = "manifests/kube-apiserver.yaml"
+ETCD = "manifests/etcd.yaml"
+
+
+def _pod_edit(path: str, edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        pod = yaml.safe_load((root / path).read_text())
+        edit(pod)
+        (root / path).write_text(yaml.safe_dump(pod))
+
+    return apply
+
+
+def _container(pod: dict) -> dict:
+    return pod["spec"]["containers"][0]
+
+
+def _write(path: str, data: bytes | str) -> Callable[[Path], None]:
+    def apply(root: Path) -> None:
+        target = root / path
+        if isinstance(data, str):
+            target.write_text(data)
+        else:
+            target.write_bytes(data)
+
+    return apply
+
+
+def _kubeconfig_edit(edit: Callable[[dict], None]) -> Callable[[Path], None]:
+    return _pod_edit("admin.conf", edit)
+
+
+def _set(d: dict, value: object, *keys: str | int) -> None:
+    for key in keys[:-1]:
+        d = d[key]  # type: ignore[index]
+    d[keys[-1]] = value  # type: ignore[index]
+
+
+OTHER_CA = c.make_cert("kubernetes", c.ec_key(9), ca=True)
+NO_EXTENSIONS = c.make_cert("kube-apiserver", c.ec_key(8), issuer=OTHER_CA,
+                            issuer_key=c.ec_key(9), aki=False)
+
+MUTATIONS: dict[str, Callable[[Path], None]] = {
+    # manifests: shapes and values a hand edit or a bad tool leaves
+    "command-is-a-string": _pod_edit(API, lambda p: _set(
+        _container(p), "kube-apiserver --secure-port=6443", "command")),
+    "no-containers": _pod_edit(API, lambda p: _set(p, [], "spec", "containers")),
+    "empty-container": _pod_edit(API, lambda p: _set(p, [{}], "spec", "containers")),
+    "image-without-tag": _pod_edit(API, lambda p: _set(_container(p), "kube-apiserver",
+                                                       "image")),
+    "image-is-a-number": _pod_edit(API, lambda p: _set(_container(p), 5, "image")),
+    "command-with-odd-items": _pod_edit(API, lambda p: _set(
+        _container(p), ["kube-apiserver", 5, None, {"a": "b"}, "--", "-x", "---a=b"],
+        "command")),
+    "advertise-address-not-an-ip": _pod_edit(API, lambda p: _container(p)["command"].append(
+        "--advertise-address=not-an-ip")),
+    "secure-port-not-a-number": _pod_edit(API, lambda p: _container(p)["command"].append(
+        "--secure-port=abc")),
+    "service-range-garbage": _pod_edit(API, lambda p: _container(p)["command"].append(
+        "--service-cluster-ip-range=10.0.0.0/99,::::/x")),
+    "etcd-servers-empty": _pod_edit(API, lambda p: _container(p)["command"].append(
+        "--etcd-servers=,,,")),
+    "endpoint-annotation-garbage": _pod_edit(API, lambda p: _set(
+        p, {"kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint": "::::"},
+        "metadata", "annotations")),
+    "metadata-null": _pod_edit(API, lambda p: _set(p, None, "metadata")),
+    "labels-a-list": _pod_edit(API, lambda p: _set(p, ["a", "b"], "metadata", "labels")),
+    "volumes-a-string": _pod_edit(API, lambda p: _set(p, "x", "spec", "volumes")),
+    "hostpath-null": _pod_edit(API, lambda p: _set(p, [{"name": "v", "hostPath": None}],
+                                                   "spec", "volumes")),
+    "huge-flag": _pod_edit(API, lambda p: _container(p)["command"].append(
+        "--feature-gates=" + "A=true," * 20000)),
+    "args-not-command": _pod_edit(API, lambda p: (_container(p).__setitem__(
+        "args", _container(p).pop("command")[1:]))),
+    "crlf-and-tabs": _write(API, "apiVersion: v1\r\nkind: Pod\r\nmetadata: {name: x}\r\n"
+                            "spec:\r\n  containers:\r\n  - {name: a, image: b}\r\n"),
+    "duplicate-keys": _write(API, "kind: Pod\nkind: Pod\nspec: {containers: []}\n"),
+    "etcd-urls-garbage": _pod_edit(ETCD, lambda p: _container(p)["command"].extend(
+        ["--advertise-client-urls=http://[::1", "--name=", "--initial-cluster=,=,"])),
+    # kubeconfigs
+    "kubeconfig-lists-null": _kubeconfig_edit(lambda k: k.update(
+        clusters=None, users="x", contexts=[[]])),
+    "kubeconfig-ca-empty": _kubeconfig_edit(lambda k: _set(
+        k, "", "clusters", 0, "cluster", "certificate-authority-data")),
+    "kubeconfig-ca-is-a-key": _kubeconfig_edit(lambda k: _set(
+        k, c.b64(c.key_pem(c.ec_key(3))), "clusters", 0, "cluster",
+        "certificate-authority-data")),
+    "kubeconfig-key-is-a-cert": _kubeconfig_edit(lambda k: _set(
+        k, c.b64(c.cert_pem(OTHER_CA)), "users", 0, "user", "client-key-data")),
+    "kubeconfig-server-odd": _kubeconfig_edit(lambda k: _set(
+        k, 5, "clusters", 0, "cluster", "server")),
+    "kubeconfig-current-context-number": _kubeconfig_edit(lambda k: k.update(
+        {"current-context": 5})),
+    "kubeconfig-exec-and-token": _kubeconfig_edit(lambda k: _set(
+        k, {"token": "abc", "exec": {"command": "aws"}}, "users", 0, "user")),
+    "kubeconfig-json-bom": _write("admin.conf", b"\xef\xbb\xbf" + b'{"kind": "Config", '
+                                  b'"clusters": [], "users": [], "contexts": []}'),
+    # certificates and keys in kubeadm's places
+    "ca-is-a-bundle": lambda root: (root / "pki/ca.crt").write_bytes(
+        (root / "pki/ca.crt").read_bytes() + c.cert_pem(OTHER_CA)),
+    "ca-is-der": lambda root: (root / "pki/ca.crt").write_bytes(
+        c.cert_der(__import__("cryptography.x509", fromlist=["x"]).load_pem_x509_certificate(
+            (root / "pki/ca.crt").read_bytes()))),
+    "leaf-in-the-ca-file": _write("pki/ca.crt", c.cert_pem(NO_EXTENSIONS)),
+    "apiserver-without-extensions": _write("pki/apiserver.crt", c.cert_pem(NO_EXTENSIONS)),
+    "apiserver-key-ed25519": _write("pki/apiserver.key", c.key_pem(c.ed_key(), "pkcs8")),
+    "ca-key-encrypted": _write("pki/ca.key", c.key_pem(c.ec_key(4), "pkcs8", b"secret")),
+    "sa-pub-is-a-cert": _write("pki/sa.pub", c.cert_pem(OTHER_CA)),
+    "sa-key-is-garbage": _write("pki/sa.key", b"-----BEGIN RSA PRIVATE KEY-----\n%%%\n"),
+    "etcd-ca-empty": _write("pki/etcd/ca.crt", b""),
+    "cert-is-base64-of-itself": lambda root: (root / "pki/front-proxy-client.crt").write_bytes(
+        base64.b64encode((root / "pki/front-proxy-client.crt").read_bytes())),
+}
+
+
+def _exercise_core(root: Path) -> None:
+    tree = scan(root)
+    report = check_tree(tree, NOW, profile="all")
+    inferred = infer(tree)
+    for spec in STATIC_PODS:
+        diff = diff_manifest(tree, spec.file, inferred)
+        if diff is not None:
+            assert isinstance(diff.unified, str)
+        checklist(tree, spec.file, report)
+    expiry_rows(tree, NOW)
+    evaluate_cis(tree)
+    for node in tree.of_kind(Kind.CERTIFICATE):
+        for cert in node.content or ():
+            chain(tree, cert)
+    for node in tree.of_kind(Kind.PRIVATE_KEY, Kind.PUBLIC_KEY):
+        if isinstance(node.content, KeyInfo | PublicKeyInfo):
+            pairings(tree, node.content)
+    from rich.console import Console
+
+    console = Console(file=open("/dev/null", "w"), width=120)  # noqa: SIM115
+    console.print(findings_renderable(report))
+    console.print(expiry_tables(expiry_rows(tree, NOW)))
+
+
+@pytest.mark.parametrize("mutation", sorted(MUTATIONS))
+def test_every_face_of_the_core_survives(writable_tree, mutation: str) -> None:
+    root = writable_tree()
+    MUTATIONS[mutation](root)
+    _exercise_core(root)
+
+
+@pytest.mark.parametrize("mutation", ["command-is-a-string", "no-containers",
+                                      "empty-container", "metadata-null", "labels-a-list",
+                                      "kubeconfig-lists-null", "ca-is-der",
+                                      "etcd-ca-empty", "sa-key-is-garbage"])
+def test_a_broken_file_gets_a_finding_on_its_own_path(writable_tree, mutation: str) -> None:
+    root = writable_tree()
+    before = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+              if p.is_file()}
+    MUTATIONS[mutation](root)
+    changed = {p.relative_to(root).as_posix() for p in root.rglob("*")
+               if p.is_file() and p.read_bytes() != before.get(p.relative_to(root).as_posix())}
+    report = check_tree(scan(root), NOW)
+    flagged = {f.path for f in report.findings if f.severity is not Severity.INFO}
+    assert changed & flagged, (changed, sorted(flagged))
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.mark.anyio
+async def test_the_explorer_opens_every_file_of_every_hostile_tree(writable_tree,
+                                                                    tmp_path: Path) -> None:
+    import shutil
+
+    from kexplore.ui.app import KexploreApp
+
+    base = writable_tree()
+    original = {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*")
+                if p.is_file()}
+    for name, mutate in sorted(MUTATIONS.items()):
+        root = tmp_path / name
+        shutil.copytree(base, root)
+        mutate(root)
+        # the files this mutation touched (the rest are visited by the other UI tests)
+        touched = {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()
+                   and p.read_bytes() != original.get(p.relative_to(root).as_posix())}
+        app = KexploreApp(root, now=NOW)
+        async with app.run_test(size=(140, 40)) as pilot:
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if app.session is not None:
+                    break
+            assert app.session is not None, name
+            assert touched <= set(app.main.files.paths), name
+            for path in sorted(touched):
+                app.main.jump(path)
+                await pilot.pause()
+                assert app.main.current == path
+                await pilot.press("enter", "tab", "tab")  # into the view and its tabs
+                await pilot.pause()
+            await pilot.press("o")
+            await pilot.pause()
+        assert app.return_code in (None, 0), name
