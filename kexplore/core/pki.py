@@ -353,7 +353,9 @@ class CertInfo:
     public_key_fingerprint: str
     version: int = 3
     extension_error: str = ""
-    encoding: str = "PEM"  # or "DER": readable here, but not by Kubernetes' components
+    # "PEM" or "DER": the file's, not the certificate's (so it takes no part in equality);
+    # DER is readable here but not by Kubernetes' components
+    encoding: str = field(default="PEM", compare=False)
     der: bytes = field(default=b"", compare=False, repr=False)
 
     @property
