@@ -447,3 +447,28 @@ async def test_broken_key_is_never_previewed(writable_tree) -> None:  # type: ig
         text = screen_text(app)
         assert "not shown" in text
         assert "2d 2d 2d" not in text and "PRIVATE KEY-----\nMII" not in text
+
+
+async def test_a_huge_group_starts_closed_and_opens_on_request(make_tree, tmp_path: Path) -> None:
+    """Years of backups must not slow the first frame: their leaves are made when opened,
+    and `n`, the palette or a jump reach a file inside all the same."""
+    import shutil
+
+    root = tmp_path / "etc"
+    shutil.copytree(make_tree(), root)
+    backup = root / "tmp" / "kubeadm-backup-manifests-2026-01-01-00-00-00"
+    backup.mkdir(parents=True)
+    for i in range(400):
+        (backup / f"kube-scheduler-{i:03}.yaml").write_text("kind: Pod\n")
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        tree = tree_of(app)
+        group = next(g for g in tree.root.children if g.data and g.data.path == "tmp")
+        assert not group.is_expanded and not group.children
+        target = "tmp/kubeadm-backup-manifests-2026-01-01-00-00-00/kube-scheduler-123.yaml"
+        assert target in tree.paths
+        app.main.jump(target)
+        await pilot.pause()
+        await pilot.pause()
+        assert len(group.children) == 400 and tree.selected_path == target

@@ -25,6 +25,10 @@ GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("tmp", "tmp (backups)", False),
 )
 PROBLEM = (Severity.ERROR, Severity.WARNING)
+# A group with more files than this starts collapsed, its leaves made when first opened:
+# years of backups must not slow the first frame.
+LAZY_GROUP = 300
+Member = tuple[str, str, "Node | None"]  # (name shown, path, node; None when missing)
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class FileTree(Tree[Entry]):
         self.guide_depth = 2
         self.auto_expand = False
         self._order: list[str] = []
+        # groups whose leaves are made when first opened: (session, profile, members)
+        self._pending: dict[str, tuple[Session, str, list[Member]]] = {}
 
     # --- building ------------------------------------------------------------------
 
@@ -90,6 +96,7 @@ class FileTree(Tree[Entry]):
         first_build = not self.root.children
         self.clear()
         self._order = []
+        self._pending = {}
         members: dict[str, list[tuple[str, str, Node | None]]] = {g: [] for g, _, _ in GROUPS}
         for node in session.tree:
             if _shown(node):
@@ -110,14 +117,33 @@ class FileTree(Tree[Entry]):
                 f"{len(items)}", style=fmt.MUTED
             )
             expand = bool(needle) or (open_at_start if first_build else key in expanded)
+            if first_build and len(items) > LAZY_GROUP:
+                expand = False  # thousands of backups: opened on request
             group_node = self.root.add(label, Entry(key, group=True), expand=expand)
-            for name, path, member in items:
-                group_node.add_leaf(self._label(session, profile, name, path, member), Entry(path))
-                self._order.append(path)
+            self._order += [path for _, path, _ in items]
+            leaves = (session, profile, items)
+            if expand or len(items) <= LAZY_GROUP:
+                self._add_leaves(group_node, *leaves)
+            else:
+                group_node.allow_expand = True
+                self._pending[key] = leaves
         if isinstance(current, Entry):
             self.call_after_refresh(self._restore, current, previous_order, scroll)
         elif first_build and self.root.children:
             self.call_after_refresh(self.move_cursor, self.root.children[0])
+
+    def _add_leaves(self, group: TreeNode[Entry], session: Session, profile: str,
+                    items: list[Member]) -> None:
+        for name, path, member in items:
+            group.add_leaf(self._label(session, profile, name, path, member), Entry(path))
+
+    def _materialise(self, group: TreeNode[Entry]) -> None:
+        """Make a lazily kept group's leaves, once."""
+        if group.data is not None and group.data.path in self._pending:
+            self._add_leaves(group, *self._pending.pop(group.data.path))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[Entry]) -> None:
+        self._materialise(event.node)
 
     def _label(
         self, session: Session, profile: str, name: str, path: str, node: Node | None
@@ -165,6 +191,11 @@ class FileTree(Tree[Entry]):
         return list(self._order)
 
     def find(self, path: str) -> TreeNode[Entry] | None:
+        if self._pending and path in self._order:
+            for group in self.root.children:
+                pending = self._pending.get(group.data.path if group.data else "")
+                if pending and any(p == path for _, p, _ in pending[2]):
+                    self._materialise(group)
         for group in self.root.children:
             for leaf in group.children:
                 if leaf.data is not None and leaf.data.path == path:
