@@ -38,11 +38,12 @@ def read_capped(fd: int, cap: int) -> bytes:
     chunks = []
     total = 0
     while total <= cap:
-        chunk = os.read(fd, min(1 << 16, cap + 1 - total))
-        if not chunk:
-            break
+        wanted = min(1 << 16, cap + 1 - total)
+        chunk = os.read(fd, wanted)
         chunks.append(chunk)
         total += len(chunk)
+        if len(chunk) < wanted:
+            break  # a regular file reads short only at its end: no second call to learn it
     if total > cap:
         raise NotRegularFile(0, f"file is larger than {human_size(cap)}; not read")
     return b"".join(chunks)
