@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
@@ -10,14 +11,11 @@ from pathlib import Path
 
 from kexplore import __version__
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
+from kexplore.errors import UsageError
 
 DEFAULT_ROOT = Path("/etc/kubernetes")
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample_etc"
 COMMANDS = ("check", "certs", "diff", "generate")
-
-
-class UsageError(Exception):
-    """A wrong argument: exit 2 with one line, never a traceback."""
 
 
 def parse_time(text: str) -> datetime:
@@ -142,6 +140,8 @@ def run_generate(args: argparse.Namespace) -> int:
         written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:
         raise UsageError(str(exc)) from exc
+    except OverflowError as exc:
+        raise UsageError("--now and the validity run past the year 9999") from exc
     planted = f", faults: {', '.join(map(str, faults))}" if faults else ""
     print(
         f"wrote {len(written)} files to {args.dir} (kubeadm {params.version}, "
@@ -212,15 +212,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             args = build_parser().parse_args(argv)
             return int(args.run(args))
         return run_explorer(argv)
-    except UsageError as exc:
+    except UsageError as exc:  # a wrong argument, or a root that cannot be read
         print(f"kexplore: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:
-        from kexplore.commands import RootError
-
-        if isinstance(exc, RootError):
-            print(f"kexplore: {exc}", file=sys.stderr)
-            return 2
-        raise
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # the reader (`| head`) left: say nothing more, and end as a shell would
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

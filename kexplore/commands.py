@@ -11,11 +11,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from kexplore.core.cis import CisResult
 
+from kexplore.errors import RootError
+
 Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
-
-
-class RootError(Exception):
-    """The root cannot be read at all: exit 2."""
 
 
 def _now(args: argparse.Namespace) -> datetime:

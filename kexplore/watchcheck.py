@@ -35,7 +35,7 @@ def watch_check(
 ) -> int:
     """Print the findings now and after each change to them, until Ctrl-C (130), `stop_event`
     is set, or `max_updates` reprints were made (then the exit code of a plain check)."""
-    from kexplore.commands import RootError
+    from kexplore.errors import RootError
 
     out = out or sys.stdout
     err = err or sys.stderr
@@ -64,7 +64,7 @@ def _follow(
     out: TextIO,
     headers: TextIO,
 ) -> int:
-    from kexplore.commands import RootError
+    from kexplore.errors import RootError
 
     printed: frozenset[Finding] | None = frozenset(first.findings)
     status = _status(first)

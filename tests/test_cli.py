@@ -278,3 +278,9 @@ def test_junit_output_is_xml_with_a_failure_per_failed_check(
                 if case.find("failure") is not None]
     assert any("cert-expired" in name for name in failures)
     assert any("1.2.16" in name for name in failures)
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(make_tree: Factory) -> None:
+    done = subprocess.run(f"{sys.executable} -m kexplore check {make_tree()} --now {AT} "
+                          "| head -c0", shell=True, capture_output=True, text=True, timeout=60)
+    assert done.stderr == ""

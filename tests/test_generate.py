@@ -332,3 +332,28 @@ def test_default_params_are_fast_ecdsa_only_in_tests() -> None:
     # The product default is kubeadm's: RSA-2048. Tests use ECDSA only for speed.
     assert ClusterParams().key_algorithm is KeyAlgorithm.RSA_2048
     assert FAST.key_algorithm is KeyAlgorithm.ECDSA_P256
+
+
+def test_force_never_writes_through_a_symlink_or_over_a_folder(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]
+                                                               ) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir(mode=0o700)
+    target = tmp_path / "t"
+    target.mkdir()
+    (target / "pki").symlink_to(outside)
+    assert main(["generate", str(target), "--force", "--key-algorithm", "ECDSA-P256"]) == 2
+    assert "symlink" in capsys.readouterr().err
+    assert list(outside.iterdir()) == [] and outside.stat().st_mode & 0o777 == 0o700
+    other = tmp_path / "u"
+    (other / "pki" / "ca.key").mkdir(parents=True)
+    assert main(["generate", str(other), "--force", "--key-algorithm", "ECDSA-P256"]) == 2
+    assert "is a folder where kubeadm writes a file" in capsys.readouterr().err
+
+
+def test_a_clock_past_the_calendar_is_a_usage_error(tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", str(tmp_path / "t"), "--now", "9999-12-31T00:00:00Z",
+                 "--key-algorithm", "ECDSA-P256"]) == 2
+    assert "9999" in capsys.readouterr().err
+    assert not (tmp_path / "t").exists()

@@ -225,3 +225,28 @@ async def test_the_explorer_opens_every_file_of_every_hostile_tree(writable_tree
             await pilot.press("o")
             await pilot.pause()
         assert app.return_code in (None, 0), name
+
+
+@pytest.mark.parametrize("payload", [b"[" * 30000, b"- " * 30000, b"{a: " * 30000])
+def test_deep_nesting_is_an_error_not_a_crash(writable_tree, payload: bytes) -> None:
+    """libyaml's C parser would overflow the C stack on these: the process must live."""
+    import subprocess
+    import sys
+
+    root = writable_tree()
+    (root / "notes.txt").write_bytes(payload)
+    (root / "manifests/kube-scheduler.yaml").write_bytes(payload)
+    done = subprocess.run([sys.executable, "-m", "kexplore", "check", str(root), "--now",
+                           "2026-11-01T09:00:00Z", "--format", "json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert '"path": "manifests/kube-scheduler.yaml"' in done.stdout
+    assert "nested too deeply" in done.stdout
+
+
+@pytest.mark.parametrize("tag", ["v3.6.0", "latest", "3", ""])
+def test_any_etcd_image_tag_is_read(writable_tree, tag: str) -> None:
+    root = writable_tree()
+    path = root / "manifests/etcd.yaml"
+    path.write_text(path.read_text().replace("etcd:3.6.6-0", f"etcd:{tag}" if tag else "etcd"))
+    _exercise_core(root)

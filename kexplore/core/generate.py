@@ -419,6 +419,7 @@ def generate_tree(
     """Write the tree under `root`; return the paths written, relative to it."""
     _check_target(root, force)
     files = build_files(params, now, faults)
+    _check_in_the_way(root, [*DIRECTORY_MODES, *files])
     root.mkdir(parents=True, exist_ok=True)
     for folder, mode in DIRECTORY_MODES.items():
         if folder == "pki/etcd" and not params.local_etcd:
@@ -431,9 +432,23 @@ def generate_tree(
     return sorted(files)
 
 
+def _check_in_the_way(root: Path, paths: Iterable[str]) -> None:
+    """Refuse, before writing anything, what --force must not write through: a symlink on
+    the way (it would carry keys out of the folder) or a folder where a file goes."""
+    for rel in paths:
+        parts = rel.split("/")
+        for depth in range(1, len(parts) + 1):
+            here = root.joinpath(*parts[:depth])
+            if here.is_symlink():
+                raise TargetNotEmpty(f"{here} is a symlink; refusing to write through it")
+        target = root / rel
+        if rel not in DIRECTORY_MODES and target.is_dir():
+            raise TargetNotEmpty(f"{target} is a folder where kubeadm writes a file")
+
+
 def _write(path: Path, data: bytes, mode: int) -> None:
     """Replace `path` with `data` at `mode`, never leaving a secret briefly world-readable."""
-    if path.is_symlink() or path.exists():
+    if path.exists():
         path.unlink()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     with os.fdopen(fd, "wb") as handle:

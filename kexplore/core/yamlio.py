@@ -17,6 +17,19 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  
 # exponentially: counting nodes as a walker would see them catches it before any
 # Python object is built or traversed.
 MAX_YAML_NODES = 100_000
+# kubeadm's deepest document nests about ten levels. libyaml's C parser recurses once a
+# level, below Python's recursion limit, and a few kilobytes of "[[[[" crash the whole
+# process: anything that might nest deeper than this is parsed by the Python loader,
+# whose recursion is bounded.
+MAX_FAST_NESTING = 200
+
+
+def nesting_bound(text: str) -> int:
+    """An upper bound of how deep a document can nest, found without parsing it: each
+    level needs an opening bracket or at least one more column of indentation."""
+    indent = max((len(line) - len(line.lstrip(" -?:")) for line in text.splitlines()),
+                 default=0)
+    return text.count("[") + text.count("{") + indent
 
 
 def load_yaml(data: bytes) -> Any:
@@ -27,7 +40,8 @@ def load_yaml(data: bytes) -> Any:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DecodeError("not YAML: the file is not valid UTF-8") from None
-    loader = _Loader(text)
+    fast = nesting_bound(text) <= MAX_FAST_NESTING
+    loader = _Loader(text) if fast else yaml.SafeLoader(text)
     try:
         try:
             node = loader.get_single_node()

@@ -15,7 +15,7 @@ from kexplore.core.conventions.versions import (
     ALWAYS,
     Span,
     Variant,
-    etcd_minor,
+    etcd_minor_for,
     etcd_tag,
     pick,
     since,
@@ -240,7 +240,7 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "trusted-ca-file": _pki("etcd/ca.crt"),
     }
     # etcd 3.6 graduated these from --experimental-* flags (kubeadm 1.34+ picks by etcd version).
-    if etcd_minor(params.etcd_image_tag or etcd_tag(params.version)) >= (3, 6):
+    if etcd_minor_for(params.etcd_image_tag, params.version) >= (3, 6):
         flags["feature-gates"] = "InitialCorruptCheck=true"
         flags["watch-progress-notify-interval"] = "5s"
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -93,6 +94,12 @@ def etcd_tag(version: Version) -> str:
     return ETCD_TAGS[nearest_supported(version).minor]
 
 
-def etcd_minor(tag: str) -> tuple[int, int]:
-    major, minor = tag.split(".")[:2]
-    return int(major), int(minor)
+def etcd_minor(tag: str) -> tuple[int, int] | None:
+    """(3, 6) for "3.6.6-0" or upstream's "v3.6.0"; None for a tag that names no version."""
+    found = re.match(r"v?(\d+)\.(\d+)", tag)
+    return (int(found.group(1)), int(found.group(2))) if found else None
+
+
+def etcd_minor_for(tag: str, version: Version) -> tuple[int, int]:
+    """The etcd minor a tree runs: its own tag's, else the one kubeadm pairs with `version`."""
+    return etcd_minor(tag) or etcd_minor(etcd_tag(version)) or (3, 5)
