@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from kexplore.core.cis import CisResult
+    from kexplore.core.params import Version
 
 from kexplore.errors import RootError
 
@@ -216,9 +217,18 @@ def run_diff(args: argparse.Namespace) -> int:
     elif args.format == "unified":
         print("".join(d.unified for d in diffs), end="")
     else:
-        notes = [f"note: {n}" for n in inferred.notes]
+        notes = [f"note: {n}" for n in (*inferred.notes, *_against_notes(args.against))]
         print(_render_text([*notes, diff_renderable(diffs)]), end="")
     return 0
+
+
+def _against_notes(against: Version | None) -> list[str]:
+    from kexplore.core.conventions.versions import is_supported, nearest_supported
+
+    if against is None or is_supported(against):
+        return []
+    return [f"kexplore's conventions describe kubeadm 1.28 to 1.35: {against} is held against "
+            f"those of {nearest_supported(against)}, with its own image tags"]
 
 
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]

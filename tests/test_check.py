@@ -320,3 +320,32 @@ ALL_TARGETS = [f"{spec.name}:{target}" for spec in FAULTS for target in spec.tar
 def test_every_fault_on_every_target_is_reported_exactly(make_tree: Factory, fault: str) -> None:
     found = {(f.rule, f.path) for f in problems(make_tree(faults=[fault]))}
     assert found == {(fault.split(":")[0], target_path(fault))}
+
+
+@pytest.mark.parametrize("path", ["manifests/etcd.yaml", "manifests/kube-apiserver.yaml",
+                                  "kubelet.conf", "pki/apiserver.key", "pki/sa.pub",
+                                  "pki/etcd/peer.crt", "scheduler.conf"])
+def test_a_missing_kubeadm_file_is_reported_on_its_own_path(writable_tree, path: str) -> None:
+    root = writable_tree()
+    (root / path).unlink()
+    found = {(f.rule, f.path) for f in problems(root)}
+    assert ("file-missing", path) in found
+
+
+def test_a_folder_where_a_manifest_belongs_is_missing_too(writable_tree) -> None:
+    root = writable_tree()
+    (root / "manifests/etcd.yaml").unlink()
+    (root / "manifests/etcd.yaml").mkdir()
+    assert ("file-missing", "manifests/etcd.yaml") in {(f.rule, f.path) for f in problems(root)}
+
+
+def test_nodes_that_lack_files_by_design_are_not_flagged(writable_tree) -> None:
+    root = writable_tree()
+    (root / "super-admin.conf").unlink()  # a joined or upgraded control-plane node
+    assert [f for f in problems(root) if f.rule == "file-missing"] == []
+    # a worker node keeps only kubelet.conf and the cluster CA
+    for path in list(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and rel not in ("kubelet.conf", "pki/ca.crt"):
+            path.unlink()
+    assert [f for f in problems(root) if f.rule == "file-missing"] == []

@@ -46,7 +46,10 @@ class Inferred:
 
     @property
     def expected_params(self) -> ClusterParams:
-        return replace(self.params, kubernetes_version=self.conventions_version)
+        """The parameters kubeadm's output is built from. The conventions are spans of
+        versions open at both ends, so a version the data does not describe takes the
+        nearest one's conventions by itself, while its image tags stay its own."""
+        return self.params
 
 
 def _manifest(tree: Tree, path: str) -> ManifestInfo | None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context, is_archived
+from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import expected_mode, is_looser
+from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
+from kexplore.core.conventions.manifests import static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
@@ -87,4 +90,56 @@ def file_mode(ctx: Context) -> Iterator[Finding]:
             )
 
 
-RULES = [parse_error, file_mode]
+def file_missing(ctx: Context) -> Iterator[Finding]:
+    """A file kubeadm writes that is not there: the component that reads it cannot start."""
+    for path, fix in _expected_files(ctx):
+        node = ctx.tree.get(path)
+        if node is None or node.kind is Kind.DIRECTORY:
+            severity = Severity.WARNING if path == "admin.conf" else Severity.ERROR
+            yield Finding(
+                "file-missing",
+                severity,
+                path,
+                f"{path} is not there; kubeadm writes it on every control-plane node",
+                fix=fix,
+            )
+
+
+def _expected_files(ctx: Context) -> list[tuple[str, str]]:
+    """kubeadm's files for this node, with the command that writes each again. Left out:
+    super-admin.conf (the init node's alone, and absent after an upgrade from 1.28) and CA
+    keys (absent by design with an external CA). A worker node has only kubelet.conf and
+    the cluster CA, and nothing is expected of a tree that is neither."""
+    tree, params = ctx.tree, ctx.params
+    control_plane = bool(tree.get("manifests/kube-apiserver.yaml") or tree.get("pki/apiserver.crt"))
+    if not control_plane:
+        return []
+    expected = [
+        (spec.file, f"kubeadm init phase certs {spec.name}")
+        for spec in certs_for(params)
+        if spec.file
+    ]
+    expected += [
+        (str(spec.key_file), f"kubeadm init phase certs {spec.name}")
+        for spec in certs_for(params)
+        if spec.key_file and not spec.is_ca
+    ]
+    expected += [(SA_KEY, "kubeadm init phase certs sa"), (SA_PUB, "kubeadm init phase certs sa")]
+    expected += [
+        (spec.file, f"kubeadm init phase kubeconfig {spec.file.removesuffix('.conf')}")
+        for spec in kubeconfigs_for(params)
+        if spec.file != "super-admin.conf"
+    ]
+    expected += [
+        (
+            spec.file,
+            "kubeadm init phase etcd local"
+            if spec.name == "etcd"
+            else f"kubeadm init phase control-plane {spec.name.removeprefix('kube-')}",
+        )
+        for spec in static_pods_for(params)
+    ]
+    return expected
+
+
+RULES = [parse_error, file_mode, file_missing]
