@@ -284,3 +284,21 @@ def test_a_reader_that_leaves_early_gets_no_traceback(make_tree: Factory) -> Non
     done = subprocess.run(f"{sys.executable} -m kexplore check {make_tree()} --now {AT} "
                           "| head -c0", shell=True, capture_output=True, text=True, timeout=60)
     assert done.stderr == ""
+
+
+def test_odd_file_names_never_reach_the_terminal_raw(writable_tree,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root = writable_tree()
+    (root / "manifests" / "\x1b[31mred\x1b[0m.yaml").write_text("x")
+    hostile = root / "x;touch PWNED;.conf"
+    hostile.write_text("x")
+    hostile.chmod(0o644)
+    (root / os.fsdecode(b"caf\xe9.crt")).write_bytes(b"garbage")
+    for fmt in ("text", "json"):
+        _, out, _ = run(["check", str(root), "--now", AT, "--format", fmt], capsys)
+        assert "\x1b" not in out
+        assert "\\ud" not in out  # no lone surrogates: strict JSON parsers refuse them
+    _, out, _ = run(["check", str(root), "--now", AT, "--format", "json"], capsys)
+    fixes = [f["fix"] for f in json.loads(out)["findings"] if f["rule"] == "file-mode"]
+    assert "chmod 600 'x;touch PWNED;.conf'" in fixes
+    assert any(f["path"] == "caf\\xe9.crt" for f in json.loads(out)["findings"])

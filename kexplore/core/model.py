@@ -9,6 +9,8 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from kexplore.core.names import printable
+
 
 class Severity(str, Enum):
     ERROR = "error"
@@ -55,10 +57,10 @@ class Finding:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
-            "path": self.path,
-            "pointer": self.pointer,
-            "message": self.message,
-            "fix": self.fix,
+            "path": printable(self.path),
+            "pointer": printable(self.pointer),
+            "message": printable(self.message),
+            "fix": printable(self.fix),
         }
 
 

@@ -15,6 +15,7 @@ from rich.text import Text
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.expiry import ExpiryRow
 from kexplore.core.model import Finding, Report, Severity
+from kexplore.core.names import printable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
@@ -42,7 +43,7 @@ def findings_renderable(report: Report) -> Group:
     parts: list[Any] = []
     for path in order:
         table = Table(
-            title=Text(path, style="bold"),
+            title=Text(printable(path), style="bold"),
             title_justify="left",
             expand=True,
             show_edge=False,
@@ -57,9 +58,9 @@ def findings_renderable(report: Report) -> Group:
             table.add_row(
                 Text(f.severity.value, style=STYLE[f.severity]),
                 Text(f.rule),
-                Text(f.pointer),
-                Text(f.message),
-                Text(f.fix, style="dim"),
+                Text(printable(f.pointer)),
+                Text(printable(f.message)),
+                Text(printable(f.fix), style="dim"),
             )
         parts.append(table)
         parts.append(Text(""))

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ from kexplore.core import kubeconfig as kc
 from kexplore.core import manifest as mf
 from kexplore.core import pki, safeio
 from kexplore.core.model import Kind, Node, Tree
+from kexplore.core.names import printable
 from kexplore.core.yamlio import load_yaml
 
 DEFAULT_READ_CAP = 1 << 20
@@ -83,16 +83,7 @@ def follow(tree: Tree, node: Node) -> Node | None:
 
 def display_path(path: str) -> str:
     """A path fit to print: undecodable bytes as \\xNN, control characters escaped."""
-    out = []
-    for ch in path:
-        code = ord(ch)
-        if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: a byte that was not UTF-8
-            out.append(f"\\x{code - 0xDC00:02x}")
-        elif unicodedata.category(ch).startswith("C"):
-            out.append(ch.encode("unicode_escape").decode("ascii"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    return printable(path)
 
 
 # --- classification ----------------------------------------------------------------------

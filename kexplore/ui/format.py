@@ -7,6 +7,7 @@ from datetime import datetime
 from rich.text import Text
 
 from kexplore.core.model import Severity
+from kexplore.core.names import printable
 from kexplore.core.pki import CertInfo
 
 GLYPH = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
@@ -60,8 +61,8 @@ def validity_bar(cert: CertInfo, now: datetime, style: str, width: int = 24) -> 
 
 
 def plain(text: str, style: str = "") -> Text:
-    """A value from a file, shown literally: never read as markup."""
-    return Text(text, style=style)
+    """A value from a file, shown literally: never read as markup, never as an escape."""
+    return Text(printable(text), style=style)
 
 
 def fingerprint(value: str) -> Text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context, is_archived
@@ -86,7 +87,7 @@ def file_mode(ctx: Context) -> Iterator[Finding]:
                 Severity.WARNING,
                 node.path,
                 f"mode is {actual:04o}, looser than kubeadm's {rule.mode:04o}: {rule.why}",
-                fix=f"chmod {rule.mode:o} {node.path}",
+                fix=f"chmod {rule.mode:o} {shlex.quote(node.path)}",
             )
 
 

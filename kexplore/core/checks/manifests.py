@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context
@@ -96,7 +97,7 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                     node.path,
                     f"--{ref.flag} names {ref.path}, which is not there",
                     pointer=f"--{ref.flag}",
-                    fix=f"restore {ref.path} or fix the flag",
+                    fix=f"restore {shlex.quote(ref.path)} or fix the flag",
                 )
 
 

@@ -149,7 +149,7 @@ class FileTree(Tree[Entry]):
         self, session: Session, profile: str, name: str, path: str, node: Node | None
     ) -> Text:
         worst = session.worst(path, profile)
-        label = fmt.mark(worst) + Text(" ") + Text(name)
+        label = fmt.mark(worst) + Text(" ") + fmt.plain(name)
         if node is None:
             label.append("  missing", style=fmt.STYLE[Severity.ERROR])
         elif node.kind is Kind.SYMLINK and node.link_target:

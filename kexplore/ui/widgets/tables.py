@@ -74,12 +74,16 @@ class FindingsTable(KeyTable):
         super().__init__(*columns, **kwargs)
         for f in findings:
             cells: list[str | Text] = [fmt.mark(f.severity)]
-            inline_fix = f"\nfix: {f.fix}" if f.fix and not with_path else ""
+            inline_fix = bool(f.fix and not with_path)
             if with_path:
                 where = f"{f.pointer}: " if f.pointer else ""
                 cells += [f.path, Text(f.rule, style="bold"), where + f.message]
             else:
-                cells += [Text(f.rule, style="bold"), f.pointer, f.message + inline_fix]
+                message = fmt.plain(f.message)
+                if inline_fix:
+                    message.append("\nfix: ")
+                    message.append_text(fmt.plain(f.fix))
+                cells += [Text(f.rule, style="bold"), f.pointer, message]
             self.add(
                 *cells,
                 copy=("fix", f.fix) if f.fix else ("message", f.message),
