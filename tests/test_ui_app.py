@@ -472,3 +472,12 @@ async def test_a_huge_group_starts_closed_and_opens_on_request(make_tree, tmp_pa
         await pilot.pause()
         await pilot.pause()
         assert len(group.children) == 400 and tree.selected_path == target
+
+
+async def test_a_root_that_cannot_be_read_says_so_instead_of_loading(tmp_path: Path) -> None:
+    app = KexploreApp(tmp_path / "gone", now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            await pilot.pause(0.02)
+        status = str(app.main.query_one("#status").render())
+        assert "cannot read" in status and "loading" not in status

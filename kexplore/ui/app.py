@@ -77,6 +77,9 @@ class KexploreApp(App[int]):
         except OSError as exc:
             self.post_message(LoadFailed(f"cannot read {self.root}: {exc.strerror or exc}"))
             return
+        except Exception as exc:  # a defect in the core: say so rather than load forever
+            self.post_message(LoadFailed(f"could not check {self.root}: {exc!r}"))
+            return
         self.post_message(SessionLoaded(session))
 
     @on(SessionLoaded)
@@ -133,6 +136,8 @@ class KexploreApp(App[int]):
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
         self.notify(message.error, title="Load failed", severity="error", markup=False)
+        if self.session is None:
+            self.main.show_failure(message.error)
 
     def action_reload(self) -> None:
         self.reload()

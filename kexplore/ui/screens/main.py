@@ -100,6 +100,10 @@ class MainScreen(Screen[None]):
         return not neighbours and (before.for_path(path, self.profile)
                                    == self.session.for_path(path, self.profile))
 
+    def show_failure(self, error: str) -> None:
+        """The first load failed: say so where the cluster would be, not 'loading…'."""
+        self.query_one(StatusBar).show_failure(getattr(self.app, "root_label", ""), error)
+
     def _status(self) -> None:
         app = self.app
         self.query_one(StatusBar).show(self.session, getattr(app, "root_label", ""),

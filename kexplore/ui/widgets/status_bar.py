@@ -13,6 +13,11 @@ from kexplore.ui.session import Session
 class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
 
+    def show_failure(self, root_label: str, error: str) -> None:
+        line = Text("kexplore ", style="bold") + Text(root_label)
+        line.append(f"  │  {error}  (r tries again)", style=fmt.STYLE[Severity.ERROR])
+        self.update(line)
+
     def show(self, session: Session | None, root_label: str, profile: str, note: str = "") -> None:
         line = Text("kexplore ", style="bold") + Text(root_label)
         if session is None:
