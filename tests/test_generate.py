@@ -357,3 +357,25 @@ def test_a_clock_past_the_calendar_is_a_usage_error(tmp_path: Path,
                  "--key-algorithm", "ECDSA-P256"]) == 2
     assert "9999" in capsys.readouterr().err
     assert not (tmp_path / "t").exists()
+
+
+def test_names_kubernetes_would_refuse_are_refused(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["generate", str(tmp_path / "a"), "--node-name", "a b/../x"]) == 2
+    assert main(["generate", str(tmp_path / "b"), "--dns-domain", ""]) == 2
+    assert "not a" in capsys.readouterr().err
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_a_dual_stack_tree_is_written_and_checks_clean(make_tree: Factory) -> None:
+    from kexplore.core.check import check_tree
+    from kexplore.core.scan import scan
+
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256,
+                           service_subnet="10.96.0.0/12,fd00:1::/112",
+                           pod_subnet="10.244.0.0/16,fd00:2::/56")
+    root = make_tree(params)
+    pod = yaml.safe_load((root / "manifests/kube-apiserver.yaml").read_text())
+    assert "--service-cluster-ip-range=10.96.0.0/12,fd00:1::/112" in \
+        pod["spec"]["containers"][0]["command"]
+    assert check_tree(scan(root), NOW).findings == ()

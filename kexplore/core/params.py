@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
@@ -56,6 +57,8 @@ class Version:
 
 
 DEFAULT_VERSION = Version(1, 35, 0)
+# An RFC 1123 subdomain: what Kubernetes accepts as a node name.
+NODE_NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 DEFAULT_CERT_VALIDITY = timedelta(hours=8760)
 DEFAULT_CA_VALIDITY = timedelta(hours=87600)
 
@@ -87,9 +90,15 @@ class ClusterParams:
 
     def __post_init__(self) -> None:
         ipaddress.ip_address(self.advertise_address)
-        ipaddress.ip_network(self.service_subnet, strict=False)
-        if self.pod_subnet:
-            ipaddress.ip_network(self.pod_subnet, strict=False)
+        # dual-stack clusters list one subnet per family
+        for subnet in (*self.service_subnet.split(","), *filter(None, self.pod_subnet.split(","))):
+            ipaddress.ip_network(subnet, strict=False)
+        if not NODE_NAME.fullmatch(self.node_name):
+            raise ValueError(
+                f"node name {self.node_name!r} is not a lower-case DNS name, as Kubernetes requires"
+            )
+        if not self.dns_domain or not NODE_NAME.fullmatch(self.dns_domain):
+            raise ValueError(f"DNS domain {self.dns_domain!r} is not a DNS name")
         if not 0 < self.bind_port < 65536:
             raise ValueError(f"bind port out of range: {self.bind_port}")
 
