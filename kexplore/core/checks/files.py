@@ -58,9 +58,13 @@ def _partial_problems(content: object) -> tuple[str, ...]:
 
 
 def _severity(path: str, kind: Kind) -> Severity:
-    if is_archived(path) or kind in (Kind.OTHER, Kind.SPECIAL, Kind.SYMLINK):
+    """An error where kubeadm's components read (whatever stands there instead), a warning
+    for a stray file of no consequence to them."""
+    if is_archived(path):
         return Severity.WARNING
-    return Severity.ERROR
+    if expected_mode(path) is not None:
+        return Severity.ERROR
+    return Severity.WARNING if kind in (Kind.OTHER, Kind.SPECIAL, Kind.SYMLINK) else Severity.ERROR
 
 
 def _fix(kind: Kind) -> str:
