@@ -146,8 +146,8 @@ def test_file_paths_and_mapping(tmp_path: Path) -> None:
         (b"kind: Pod\nspec: {\n", "invalid YAML"),
         (b"\xff\xfe\x00k", "not YAML"),
         pytest.param(b"[" * 10000, "YAML", id="unclosed-nesting"),
-        # libyaml 0.2.5 refuses nesting past 1000 levels; older builds parse it as a list
-        pytest.param(b"[" * 3000 + b"]" * 3000, "not a Pod|nesting depth", id="deep-nesting"),
+        # refused as too deep: by libyaml 0.2.5 itself, or before it by our nesting bound
+        pytest.param(b"[" * 3000 + b"]" * 3000, "not a Pod|nest", id="deep-nesting"),
     ],
 )
 def test_wrong_shapes_raise_decode_error(data: bytes, message: str) -> None:

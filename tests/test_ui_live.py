@@ -75,6 +75,20 @@ async def test_a_replaced_cert_shows_at_once_and_the_selection_stays(
 
 async def test_a_deleted_file_leaves_the_selection_on_its_neighbour(writable_tree) -> None:
     root = writable_tree()
+    (root / "pki" / "old-backup.crt").write_bytes((root / "pki/ca.crt").read_bytes())
+    app = KexploreApp(root, now=NOW, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app.session is not None)
+        app.main.jump("pki/old-backup.crt")
+        await until(pilot, lambda: selected(app) == "pki/old-backup.crt")
+        await pilot.pause(0.3)
+        (root / "pki/old-backup.crt").unlink()
+        await until(pilot, lambda: settled(app, root))
+        await until(pilot, lambda: selected(app) == "pki/sa.key")
+
+
+async def test_a_deleted_kubeadm_file_stays_in_view_as_missing(writable_tree) -> None:
+    root = writable_tree()
     app = KexploreApp(root, now=NOW, watch=True)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.session is not None)
@@ -83,7 +97,9 @@ async def test_a_deleted_file_leaves_the_selection_on_its_neighbour(writable_tre
         await pilot.pause(0.3)
         (root / "pki/front-proxy-client.crt").unlink()
         await until(pilot, lambda: settled(app, root))
-        await until(pilot, lambda: selected(app) == "pki/front-proxy-client.key")
+        assert selected(app) == "pki/front-proxy-client.crt"
+        assert [f.rule for f in app.session.for_path("pki/front-proxy-client.crt")] == [
+            "file-missing"]
 
 
 async def test_a_vanished_root_shows_a_clear_state_and_recovers(

@@ -26,6 +26,7 @@ from kexplore.core.infer import Inferred
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
 from kexplore.core.params import EtcdMode, Version
+from kexplore.core.secrets import REDACTED, redact_document
 from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
@@ -225,11 +226,16 @@ def diff_pod(
     if against:
         target = replace(target, etcd_image_tag="")
     expected, own = expected_pod(spec, target), expected_pod(spec, own_params)
+    # Secrets are compared (two different tokens are a change) but only their redacted
+    # forms are kept: nothing this returns (flags, fields, the unified diff, and the check
+    # findings made from them) can carry a token, a password or a private key.
+    shown_actual, shown_expected = redact_document(actual), redact_document(expected)
     want, have, own_flags = (
         flag_map(_command(expected)),
         flag_map(_command(actual)),
         flag_map(_command(own)),
     )
+    shown_want, shown_have = flag_map(_command(shown_expected)), flag_map(_command(shown_actual))
     flags = []
     for name in sorted(want.keys() | have.keys()):
         e, a = want.get(name), have.get(name)
@@ -237,9 +243,13 @@ def diff_pod(
             continue
         change = "added" if e is None else "removed" if a is None else "changed"
         kind, reason = _flag_kind(name, e, a, own_flags, bool(a and a in missing))
-        flags.append(Difference(f"--{name}", change, e, a, kind, reason))
+        shown_e, shown_a = _shown(name, shown_want), _shown(name, shown_have)
+        flag = f"--{name}" if name in shown_want or name in shown_have else REDACTED
+        flags.append(Difference(flag, change, shown_e, shown_a, kind, reason))
     want_f, have_f = flatten(_without_command(expected)), flatten(_without_command(actual))
     own_f = flatten(_without_command(own))
+    shown_want_f = flatten(_without_command(shown_expected))
+    shown_have_f = flatten(_without_command(shown_actual))
     fields = []
     for where in sorted(want_f.keys() | have_f.keys()):
         e, a = want_f.get(where), have_f.get(where)
@@ -247,10 +257,26 @@ def diff_pod(
             continue
         change = "added" if e is None else "removed" if a is None else "changed"
         kind, reason = _field_kind(where, a, own_f)
-        fields.append(Difference(where, change, e, a, kind, reason))
+        shown_where = where if where in shown_want_f or where in shown_have_f else REDACTED
+        fields.append(
+            Difference(
+                shown_where,
+                change,
+                _shown(where, shown_want_f),
+                _shown(where, shown_have_f),
+                kind,
+                reason,
+            )
+        )
     return ManifestDiff(
-        path, spec.name, target.version, tuple(flags), tuple(fields), dict(actual), expected
+        path, spec.name, target.version, tuple(flags), tuple(fields), shown_actual, shown_expected
     )
+
+
+def _shown(key: str, shown: Mapping[str, str]) -> str | None:
+    """A value as redaction left it; never a fallback to the real one (redaction keeps the
+    document's shape, so a value is missing only where its name itself was hidden)."""
+    return shown.get(key)
 
 
 def diff_manifest(

@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from kexplore.core.manifest import KUBERNETES_DIR, map_to_root, type_name
 from kexplore.core.pki import (
@@ -27,6 +28,7 @@ from kexplore.core.pki import (
 from kexplore.core.safeio import (
     read_regular_file,
 )
+from kexplore.core.secrets import redact_document
 from kexplore.core.yamlio import load_yaml
 
 READ_CAP = 1 << 20
@@ -409,45 +411,37 @@ def _relative(path: Path, root: Path) -> str | None:
     return rel.as_posix() if rel.parts else None
 
 
-REDACTED = "REDACTED"
-# The value keys that hold secrets in a kubeconfig (and any "*-key-data").
-_SECRET_KEYS = (
-    r"(?:[\w.-]*-key-data|token|password|id-token|refresh-token|client-secret"
-    r"|access-token|secret)"
-)
-_YAML_LINE = re.compile(rf"^(?P<head>\s*(?:-\s+)?[\"']?{_SECRET_KEYS}[\"']?\s*:)(?P<value>.*)$")
-_JSON_PAIR = re.compile(rf"(\"{_SECRET_KEYS}\"\s*:\s*)\"(?:[^\"\\]|\\.)*\"")
-_PEM_KEY = re.compile(
-    r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END \1-----|\Z)", re.DOTALL
-)
+# Wide enough that no long base64 line or flag is folded: the text reads as the file does.
+_EMIT_WIDTH = 1 << 16
+NOT_PARSED = "# not shown: this file does not parse, and it may hold secrets\n"
+EMPTY = "# the file holds no YAML document\n"
 
 
 def redacted_yaml(data: bytes) -> str:
-    """The document as text with every secret value replaced by REDACTED, layout kept."""
-    text = data.decode("utf-8", "replace")
-    text = _PEM_KEY.sub(
-        lambda m: f"-----BEGIN {m.group(1)}-----\n{REDACTED}\n-----END {m.group(1)}-----", text
-    )
-    text = _JSON_PAIR.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-    out: list[str] = []
-    block_indent: int | None = None
-    for line in text.splitlines(keepends=True):
-        indent = len(line) - len(line.lstrip(" "))
-        if block_indent is not None:
-            if line.strip() and indent > block_indent:
-                continue  # a line of a block scalar holding the secret
-            block_indent = None
-        body = line.rstrip("\r\n")
-        m = _YAML_LINE.match(body)
-        value = m.group("value").strip() if m else ""
-        if m is None or value.startswith(f'"{REDACTED}"'):
-            out.append(line)
-            continue
-        if value in ("", "|", ">", "|-", ">-", "|+", ">+"):
-            # the value sits on the following, more-indented lines
-            block_indent = indent
-        out.append(f"{m.group('head')} {REDACTED}{line[len(body) :]}")
-    return "".join(out)
+    """The document re-emitted as YAML with every secret value replaced by REDACTED.
+
+    It is parsed, redacted (kexplore.core.secrets) and written out again: any spelling of a
+    key or value YAML allows is redacted as the parser reads it, which no text rule can
+    promise. The cost is the file's own layout and comments (a comment can hold a key too).
+    A file that does not parse is not shown at all: its text is not known to be safe."""
+    try:
+        doc = load_yaml(data)
+        if doc is None:
+            return EMPTY
+        emitted = yaml.dump(
+            redact_document(doc),
+            Dumper=_Dumper,
+            sort_keys=False,
+            default_flow_style=False,
+            allow_unicode=True,
+            width=_EMIT_WIDTH,
+        )
+    except (DecodeError, yaml.YAMLError, RecursionError):
+        return NOT_PARSED
+    return str(emitted)
+
+
+_Dumper: type[yaml.SafeDumper] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # type: ignore[assignment]
 
 
 __all__ = [

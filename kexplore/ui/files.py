@@ -11,12 +11,16 @@ from kexplore.core.model import Kind, Node
 
 VIEW_CAP = 1 << 20
 PREVIEW_BYTES = 256
+# What a preview reads to judge whether it may show its first bytes: a whole key (a DER
+# key is recognised only whole), though only PREVIEW_BYTES are ever shown.
+JUDGE_BYTES = 64 << 10
 
 
 def secret_named(node: Node) -> bool:
-    """Whether the file's kind or name says it may hold a private key."""
-    name = node.name.lower()
-    return node.kind is Kind.PRIVATE_KEY or "key" in name or name.endswith((".pem", ".p12"))
+    """Whether the file's kind or name says it may hold a private key or another secret."""
+    from kexplore.core.secrets import secret_path
+
+    return node.kind in (Kind.PRIVATE_KEY, Kind.KUBECONFIG) or secret_path(node.path)
 
 
 def read_for_view(root: Path, path: str) -> bytes:

@@ -11,6 +11,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.secrets import redact_flag_value
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
@@ -115,7 +116,7 @@ class ManifestView(View):
         table = KeyTable("container", "flag", "value", id="flags")
         for c in (*self.info.init_containers, *self.info.containers):
             for flag in c.flags:
-                value = flag.value if flag.value is not None else ""
+                value = redact_flag_value(flag.name, flag.value) or ""
                 table.add(c.name, Text(f"--{flag.name}", style="bold"), value,
                           copy=("flag", f"--{flag.name}={value}" if flag.value is not None
                                 else f"--{flag.name}"))

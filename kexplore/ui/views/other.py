@@ -65,16 +65,19 @@ def _facts(node: Node) -> KeyTable:
 
 
 def _preview(root: Path, node: Node) -> Text:
-    if files.secret_named(node):
-        return Text("not shown: this file may hold a private key", style=fmt.MUTED)
+    """The first bytes, only when the core says they are harmless: a secret's path, a
+    mention of a secret or a private key (PEM or DER) is described, never shown."""
+    from kexplore.core.secrets import safe_preview
+
     if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
         return Text("not a regular file: nothing was read", style=fmt.MUTED)
     try:
-        data = files.head(root, node.path)
+        data = files.head(root, node.path, files.JUDGE_BYTES)
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     if not data:
         return Text("the file is empty", style=fmt.MUTED)
-    if b"-----BEGIN" in data and b"PRIVATE KEY" in data:
-        return Text("not shown: the file holds a private key", style=fmt.MUTED)
-    return Text(files.hex_preview(data))
+    withheld = safe_preview(node.path, data, secret_kind=files.secret_named(node))
+    if withheld is not None:
+        return Text(withheld, style=fmt.MUTED)
+    return Text(files.hex_preview(data[: files.PREVIEW_BYTES]))

@@ -1,0 +1,373 @@
+"""What counts as a secret, and how it is kept out of everything kexplore shows or writes.
+
+One set of rules serves the YAML tab (kubeconfigs and manifests), the manifest diff and
+the broken-file preview, so a value hidden in one place is hidden in all of them.
+
+The rules work on parsed documents, never on the text: YAML has too many spellings of
+the same mapping (flow style, escaped keys, anchors, block headers, multi-line scalars)
+for a line-based redactor to keep up with. What the parser resolved is what is redacted.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kexplore.core.pki import decode_private_key, pem_labels
+
+REDACTED = "REDACTED"
+
+# --- names ----------------------------------------------------------------------------------
+
+# Words that make a name a secret's name: `token`, `id-token`, `client-secret`,
+# `AWS_SECRET_ACCESS_KEY`, `password`, `credentials`, and every `*-key-data`.
+_SECRET_WORDS = ("token", "secret", "password", "passwd", "credential")
+# A name ending like this holds where a secret lives, not the secret: `tokenFile`,
+# `token-file`, `--token-auth-file`, `service-account-key-file`, `password_path`.
+# A path is shown, so a reader can find the file; the file's bytes are never read here.
+_PATH_SUFFIXES = ("file", "files", "path", "paths", "dir", "dirs", "directory")
+# Likewise a name ending like this names or points at a secret held elsewhere (a pod's
+# `secretName`, `secretKeyRef: {name, key}`): the Secret's name is not its content.
+_REFERENCE_SUFFIXES = ("ref", "refs", "name", "names")
+# Values that are a setting, never a secret, whatever the name: a boolean switch such as
+# --enable-bootstrap-token-auth=true, or a duration such as
+# --service-account-max-token-expiration=48h. Hiding them would only hide configuration.
+_SWITCH = re.compile(r"(?i:true|false)|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+")
+# A file path as a value: absolute, or with a folder, and ending in an extension. Neither
+# base64 (no dot) nor a JWT (no slash) has this shape, so a key's bytes never pass as one.
+_PATH_VALUE = re.compile(r"(?:~|\.{1,2})?/?(?:[\w@+,-][\w.@+,-]*/)+[\w@+,-][\w.@+,-]*\.\w{1,8}")
+
+
+def _normal(name: str) -> str:
+    return name.strip().lstrip("-").lower().replace("_", "-")
+
+
+def is_path_name(name: str) -> bool:
+    """Whether a name says its value is a file or folder path (`tokenFile`, `key-file`)."""
+    return _normal(name).replace("-", "").endswith(_PATH_SUFFIXES)
+
+
+def is_secret_key(name: object) -> bool:
+    """Whether a mapping key's value is a secret: client-key-data, any *-key-data, token,
+    password, secret, or any name containing those words, but not a path's name."""
+    if not isinstance(name, str):
+        return False
+    normal = _normal(name)
+    if is_path_name(normal) or normal.replace("-", "").endswith(_REFERENCE_SUFFIXES):
+        return False
+    flat = normal.replace("-", "")
+    return flat.endswith("keydata") or any(word in flat for word in _SECRET_WORDS)
+
+
+def is_secret_flag(name: str) -> bool:
+    """Whether a command-line flag's or environment variable's value is a secret. Wider than
+    is_secret_key: on a command line `--api-key=…` or `ACCESS_KEY=…` is a key itself."""
+    normal = _normal(name)
+    return is_secret_key(normal) or ("key" in normal and not is_path_name(normal))
+
+
+def is_switch(value: object) -> bool:
+    """A boolean or a duration: a setting, never a secret."""
+    return isinstance(value, bool) or (isinstance(value, str) and bool(_SWITCH.fullmatch(value)))
+
+
+# --- text -----------------------------------------------------------------------------------
+
+_PEM_KEY = re.compile(
+    r"-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----.*?(?:-----END \1-----|\Z)", re.DOTALL | re.I
+)
+# scheme://user:password@host: the user-info part of a URL (a proxy setting, say).
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+_BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{64,}={0,2}")
+
+
+def redact_pem(text: str) -> str:
+    """Every PEM private key block replaced by its frame around REDACTED; an unterminated
+    block is cut to the end, since its body runs there."""
+    return _PEM_KEY.sub(
+        lambda m: f"-----BEGIN {m.group(1)}-----\n{REDACTED}\n-----END {m.group(1)}-----", text
+    )
+
+
+def redact_text(text: str) -> str:
+    """A string with what is secret inside it hidden: private key blocks, URL passwords, and
+    as a whole when it is the base64 of a private key (a key under an innocent name)."""
+    if _hides_private_key(text):
+        return REDACTED
+    return _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+
+
+def _hides_private_key(text: str) -> bool:
+    compact = "".join(text.split())
+    if len(compact) < 64 or not _BASE64_RUN.fullmatch(compact):
+        return False
+    try:
+        raw = base64.b64decode(compact + "=" * (-len(compact) % 4), altchars=_altchars(compact))
+    except (binascii.Error, ValueError):
+        return False
+    return bytes_hold_private_key(raw)
+
+
+def _altchars(text: str) -> bytes | None:
+    return b"-_" if ("-" in text or "_" in text) else None
+
+
+# The start of a DER private key: a SEQUENCE, then INTEGER 0 or 1 (the version of PKCS#1,
+# PKCS#8 and SEC1 keys). A certificate, CSR or public key opens with a nested SEQUENCE.
+_DER_KEY_START = re.compile(
+    rb"\x30(?:[\x00-\x7f]|\x81[\s\S]|\x82[\s\S]{2}|\x83[\s\S]{3})\x02\x01[\x00\x01]"
+)
+
+
+def bytes_hold_private_key(data: bytes) -> bool:
+    """Whether bytes carry a private key: PEM text, a whole DER key, or the start of one
+    (a preview sees only the first bytes, where a whole key does not fit)."""
+    if b"PRIVATE KEY" in data.upper():
+        return True
+    if _DER_KEY_START.match(data):
+        return True
+    try:
+        decode_private_key(data)
+    except ValueError:  # DecodeError is one
+        return False
+    return True
+
+
+# --- command lines --------------------------------------------------------------------------
+
+# NAME=value inside an item: --flag=value, -f=value or an environment assignment.
+_ASSIGNMENT = re.compile(r"(?P<name>-{0,2}[A-Za-z_][\w.-]*)=(?P<value>\S+)")
+
+
+def flag_value_is_secret(name: str, value: str | None) -> bool:
+    """Whether a flag's value must be hidden: its name says secret (see is_secret_flag),
+    unless the value is a switch or, for a `key` that is not a secret word, a path."""
+    if value is None or value == "" or is_switch(value):
+        return False
+    if is_secret_key(name):
+        return True
+    # kube-apiserver's --kubelet-client-key names a file: a path is not a secret
+    return is_secret_flag(name) and not _PATH_VALUE.fullmatch(value)
+
+
+def redact_flag_value(name: str, value: str | None) -> str | None:
+    """A flag's value as it may be shown (for a flags table built outside a document)."""
+    if value is None:
+        return None
+    return REDACTED if flag_value_is_secret(name, value) else redact_text(value)
+
+
+# --- documents ------------------------------------------------------------------------------
+
+# Environment variables of a container that are settings, shown (with any URL password
+# hidden): kubeadm copies the host's proxy settings into its static pods. Every other
+# container env value is hidden, since env is where credentials are usually handed over.
+SHOWN_ENV = frozenset(
+    {"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"}
+)
+# A hidden value this long is also cut out of any other string that repeats it; a shorter
+# one only where a whole value equals it (a substring that short is too often a mere word).
+_SWEEP_MIN = 6
+
+
+def redact_document(doc: Any) -> Any:
+    """A copy of a parsed YAML/JSON document with every secret value replaced by REDACTED.
+
+    Anchors were resolved by the parser, and every value hidden somewhere is then hidden
+    everywhere else it appears: `x: &k <key>` and `client-key-data: *k` hide both, as does
+    the same token pasted twice, or a password that is also a user name."""
+    redactor = _Redactor()
+    return redactor.sweep(redactor.walk(doc, ()))
+
+
+def redact_args(items: Iterable[object]) -> list[Any]:
+    """A command or args list: `--token=x` and the `x` of `--token x` hidden alike."""
+    redactor = _Redactor()
+    return [redactor.sweep(item) for item in redactor.args(items)]
+
+
+class _Redactor:
+    """One document's redaction: the walk hides by the rules and remembers what it hid, so
+    the sweep can hide the same values wherever else they appear."""
+
+    def __init__(self) -> None:
+        self.hidden: set[str] = set()
+
+    def hide(self, value: Any) -> Any:
+        """Every scalar under a secret's name hidden; the shape is kept so paths line up."""
+        if isinstance(value, Mapping):
+            return {k: self.hide(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.hide(v) for v in value]
+        if value is None or value == "" or is_switch(value):
+            return value
+        self.hidden.add(value.decode("latin-1") if isinstance(value, bytes) else str(value))
+        return REDACTED
+
+    def walk(self, value: Any, parents: tuple[str, ...]) -> Any:
+        if isinstance(value, Mapping):
+            return {self.text(k): self.entry(k, v, parents) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.walk(v, parents) for v in value]
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, (bytes, bytearray)):
+            # !!binary: never a reason to show raw bytes, and it may be a key's DER
+            return f"{REDACTED} ({len(value)} bytes of binary data)"
+        return value
+
+    def text(self, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value
+        shown = redact_text(value)
+        if shown == REDACTED:
+            self.hidden.add(value)
+        return shown
+
+    def entry(self, key: Any, value: Any, parents: tuple[str, ...]) -> Any:
+        name = key.lower() if isinstance(key, str) else ""
+        parent = parents[-1] if parents else ""
+        if is_secret_key(key):
+            return self.hide(value)
+        if name == "env":
+            # the environment of a credential plugin is credential material, all of it
+            return self.env(value, shown=frozenset() if parent == "exec" else SHOWN_ENV)
+        if name == "config" and parent == "auth-provider":
+            return self.hide(value)
+        if name in ("args", "command") and isinstance(value, list):
+            return self.args(value)
+        if name in ("args", "command") and isinstance(value, str):
+            return self.arg(value)
+        return self.walk(value, (*parents, name))
+
+    def env(self, value: Any, shown: frozenset[str]) -> Any:
+        if not isinstance(value, list):
+            return self.hide(value)
+        out: list[Any] = []
+        for item in value:
+            if not isinstance(item, Mapping):
+                out.append(self.hide(item))
+                continue
+            name = item.get("name")
+            keep = isinstance(name, str) and name in shown and not is_secret_flag(name)
+            out.append({k: self.env_field(k, v, keep) for k, v in item.items()})
+        return out
+
+    def env_field(self, key: Any, value: Any, keep: bool) -> Any:
+        # A variable's name, and where its value comes from (a secretKeyRef names a Secret,
+        # it does not hold it), are shown through the usual rules; the value only if kept.
+        if key in ("name", "valueFrom") or (key == "value" and keep):
+            return self.walk(value, ("env",))
+        return self.hide(value)
+
+    def flag_value(self, name: str, value: str) -> str:
+        if flag_value_is_secret(name, value):
+            self.hidden.add(value)
+            return REDACTED
+        return str(self.text(value))
+
+    def arg(self, item: str) -> str:
+        """One command-line item with every secret `name=value` assignment's value hidden."""
+
+        def one(m: re.Match[str]) -> str:
+            return f"{m.group('name')}={self.flag_value(m.group('name'), m.group('value'))}"
+
+        return _ASSIGNMENT.sub(one, str(self.text(item)))
+
+    def args(self, items: Iterable[object]) -> list[Any]:
+        out: list[Any] = []
+        secret_next, flag = False, ""
+        for item in items:
+            if not isinstance(item, str):
+                out.append(self.walk(item, ("args",)))
+                secret_next = False
+            elif secret_next and not item.startswith("-"):
+                # the value of the flag before it, given as a separate item
+                out.append(self.flag_value(flag, item))
+                secret_next = False
+            else:
+                out.append(self.arg(item))
+                flag, eq, _ = item.partition("=")
+                secret_next = item.startswith("-") and not eq and is_secret_flag(flag)
+        return out
+
+    def sweep(self, value: Any) -> Any:
+        """The walked document with every value hidden somewhere hidden everywhere."""
+        if not self.hidden:
+            return value
+        if isinstance(value, Mapping):
+            return {self.sweep(k): self.sweep(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.sweep(v) for v in value]
+        if not isinstance(value, str):
+            return value
+        if value in self.hidden:
+            return REDACTED
+        for secret in self.hidden:
+            if len(secret) >= _SWEEP_MIN and secret in value:
+                value = value.replace(secret, REDACTED)
+        return value
+
+
+# --- previews of files that did not decode --------------------------------------------------
+
+_SECRET_PATH_SUFFIXES = (".conf", ".key", ".pem", ".p12", ".pfx", ".kubeconfig", ".env")
+_SECRET_NAME_WORDS = ("key", "secret", "token", "password", "credential", "kubeconfig")
+_SECRET_CONTENT = (b"private key", b"key-data", b"token", b"password", b"secret", b"passwd")
+
+
+def secret_path(path: str) -> bool:
+    """Whether a file's path says it may hold a secret: a kubeconfig, a key, a token."""
+    name = path.rsplit("/", 1)[-1].lower()
+    return name.endswith(_SECRET_PATH_SUFFIXES) or any(w in name for w in _SECRET_NAME_WORDS)
+
+
+def safe_preview(path: str, data: bytes, *, secret_kind: bool = False) -> str | None:
+    """What to show in place of a file's first bytes when they must not be shown, or None
+    when they may be: bytes are withheld at a secret's path (or when `secret_kind`, the
+    scanner having classed the file a key or kubeconfig), when they mention a secret, or
+    when they are (or start) a private key. The description says what was read, never what
+    it says. Pass all that was read, not only the part displayed: a DER key is recognised
+    whole."""
+    lowered = data.lower()
+    if secret_path(path) or secret_kind:
+        why = "its name or kind says it may hold a secret"
+    elif bytes_hold_private_key(data):
+        why = "it holds a private key"
+    elif any(word in lowered for word in _SECRET_CONTENT) or _base64_hides_key(data):
+        why = "it may hold a secret"
+    else:
+        return None
+    return f"not shown: {why}. Read {len(data)} bytes: {describe(data)}"
+
+
+def _base64_hides_key(data: bytes) -> bool:
+    """A private key in base64 under an innocent name (an anchor, say) is still a key."""
+    text = data.decode("ascii", "replace")
+    return any(_hides_private_key(m.group(0)) for m in _BASE64_RUN.finditer(text))
+
+
+def describe(data: bytes) -> str:
+    """What the bytes are, without any of them: binary or text, lines, PEM labels."""
+    labels = sorted(pem_labels(data))
+    pem = f"; PEM blocks: {', '.join(labels)}" if labels else ""
+    text = _utf8(data)
+    if text is None:
+        return f"binary data{pem}"
+    if any(ch < " " and ch not in "\t\r\n" for ch in text):
+        return f"binary data{pem}"
+    lines = len(text.splitlines())
+    return f"text, {lines} line{'s' if lines != 1 else ''}{pem}"
+
+
+def _utf8(data: bytes) -> str | None:
+    """The bytes as UTF-8 text, allowing a character cut in two at the end of a read."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(data) - 3:
+            return None
+        return data[: exc.start].decode("utf-8")
