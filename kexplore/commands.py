@@ -213,12 +213,12 @@ def run_diff(args: argparse.Namespace) -> int:
         if (d := diff_manifest(tree, spec.file, inferred, args.against)) is not None
     ]
     if args.format == "json":
-        print(diff_json(str(tree.root), diffs))
+        print(diff_json(str(tree.root), diffs, inferred))
     elif args.format == "unified":
         print("".join(d.unified for d in diffs), end="")
     else:
         notes = [f"note: {n}" for n in (*inferred.notes, *_against_notes(args.against))]
-        print(_render_text([*notes, diff_renderable(diffs)]), end="")
+        print(_render_text([*notes, diff_renderable(diffs, inferred)]), end="")
     return 0
 
 

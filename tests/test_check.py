@@ -349,3 +349,11 @@ def test_nodes_that_lack_files_by_design_are_not_flagged(writable_tree) -> None:
         if path.is_file() and rel not in ("kubelet.conf", "pki/ca.crt"):
             path.unlink()
     assert [f for f in problems(root) if f.rule == "file-missing"] == []
+
+
+def test_every_parameter_says_where_it_was_read(make_tree: Factory) -> None:
+    described = dict((label, (value, source)) for label, value, source in
+                     infer(scan(make_tree())).described())
+    assert described["node name"] == ("cp-1", "manifests/etcd.yaml --name")
+    assert described["Kubernetes version"][1] == "manifests/kube-apiserver.yaml image tag"
+    assert described["pod subnet"] == ("(none)", "kubeadm's default")

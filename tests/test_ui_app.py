@@ -481,3 +481,14 @@ async def test_a_root_that_cannot_be_read_says_so_instead_of_loading(tmp_path: P
             await pilot.pause(0.02)
         status = str(app.main.query_one("#status").render())
         assert "cannot read" in status and "loading" not in status
+
+
+async def test_the_overview_shows_the_cluster_as_read_from_the_tree() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        table = app.main.query_one(OverviewView).query_one("#cluster", DataTable)
+        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i)[1] for i in
+                range(table.row_count)}
+        assert str(rows["node name"]) == "cp-1"
+        assert str(rows["advertise address"]) == "192.168.1.10"

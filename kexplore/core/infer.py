@@ -44,6 +44,46 @@ class Inferred:
     joined_node: bool = False
     notes: tuple[str, ...] = ()
 
+    def described(self) -> list[tuple[str, str, str]]:
+        """(parameter, value, where it was read) for each parameter, in plain words; a
+        value nothing in the tree gave is kubeadm's default."""
+        p = self.params
+        rows = [
+            ("node name", p.node_name, "node_name"),
+            ("Kubernetes version", str(p.version), "kubernetes_version"),
+            ("advertise address", p.advertise_address, "advertise_address"),
+            ("API server port", str(p.bind_port), "bind_port"),
+            (
+                "control-plane endpoint",
+                p.control_plane_endpoint or "(none: the local endpoint)",
+                "control_plane_endpoint",
+            ),
+            ("cluster name", p.cluster_name, "cluster_name"),
+            ("DNS domain", p.dns_domain, "dns_domain"),
+            ("service subnet", p.service_subnet, "service_subnet"),
+            ("pod subnet", p.pod_subnet or "(none)", "pod_subnet"),
+            ("extra API server SANs", ", ".join(p.cert_sans) or "(none)", "cert_sans"),
+            ("key algorithm", p.key_algorithm.value, "key_algorithm"),
+            (
+                "etcd",
+                p.etcd.value
+                + (": " + ", ".join(p.external_etcd_endpoints) if not p.local_etcd else ""),
+                "etcd",
+            ),
+            ("etcd image tag", p.etcd_image_tag or "(kubeadm's for the version)", "etcd_image_tag"),
+            ("node role", "joined control-plane node" if self.joined_node else "init node", ""),
+        ]
+        return [
+            (
+                label,
+                value,
+                self.sources.get(
+                    key, "kubeadm's default" if key else "super-admin.conf and kubelet.conf"
+                ),
+            )
+            for label, value, key in rows
+        ]
+
     @property
     def expected_params(self) -> ClusterParams:
         """The parameters kubeadm's output is built from. The conventions are spans of

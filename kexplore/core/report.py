@@ -14,6 +14,7 @@ from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.expiry import ExpiryRow
+from kexplore.core.infer import Inferred
 from kexplore.core.model import Finding, Report, Severity
 from kexplore.core.names import printable
 
@@ -139,8 +140,24 @@ def expiry_json(root: str, now: datetime, rows: Sequence[ExpiryRow]) -> str:
     )
 
 
-def diff_renderable(diffs: Sequence[ManifestDiff]) -> Group:
-    parts: list[Any] = []
+def parameters_table(inferred: Inferred) -> Table:
+    """The cluster's parameters as read back out of the tree, each with its source."""
+    table = Table(
+        title="the cluster, as read from the tree",
+        title_justify="left",
+        show_edge=False,
+        box=None,
+        header_style="bold",
+    )
+    for column in ("parameter", "value", "read from"):
+        table.add_column(column, overflow="fold")
+    for label, value, source in inferred.described():
+        table.add_row(label, Text(printable(value)), Text(printable(source), style="dim"))
+    return table
+
+
+def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> Group:
+    parts: list[Any] = [parameters_table(inferred), Text("")] if inferred else []
     for diff in diffs:
         parts.append(Text(f"{diff.path} against kubeadm {diff.against}", style="bold"))
         if not diff.all:
@@ -166,7 +183,7 @@ def diff_renderable(diffs: Sequence[ManifestDiff]) -> Group:
     return Group(*parts)
 
 
-def diff_json(root: str, diffs: Sequence[ManifestDiff]) -> str:
+def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> str:
     def entry(d: Any) -> dict[str, Any]:
         return {
             "where": d.where,
@@ -180,6 +197,10 @@ def diff_json(root: str, diffs: Sequence[ManifestDiff]) -> str:
     return json.dumps(
         {
             "root": root,
+            "parameters": [
+                {"name": label, "value": value, "source": source}
+                for label, value, source in (inferred.described() if inferred else [])
+            ],
             "manifests": [
                 {
                     "path": d.path,
