@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from warm import compile_package
+
 from kexplore.core.check import check_tree
 from kexplore.core.generate import generate_tree
 from kexplore.core.params import ClusterParams
@@ -164,6 +166,7 @@ def profile(label: str, root: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
+    compile_package()
     do_profile = "--profile" in argv
     kexplore = kexplore_command()
     print(

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
+from warm import compile_package
+
 from kexplore.core.generate import generate_tree
 from kexplore.core.params import ClusterParams, KeyAlgorithm
 
@@ -82,6 +84,7 @@ def fmt(times: list[float]) -> str:
 
 
 def main() -> int:
+    compile_package()
     print(
         f"kexplore generate benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}"
         f" ({platform.machine()}, {platform.system()})"

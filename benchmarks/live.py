@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from warm import compile_package
+
 from kexplore.core.generate import generate_tree
 from kexplore.core.params import ClusterParams
 from kexplore.live import Timing, live_changes, load, refresh
@@ -138,6 +140,7 @@ def measure(root: Path, poll: bool, writes: int, idle_s: float) -> None:
 
 
 def main() -> None:
+    compile_package()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--idle", type=float, default=30.0, help="idle seconds to measure (30)")
     parser.add_argument("--writes", type=int, default=20, help="writes to time (20)")

@@ -19,6 +19,8 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from warm import compile_package
+
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "sample_etc"
 NOW = "2027-10-30T09:00:00+00:00"
@@ -121,6 +123,7 @@ def measure(label: str, root: Path, runs: int, target_s: float, target_mb: float
 
 
 def main() -> int:
+    compile_package()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--certs", type=int, default=5000)

@@ -483,12 +483,17 @@ async def test_a_root_that_cannot_be_read_says_so_instead_of_loading(tmp_path: P
         assert "cannot read" in status and "loading" not in status
 
 
-async def test_the_overview_shows_the_cluster_as_read_from_the_tree() -> None:
+async def test_i_shows_the_cluster_as_read_from_the_tree() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        table = app.main.query_one(OverviewView).query_one("#cluster", DataTable)
-        rows = {table.get_row_at(i)[0].plain: table.get_row_at(i)[1] for i in
-                range(table.row_count)}
-        assert str(rows["node name"]) == "cp-1"
-        assert str(rows["advertise address"]) == "192.168.1.10"
+        await pilot.press("i")
+        await pilot.pause()
+        assert app.main.current == ":cluster"
+        table = app.main.query_one("#cluster", Static).content
+        assert [c.header for c in table.columns] == ["parameter", "value", "read from"]
+        assert "manifests/etcd.yaml --name" in str(list(table.columns[2].cells))
+        assert "192.168.1.10" in str(list(table.columns[1].cells))
+        await pilot.press("o")
+        await pilot.pause()
+        assert app.main.current is None

@@ -22,6 +22,7 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
         return []
     entries: list[Entry] = [
         ("Overview", "Every finding and every certificate by expiry", main.action_overview),
+        ("Cluster", "The cluster's parameters as read from the tree", main.action_cluster),
         ("Next problem", "The next file with an error or warning", main.action_next_problem),
         ("Filter the tree", "Show only files whose name matches", main.action_filter),
         ("Reload", "Scan the tree again", app.action_reload),

@@ -16,6 +16,7 @@ from kexplore.core.model import Severity
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
+from kexplore.ui.views.cluster import CLUSTER
 from kexplore.ui.widgets.file_tree import Entry, FileTree
 from kexplore.ui.widgets.status_bar import StatusBar
 
@@ -33,6 +34,8 @@ class MainScreen(Screen[None]):
                 tooltip="Go to the previous file with an error or warning"),
         Binding("o", "overview", "Overview", id="main.overview",
                 tooltip="Every finding and every certificate by expiry"),
+        Binding("i", "cluster", "Cluster", id="main.cluster",
+                tooltip="The cluster's parameters as read from the tree, with their sources"),
         Binding("c", "copy", "Copy", id="main.copy",
                 tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
         Binding("escape", "back", "Back", show=False, id="main.back",
@@ -80,7 +83,8 @@ class MainScreen(Screen[None]):
         self.session = session
         self._status()
         self.files.populate(session, self.profile, self.query_one("#filter", Input).value)
-        if self.current is not None and session.tree.get(self.current) is None and \
+        if self.current is not None and self.current != CLUSTER and \
+                session.tree.get(self.current) is None and \
                 not session.for_path(self.current, self.profile):
             return  # the file is gone: the tree moves the cursor to its neighbour
         if changed is not None and before is not None and self._unaffected(before, changed):
@@ -114,13 +118,18 @@ class MainScreen(Screen[None]):
         if self.session is None:
             return None
         from kexplore.ui.views.choose import view_for
+        from kexplore.ui.views.cluster import CLUSTER, ClusterView
         from kexplore.ui.views.overview import OverviewView
 
         self.current = path
         host = self.query_one("#view-host")
-        view = OverviewView(self.session, self.profile) if path is None else view_for(
-            self.session, path, self.profile)
-        host.border_title = "overview" if path is None else path
+        if path is None:
+            view: View = OverviewView(self.session, self.profile)
+        elif path == CLUSTER:
+            view = ClusterView(self.session, self.profile)
+        else:
+            view = view_for(self.session, path, self.profile)
+        host.border_title = {None: "overview", CLUSTER: "cluster"}.get(path, path)
         host.remove_children()
         self._view = view
         return host.mount(view)
@@ -242,6 +251,11 @@ class MainScreen(Screen[None]):
 
     def action_previous_problem(self) -> None:
         self._step_problem(-1)
+
+    async def action_cluster(self) -> None:
+        shown = self._show(CLUSTER)
+        if shown is not None:
+            await shown
 
     async def action_overview(self) -> None:
         shown = self._show(None)

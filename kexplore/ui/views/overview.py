@@ -47,8 +47,7 @@ class OverviewView(View):
             yield self._findings_table()
             yield heading(f"Certificates by expiry ({len(self.session.expiry)})")
             yield self._expiry_table()
-            yield heading("The cluster, as read from the tree")
-            yield self._cluster_table()
+
 
     def _shown(self) -> list[Finding]:
         found = self.session.findings(self.profile)
@@ -105,14 +104,6 @@ class OverviewView(View):
             )
         if len(rows) > MAX_ROWS:
             table.add(Text(f"… {len(rows) - MAX_ROWS} more, expiring later", style=fmt.MUTED))
-        return table
-
-    def _cluster_table(self) -> KeyTable:
-        table = KeyTable("parameter", "value", "read from", id="cluster")
-        inferred = self.session.inferred
-        for label, value, source in inferred.described() if inferred is not None else []:
-            table.add(Text(label, style="bold"), value, Text(source, style=fmt.MUTED),
-                      copy=(label, value))
         return table
 
     async def _refilter(self) -> None:
