@@ -20,6 +20,7 @@ from kexplore.core.params import (
     EtcdMode,
     KeyAlgorithm,
     Version,
+    is_ip,
     split_host_port,
 )
 from kexplore.core.pki import CertInfo, KeyInfo
@@ -276,14 +277,6 @@ def _algorithm_from(kind: str, bits: int, curve: str) -> KeyAlgorithm | None:
     return None
 
 
-def _valid_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-    except ValueError:
-        return False
-    return True
-
-
 def infer(tree: Tree) -> Inferred:
     """The cluster parameters, taken from the tree's own files, with their sources."""
     ev = _gather(tree)
@@ -302,7 +295,7 @@ def infer(tree: Tree) -> Inferred:
         if found:
             values[name], sources[name] = found
     address = ev.first("advertise_address")
-    if address and _valid_ip(address[0]):
+    if address and is_ip(address[0]):
         values["advertise_address"], sources["advertise_address"] = address
     for name in ("service_subnet", "pod_subnet"):
         found = ev.first(name)

@@ -57,17 +57,18 @@ def human_size(n: int) -> str:
 
 
 def mode_name(mode: int) -> str:
+    """What kind of file a mode says this is, in words: 'a FIFO', 'a directory', ..."""
     for test, name in (
-        (stat.S_ISDIR, "a directory"),
         (stat.S_ISFIFO, "a FIFO"),
         (stat.S_ISCHR, "a character device"),
         (stat.S_ISBLK, "a block device"),
         (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISLNK, "a symlink loop"),
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symlink"),
     ):
         if test(mode):
             return name
-    return "special"
+    return "a special file"
 
 
 # --- redaction ---------------------------------------------------------------------------

@@ -219,20 +219,6 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _special_name(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISFIFO, "a FIFO"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISLNK, "a symlink"),
-    ):
-        if test(mode):
-            return name
-    return "a special file"
-
-
 class _Walker:
     def __init__(self, root: Path, cap: int, previous: Mapping[str, Node]) -> None:
         self.root = Path(os.path.abspath(root))
@@ -288,7 +274,7 @@ class _Walker:
                 self._file(dfd, name, path, st)
             else:
                 self._node(path, Kind.SPECIAL, st,
-                           error=f"{_special_name(st.st_mode)}, not a regular file; not read")
+                           error=f"{safeio.mode_name(st.st_mode)}, not a regular file; not read")
 
     def _directory(self, dfd: int, name: str, path: str, st: os.stat_result, depth: int) -> None:
         key = (st.st_dev, st.st_ino)
@@ -351,7 +337,7 @@ class _Walker:
             return
         if not stat.S_ISREG(tst.st_mode):
             self._node(path, Kind.SYMLINK, st, link_target=target, content=Link(target),
-                       error=f"points to {_special_name(tst.st_mode)}; not followed")
+                       error=f"points to {safeio.mode_name(tst.st_mode)}; not followed")
             return
         self._node(path, Kind.SYMLINK, st, link_target=target, content=Link(target, rel))
 
