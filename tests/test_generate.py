@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAST, NOW, Factory
+from conftest import NOW, Factory
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -328,10 +328,9 @@ def test_list_faults_names_every_fault(capsys: pytest.CaptureFixture[str]) -> No
     assert listed == [f.name for f in FAULTS]
 
 
-def test_default_params_are_fast_ecdsa_only_in_tests() -> None:
-    # The product default is kubeadm's: RSA-2048. Tests use ECDSA only for speed.
+def test_the_default_key_algorithm_is_kubeadms() -> None:
+    # Tests mostly generate ECDSA trees for speed; what users get is kubeadm's RSA-2048.
     assert ClusterParams().key_algorithm is KeyAlgorithm.RSA_2048
-    assert FAST.key_algorithm is KeyAlgorithm.ECDSA_P256
 
 
 def test_force_never_writes_through_a_symlink_or_over_a_folder(tmp_path: Path,

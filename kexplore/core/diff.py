@@ -16,6 +16,7 @@ from typing import Any
 
 from kexplore.core.conventions.manifests import (
     CA_TRUST_VOLUMES,
+    GUARDED_FLAGS,
     KNOWN_CUSTOMISATION_PREFIXES,
     RHEL_CA_VOLUMES,
     STATIC_PODS_BY_FILE,
@@ -31,38 +32,6 @@ from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
 
-# Flags whose loss or change weakens the control plane: never a mere customisation.
-GUARDED_FLAGS = {
-    "authorization-mode",
-    "enable-admission-plugins",
-    "client-ca-file",
-    "bind-address",
-    "leader-elect",
-    "tls-cert-file",
-    "tls-private-key-file",
-    "service-account-key-file",
-    "service-account-signing-key-file",
-    "service-account-private-key-file",
-    "requestheader-client-ca-file",
-    "kubelet-client-certificate",
-    "kubelet-client-key",
-    "etcd-cafile",
-    "etcd-certfile",
-    "etcd-keyfile",
-    "client-cert-auth",
-    "peer-client-cert-auth",
-    "trusted-ca-file",
-    "peer-trusted-ca-file",
-    "cert-file",
-    "key-file",
-    "peer-cert-file",
-    "peer-key-file",
-    "kubeconfig",
-    "root-ca-file",
-    "use-service-account-credentials",
-    "allow-privileged",
-    "secure-port",
-}
 # Fields the five control-plane conventions cover; a change there is a defect.
 CONVENTION_FIELDS = (
     "metadata.namespace",
@@ -152,7 +121,8 @@ def _without_command(pod: Mapping[str, Any]) -> dict[str, Any]:
     if isinstance(containers, list):
         spec["containers"] = [
             {k: v for k, v in c.items() if k not in ("command", "args")}
-            if isinstance(c, Mapping) else c
+            if isinstance(c, Mapping)
+            else c
             for c in containers
         ]
     copy["spec"] = spec

@@ -249,6 +249,41 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
     return flags
 
 
+# Flags whose loss or change weakens the control plane: never a mere customisation.
+GUARDED_FLAGS = frozenset(
+    {
+        "authorization-mode",
+        "enable-admission-plugins",
+        "client-ca-file",
+        "bind-address",
+        "leader-elect",
+        "tls-cert-file",
+        "tls-private-key-file",
+        "service-account-key-file",
+        "service-account-signing-key-file",
+        "service-account-private-key-file",
+        "requestheader-client-ca-file",
+        "kubelet-client-certificate",
+        "kubelet-client-key",
+        "etcd-cafile",
+        "etcd-certfile",
+        "etcd-keyfile",
+        "client-cert-auth",
+        "peer-client-cert-auth",
+        "trusted-ca-file",
+        "peer-trusted-ca-file",
+        "cert-file",
+        "key-file",
+        "peer-cert-file",
+        "peer-key-file",
+        "kubeconfig",
+        "root-ca-file",
+        "use-service-account-credentials",
+        "allow-privileged",
+        "secure-port",
+    }
+)
+
 # Flags whose absence or change is a known, deliberate customisation rather than a defect
 # (what kubeadm's extraArgs are typically used for).
 KNOWN_CUSTOMISATION_PREFIXES = (
