@@ -8,12 +8,10 @@ from kexplore.core.checks.context import Context
 from kexplore.core.conventions.kubeconfigs import (
     JOINED_KUBELET_NAMES,
     KUBECONFIGS_BY_FILE,
-    ServerRule,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import map_to_root
 from kexplore.core.model import Finding, Kind, Node, Severity
-from kexplore.core.params import ClusterParams
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
@@ -147,7 +145,7 @@ def server(ctx: Context) -> Iterator[Finding]:
         if spec is None:
             continue
         rule = spec.server_rule(params.version)
-        allowed = _allowed_servers(node.path, rule, params)
+        allowed = spec.accepted_servers(params)
         for cluster in info.clusters:
             if cluster.server and cluster.server.rstrip("/") not in allowed:
                 yield Finding(
@@ -158,14 +156,6 @@ def server(ctx: Context) -> Iterator[Finding]:
                     f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
                     pointer=f"cluster {cluster.name}",
                 )
-
-
-def _allowed_servers(path: str, rule: ServerRule, params: ClusterParams) -> set[str]:
-    allowed = {rule.url(params)}
-    if path == "kubelet.conf":
-        # Local mode depends on a feature gate until 1.35: either endpoint is kubeadm's.
-        allowed |= {ServerRule.ENDPOINT.url(params), ServerRule.LOCAL.url(params)}
-    return allowed
 
 
 RULES = [ca_mismatch, context, file_missing, client_cert, server]

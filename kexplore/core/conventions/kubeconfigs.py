@@ -27,6 +27,9 @@ class KubeconfigSpec:
     servers: tuple[Variant[ServerRule], ...]
     why_server: str
     span: Span = ALWAYS
+    # Where the version's rule is only a default (a feature gate can switch it), either
+    # endpoint is what kubeadm writes.
+    either_server: bool = False
 
     @property
     def client_cert(self) -> CertSpec:
@@ -40,6 +43,12 @@ class KubeconfigSpec:
 
     def server_rule(self, version: Version) -> ServerRule:
         return pick(self.servers, version)
+
+    def accepted_servers(self, params: ClusterParams) -> set[str]:
+        """Every server URL kubeadm may have written into this file."""
+        if self.either_server:
+            return {rule.url(params) for rule in ServerRule}
+        return {self.server_rule(params.version).url(params)}
 
     def applies(self, params: ClusterParams) -> bool:
         return self.span.covers(params.version)
@@ -71,6 +80,7 @@ KUBECONFIGS: tuple[KubeconfigSpec, ...] = (
             Variant(since(33), ServerRule.LOCAL),
         ),
         why_server="a control-plane kubelet must not depend on a newer or older remote API server",
+        either_server=True,  # ControlPlaneKubeletLocalMode is a gate until 1.35
     ),
     KubeconfigSpec(
         file="controller-manager.conf",
