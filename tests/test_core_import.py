@@ -1,9 +1,11 @@
-"""The core never loads Textual: the headless commands and the checks must run without it."""
+"""What each part loads: the core never loads Textual (the headless commands and the checks
+run without it), and the explorer's parent never loads the parsing libraries."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 CORE_MODULES = (
     "kexplore.core",
@@ -35,3 +37,35 @@ def test_package_init_stays_empty_of_imports() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) -> None:
+    """The explorer's parent process receives the forked child's session already decoded:
+    neither the app nor the session's values may pull in cryptography or PyYAML, which
+    would cost the first frame tens of milliseconds."""
+    session = tmp_path / "session.pickle"
+    code_dump = (
+        "import pickle, sys\n"
+        "from datetime import datetime, timezone\n"
+        "from pathlib import Path\n"
+        "from kexplore.ui.session import load_session\n"
+        "s = load_session(Path(sys.argv[1]), datetime(2026, 11, 1, tzinfo=timezone.utc))\n"
+        "assert s.tree.nodes and s.report.findings and s.expiry and s.inferred\n"
+        "Path(sys.argv[2]).write_bytes(pickle.dumps(s))\n"
+    )
+    sample = Path(__file__).resolve().parent.parent / "sample_etc"
+    subprocess.run([sys.executable, "-c", code_dump, str(sample), str(session)],
+                   check=True, timeout=60)
+    code_load = (
+        "import pickle, sys\n"
+        "import kexplore.ui.app\n"
+        "s = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(len(s.tree.nodes))\n"
+        "print(','.join(sorted(m for m in sys.modules\n"
+        "                      if m.split('.')[0] in ('cryptography', 'yaml'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code_load, str(session)], capture_output=True,
+                         text=True, timeout=60, check=True)
+    count, heavy = [*out.stdout.splitlines(), ""][:2]
+    assert int(count) > 20
+    assert heavy == "", f"loaded in the parent: {heavy}"

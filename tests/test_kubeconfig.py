@@ -10,9 +10,9 @@ import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 import yaml
 
-from kexplore.core import pki
-from kexplore.core.kubeconfig import decode_kubeconfig, redacted_yaml
+from kexplore.core import crypto, pki
 from kexplore.core.pki import DecodeError
+from kexplore.core.read_kubeconfig import decode_kubeconfig, redacted_yaml
 
 
 def test_embedded_kubeconfig() -> None:
@@ -26,7 +26,7 @@ def test_embedded_kubeconfig() -> None:
     assert pki.key_matches(user.client_key, user.cert)
     assert ctx is not None and (ctx.cluster, ctx.user) == ("kubernetes", "kubernetes-admin")
     assert info.all_problems() == ()
-    assert pki.find_issuer(user.cert, cluster.ca) == cluster.ca[0]
+    assert crypto.find_issuer(user.cert, cluster.ca) == cluster.ca[0]
 
 
 def test_json_kubeconfig() -> None:

@@ -11,7 +11,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from kexplore.core import pki
+from kexplore.core import crypto, pki
 from kexplore.core.pki import DecodeError
 
 
@@ -27,7 +27,7 @@ def test_leaf_certificate_fields() -> None:
         dns=("cp-1", "kubernetes"), ips=("10.96.0.1", "0:0:0:0:0:0:0:1"),
         eku=(ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH),
     )
-    (info,) = pki.decode_certificates(c.cert_pem(cert))
+    (info,) = crypto.decode_certificates(c.cert_pem(cert))
     assert info.subject_cn == "kube-apiserver"
     assert info.subject == "CN=kube-apiserver"
     assert info.issuer_cn == "kubernetes"
@@ -37,7 +37,7 @@ def test_leaf_certificate_fields() -> None:
     assert info.key_usage == ("DigitalSignature", "KeyEncipherment")
     assert info.key_usage_critical
     assert not info.is_ca and info.basic_constraints_present and info.basic_constraints_critical
-    assert info.aki and info.aki == pki.decode_certificates(c.cert_pem(p.ca))[0].ski
+    assert info.aki and info.aki == crypto.decode_certificates(c.cert_pem(p.ca))[0].ski
     assert info.signature_algorithm == "ecdsa-with-SHA256"
     assert (info.public_key_type, info.public_key_bits, info.curve) == ("ECDSA", 256, "P-256")
     assert info.sha256_fingerprint == _colon(cert.fingerprint(hashes.SHA256()))
@@ -55,25 +55,25 @@ def test_leaf_certificate_fields() -> None:
 
 def test_ca_rsa_ed25519_and_organisations() -> None:
     p = c.small_pki()
-    (ca,) = pki.decode_certificates(c.cert_pem(p.ca))
+    (ca,) = crypto.decode_certificates(c.cert_pem(p.ca))
     assert ca.is_ca and ca.path_len is None and "CertSign" in ca.key_usage
     assert ca.self_issued and ca.dns_sans == ("kubernetes",)
-    (leaf,) = pki.decode_certificates(c.cert_pem(p.leaf))
+    (leaf,) = crypto.decode_certificates(c.cert_pem(p.leaf))
     assert leaf.subject_o == ("kubeadm:cluster-admins",)
-    (r,) = pki.decode_certificates(c.cert_pem(c.make_cert("r", c.rsa_key())))
+    (r,) = crypto.decode_certificates(c.cert_pem(c.make_cert("r", c.rsa_key())))
     assert (r.public_key_type, r.public_key_bits, r.signature_algorithm) == (
         "RSA", 1024, "sha256WithRSAEncryption")
-    (e,) = pki.decode_certificates(c.cert_pem(c.make_cert("e", c.ed_key())))
+    (e,) = crypto.decode_certificates(c.cert_pem(c.make_cert("e", c.ed_key())))
     assert e.public_key_type == "Ed25519"
 
 
 def test_der_bundle_and_pem_roundtrip() -> None:
     p = c.small_pki()
-    (der,) = pki.decode_certificates(c.cert_der(p.leaf))
+    (der,) = crypto.decode_certificates(c.cert_der(p.leaf))
     assert der.subject_cn == "kubernetes-admin"
-    bundle = pki.decode_certificates(c.cert_pem(p.leaf, p.ca))
+    bundle = crypto.decode_certificates(c.cert_pem(p.leaf, p.ca))
     assert [b.subject_cn for b in bundle] == ["kubernetes-admin", "kubernetes"]
-    assert pki.decode_certificates(der.pem().encode()) == (der,)
+    assert crypto.decode_certificates(der.pem().encode()) == (der,)
     assert x509.load_pem_x509_certificate(der.pem().encode()) == p.leaf
 
 
@@ -95,14 +95,14 @@ def test_der_bundle_and_pem_roundtrip() -> None:
 )
 def test_broken_certificates_say_why(data: bytes, message: str) -> None:
     with pytest.raises(DecodeError, match=message):
-        pki.decode_certificates(data)
+        crypto.decode_certificates(data)
 
 
 def test_bundle_names_the_broken_member() -> None:
     good = c.cert_pem(c.small_pki().ca)
     bad = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"
     with pytest.raises(DecodeError, match="certificate 2 of 2"):
-        pki.decode_certificates(good + bad)
+        crypto.decode_certificates(good + bad)
 
 
 @pytest.mark.parametrize(
@@ -121,26 +121,26 @@ def test_bundle_names_the_broken_member() -> None:
     ],
 )
 def test_private_keys_of_every_type_and_encoding(make, kind: str, encoding: str) -> None:
-    info = pki.decode_private_key(make())
+    info = crypto.decode_private_key(make())
     assert (info.type, info.encoding, info.encrypted) == (kind, encoding, False)
     assert len(info.public_key_fingerprint) == 32 * 3 - 1
 
 
 def test_private_key_sizes_and_fingerprint_match() -> None:
-    rsa = pki.decode_private_key(c.key_pem(c.rsa_key()))
+    rsa = crypto.decode_private_key(c.key_pem(c.rsa_key()))
     assert rsa.bits == 1024 and rsa.describe() == "RSA 1024 bits (PKCS#1)"
-    p384 = pki.decode_private_key(c.key_pem(c.ec_key(0, "P-384")))
+    p384 = crypto.decode_private_key(c.key_pem(c.ec_key(0, "P-384")))
     assert p384.curve == "P-384"
-    cert = pki.decode_certificates(c.cert_pem(c.small_pki().leaf))[0]
-    assert pki.key_matches(pki.decode_private_key(c.key_pem(c.small_pki().leaf_key)), cert)
-    assert not pki.key_matches(pki.decode_private_key(c.key_pem(c.ec_key(9))), cert)
+    cert = crypto.decode_certificates(c.cert_pem(c.small_pki().leaf))[0]
+    assert pki.key_matches(crypto.decode_private_key(c.key_pem(c.small_pki().leaf_key)), cert)
+    assert not pki.key_matches(crypto.decode_private_key(c.key_pem(c.ec_key(9))), cert)
 
 
 @pytest.mark.parametrize("fmt", ["pkcs8", "traditional"])
 def test_encrypted_keys_are_recognised_not_opened(fmt: str) -> None:
-    info = pki.decode_private_key(c.key_pem(c.rsa_key(), fmt, b"secret"))
+    info = crypto.decode_private_key(c.key_pem(c.rsa_key(), fmt, b"secret"))
     assert info.encrypted and info.public_key_fingerprint == ""
-    assert not pki.key_matches(info, pki.decode_certificates(c.cert_pem(c.small_pki().ca))[0])
+    assert not pki.key_matches(info, crypto.decode_certificates(c.cert_pem(c.small_pki().ca))[0])
 
 
 @pytest.mark.parametrize(
@@ -156,13 +156,13 @@ def test_encrypted_keys_are_recognised_not_opened(fmt: str) -> None:
 )
 def test_broken_private_keys_say_why(data: bytes, message: str) -> None:
     with pytest.raises(DecodeError, match=message):
-        pki.decode_private_key(data)
+        crypto.decode_private_key(data)
 
 
 def test_key_info_holds_no_key_material() -> None:
     key = c.rsa_key()
     pem = c.key_pem(key)
-    info = pki.decode_private_key(pem)
+    info = crypto.decode_private_key(pem)
     text = repr(info) + str(info)
     body = b"".join(pem.splitlines()[1:-1]).decode()
     assert "PRIVATE" not in text and body[:40] not in text
@@ -172,47 +172,47 @@ def test_key_info_holds_no_key_material() -> None:
 
 def test_public_keys() -> None:
     key = c.rsa_key()
-    spki = pki.decode_public_key(c.pub_pem(key))
-    pkcs1 = pki.decode_public_key(c.pub_pem(key, pkcs1=True))
+    spki = crypto.decode_public_key(c.pub_pem(key))
+    pkcs1 = crypto.decode_public_key(c.pub_pem(key, pkcs1=True))
     assert (spki.type, spki.bits, spki.encoding) == ("RSA", 1024, "PKIX")
     assert pkcs1.encoding == "PKCS#1" and pkcs1.fingerprint == spki.fingerprint
     der = key.public_key().public_bytes(serialization.Encoding.DER,
                                         serialization.PublicFormat.SubjectPublicKeyInfo)
-    assert pki.decode_public_key(der).fingerprint == spki.fingerprint
+    assert crypto.decode_public_key(der).fingerprint == spki.fingerprint
     ssh = key.public_key().public_bytes(serialization.Encoding.OpenSSH,
                                         serialization.PublicFormat.OpenSSH)
-    assert pki.decode_public_key(ssh).fingerprint == spki.fingerprint
-    assert pki.public_key_matches(pki.decode_private_key(c.key_pem(key)), spki)
-    assert not pki.public_key_matches(pki.decode_private_key(c.key_pem(c.ec_key())), spki)
+    assert crypto.decode_public_key(ssh).fingerprint == spki.fingerprint
+    assert pki.public_key_matches(crypto.decode_private_key(c.key_pem(key)), spki)
+    assert not pki.public_key_matches(crypto.decode_private_key(c.key_pem(c.ec_key())), spki)
     with pytest.raises(DecodeError, match="not a public key: the file holds a certificate"):
-        pki.decode_public_key(c.cert_pem(c.small_pki().ca))
+        crypto.decode_public_key(c.cert_pem(c.small_pki().ca))
 
 
 def test_signature_and_issuer() -> None:
     p = c.small_pki()
-    ca = pki.decode_certificates(c.cert_pem(p.ca))[0]
-    leaf = pki.decode_certificates(c.cert_pem(p.leaf))[0]
-    assert pki.verify_signature(leaf, ca)
-    assert pki.verify_signature(ca, ca)
-    assert not pki.verify_signature(ca, leaf)
+    ca = crypto.decode_certificates(c.cert_pem(p.ca))[0]
+    leaf = crypto.decode_certificates(c.cert_pem(p.leaf))[0]
+    assert crypto.verify_signature(leaf, ca)
+    assert crypto.verify_signature(ca, ca)
+    assert not crypto.verify_signature(ca, leaf)
     # an impostor CA with the same name but another key: found by name, loses on signature
     impostor_cert = c.make_cert("kubernetes", c.ec_key(7), ca=True)
-    impostor = pki.decode_certificates(c.cert_pem(impostor_cert))[0]
-    assert pki.find_issuer(leaf, [impostor, ca, leaf]) == ca
-    assert pki.find_issuer(ca, [leaf, ca]) == ca
+    impostor = crypto.decode_certificates(c.cert_pem(impostor_cert))[0]
+    assert crypto.find_issuer(leaf, [impostor, ca, leaf]) == ca
+    assert crypto.find_issuer(ca, [leaf, ca]) == ca
     # no AKI: falls back to the issuer name
     no_aki = c.make_cert("x", c.ec_key(8), issuer=p.ca, issuer_key=p.ca_key, aki=False)
-    info = pki.decode_certificates(c.cert_pem(no_aki))[0]
-    assert info.aki == "" and pki.find_issuer(info, [ca]) == ca
-    assert pki.find_issuer(info, [leaf]) is None
+    info = crypto.decode_certificates(c.cert_pem(no_aki))[0]
+    assert info.aki == "" and crypto.find_issuer(info, [ca]) == ca
+    assert crypto.find_issuer(info, [leaf]) is None
     # RSA and Ed25519 signatures verify too
     rsa_ca = c.make_cert("rsa-ca", c.rsa_key(), ca=True)
     rsa_leaf = c.make_cert("l", c.ec_key(4), issuer=rsa_ca, issuer_key=c.rsa_key())
-    assert pki.verify_signature(*(pki.decode_certificates(c.cert_pem(x))[0]
+    assert crypto.verify_signature(*(crypto.decode_certificates(c.cert_pem(x))[0]
                                   for x in (rsa_leaf, rsa_ca)))
     ed_ca = c.make_cert("ed-ca", c.ed_key(), ca=True)
     ed_leaf = c.make_cert("l", c.ec_key(5), issuer=ed_ca, issuer_key=c.ed_key())
-    assert pki.verify_signature(*(pki.decode_certificates(c.cert_pem(x))[0]
+    assert crypto.verify_signature(*(crypto.decode_certificates(c.cert_pem(x))[0]
                                   for x in (ed_leaf, ed_ca)))
 
 
@@ -225,13 +225,13 @@ def test_csr() -> None:
         .add_extension(x509.SubjectAlternativeName([x509.DNSName("cp-1")]), critical=False)
         .sign(key, hashes.SHA256())
     )
-    info = pki.decode_csr(csr.public_bytes(serialization.Encoding.PEM))
+    info = crypto.decode_csr(csr.public_bytes(serialization.Encoding.PEM))
     assert (info.subject_cn, info.subject_o, info.dns_sans) == (
         "system:node:cp-1", ("system:nodes",), ("cp-1",))
     assert info.signature_valid and info.public_key_type == "ECDSA"
-    assert pki.decode_csr(csr.public_bytes(serialization.Encoding.DER)) == info
+    assert crypto.decode_csr(csr.public_bytes(serialization.Encoding.DER)) == info
     with pytest.raises(DecodeError, match="not a certificate request"):
-        pki.decode_csr(c.key_pem(key))
+        crypto.decode_csr(c.key_pem(key))
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 import yaml
 
-from kexplore.core.kubeconfig import redacted_yaml
 from kexplore.core.model import Tree
+from kexplore.core.read_kubeconfig import redacted_yaml
 from kexplore.core.scan import rescan, scan
 
 HASH_LIMIT = 4 << 20  # the sparse 2 GiB file is compared by its stat, not its zeros

@@ -9,7 +9,7 @@ from pathlib import Path
 import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 
-from kexplore.core import pki
+from kexplore.core import crypto, pki
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo, map_to_root
 from kexplore.core.model import Kind
@@ -48,8 +48,8 @@ def test_generated_tree_decodes_cleanly(make_tree: Callable[..., Path]) -> None:
     for base in PKI_FILES:
         cert = certs[f"{base}.crt"]
         assert pki.key_matches(keys[f"{base}.key"], cert), base
-        issuer = pki.find_issuer(cert, cas)
-        assert issuer is not None and pki.verify_signature(cert, issuer), base
+        issuer = crypto.find_issuer(cert, cas)
+        assert issuer is not None and crypto.verify_signature(cert, issuer), base
     sa_pub = tree.get("pki/sa.pub")
     assert sa_pub is not None and pki.public_key_matches(keys["pki/sa.key"], sa_pub.content)
 

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kexplore.cli import main
-from kexplore.core.kubeconfig import redacted_yaml
+from kexplore.core.read_kubeconfig import redacted_yaml
 from kexplore.core.secrets import (
     REDACTED,
     is_secret_key,

@@ -23,10 +23,9 @@ from kexplore.core.conventions.manifests import (
     StaticPodSpec,
     expected_pod,
 )
-from kexplore.core.infer import Inferred
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
-from kexplore.core.params import EtcdMode, Version
+from kexplore.core.params import EtcdMode, Inferred, Version
 from kexplore.core.secrets import REDACTED, redact_document
 from kexplore.core.yamlio import dump_yaml
 

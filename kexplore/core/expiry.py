@@ -3,44 +3,14 @@ certificates embedded in kubeconfigs and the kubelet's rotated client certificat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from kexplore.core.checks.context import Context, is_archived
 from kexplore.core.conventions.certs import CERTS, CERTS_BY_FILE, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
-from kexplore.core.model import Tree
+from kexplore.core.model import ExpiryRow, Tree
 from kexplore.core.pki import CertInfo, residual_time
-
-
-@dataclass(frozen=True)
-class ExpiryRow:
-    name: str  # kubeadm's name where it has one, else the path
-    path: str
-    pointer: str
-    not_after: datetime | None
-    residual: str
-    residual_seconds: int
-    ca_name: str
-    externally_managed: bool
-    is_ca: bool
-    missing: bool = False
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "name": self.name,
-            "path": self.path,
-            "pointer": self.pointer,
-            "expirationDate": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
-            if self.not_after
-            else None,
-            "residualTime": self.residual_seconds,
-            "residual": self.residual,
-            "caName": self.ca_name,
-            "externallyManaged": self.externally_managed,
-            "missing": self.missing,
-        }
 
 
 def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:

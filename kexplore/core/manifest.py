@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from kexplore.core.pki import DecodeError
-from kexplore.core.yamlio import load_yaml
 
 # --- command-line flags ------------------------------------------------------------------
 
@@ -254,6 +253,10 @@ def map_to_root(path: str, root: Path) -> Path | None:
 
 def decode_manifest(data: bytes) -> ManifestInfo:
     """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
+    # PyYAML is imported here, not above: these values are read where it is never needed
+    # (the explorer's parent process gets them already decoded).
+    from kexplore.core.yamlio import load_yaml
+
     return manifest_from_doc(load_yaml(data))
 
 

@@ -136,3 +136,34 @@ class Report:
     def worst(self, path: str) -> Severity | None:
         ranked = [f.severity for f in self.findings if f.path == path]
         return max(ranked, key=lambda s: s.rank) if ranked else None
+
+
+@dataclass(frozen=True)
+class ExpiryRow:
+    """One line of the expiry table, in the spirit of `kubeadm certs check-expiration`."""
+
+    name: str  # kubeadm's name where it has one, else the path
+    path: str
+    pointer: str
+    not_after: datetime | None
+    residual: str
+    residual_seconds: int
+    ca_name: str
+    externally_managed: bool
+    is_ca: bool
+    missing: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "path": self.path,
+            "pointer": self.pointer,
+            "expirationDate": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+            if self.not_after
+            else None,
+            "residualTime": self.residual_seconds,
+            "residual": self.residual,
+            "caName": self.ca_name,
+            "externallyManaged": self.externally_managed,
+            "missing": self.missing,
+        }

@@ -1,4 +1,5 @@
-"""The parameters of one kubeadm control-plane node: what every convention is a function of."""
+"""The parameters of one kubeadm control-plane node: what every convention is a function of,
+as given to the generator or inferred from a tree."""
 
 from __future__ import annotations
 
@@ -7,6 +8,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kexplore.core.model import Finding
 
 
 class KeyAlgorithm(str, Enum):
@@ -161,3 +166,65 @@ def is_ip(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Inferred:
+    """The parameters kubeadm most likely ran with, and the evidence for each."""
+
+    params: ClusterParams
+    sources: dict[str, str]
+    findings: tuple[Finding, ...] = ()
+    version_found: bool = False
+    # The version whose conventions are used; differs from params.version when the data
+    # does not describe the tree's own version.
+    conventions_version: Version = field(default_factory=lambda: ClusterParams().version)
+    joined_node: bool = False
+    notes: tuple[str, ...] = ()
+
+    def described(self) -> list[tuple[str, str, str]]:
+        """(parameter, value, where it was read) for each parameter, in plain words; a
+        value nothing in the tree gave is kubeadm's default."""
+        p = self.params
+        rows = [
+            ("node name", p.node_name, "node_name"),
+            ("Kubernetes version", str(p.version), "kubernetes_version"),
+            ("advertise address", p.advertise_address, "advertise_address"),
+            ("API server port", str(p.bind_port), "bind_port"),
+            (
+                "control-plane endpoint",
+                p.control_plane_endpoint or "(none: the local endpoint)",
+                "control_plane_endpoint",
+            ),
+            ("cluster name", p.cluster_name, "cluster_name"),
+            ("DNS domain", p.dns_domain, "dns_domain"),
+            ("service subnet", p.service_subnet, "service_subnet"),
+            ("pod subnet", p.pod_subnet or "(none)", "pod_subnet"),
+            ("extra API server SANs", ", ".join(p.cert_sans) or "(none)", "cert_sans"),
+            ("key algorithm", p.key_algorithm.value, "key_algorithm"),
+            (
+                "etcd",
+                p.etcd.value
+                + (": " + ", ".join(p.external_etcd_endpoints) if not p.local_etcd else ""),
+                "etcd",
+            ),
+            ("etcd image tag", p.etcd_image_tag or "(kubeadm's for the version)", "etcd_image_tag"),
+            ("node role", "joined control-plane node" if self.joined_node else "init node", ""),
+        ]
+        return [
+            (
+                label,
+                value,
+                self.sources.get(
+                    key, "kubeadm's default" if key else "super-admin.conf and kubelet.conf"
+                ),
+            )
+            for label, value, key in rows
+        ]
+
+    @property
+    def expected_params(self) -> ClusterParams:
+        """The parameters kubeadm's output is built from. The conventions are spans of
+        versions open at both ends, so a version the data does not describe takes the
+        nearest one's conventions by itself, while its image tags stay its own."""
+        return self.params

@@ -6,15 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE
+from kexplore.core.crypto import find_issuer, verify_signature
 from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import (
     CertInfo,
     KeyInfo,
     PublicKeyInfo,
-    find_issuer,
     key_matches,
     public_key_matches,
-    verify_signature,
 )
 
 # Longer than any real chain; it stops a loop of cross-signed CAs.

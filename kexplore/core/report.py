@@ -13,10 +13,9 @@ from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.expiry import ExpiryRow
-from kexplore.core.infer import Inferred
-from kexplore.core.model import Finding, Report, Severity
+from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.names import printable
+from kexplore.core.params import Inferred
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}

@@ -18,9 +18,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from kexplore.core import kubeconfig as kc
+from kexplore.core import crypto, pki, safeio
 from kexplore.core import manifest as mf
-from kexplore.core import pki, safeio
+from kexplore.core import read_kubeconfig as kc
+from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Node, Tree
 from kexplore.core.names import printable
 from kexplore.core.yamlio import load_yaml
@@ -131,10 +132,10 @@ _Decoder = Callable[[bytes], Any]
 
 def _decoders(source_dir: Path, tree_root: Path, cap: int) -> dict[Kind, _Decoder]:
     return {
-        Kind.CERTIFICATE: pki.decode_certificates,
-        Kind.PRIVATE_KEY: pki.decode_private_key,
-        Kind.PUBLIC_KEY: pki.decode_public_key,
-        Kind.CSR: pki.decode_csr,
+        Kind.CERTIFICATE: crypto.decode_certificates,
+        Kind.PRIVATE_KEY: crypto.decode_private_key,
+        Kind.PUBLIC_KEY: crypto.decode_public_key,
+        Kind.CSR: crypto.decode_csr,
         Kind.MANIFEST: mf.decode_manifest,
         Kind.KUBECONFIG: lambda data: kc.decode_kubeconfig(
             data, source_dir=source_dir, tree_root=tree_root, read_cap=cap
@@ -388,7 +389,7 @@ def _reusable(prev: Node, st: os.stat_result) -> bool:
         return False
     content = prev.content
     return not (
-        isinstance(content, kc.KubeconfigInfo)
+        isinstance(content, KubeconfigInfo)
         and (content.references or content.outside_references)
     )
 

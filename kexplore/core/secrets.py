@@ -16,7 +16,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kexplore.core.pki import decode_private_key, pem_labels
+from kexplore.core.crypto import decode_private_key
+from kexplore.core.pki import pem_labels
 
 REDACTED = "REDACTED"
 

@@ -6,8 +6,8 @@ import os
 import stat
 from pathlib import Path
 
-from kexplore.core.kubeconfig import read_regular_file
 from kexplore.core.model import Kind, Node
+from kexplore.core.safeio import read_regular_file
 
 VIEW_CAP = 1 << 20
 PREVIEW_BYTES = 256

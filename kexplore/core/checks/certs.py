@@ -7,13 +7,13 @@ from datetime import timedelta
 
 from kexplore.core.checks.context import CertAt, Context
 from kexplore.core.conventions.certs import CERTS_BY_NAME, SA_KEY, SA_PUB
+from kexplore.core.crypto import verify_signature
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.pki import (
     KeyInfo,
     PublicKeyInfo,
     key_matches,
     public_key_matches,
-    verify_signature,
 )
 
 

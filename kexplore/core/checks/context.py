@@ -8,12 +8,12 @@ from functools import cached_property
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
-from kexplore.core.infer import Inferred
+from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree
-from kexplore.core.params import ClusterParams
-from kexplore.core.pki import CertInfo, find_issuer
+from kexplore.core.params import ClusterParams, Inferred
+from kexplore.core.pki import CertInfo
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
