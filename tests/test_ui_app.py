@@ -204,6 +204,28 @@ async def test_enter_opens_the_view_and_tab_moves_between_panes() -> None:
         assert app.focused is not tree_of(app)
 
 
+def footer_keys(app: KexploreApp) -> list[str]:
+    return [key.description for key in app.screen.query("FooterKey")]  # type: ignore[attr-defined]
+
+
+async def test_footer_follows_the_focus_after_a_burst_of_changes() -> None:
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        on_tree = footer_keys(app)
+        assert {"Filter", "Next problem", "Overview", "Quit"} <= set(on_tree)
+        assert "Severity" not in on_tree
+        await pilot.press("o")  # the overview's table takes the focus: its keys join
+        await pilot.pause()
+        await pilot.pause()
+        assert {"Severity", "Profile", "Overview"} <= set(footer_keys(app))
+        await pilot.press("escape", "j", "j", "k")  # several changes in a row
+        await pilot.pause()
+        await pilot.pause()
+        assert app.focused is tree_of(app)
+        assert footer_keys(app) == on_tree
+
+
 async def test_slash_filters_the_tree_by_name_and_escape_clears_it() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -7,11 +7,11 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.session import Session
 from kexplore.ui.views.certificate import CertificateView
+from kexplore.ui.widgets.footer import KeysFooter
 
 
 class CertificateScreen(Screen[None]):
@@ -36,7 +36,7 @@ class CertificateScreen(Screen[None]):
             user_key = user.client_key if user is not None else None
         yield CertificateView(self.session, self.opened.path, self.profile,
                               certs=self.opened.certs, pointer=self.opened.pointer, key=user_key)
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one(CertificateView).query("DataTable").first().focus()

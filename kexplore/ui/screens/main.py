@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
-from textual.widgets import Footer, Input, Tree
+from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
@@ -18,6 +18,7 @@ from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
 from kexplore.ui.widgets.file_tree import Entry, FileTree
+from kexplore.ui.widgets.footer import KeysFooter
 from kexplore.ui.widgets.status_bar import StatusBar
 
 PROBLEMS = (Severity.ERROR, Severity.WARNING)
@@ -56,7 +57,7 @@ class MainScreen(Screen[None]):
                 yield Input(placeholder="filter by name", id="filter")
                 yield FileTree(id="tree")
             yield Vertical(id="view-host")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self._status()
