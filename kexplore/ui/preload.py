@@ -7,6 +7,7 @@ unusual (no fork, a failure in the child) falls back to loading in-process.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,7 @@ class Preload:
             if not self.conn.poll(WAIT_SECONDS):
                 return None
             kind, value = self.conn.recv()
+            gc.freeze()
         except (EOFError, OSError, ValueError):
             return None
         finally:
@@ -68,6 +70,7 @@ def start(root: Path, now: datetime | None) -> Preload | None:
 def _load(root: Path, now: datetime | None, conn: Connection) -> None:
     from kexplore.ui.session import load_session
 
+    gc.disable()  # a short-lived child that frees nothing: the collector would only walk
     try:
         conn.send(("ok", load_session(root, now)))
     except Exception as exc:  # the parent loads again and reports it properly
