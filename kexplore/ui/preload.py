@@ -34,6 +34,8 @@ class Preload:
             if not self.conn.poll(WAIT_SECONDS):
                 return None
             kind, value = self.conn.recv()
+            # The first session lives long: spare it the collector's walks while the first
+            # frame is built (reference counting still frees it when a reload replaces it).
             gc.freeze()
         except (EOFError, OSError, ValueError):
             return None
