@@ -28,7 +28,7 @@ import watchfiles
 
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
-from kexplore.core.scan import Link, rescan
+from kexplore.core.scan import rescan, resolved_path
 
 
 @dataclass(frozen=True)
@@ -311,11 +311,7 @@ def difference(before: Snapshot, after: Snapshot) -> Change:
 def _differs(a: Node, b: Node) -> bool:
     # A node's content is left out of its equality; for a symlink what it resolves to is
     # the change that matters: a `..data` swap keeps the visible link's own stamp.
-    return a != b or _resolved(a) != _resolved(b)
-
-
-def _resolved(node: Node) -> str | None:
-    return node.content.resolved if isinstance(node.content, Link) else None
+    return a != b or resolved_path(a) != resolved_path(b)
 
 
 # --- the loop a thread worker runs -------------------------------------------------------

@@ -377,4 +377,6 @@ def hostile_tree(root: Path) -> dict[str, Expect]:
     for name, (target, error) in links.items():
         os.symlink(target, special / name)
         expected[f"special/{name}"] = Expect(Kind.SYMLINK, error)
+    # a link to a file inside the root reads as that file
+    expected["special/ca.crt"] = Expect(Kind.CERTIFICATE)
     return expected

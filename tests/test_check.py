@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from faultpaths import target_path
 
 from kexplore.core.check import check_tree
 from kexplore.core.diff import CUSTOMISATION, DEFECT, VERSION, diff_manifest
+from kexplore.core.expiry import expiry_rows
 from kexplore.core.faults import FAULTS
 from kexplore.core.infer import infer
 from kexplore.core.model import Finding, Severity
@@ -358,3 +360,44 @@ def test_every_parameter_says_where_it_was_read(make_tree: Factory) -> None:
     assert described["node name"] == ("cp-1", "manifests/etcd.yaml --name")
     assert described["Kubernetes version"][1] == "manifests/kube-apiserver.yaml image tag"
     assert described["pod subnet"] == ("(none)", "kubeadm's default")
+
+
+def _relink(root: Path, path: str, store: str) -> None:
+    """Move a kubeadm file into `store` and leave a relative symlink in its place, as
+    rotation tooling does."""
+    here = root / path
+    moved = root / store / f"{here.stem}-2026{here.suffix}"
+    moved.parent.mkdir(parents=True, exist_ok=True)
+    here.rename(moved)
+    here.symlink_to(os.path.relpath(moved, here.parent))
+
+
+LINKED = ("pki/ca.crt", "pki/ca.key", "pki/apiserver.crt", "pki/apiserver.key", "admin.conf")
+
+
+def test_kubeadm_files_behind_symlinks_are_checked_as_kubeadm_files(writable_tree) -> None:
+    root = writable_tree()
+    for path in LINKED:
+        _relink(root, path, "store")
+    assert check_tree(scan(root), NOW).findings == ()
+    rows = {r.name: r for r in expiry_rows(scan(root), NOW)}
+    assert rows["apiserver"].path == "pki/apiserver.crt" and rows["apiserver"].ca_name == "ca"
+    assert not rows["ca"].externally_managed  # its key is found through its link too
+    assert not any(r.path.startswith("store/") for r in rows.values())  # each cert once
+
+
+def test_a_fault_behind_a_symlink_is_reported_on_kubeadm_s_path(writable_tree) -> None:
+    root = writable_tree(faults=["cert-expired", "cert-san-missing:etcd-server"])
+    _relink(root, "pki/apiserver.crt", "store")
+    _relink(root, "pki/etcd/server.crt", "pki/etcd/rotated")
+    found = {(f.rule, f.path) for f in problems(root)}
+    assert found == {("cert-expired", "pki/apiserver.crt"),
+                     ("cert-san-missing", "pki/etcd/server.crt")}
+
+
+def test_a_broken_file_behind_a_symlink_is_one_finding_on_the_link(writable_tree) -> None:
+    root = writable_tree()
+    _relink(root, "pki/front-proxy-ca.crt", "store")
+    (root / "store" / "front-proxy-ca-2026.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nno")
+    found = [(f.rule, f.path) for f in problems(root) if f.rule == "parse-error"]
+    assert found == [("parse-error", "pki/front-proxy-ca.crt")]

@@ -21,8 +21,8 @@ import pytest
 from churn import SCHEDULER, churn_step, replace_atomically
 from conftest import NOW, Factory
 
-from kexplore.core.model import Node, Severity, Tree
-from kexplore.core.scan import Link
+from kexplore.core.model import Severity, Tree
+from kexplore.core.scan import resolved_path
 from kexplore.live import Change, Snapshot, Timing, Watcher, live_changes, load, refresh
 
 WAIT = 10.0
@@ -108,13 +108,9 @@ def live() -> Iterator[Callable[..., LiveRun]]:
         run.close()
 
 
-def _resolved(node: Node) -> str | None:
-    return node.content.resolved if isinstance(node.content, Link) else None
-
-
 def fingerprint(tree: Tree) -> dict[str, tuple[object, ...]]:
     return {
-        path: (n.kind, n.stamp, n.error, n.link_target, _resolved(n))
+        path: (n.kind, n.stamp, n.error, n.link_target, resolved_path(n))
         for path, n in tree.nodes.items()
     }
 
@@ -293,7 +289,7 @@ def test_configmap_style_data_symlink_swap(
     (cm / "config.yaml").symlink_to("..data/config.yaml")
     run = live(root)
     run.prime()
-    assert _resolved(run.latest().tree.nodes["cm/config.yaml"]) == "cm/..2026_01/config.yaml"
+    assert resolved_path(run.latest().tree.nodes["cm/config.yaml"]) == "cm/..2026_01/config.yaml"
 
     (cm / "..2026_02").mkdir()
     (cm / "..2026_02" / "config.yaml").write_text("a: 2\nb: 3\n")
@@ -301,7 +297,7 @@ def test_configmap_style_data_symlink_swap(
     os.replace(cm / "..data_tmp", cm / "..data")
     shutil.rmtree(cm / "..2026_01")
     run.wait_matches_disk()
-    assert _resolved(run.latest().tree.nodes["cm/config.yaml"]) == "cm/..2026_02/config.yaml"
+    assert resolved_path(run.latest().tree.nodes["cm/config.yaml"]) == "cm/..2026_02/config.yaml"
 
 
 def test_a_burst_is_one_change(writable_tree: Factory, live: Callable[..., LiveRun]) -> None:

@@ -121,19 +121,36 @@ def test_content_decides_when_the_name_does_not(tmp_path: Path) -> None:
     assert tree.nodes["a.pem"].content[0].subject_cn == "kubernetes-admin"
 
 
-def test_symlink_inside_the_root_points_at_its_target_node(tmp_path: Path) -> None:
+def test_a_link_to_a_file_inside_the_root_reads_as_that_file(tmp_path: Path) -> None:
     (tmp_path / "pki").mkdir()
     (tmp_path / "pki" / "ca-2026.crt").write_bytes(c.cert_pem(c.small_pki().ca))
+    os.chmod(tmp_path / "pki" / "ca-2026.crt", 0o640)
     os.symlink("ca-2026.crt", tmp_path / "pki" / "ca.crt")
     os.symlink("pki", tmp_path / "pki-link")
     tree = scan(tmp_path)
-    link = tree.nodes["pki/ca.crt"]
-    assert link.kind is Kind.SYMLINK and link.link_target == "ca-2026.crt" and link.error == ""
-    assert link.content == Link("ca-2026.crt", "pki/ca-2026.crt")
-    target = follow(tree, link)
-    assert target is not None and target.kind is Kind.CERTIFICATE
+    link, target = tree.nodes["pki/ca.crt"], tree.nodes["pki/ca-2026.crt"]
+    assert link.kind is Kind.CERTIFICATE and link.error == ""
+    assert link.link_target == "ca-2026.crt" and link.reads_as == "pki/ca-2026.crt"
+    assert link.content == target.content and link.content[0].subject_cn == "kubernetes"
+    assert link.mode == 0o640 and link.inode == target.inode  # the target's stat: what matters
+    assert follow(tree, link) is link
+    # a link to a folder is shown, never descended into: the folder is scanned once
+    assert tree.nodes["pki-link"].kind is Kind.SYMLINK
     assert tree.nodes["pki-link"].content == Link("pki", "pki", True)
-    assert not any(p.startswith("pki-link/") for p in tree.nodes)  # never descended
+    assert not any(p.startswith("pki-link/") for p in tree.nodes)
+
+
+def test_a_link_is_read_through_again_when_it_is_pointed_elsewhere(tmp_path: Path) -> None:
+    pki = c.small_pki()
+    (tmp_path / "old.crt").write_bytes(c.cert_pem(pki.ca))
+    (tmp_path / "new.crt").write_bytes(c.cert_pem(pki.leaf))
+    os.symlink("old.crt", tmp_path / "ca.crt")
+    first = scan(tmp_path)
+    os.remove(tmp_path / "ca.crt")
+    os.symlink("new.crt", tmp_path / "ca.crt")
+    again = rescan(first)
+    assert again.nodes["ca.crt"].reads_as == "new.crt"
+    assert again.nodes["ca.crt"].content == again.nodes["new.crt"].content
 
 
 def test_rescan_reuses_unchanged_and_rereads_changed(tmp_path: Path) -> None:

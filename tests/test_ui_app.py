@@ -375,6 +375,24 @@ async def test_mouse_click_selects_a_file() -> None:
         assert app.main.query(KubeconfigView)
 
 
+async def test_a_symlinked_kubeadm_cert_shows_as_that_cert_and_its_link(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    (root / "pki" / "apiserver.crt").rename(root / "pki" / "apiserver-2026.crt")
+    (root / "pki" / "apiserver.crt").symlink_to("apiserver-2026.crt")
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        labels = [leaf.label.plain for g in tree_of(app).root.children for leaf in g.children]
+        assert any(label.startswith("✓ apiserver.crt") and "→ apiserver-2026.crt" in label
+                   for label in labels)
+        await open_path(app, pilot, "pki/apiserver.crt")
+        view = app.main.query_one(CertificateView)
+        heading = static_text(view.query_one(".view-title", Static))
+        assert heading.startswith("serving certificate of the API server")
+        assert "pki/apiserver.crt → apiserver-2026.crt" in heading
+        assert "kubernetes.default.svc" in screen_text(app)
+
+
 # --- views ------------------------------------------------------------------------------
 
 
@@ -469,6 +487,25 @@ async def test_broken_key_is_never_previewed(writable_tree) -> None:  # type: ig
         text = screen_text(app)
         assert "not shown" in text
         assert "2d 2d 2d" not in text and "PRIVATE KEY-----\nMII" not in text
+
+
+async def test_a_broken_file_behind_a_link_is_previewed_as_its_target(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree(faults=["parse-error"])
+    (root / "store").mkdir()
+    (root / "pki" / "front-proxy-client.crt").rename(root / "store" / "client.crt")
+    (root / "pki" / "front-proxy-client.crt").symlink_to("../store/client.crt")
+    key = root / "store" / "old.key"
+    key.write_text((root / "pki" / "ca.key").read_text()[:80])
+    (root / "notes.txt").symlink_to("store/old.key")  # an innocent name for a broken key
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "pki/front-proxy-client.crt")
+        assert app.main.query(BrokenView)
+        assert "00000000  2d 2d 2d 2d 2d 42 45 47" in screen_text(app)
+        await open_path(app, pilot, "notes.txt")
+        text = screen_text(app)
+        assert "not shown" in text and "2d 2d 2d" not in text
 
 
 async def test_a_huge_group_starts_closed_and_opens_on_request(make_tree, tmp_path: Path) -> None:

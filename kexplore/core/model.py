@@ -82,7 +82,9 @@ class Node:
     uid: int = -1
     gid: int = -1
     error: str = ""
-    link_target: str = ""
+    link_target: str = ""  # a symlink's own text
+    # A link to a file inside the root reads as that file: its root-relative path
+    reads_as: str = ""
     content: Any = field(default=None, compare=False, repr=False)
 
     @property

@@ -82,6 +82,13 @@ def follow(tree: Tree, node: Node) -> Node | None:
     return None
 
 
+def resolved_path(node: Node) -> str | None:
+    """Where a link leads inside the root: the file it reads as, or the folder it names."""
+    if node.reads_as:
+        return node.reads_as
+    return node.content.resolved if isinstance(node.content, Link) else None
+
+
 def display_path(path: str) -> str:
     """A path fit to print: undecodable bytes as \\xNN, control characters escaped."""
     return printable(path)
@@ -238,7 +245,22 @@ class _Walker:
             self._entries(fd, "", 0)
         finally:
             os.close(fd)
+        self._read_through_links()
         return Tree(root=self.root, nodes=self.nodes)
+
+    def _read_through_links(self) -> None:
+        """A link to a file inside the root reads as that file, its stat included: the
+        components open the path and get the target's bytes, so `pki/ca.crt -> ca-2026.crt`
+        is the cluster CA and is held to kubeadm's conventions for pki/ca.crt."""
+        for path, node in list(self.nodes.items()):
+            link = node.content
+            if node.kind is not Kind.SYMLINK or node.error or not isinstance(link, Link):
+                continue
+            target = self.nodes.get(link.resolved or "") if not link.target_is_dir else None
+            if target is not None and target.kind not in (Kind.DIRECTORY, Kind.SYMLINK):
+                self.nodes[path] = replace(
+                    target, path=path, link_target=node.link_target, reads_as=target.path
+                )
 
     def _node(self, path: str, kind: Kind, st: os.stat_result | None, **kw: Any) -> None:
         if st is not None:

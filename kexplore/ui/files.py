@@ -20,7 +20,8 @@ def secret_named(node: Node) -> bool:
     """Whether the file's kind or name says it may hold a private key or another secret."""
     from kexplore.core.secrets import secret_path
 
-    return node.kind in (Kind.PRIVATE_KEY, Kind.KUBECONFIG) or secret_path(node.path)
+    names = (node.path, node.reads_as) if node.reads_as else (node.path,)
+    return node.kind in (Kind.PRIVATE_KEY, Kind.KUBECONFIG) or any(map(secret_path, names))
 
 
 def read_for_view(root: Path, path: str) -> bytes:

@@ -55,8 +55,18 @@ class Context:
         return self.inferred.expected_params
 
     def live(self, *kinds: Kind) -> list[Node]:
-        """Nodes of these kinds outside the upgrade backups."""
-        return [n for n in self.tree.of_kind(*kinds) if not is_archived(n.path)]
+        """Nodes of these kinds outside the upgrade backups, each file once."""
+        return [
+            n
+            for n in self.tree.of_kind(*kinds)
+            if not is_archived(n.path) and n.path not in self.aliased
+        ]
+
+    @cached_property
+    def aliased(self) -> frozenset[str]:
+        """Files a symlink reads as: each is checked once, under the link's name, which is
+        the one the components open."""
+        return frozenset(n.reads_as for n in self.tree if n.reads_as)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [
@@ -76,6 +86,8 @@ class Context:
         found: list[CertAt] = []
         in_files: set[str] = set()
         for node in self.tree.of_kind(Kind.CERTIFICATE):
+            if node.path in self.aliased:
+                continue
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
                 found.append(
@@ -86,7 +98,7 @@ class Context:
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
             info = node.content
-            if not isinstance(info, KubeconfigInfo):
+            if not isinstance(info, KubeconfigInfo) or node.path in self.aliased:
                 continue
             kc_spec = KUBECONFIGS_BY_FILE.get(node.path)
             for user in info.users:

@@ -22,6 +22,8 @@ REPORTED_ELSEWHERE = ("file not found", "names no context")
 def parse_error(ctx: Context) -> Iterator[Finding]:
     """A file kubeadm's components read must decode; one that does not stops the component."""
     for node in ctx.tree:
+        if node.path in ctx.aliased:
+            continue  # reported on the link that reads as it
         if node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",

@@ -29,6 +29,14 @@ class View(Vertical):
         self.profile = profile
 
     @property
+    def shown_path(self) -> str:
+        """The file's path, and what it links to when it is a symlink read through."""
+        node = self.session.tree.get(self.path)
+        if node is not None and node.reads_as:
+            return f"{self.path} → {node.link_target}"
+        return self.path
+
+    @property
     def findings(self) -> list[Finding]:
         return self.session.for_path(self.path, self.profile)
 

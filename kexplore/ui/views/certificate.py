@@ -58,7 +58,7 @@ class CertificateView(View):
         return found
 
     def compose(self) -> ComposeResult:
-        where = f"{self.path} › {self.pointer}" if self.pointer else self.path
+        where = f"{self.path} › {self.pointer}" if self.pointer else self.shown_path
         leaf = self.certs[0] if self.certs else None
         purpose = purpose_of(self.path, self.pointer)
         yield title(purpose or (leaf.subject_cn if leaf else "certificate"), where)

@@ -19,7 +19,7 @@ class KeyView(View):
         node = self.session.tree.get(self.path)
         info = node.content if node else None
         private = isinstance(info, KeyInfo)
-        yield title("private key" if private else "public key", self.path)
+        yield title("private key" if private else "public key", self.shown_path)
         with VerticalScroll():
             table = KeyTable("field", "value", classes="fields", show_header=False)
             if isinstance(info, KeyInfo):

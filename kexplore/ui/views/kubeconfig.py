@@ -25,7 +25,7 @@ class KubeconfigView(View):
         self.info = info
         current = info.current()
         subtitle = f"current context {info.current_context or '(none)'}"
-        yield title(self.path, subtitle)
+        yield title(self.shown_path, subtitle)
         with TabbedContent(id="kc-tabs"):
             with TabPane("Config", id="kc-config"), VerticalScroll():
                 yield heading("Contexts")

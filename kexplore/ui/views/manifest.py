@@ -43,7 +43,7 @@ class ManifestView(View):
         self.info = info
         container = info.container()
         image = container.image if container else ""
-        yield title(purpose_of(self.path) or info.name, f"{self.path}  {image}")
+        yield title(purpose_of(self.path) or info.name, f"{self.shown_path}  {image}")
         with TabbedContent(id="mf-tabs"):
             with TabPane("Diff vs kubeadm", id="mf-diff"), VerticalScroll():
                 yield from self._diff()

@@ -72,7 +72,7 @@ def _preview(root: Path, node: Node) -> Text:
     if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
         return Text("not a regular file: nothing was read", style=fmt.MUTED)
     try:
-        data = files.head(root, node.path, files.JUDGE_BYTES)
+        data = files.head(root, node.reads_as or node.path, files.JUDGE_BYTES)
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     if not data:

@@ -161,6 +161,8 @@ class FileTree(Tree[Entry]):
                              if worst in PROBLEM else fmt.MUTED)
         elif node.error:
             label.append("  unreadable", style=fmt.style_for(worst))
+        if node is not None and node.reads_as:
+            label.append(f" → {node.link_target}", style=fmt.MUTED)
         return label
 
     def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:
