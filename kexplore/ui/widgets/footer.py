@@ -19,13 +19,12 @@ class KeysFooter(Footer):
     _shown: Any = None
 
     def bindings_changed(self, screen: Screen) -> None:
-        # Textual's own handler, less a recompose already on its way
-        self._bindings_ready = True
-        if self._recompose_pending or not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen:
-            self._recompose_pending = True
-            self.call_after_refresh(self.recompose)
+        if self._recompose_pending:
+            return  # the recompose on its way reads the bindings as they are by then
+        super().bindings_changed(screen)  # schedules a recompose in just these conditions:
+        self._recompose_pending = bool(
+            screen.app.app_focus and self.is_attached and screen is self.screen
+        )
 
     async def recompose(self) -> None:
         self._recompose_pending = False
