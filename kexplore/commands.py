@@ -30,7 +30,7 @@ def _scan(path: Path):  # type: ignore[no-untyped-def]
         next(path.iterdir(), None)
     except OSError as exc:
         raise RootError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return scan(path)
+    return scan(path, fork=True)
 
 
 def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json")) -> None:

@@ -4,8 +4,9 @@ Safe by construction: directories are opened relative to their parent's descript
 O_NOFOLLOW, so a symlink is never descended; a file is opened only when lstat says it is
 regular, with O_NONBLOCK so a FIFO swapped in at the last moment cannot block, and read
 only after fstat agrees; every read stops at the cap. Symlinks are resolved by name
-(realpath only stats and reads links) and never read through: a link inside the root
-points to another node, which is scanned in its own right. Nothing is ever written.
+(realpath only stats and reads links) and never walked through: a link to a file inside
+the root reads as that file's node, and any other link is shown, not followed. Nothing is
+ever written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +25,16 @@ from kexplore.core import read_kubeconfig as kc
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Node, Tree
 from kexplore.core.names import printable
+from kexplore.core.parallel import map_in_two
 from kexplore.core.yamlio import load_yaml
 
 DEFAULT_READ_CAP = 1 << 20
 MAX_DEPTH = 32
 MAX_NODES = 100_000
+# Decoding in two processes pays for a fork and a pickle only from this many files on; the
+# bytes waiting to be decoded stay under this bound whatever the tree holds.
+PARALLEL_FILES = 256
+BATCH_BYTES = 64 << 20
 
 _FILE_FLAGS = (
     os.O_RDONLY
@@ -58,10 +64,13 @@ class Link:
     target_is_dir: bool = False
 
 
-def scan(root: Path, *, read_cap: int = DEFAULT_READ_CAP) -> Tree:
+def scan(root: Path, *, read_cap: int = DEFAULT_READ_CAP, fork: bool = False) -> Tree:
     """Every entry under `root` as a Node. Raises OSError only when `root` itself cannot
-    be opened as a directory."""
-    return _Walker(Path(root), read_cap, {}).run()
+    be opened as a directory.
+
+    With `fork`, a large tree is decoded in two processes: only for a caller that runs
+    no other thread (see kexplore.core.parallel)."""
+    return _Walker(Path(root), read_cap, {}, fork=fork).run()
 
 
 def rescan(previous: Tree, *, read_cap: int = DEFAULT_READ_CAP) -> Tree:
@@ -227,14 +236,30 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+@dataclass(frozen=True)
+class _Read:
+    """A file read by the walk and not yet decoded."""
+
+    path: str
+    st: os.stat_result
+    data: bytes = field(repr=False)
+    source_dir: Path
+
+
 class _Walker:
-    def __init__(self, root: Path, cap: int, previous: Mapping[str, Node]) -> None:
+    def __init__(
+        self, root: Path, cap: int, previous: Mapping[str, Node], fork: bool = False
+    ) -> None:
         self.root = Path(os.path.abspath(root))
         self.real_root = os.path.realpath(self.root)
         self.cap = cap
         self.previous = previous
+        self.fork = fork
         self.nodes: dict[str, Node] = {}
         self.seen_dirs: set[tuple[int, int]] = set()
+        # with `fork`, files are decoded in batches after they are read
+        self.unread: list[_Read] = []
+        self.unread_bytes = 0
 
     def run(self) -> Tree:
         # the root is the operator's choice: following it once if it is a link is fine
@@ -245,6 +270,7 @@ class _Walker:
             self._entries(fd, "", 0)
         finally:
             os.close(fd)
+        self._decode_batch()
         self._read_through_links()
         return Tree(root=self.root, nodes=self.nodes)
 
@@ -396,11 +422,33 @@ class _Walker:
             os.close(fd)
         parent = path.rsplit("/", 1)[0] if "/" in path else ""
         source_dir = Path(self.real_root, *parent.split("/")) if parent else Path(self.real_root)
-        kind, content, error = classify(
-            path, data, source_dir=source_dir, tree_root=self.root, read_cap=self.cap
-        )
+        if self.fork:
+            self._node(path, fallback, fst)  # holds the walk's order until decoded
+            self.unread.append(_Read(path, fst, data, source_dir))
+            self.unread_bytes += len(data)
+            if self.unread_bytes > BATCH_BYTES:
+                self._decode_batch()
+            return
+        kind, content, error = self._classify(_Read(path, fst, data, source_dir))
         del data  # a key's bytes end here; only its summary is kept
         self._node(path, kind, fst, content=content, error=error)
+
+    def _classify(self, read: _Read) -> tuple[Kind, Any, str]:
+        return classify(
+            read.path, read.data, source_dir=read.source_dir, tree_root=self.root,
+            read_cap=self.cap,
+        )
+
+    def _decode_batch(self) -> None:
+        """Decode the files read so far, in two processes when they are many."""
+        batch, self.unread, self.unread_bytes = self.unread, [], 0
+        if len(batch) >= PARALLEL_FILES:
+            results = map_in_two(self._classify, batch)
+        else:
+            results = [self._classify(read) for read in batch]
+        for read, (kind, content, error) in zip(batch, results, strict=True):
+            self._node(read.path, kind, read.st, content=content, error=error)
+        # the batch's bytes, keys' included, end with it
 
 
 def _reusable(prev: Node, st: os.stat_result) -> bool:

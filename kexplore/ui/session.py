@@ -62,7 +62,7 @@ def load_session(root: Path, now: datetime | None, previous: Tree | None = None)
     from kexplore.core.scan import rescan, scan
 
     moment = now or datetime.now(timezone.utc)
-    tree = rescan(previous) if previous is not None else scan(root)
+    tree = rescan(previous) if previous is not None else scan(root, fork=True)
     return session_from(tree, core_api.check_tree(tree, moment, profile=CHECKED_PROFILE))
 
 
