@@ -401,3 +401,34 @@ def test_a_broken_file_behind_a_symlink_is_one_finding_on_the_link(writable_tree
     (root / "store" / "front-proxy-ca-2026.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nno")
     found = [(f.rule, f.path) for f in problems(root) if f.rule == "parse-error"]
     assert found == [("parse-error", "pki/front-proxy-ca.crt")]
+
+
+def test_another_name_for_a_kubeadm_file_hides_none_of_its_findings(writable_tree) -> None:
+    root = writable_tree(faults=["cert-usage", "parse-error"])
+    before = {(f.rule, f.path) for f in problems(root)}
+    (root / "pki" / "apiserver-current.crt").symlink_to("apiserver.crt")
+    (root / "pki" / "fp.crt").symlink_to("front-proxy-client.crt")
+    (root / "pki" / "kubernetes-ca.crt").symlink_to("ca.crt")
+    assert {(f.rule, f.path) for f in problems(root)} == before
+    rows = {r.name: r for r in expiry_rows(scan(root), NOW)}
+    assert "ca" in rows and not rows["ca"].externally_managed
+    assert not any(name.startswith("pki/") for name in rows)  # only kubeadm's names
+
+
+def test_a_link_among_the_backups_hides_no_live_file(writable_tree) -> None:
+    root = writable_tree(faults=["cert-expired"])
+    backup = root / "tmp" / "kubeadm-backup-certs-2026-01-01-00-00-00"
+    backup.mkdir(parents=True)
+    (backup / "apiserver.crt").symlink_to("../../pki/apiserver.crt")
+    assert ("cert-expired", "pki/apiserver.crt") in {(f.rule, f.path) for f in problems(root)}
+    assert "apiserver" in {r.name for r in expiry_rows(scan(root), NOW)}
+
+
+def test_bad_yaml_behind_a_manifest_s_link_is_a_parse_error_there(writable_tree) -> None:
+    root = writable_tree()
+    (root / "store").mkdir()
+    (root / "store" / "sched.txt").write_text("kind: Pod\nspec: [unclosed\n")
+    (root / "manifests" / "kube-scheduler.yaml").unlink()
+    (root / "manifests" / "kube-scheduler.yaml").symlink_to("../store/sched.txt")
+    found = {(f.rule, f.path) for f in problems(root)}
+    assert ("parse-error", "manifests/kube-scheduler.yaml") in found

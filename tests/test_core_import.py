@@ -3,6 +3,7 @@ run without it), and the explorer's parent never loads the parsing libraries."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,13 @@ def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) 
         "assert s.tree.nodes and s.report.findings and s.expiry and s.inferred\n"
         "Path(sys.argv[2]).write_bytes(pickle.dumps(s))\n"
     )
-    sample = Path(__file__).resolve().parent.parent / "sample_etc"
+    sample = tmp_path / "etc"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "sample_etc", sample)
+    # links of every sort: read through, to a folder, dangling, leaving the tree
+    (sample / "pki" / "kubernetes-ca.crt").symlink_to("ca.crt")
+    (sample / "pki-link").symlink_to("pki")
+    (sample / "gone.crt").symlink_to("nowhere.crt")
+    (sample / "outside.key").symlink_to("/etc/hostname")
     subprocess.run([sys.executable, "-c", code_dump, str(sample), str(session)],
                    check=True, timeout=60)
     code_load = (

@@ -204,3 +204,37 @@ def test_root_given_as_a_symlink_is_followed_once(tmp_path: Path) -> None:
     os.symlink("real", tmp_path / "link")
     tree = scan(tmp_path / "link")
     assert tree.nodes["ca.crt"].kind is Kind.CERTIFICATE and tree.root == tmp_path / "link"
+
+
+def test_a_link_reads_its_target_under_its_own_name_and_folder(tmp_path: Path) -> None:
+    p = c.small_pki()
+    (tmp_path / "pki").mkdir()
+    (tmp_path / "store").mkdir()
+    (tmp_path / "pki" / "ca.crt").write_bytes(c.cert_pem(p.ca))
+    (tmp_path / "store" / "apiserver").write_bytes(b"")  # no name that promises a kind
+    os.symlink("../store/apiserver", tmp_path / "pki" / "apiserver.crt")
+    # relative paths in a kubeconfig start where it is opened: the link's folder
+    (tmp_path / "store" / "k.conf").write_bytes(
+        c.kubeconfig(cluster={"certificate-authority": "pki/ca.crt", "server": "https://x:6443"})
+    )
+    os.symlink("store/k.conf", tmp_path / "admin.conf")
+    tree = scan(tmp_path)
+    assert tree.nodes["store/apiserver"].kind is Kind.OTHER
+    assert tree.nodes["store/apiserver"].error == ""
+    link = tree.nodes["pki/apiserver.crt"]
+    assert (link.kind, link.error) == (Kind.CERTIFICATE, "empty file")
+    via_link, in_store = tree.nodes["admin.conf"].content, tree.nodes["store/k.conf"].content
+    assert via_link.clusters[0].ca[0].subject_cn == "kubernetes"
+    assert via_link.references == ("pki/ca.crt",) and via_link.all_problems() == ()
+    assert in_store.clusters[0].ca == () and in_store.all_problems()
+
+
+def test_a_file_moved_over_its_link_is_read_again(tmp_path: Path) -> None:
+    pki = c.small_pki()
+    (tmp_path / "ca-2026.crt").write_bytes(c.cert_pem(pki.ca))
+    os.symlink("ca-2026.crt", tmp_path / "ca.crt")
+    first = scan(tmp_path)
+    os.replace(tmp_path / "ca-2026.crt", tmp_path / "ca.crt")  # same inode, size and mtime
+    again = rescan(first)
+    assert set(again.nodes) == {"ca.crt"}
+    assert again.nodes["ca.crt"].reads_as == "" and again.nodes["ca.crt"].link_target == ""

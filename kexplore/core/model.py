@@ -65,6 +65,20 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Link:
+    """The content of a symlink that is not read through (a link to a folder, or one
+    that cannot be followed): where it says it points, and that place inside the root.
+
+    `resolved` is the root-relative path of the final target when it lies inside the
+    root, else None.
+    """
+
+    target: str
+    resolved: str | None = None
+    target_is_dir: bool = False
+
+
+@dataclass(frozen=True)
 class Node:
     """One entry under the root: a file, a folder, a link or something stranger.
 

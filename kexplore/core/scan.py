@@ -23,7 +23,7 @@ from kexplore.core import crypto, pki, safeio
 from kexplore.core import manifest as mf
 from kexplore.core import read_kubeconfig as kc
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.model import Kind, Node, Tree
+from kexplore.core.model import Kind, Link, Node, Tree
 from kexplore.core.names import printable
 from kexplore.core.parallel import map_in_two
 from kexplore.core.yamlio import load_yaml
@@ -49,19 +49,6 @@ _DIR_FLAGS = (
     | getattr(os, "O_NOFOLLOW", 0)
     | getattr(os, "O_CLOEXEC", 0)
 )
-
-
-@dataclass(frozen=True)
-class Link:
-    """A symlink's content: where it says it points, and that place inside the root.
-
-    `resolved` is the root-relative path of the final target when it lies inside the
-    root (its own node then holds the decoded file), else None.
-    """
-
-    target: str
-    resolved: str | None = None
-    target_is_dir: bool = False
 
 
 def scan(root: Path, *, read_cap: int = DEFAULT_READ_CAP, fork: bool = False) -> Tree:
@@ -241,7 +228,6 @@ class _Read:
     """A file read by the walk and not yet decoded."""
 
     path: str
-    st: os.stat_result
     data: bytes = field(repr=False)
     source_dir: Path
 
@@ -258,7 +244,7 @@ class _Walker:
         self.nodes: dict[str, Node] = {}
         self.seen_dirs: set[tuple[int, int]] = set()
         # with `fork`, files are decoded in batches after they are read
-        self.unread: list[_Read] = []
+        self.unread: list[tuple[_Read, os.stat_result]] = []
         self.unread_bytes = 0
 
     def run(self) -> Tree:
@@ -284,9 +270,26 @@ class _Walker:
                 continue
             target = self.nodes.get(link.resolved or "") if not link.target_is_dir else None
             if target is not None and target.kind not in (Kind.DIRECTORY, Kind.SYMLINK):
-                self.nodes[path] = replace(
-                    target, path=path, link_target=node.link_target, reads_as=target.path
-                )
+                self.nodes[path] = self._read_as(path, node.link_target, target)
+
+    def _read_as(self, path: str, link_target: str, target: Node) -> Node:
+        """The link's node: the target's bytes decoded under the link's name and folder (a
+        name promises a kind, and a kubeconfig's relative paths start where it is opened),
+        with the target's stat, which is what permissions and changes are read from."""
+        as_link = replace(target, path=path, link_target=link_target, reads_as=target.path)
+        try:
+            data = safeio.read_regular_file(
+                Path(self.real_root, *target.path.split("/")), self.cap
+            )
+        except OSError as exc:
+            return replace(as_link, content=None, error=f"cannot read: {_why(exc)}")
+        kind, content, error = self._classify(_Read(path, data, self._folder_of(path)))
+        del data  # a key's bytes end here; only its summary is kept
+        return replace(as_link, kind=kind, content=content, error=error)
+
+    def _folder_of(self, path: str) -> Path:
+        parent = path.rsplit("/", 1)[0] if "/" in path else ""
+        return Path(self.real_root, *parent.split("/")) if parent else Path(self.real_root)
 
     def _node(self, path: str, kind: Kind, st: os.stat_result | None, **kw: Any) -> None:
         if st is not None:
@@ -420,17 +423,16 @@ class _Walker:
             return
         finally:
             os.close(fd)
-        parent = path.rsplit("/", 1)[0] if "/" in path else ""
-        source_dir = Path(self.real_root, *parent.split("/")) if parent else Path(self.real_root)
+        read = _Read(path, data, self._folder_of(path))
         if self.fork:
             self._node(path, fallback, fst)  # holds the walk's order until decoded
-            self.unread.append(_Read(path, fst, data, source_dir))
+            self.unread.append((read, fst))
             self.unread_bytes += len(data)
             if self.unread_bytes > BATCH_BYTES:
                 self._decode_batch()
             return
-        kind, content, error = self._classify(_Read(path, fst, data, source_dir))
-        del data  # a key's bytes end here; only its summary is kept
+        kind, content, error = self._classify(read)
+        del data, read  # a key's bytes end here; only its summary is kept
         self._node(path, kind, fst, content=content, error=error)
 
     def _classify(self, read: _Read) -> tuple[Kind, Any, str]:
@@ -442,18 +444,19 @@ class _Walker:
     def _decode_batch(self) -> None:
         """Decode the files read so far, in two processes when they are many."""
         batch, self.unread, self.unread_bytes = self.unread, [], 0
-        if len(batch) >= PARALLEL_FILES:
-            results = map_in_two(self._classify, batch)
+        reads = [read for read, _ in batch]
+        if len(reads) >= PARALLEL_FILES:
+            results = map_in_two(self._classify, reads)
         else:
-            results = [self._classify(read) for read in batch]
-        for read, (kind, content, error) in zip(batch, results, strict=True):
-            self._node(read.path, kind, read.st, content=content, error=error)
+            results = [self._classify(read) for read in reads]
+        for (read, st), (kind, content, error) in zip(batch, results, strict=True):
+            self._node(read.path, kind, st, content=content, error=error)
         # the batch's bytes, keys' included, end with it
 
 
 def _reusable(prev: Node, st: os.stat_result) -> bool:
-    if prev.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
-        return False
+    if prev.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL) or prev.reads_as:
+        return False  # what a link leads to is decided again on every scan
     stamp = (st.st_size, st.st_mtime_ns, st.st_ino, stat.S_IMODE(st.st_mode))
     if prev.stamp != stamp:
         return False

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 
-from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, CertSpec
+from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
+from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
@@ -64,9 +65,20 @@ class Context:
 
     @cached_property
     def aliased(self) -> frozenset[str]:
-        """Files a symlink reads as: each is checked once, under the link's name, which is
-        the one the components open."""
-        return frozenset(n.reads_as for n in self.tree if n.reads_as)
+        """Of a link and the file it reads as, the one left out so that the file is checked
+        once: the target, checked under the link's name (the one the components open),
+        unless the target is kubeadm's own file and the link just another name for it. A
+        link in the upgrade backups is history: it hides nothing."""
+        hidden: set[str] = set()
+        for node in self.tree:
+            if not node.reads_as or is_archived(node.path):
+                continue
+            link_named, target_named = _kubeadm_file(node.path), _kubeadm_file(node.reads_as)
+            if target_named and not link_named:
+                hidden.add(node.path)
+            elif not target_named:
+                hidden.add(node.reads_as)
+        return frozenset(hidden)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [
@@ -159,3 +171,14 @@ class Context:
 
     def time_severity(self, at: CertAt, severity: Severity) -> Severity:
         return Severity.INFO if at.archived else severity
+
+
+_KUBEADM_FILES = frozenset(
+    [*CERTS_BY_FILE, *(str(s.key_file) for s in CERTS_BY_FILE.values() if s.key_file),
+     SA_KEY, SA_PUB, *KUBECONFIGS_BY_FILE, *STATIC_PODS_BY_FILE]
+)
+
+
+def _kubeadm_file(path: str) -> bool:
+    """Whether kubeadm writes a file by this name: what its conventions are held against."""
+    return path in _KUBEADM_FILES

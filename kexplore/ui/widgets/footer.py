@@ -37,8 +37,8 @@ class KeysFooter(Footer):
     def _what_it_shows(self) -> tuple[object, ...]:
         """Everything compose reads: each binding with its state, and the footer's options."""
         keys = tuple(
-            (name, binding.key, binding.description, binding.show, binding.group, enabled,
-             tooltip)
+            (name, binding.key, self.app.get_key_display(binding), binding.action,
+             binding.description, binding.show, binding.group, enabled, tooltip)
             for name, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
         )
         return keys, self.show_command_palette, self.compact
