@@ -391,6 +391,12 @@ async def test_a_symlinked_kubeadm_cert_shows_as_that_cert_and_its_link(writable
         assert heading.startswith("serving certificate of the API server")
         assert "pki/apiserver.crt → apiserver-2026.crt" in heading
         assert "kubernetes.default.svc" in screen_text(app)
+        # the file it reads as says where it is opened from
+        assert any(label.startswith("✓ apiserver-2026.crt") and "← pki/apiserver.crt" in label
+                   for label in labels)
+        await open_path(app, pilot, "pki/apiserver-2026.crt")
+        heading = static_text(app.main.query_one(CertificateView).query_one(".view-title", Static))
+        assert "pki/apiserver-2026.crt ← pki/apiserver.crt" in heading
 
 
 # --- views ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,14 @@ class Session:
 
     def for_path(self, path: str, profile: str = "kubeadm") -> list[Finding]:
         return list(self._indexed(profile)[1].get(path, ()))
+
+    @cached_property
+    def _links_to(self) -> dict[str, str]:
+        return {node.reads_as: node.path for node in self.tree if node.reads_as}
+
+    def linked_from(self, path: str) -> str:
+        """A symlink that reads as this file, if there is one; else ""."""
+        return self._links_to.get(path, "")
 
     def worst(self, path: str, profile: str = "kubeadm") -> Severity | None:
         found = self.for_path(path, profile)

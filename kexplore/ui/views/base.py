@@ -34,6 +34,8 @@ class View(Vertical):
         node = self.session.tree.get(self.path)
         if node is not None and node.reads_as:
             return f"{self.path} → {node.link_target}"
+        if linked := self.session.linked_from(self.path):
+            return f"{self.path} ← {linked}"
         return self.path
 
     @property

@@ -163,6 +163,8 @@ class FileTree(Tree[Entry]):
             label.append("  unreadable", style=fmt.style_for(worst))
         if node is not None and node.reads_as:
             label.append(f" → {node.link_target}", style=fmt.MUTED)
+        elif linked := session.linked_from(path):
+            label.append(f" ← {linked}", style=fmt.MUTED)
         return label
 
     def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:
