@@ -12,7 +12,7 @@ from pathlib import Path
 from conftest import Factory
 
 from kexplore.core.parallel import map_in_two
-from kexplore.core.scan import PARALLEL_FILES, scan
+from kexplore.core.scan import PARALLEL_FILES
 
 
 def in_fresh_process(code: str) -> str:
@@ -70,9 +70,24 @@ def test_a_large_tree_scans_the_same_in_two_processes(make_tree: Factory, tmp_pa
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(f, target)
     (backups / "copy-0" / "pki" / "broken.crt").write_bytes(b"-----BEGIN CERTIFICATE-----\nno")
-    one, two = scan(root), scan(root, fork=True)
-    assert len(one.nodes) > PARALLEL_FILES
-    assert list(one.nodes) == list(two.nodes)  # the walk's order
-    assert one.nodes == two.nodes
-    assert all(one.nodes[p].content == two.nodes[p].content for p in one.nodes)
-    assert two.nodes["tmp/kubeadm-backup-certs-2026-01-01-00-00-00/copy-0/pki/broken.crt"].error
+    broken = "tmp/kubeadm-backup-certs-2026-01-01-00-00-00/copy-0/pki/broken.crt"
+    # a fresh interpreter: no thread that earlier tests left can keep it from forking
+    out = in_fresh_process(
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "from kexplore.core.scan import scan\n"
+        "forks, real_fork = [], os.fork\n"
+        "os.fork = lambda: forks.append(1) or real_fork()\n"
+        f"root = Path({str(root)!r})\n"
+        "one = scan(root)\n"
+        "before = len(forks)\n"
+        "two = scan(root, fork=True)\n"
+        "same = list(one.nodes) == list(two.nodes) and one.nodes == two.nodes and all(\n"
+        "    one.nodes[p].content == two.nodes[p].content for p in one.nodes)\n"
+        f"print(before, len(forks), len(one.nodes), same, bool(two.nodes[{broken!r}].error))\n"
+    )
+    before, after, nodes, same, broken_said = out.split()
+    assert (before, after) == ("0", "1")  # one process, then two
+    assert int(nodes) > PARALLEL_FILES
+    assert same == "True"  # the same nodes, decoded alike, in the walk's order
+    assert broken_said == "True"

@@ -26,13 +26,23 @@ from kexplore.core.pki import (
     CsrInfo,
     DecodeError,
     KeyInfo,
+    PemBlock,
     PublicKeyInfo,
     hex_colon,
     looks_like_pem,
     pem_blocks,
-    pem_labels,
     what_else,
 )
+
+
+def _blocks_of(data: bytes, labels: frozenset[str], what: str) -> list[PemBlock]:
+    """The PEM blocks with these labels; none at all is an error naming what the file holds."""
+    blocks = pem_blocks(data)
+    wanted = [b for b in blocks if b.label in labels]
+    if not wanted:
+        raise DecodeError(f"not {what}: the file holds {what_else(b.label for b in blocks)}")
+    return wanted
+
 
 # --- names for humans --------------------------------------------------------------------
 
@@ -103,11 +113,7 @@ def decode_public_key(data: bytes) -> PublicKeyInfo:
         except (ValueError, UnsupportedAlgorithm) as exc:
             raise DecodeError(f"OpenSSH public key could not be parsed: {exc}") from None
     if looks_like_pem(data):
-        blocks = pem_blocks(data)
-        wanted = [b for b in blocks if b.label in PUBLIC_KEY_LABELS]
-        if not wanted:
-            raise DecodeError(f"not a public key: the file holds {what_else(pem_labels(data))}")
-        block = wanted[0]
+        block = _blocks_of(data, PUBLIC_KEY_LABELS, "a public key")[0]
         encoding = "PKCS#1" if block.label == "RSA PUBLIC KEY" else "PKIX"
         try:
             return _public_info(serialization.load_pem_public_key(block.text), encoding)
@@ -137,13 +143,7 @@ def decode_private_key(data: bytes) -> KeyInfo:
     if not data.strip():
         raise DecodeError("empty file")
     if looks_like_pem(data):
-        blocks = pem_blocks(data)
-        keys = [b for b in blocks if b.label in PRIVATE_KEY_LABELS]
-        if not keys:
-            raise DecodeError(
-                f"not a private key: the file holds {what_else(b.label for b in blocks)}"
-            )
-        block = keys[0]
+        block = _blocks_of(data, PRIVATE_KEY_LABELS, "a private key")[0]
         encoding = _ENCODING_BY_LABEL[block.label]
         if block.encrypted:
             return KeyInfo(type="unknown", encoding=encoding, encrypted=True)
@@ -189,12 +189,7 @@ def decode_certificates(data: bytes) -> tuple[CertInfo, ...]:
     if not data.strip():
         raise DecodeError("empty file")
     if looks_like_pem(data):
-        blocks = pem_blocks(data)
-        certs = [b for b in blocks if b.label in CERT_LABELS]
-        if not certs:
-            raise DecodeError(
-                f"not a certificate: the file holds {what_else(b.label for b in blocks)}"
-            )
+        certs = _blocks_of(data, CERT_LABELS, "a certificate")
         out = []
         for i, block in enumerate(certs, 1):
             where = f"certificate {i} of {len(certs)}" if len(certs) > 1 else "certificate"
@@ -397,14 +392,8 @@ def decode_csr(data: bytes) -> CsrInfo:
         raise DecodeError("empty file")
     try:
         if looks_like_pem(data):
-            blocks = pem_blocks(data)
-            wanted = [b for b in blocks if b.label in CSR_LABELS]
-            if not wanted:
-                raise DecodeError(
-                    f"not a certificate request: the file holds "
-                    f"{what_else(b.label for b in blocks)}"
-                )
-            csr = x509.load_der_x509_csr(wanted[0].der)
+            block = _blocks_of(data, CSR_LABELS, "a certificate request")[0]
+            csr = x509.load_der_x509_csr(block.der)
         else:
             csr = x509.load_der_x509_csr(data)
         pub = csr.public_key()

@@ -293,18 +293,18 @@ def manifest_from_doc(doc: Any) -> ManifestInfo:
         problems.append(f"spec.hostNetwork is {host_network!r}, not true or false")
         host_network = None
     return ManifestInfo(
-        name=_str(meta.get("name")),
-        namespace=_str(meta.get("namespace")),
+        name=scalar_text(meta.get("name")),
+        namespace=scalar_text(meta.get("namespace")),
         labels=_str_map(meta, "labels", problems, "metadata."),
         annotations=_str_map(meta, "annotations", problems, "metadata."),
-        priority_class_name=_str(spec.get("priorityClassName")),
+        priority_class_name=scalar_text(spec.get("priorityClassName")),
         priority=priority,
         host_network=host_network,
         security_context=_mapping(spec, "securityContext", problems, "spec."),
         volumes=_volumes(spec.get("volumes"), problems),
         containers=containers,
         init_containers=_containers(init_raw, "spec.initContainers", problems),
-        api_version=_str(doc.get("apiVersion")),
+        api_version=scalar_text(doc.get("apiVersion")),
         problems=tuple(problems),
         raw=doc,
     )
@@ -324,7 +324,8 @@ def type_name(value: object) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _str(value: object) -> str:
+def scalar_text(value: object) -> str:
+    """A YAML scalar as text: missing is empty, a number or boolean its spelling."""
     if value is None:
         return ""
     return value if isinstance(value, str) else str(value)
@@ -341,7 +342,7 @@ def _mapping(doc: Mapping[str, Any], key: str, problems: list[str], prefix: str 
 
 
 def _str_map(doc: Mapping[str, Any], key: str, problems: list[str], prefix: str) -> dict:
-    return {str(k): _str(v) for k, v in _mapping(doc, key, problems, prefix).items()}
+    return {str(k): scalar_text(v) for k, v in _mapping(doc, key, problems, prefix).items()}
 
 
 def _str_list(value: object, where: str, problems: list[str]) -> tuple[str, ...]:
@@ -353,7 +354,7 @@ def _str_list(value: object, where: str, problems: list[str]) -> tuple[str, ...]
     good = [v for v in value if isinstance(v, str | int | float) and not isinstance(v, bool)]
     if len(good) != len(value):
         problems.append(f"{where} holds {len(value) - len(good)} item(s) that are not strings")
-    return tuple(_str(v) for v in good)
+    return tuple(scalar_text(v) for v in good)
 
 
 def _list_of_maps(value: object, where: str, problems: list[str]) -> list[dict]:
@@ -379,9 +380,9 @@ def _volumes(value: object, problems: list[str]) -> tuple[Volume, ...]:
         host = host or {}
         out.append(
             Volume(
-                name=_str(v.get("name")),
-                host_path=_str(host.get("path")),
-                type=_str(host.get("type")),
+                name=scalar_text(v.get("name")),
+                host_path=scalar_text(host.get("path")),
+                type=scalar_text(host.get("type")),
                 source=sources[0] if sources else "",
             )
         )
@@ -395,7 +396,7 @@ def _int_or_none(value: object) -> int | None:
 def _containers(value: list[Any], where: str, problems: list[str]) -> tuple[Container, ...]:
     out = []
     for i, c in enumerate(_list_of_maps(value, where, problems)):
-        name = _str(c.get("name")) or f"#{i}"
+        name = scalar_text(c.get("name")) or f"#{i}"
         at = f"{where}[{name}]"
         command = _str_list(c.get("command"), f"{at}.command", problems)
         args = _str_list(c.get("args"), f"{at}.args", problems)
@@ -406,22 +407,26 @@ def _containers(value: list[Any], where: str, problems: list[str]) -> tuple[Cont
         flags = tuple(Flag(f.name, f.value, f.index + skip) for f in flags)
         probes = {k: c[k] for k in ("livenessProbe", "readinessProbe", "startupProbe") if k in c}
         mounts = tuple(
-            VolumeMount(_str(m.get("name")), _str(m.get("mountPath")), m.get("readOnly") is True)
+            VolumeMount(
+                scalar_text(m.get("name")),
+                scalar_text(m.get("mountPath")),
+                m.get("readOnly") is True,
+            )
             for m in _list_of_maps(c.get("volumeMounts"), f"{at}.volumeMounts", problems)
         )
         ports = tuple(
             Port(
-                _str(p.get("name")),
+                scalar_text(p.get("name")),
                 _int_or_none(p.get("containerPort")),
-                _str(p.get("protocol")) or "TCP",
+                scalar_text(p.get("protocol")) or "TCP",
                 _int_or_none(p.get("hostPort")),
             )
             for p in _list_of_maps(c.get("ports"), f"{at}.ports", problems)
         )
         env = tuple(
             EnvVar(
-                _str(e.get("name")),
-                None if "value" not in e else _str(e.get("value")),
+                scalar_text(e.get("name")),
+                None if "value" not in e else scalar_text(e.get("value")),
                 "valueFrom" in e,
             )
             for e in _list_of_maps(c.get("env"), f"{at}.env", problems)
@@ -429,12 +434,12 @@ def _containers(value: list[Any], where: str, problems: list[str]) -> tuple[Cont
         out.append(
             Container(
                 name=name,
-                image=_str(c.get("image")),
+                image=scalar_text(c.get("image")),
                 command=command,
                 args=args,
                 flags=flags,
                 positionals=positionals,
-                image_pull_policy=_str(c.get("imagePullPolicy")),
+                image_pull_policy=scalar_text(c.get("imagePullPolicy")),
                 probes=probes,
                 resources=_mapping(c, "resources", problems, f"{at}."),
                 volume_mounts=mounts,

@@ -18,7 +18,7 @@ import yaml
 
 from kexplore.core.crypto import decode_certificates, decode_private_key
 from kexplore.core.kubeconfig import ClusterEntry, ContextEntry, KubeconfigInfo, UserEntry
-from kexplore.core.manifest import map_to_root, type_name
+from kexplore.core.manifest import map_to_root, scalar_text, type_name
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo
 from kexplore.core.safeio import read_regular_file
 from kexplore.core.secrets import redact_document
@@ -61,7 +61,7 @@ def kubeconfig_from_doc(
         raise DecodeError("not a kubeconfig: no kind Config and no clusters, users or contexts")
     resolver = _Resolver(source_dir, tree_root, read_cap)
     problems: list[str] = []
-    kind = _s(doc.get("kind"))
+    kind = scalar_text(doc.get("kind"))
     if kind and kind != "Config":
         problems.append(f"kind is {kind!r}, not 'Config'")
     clusters = tuple(
@@ -81,7 +81,7 @@ def kubeconfig_from_doc(
         names = [e.name for e in entries]
         for dup in sorted({n for n in names if names.count(n) > 1}):
             problems.append(f"{what} {dup!r} is defined more than once")
-    current = _s(doc.get("current-context"))
+    current = scalar_text(doc.get("current-context"))
     if current and current not in {c.name for c in contexts}:
         problems.append(f"current-context {current!r} names no context in this file")
     return KubeconfigInfo(
@@ -89,18 +89,12 @@ def kubeconfig_from_doc(
         users=users,
         contexts=contexts,
         current_context=current,
-        api_version=_s(doc.get("apiVersion")),
+        api_version=scalar_text(doc.get("apiVersion")),
         kind=kind,
         problems=tuple(problems),
         references=tuple(resolver.inside),
         outside_references=tuple(resolver.outside),
     )
-
-
-def _s(value: object) -> str:
-    if value is None:
-        return ""
-    return value if isinstance(value, str) else str(value)
 
 
 def _named(
@@ -117,7 +111,7 @@ def _named(
         if not isinstance(item, dict):
             problems.append(f"{key}[{i}] is not a mapping")
             continue
-        name = _s(item.get("name"))
+        name = scalar_text(item.get("name"))
         if not name:
             problems.append(f"{key}[{i}] has no name")
             name = f"#{i}"
@@ -140,35 +134,38 @@ def _b64(value: object, field: str, errors: list[str]) -> bytes | None:
         return None
 
 
+def _inline_or_file(
+    body: dict, field: str, resolver: _Resolver, errors: list[str], notes: list[str]
+) -> tuple[str, bytes | None]:
+    """Where a kubeconfig puts a certificate or key, `<field>-data` (base64) before the
+    `<field>` path, and its bytes: ("data" | "file" | "", bytes or None when unreadable)."""
+    if f"{field}-data" in body:
+        return "data", _b64(body[f"{field}-data"], f"{field}-data", errors)
+    path = scalar_text(body.get(field))
+    if path:
+        return "file", resolver.read(path, errors, notes)
+    return "", None
+
+
 def _cluster(name: str, body: dict, resolver: _Resolver) -> ClusterEntry:
     errors: list[str] = []
     notes: list[str] = []
     ca: tuple[CertInfo, ...] = ()
-    ca_path = _s(body.get("certificate-authority"))
-    source = ""
-    if "certificate-authority-data" in body:
-        source = "data"
-        raw = _b64(body["certificate-authority-data"], "certificate-authority-data", errors)
-        if raw is not None:
-            try:
-                ca = decode_certificates(raw)
-            except DecodeError as exc:
-                errors.append(f"certificate-authority-data: {exc}")
-    elif ca_path:
-        source = "file"
-        raw = resolver.read(ca_path, errors, notes)
-        if raw is not None:
-            try:
-                ca = decode_certificates(raw)
-            except DecodeError as exc:
-                errors.append(f"certificate-authority {ca_path}: {exc}")
-    server = _s(body.get("server"))
+    ca_path = scalar_text(body.get("certificate-authority"))
+    source, raw = _inline_or_file(body, "certificate-authority", resolver, errors, notes)
+    if raw is not None:
+        try:
+            ca = decode_certificates(raw)
+        except DecodeError as exc:
+            where = "certificate-authority" + ("-data" if source == "data" else f" {ca_path}")
+            errors.append(f"{where}: {exc}")
+    server = scalar_text(body.get("server"))
     if not server:
         errors.append("no server")
     return ClusterEntry(
         name=name,
         server=server,
-        tls_server_name=_s(body.get("tls-server-name")),
+        tls_server_name=scalar_text(body.get("tls-server-name")),
         insecure=body.get("insecure-skip-tls-verify") is True,
         ca=ca,
         ca_path=ca_path,
@@ -183,28 +180,15 @@ def _user(name: str, body: dict, resolver: _Resolver) -> UserEntry:
     notes: list[str] = []
     certs: tuple[CertInfo, ...] = ()
     key: KeyInfo | None = None
-    cert_path = _s(body.get("client-certificate"))
-    key_path = _s(body.get("client-key"))
-    cert_source = key_source = ""
-    raw: bytes | None = None
-    if "client-certificate-data" in body:
-        cert_source = "data"
-        raw = _b64(body["client-certificate-data"], "client-certificate-data", errors)
-    elif cert_path:
-        cert_source = "file"
-        raw = resolver.read(cert_path, errors, notes)
+    cert_path = scalar_text(body.get("client-certificate"))
+    key_path = scalar_text(body.get("client-key"))
+    cert_source, raw = _inline_or_file(body, "client-certificate", resolver, errors, notes)
     if raw is not None:
         try:
             certs = decode_certificates(raw)
         except DecodeError as exc:
             errors.append(f"client certificate: {exc}")
-    raw = None
-    if "client-key-data" in body:
-        key_source = "data"
-        raw = _b64(body["client-key-data"], "client-key-data", errors)
-    elif key_path:
-        key_source = "file"
-        raw = resolver.read(key_path, errors, notes)
+    key_source, raw = _inline_or_file(body, "client-key", resolver, errors, notes)
     if raw is not None:
         try:
             key = decode_private_key(raw)
@@ -229,8 +213,8 @@ def _user(name: str, body: dict, resolver: _Resolver) -> UserEntry:
         client_key_source=key_source,
         has_token=bool(body.get("token") or body.get("tokenFile")),
         has_password=bool(body.get("password")),
-        exec_command=_s(exec_cfg.get("command")) if isinstance(exec_cfg, dict) else "",
-        auth_provider=_s(provider.get("name")) if isinstance(provider, dict) else "",
+        exec_command=scalar_text(exec_cfg.get("command")) if isinstance(exec_cfg, dict) else "",
+        auth_provider=scalar_text(provider.get("name")) if isinstance(provider, dict) else "",
         errors=tuple(errors),
         notes=tuple(notes),
     )
@@ -238,7 +222,7 @@ def _user(name: str, body: dict, resolver: _Resolver) -> UserEntry:
 
 def _context(name: str, body: dict, clusters: set[str], users: set[str]) -> ContextEntry:
     errors = []
-    cluster, user = _s(body.get("cluster")), _s(body.get("user"))
+    cluster, user = scalar_text(body.get("cluster")), scalar_text(body.get("user"))
     if not cluster:
         errors.append("names no cluster")
     elif cluster not in clusters:
@@ -247,7 +231,7 @@ def _context(name: str, body: dict, clusters: set[str], users: set[str]) -> Cont
         errors.append("names no user")
     elif user not in users:
         errors.append(f"user {user!r} is not defined in this file")
-    return ContextEntry(name, cluster, user, _s(body.get("namespace")), tuple(errors))
+    return ContextEntry(name, cluster, user, scalar_text(body.get("namespace")), tuple(errors))
 
 
 class _Resolver:
