@@ -213,7 +213,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(args.run(args))
         return run_explorer(argv)
     except UsageError as exc:  # a wrong argument, or a root that cannot be read
-        print(f"kexplore: {exc}", file=sys.stderr)
+        from kexplore.core.names import printable
+
+        print(f"kexplore: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

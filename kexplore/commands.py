@@ -122,33 +122,9 @@ def _cis_json(result: CisResult) -> dict[str, str]:
 
 
 def _render_text(parts: list) -> str:  # type: ignore[type-arg]
-    import io
+    from kexplore.core.terminal import render_text
 
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        highlight=False,
-        width=_width(),
-        force_terminal=_is_terminal(),
-        color_system="auto",
-    )
-    for part in parts:
-        console.print(part)
-    return buffer.getvalue()
-
-
-def _width() -> int:
-    import shutil
-
-    return max(shutil.get_terminal_size((120, 40)).columns, 80)
-
-
-def _is_terminal() -> bool:
-    import sys
-
-    return sys.stdout.isatty()
+    return render_text(parts)
 
 
 # --- certs -------------------------------------------------------------------------------
@@ -215,9 +191,16 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(diff_json(str(tree.root), diffs, inferred))
     elif args.format == "unified":
-        print("".join(d.unified for d in diffs), end="")
+        from kexplore.core.names import printable_lines
+
+        print(printable_lines("".join(d.unified for d in diffs)), end="")
     else:
-        notes = [f"note: {n}" for n in (*inferred.notes, *_against_notes(args.against))]
+        from rich.text import Text
+
+        from kexplore.core.names import printable
+
+        notes = [Text(f"note: {printable(n)}")
+                 for n in (*inferred.notes, *_against_notes(args.against))]
         print(_render_text([*notes, diff_renderable(diffs, inferred)]), end="")
     return 0
 

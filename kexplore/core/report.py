@@ -8,7 +8,7 @@ from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
@@ -34,6 +34,11 @@ def summary_line(report: Report) -> str:
     )
 
 
+def _shown(text: str, style: str = "") -> Text:
+    """A value from the tree as a cell: escaped, and never read as markup."""
+    return Text(printable(text), style=style)
+
+
 def findings_renderable(report: Report) -> Group:
     """A table per file, files with the worst findings first."""
     by_path: dict[str, list[Finding]] = {}
@@ -43,7 +48,7 @@ def findings_renderable(report: Report) -> Group:
     parts: list[Any] = []
     for path in order:
         table = Table(
-            title=Text(printable(path), style="bold"),
+            title=_shown(path, "bold"),
             title_justify="left",
             expand=True,
             show_edge=False,
@@ -58,13 +63,13 @@ def findings_renderable(report: Report) -> Group:
             table.add_row(
                 Text(f.severity.value, style=STYLE[f.severity]),
                 Text(f.rule),
-                Text(printable(f.pointer)),
-                Text(printable(f.message)),
-                Text(printable(f.fix), style="dim"),
+                _shown(f.pointer),
+                _shown(f.message),
+                _shown(f.fix, "dim"),
             )
         parts.append(table)
         parts.append(Text(""))
-    parts.append(Text(summary_line(report), style="bold"))
+    parts.append(_shown(summary_line(report), "bold"))
     return Group(*parts)
 
 
@@ -104,7 +109,7 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     for row in rows:
         cells: list[Text | str]
         if row.missing:
-            cells = [Text(f"!MISSING! {row.name}", style="red"), "", "", "", ""]
+            cells = [_shown(f"!MISSING! {row.name}", "red"), "", "", "", ""]
         else:
             assert row.not_after is not None
             style = (
@@ -113,15 +118,16 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
                 else ("yellow" if row.residual_seconds < 30 * 86400 else "")
             )
             cells = [
-                Text(row.name),
+                _shown(row.name),
                 row.not_after.strftime("%b %d, %Y %H:%M UTC"),
                 Text(row.residual if row.residual_seconds > 0 else "expired", style=style),
             ]
-        where = row.path
+        where = _shown(row.path)
+        managed = "yes" if row.externally_managed else "no"
         if row.is_ca:
-            cas.add_row(*cells[:3], "yes" if row.externally_managed else "no", where)
+            cas.add_row(*cells[:3], managed, where)
         else:
-            certs.add_row(*cells[:3], row.ca_name, "yes" if row.externally_managed else "no", where)
+            certs.add_row(*cells[:3], _shown(row.ca_name), managed, where)
     return Group(certs, Text(""), cas)
 
 
@@ -151,14 +157,14 @@ def parameters_table(inferred: Inferred) -> Table:
     for column in ("parameter", "value", "read from"):
         table.add_column(column, overflow="fold")
     for label, value, source in inferred.described():
-        table.add_row(label, Text(printable(value)), Text(printable(source), style="dim"))
+        table.add_row(_shown(label), _shown(value), _shown(source, "dim"))
     return table
 
 
 def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> Group:
     parts: list[Any] = [parameters_table(inferred), Text("")] if inferred else []
     for diff in diffs:
-        parts.append(Text(f"{diff.path} against kubeadm {diff.against}", style="bold"))
+        parts.append(_shown(f"{diff.path} against kubeadm {diff.against}", "bold"))
         if not diff.all:
             parts.append(Text("  identical to what kubeadm writes", style="green"))
         for title, entries in (("flags", diff.flags), ("fields", diff.fields)):
@@ -171,11 +177,11 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
                 for d in group:
                     table.add_row(
                         Text(kind, style=KIND_STYLE[kind]),
-                        d.change,
-                        Text(d.where),
-                        Text(d.expected or "—"),
-                        Text(d.actual or "—"),
-                        d.reason,
+                        _shown(d.change),
+                        _shown(d.where),
+                        _shown(d.expected or "—"),
+                        _shown(d.actual or "—"),
+                        _shown(d.reason),
                     )
             parts.append(table)
         parts.append(Text(""))
@@ -214,7 +220,3 @@ def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | Non
         },
         indent=2,
     )
-
-
-def print_renderable(renderable: Any) -> None:
-    Console(highlight=False, soft_wrap=False).print(renderable)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
@@ -9,13 +10,17 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kexplore.ui.commands import KexploreCommands
+from kexplore.ui.format import EscapeControls
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
 from kexplore.ui.preload import Preload
 from kexplore.ui.screens.main import MainScreen
 from kexplore.ui.session import Session, load_session
+
+_ESCAPE = EscapeControls()
 
 
 class KexploreApp(App[int]):
@@ -52,6 +57,9 @@ class KexploreApp(App[int]):
         self.preload = preload
         if theme:
             self.theme = theme
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), _ESCAPE]
 
     def on_mount(self) -> None:
         self.install_screen(MainScreen(), "main")

@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from kexplore.core.names import printable
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.session import Session
 from kexplore.ui.views.certificate import CertificateView
@@ -46,5 +47,5 @@ class CertificateScreen(Screen[None]):
         if value is not None:
             what, text = value
             self.app.copy_to_clipboard(text)
-            self.notify(text if len(text) <= 60 else text[:57] + "…",
-                        title=f"Copied {what}", markup=False)
+            self.notify(printable(text if len(text) <= 60 else text[:57] + "…"),
+                        title=f"Copied {printable(what)}", markup=False)

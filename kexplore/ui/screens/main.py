@@ -13,6 +13,8 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
+from kexplore.core.names import printable
+from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
@@ -130,7 +132,8 @@ class MainScreen(Screen[None]):
             view = ClusterView(self.session, self.profile)
         else:
             view = view_for(self.session, path, self.profile)
-        host.border_title = {None: "overview", CLUSTER: "cluster"}.get(path, path)
+        host.border_title = fmt.literal(
+            "overview" if path is None else "cluster" if path == CLUSTER else path)
         host.remove_children()
         self._view = view
         return host.mount(view)
@@ -208,7 +211,8 @@ class MainScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         if self.session is not None:
             self.files.populate(self.session, self.profile, event.value)
-        self.files.border_title = f"files matching {event.value!r}" if event.value else "files"
+        self.files.border_title = fmt.literal(
+            f"files matching {event.value!r}" if event.value else "files")
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -273,4 +277,4 @@ class MainScreen(Screen[None]):
         what, text = value
         self.app.copy_to_clipboard(text)
         shown = text if len(text) <= 60 else text[:57] + "…"
-        self.notify(shown, title=f"Copied {what}", markup=False)
+        self.notify(printable(shown), title=f"Copied {printable(what)}", markup=False)

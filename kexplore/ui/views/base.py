@@ -57,14 +57,15 @@ class View(Vertical):
 
 
 def title(text: str, subtitle: str = "") -> Static:
-    line = Text(text, style="bold")
+    """A view's first line; both parts may name files and certificate fields."""
+    line = fmt.plain(text, style="bold")
     if subtitle:
-        line.append(f"  {subtitle}", style=fmt.MUTED)
+        line.append_text(fmt.plain(f"  {subtitle}", style=fmt.MUTED))
     return Static(line, classes="view-title")
 
 
 def heading(text: str) -> Static:
-    return Static(Text(text, style="bold"), classes="heading")
+    return Static(fmt.plain(text, style="bold"), classes="heading")
 
 
 def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
@@ -78,6 +79,7 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
     """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
     from rich.syntax import Syntax  # with pygments, only once a YAML tab is built
 
+    from kexplore.core.names import printable_lines
     from kexplore.core.read_kubeconfig import redacted_yaml
     from kexplore.ui import files
 
@@ -85,5 +87,5 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
         data = files.read_for_view(session.root, path)
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
-    return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,
+    return Syntax(printable_lines(redacted_yaml(data)), "yaml", theme="ansi_dark", word_wrap=True,
                   line_numbers=line_numbers, background_color="default")

@@ -72,7 +72,7 @@ class CertificateView(View):
                     yield self._chain(cert)
                     if i == 0:
                         yield heading("Private key")
-                        yield Static(self._key_line(cert), classes="note")
+                        yield Static(fmt.clean(self._key_line(cert)), classes="note")
                 yield from findings_section(self.findings)
             with TabPane("PEM", id="cert-pem"), VerticalScroll():
                 yield Static(Text("".join(c.pem() for c in self.certs)), id="pem")

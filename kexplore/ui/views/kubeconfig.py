@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Severity
+from kexplore.core.names import printable
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
@@ -39,7 +40,8 @@ class KubeconfigView(View):
                 problems = info.all_problems()
                 if problems:
                     yield heading("Problems")
-                    yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
+                    yield Static(Text("\n".join(map(printable, problems)),
+                                      style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
             with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
                 yield Static(redacted_yaml_view(self.session, self.path), id="yaml")

@@ -11,6 +11,7 @@ from textual.widgets import Static, TabbedContent, TabPane
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.names import printable_lines
 from kexplore.core.secrets import redact_flag_value
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
@@ -89,7 +90,7 @@ class ManifestView(View):
             yield table
         if diff.unified:
             yield heading("Unified diff (this file → what kubeadm would write)")
-            yield Static(Syntax(diff.unified, "diff", theme="ansi_dark",
+            yield Static(Syntax(printable_lines(diff.unified), "diff", theme="ansi_dark",
                                 background_color="default"), id="unified")
 
     def _diff_summary(self, diff: ManifestDiff) -> Text:

@@ -28,7 +28,8 @@ class BrokenView(View):
                                   style=fmt.STYLE[Severity.ERROR]), classes="note")
                 yield from findings_section(self.findings)
                 return
-            yield Static(Text(node.error, style=fmt.STYLE[Severity.ERROR]), classes="error")
+            yield Static(fmt.plain(node.error, style=fmt.STYLE[Severity.ERROR]),
+                         classes="error")
             yield _facts(node)
             yield heading(f"First bytes ({node.size} in all)")
             yield Static(_preview(self.session.root, node), classes="preview")

@@ -11,6 +11,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from kexplore.core.model import Kind, Node, Severity
+from kexplore.core.names import printable
 from kexplore.core.pki import CertInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
@@ -153,7 +154,7 @@ class FileTree(Tree[Entry]):
         if node is None:
             label.append("  missing", style=fmt.STYLE[Severity.ERROR])
         elif node.kind is Kind.SYMLINK and node.link_target:
-            label.append(f" → {node.link_target}", style=fmt.MUTED)
+            label.append(f" → {printable(node.link_target)}", style=fmt.MUTED)
         elif node.kind is Kind.CERTIFICATE and node.content:
             cert = node.content[0]
             if isinstance(cert, CertInfo):
@@ -162,9 +163,9 @@ class FileTree(Tree[Entry]):
         elif node.error:
             label.append("  unreadable", style=fmt.style_for(worst))
         if node is not None and node.reads_as:
-            label.append(f" → {node.link_target}", style=fmt.MUTED)
+            label.append(f" → {printable(node.link_target)}", style=fmt.MUTED)
         elif linked := session.linked_from(path):
-            label.append(f" ← {linked}", style=fmt.MUTED)
+            label.append(f" ← {printable(linked)}", style=fmt.MUTED)
         return label
 
     def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:
