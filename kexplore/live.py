@@ -28,6 +28,7 @@ import watchfiles
 
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
+from kexplore.core.names import printable
 from kexplore.core.scan import rescan, resolved_path
 
 
@@ -211,7 +212,7 @@ class Change:
         if self.root_lost:
             if self.after.root_error == os.strerror(errno.ENOENT):
                 return "root disappeared"
-            return f"root cannot be read: {self.after.root_error}"
+            return f"root cannot be read: {printable(self.after.root_error)}"
         if self.root_returned:
             return f"root is back: {_counts(self.after.report)}"
         if self.is_empty:
@@ -224,11 +225,13 @@ class Change:
             path = files[0]
             verb = "added" if path in self.added else "removed" if path in self.removed else (
                 "changed")
-            return f"{path} {verb}"
+            return f"{printable(path)} {verb}"
         if files:
             return f"{len(files)} files changed"
         folders = self.paths
-        return f"{folders[0]}/ changed" if len(folders) == 1 else f"{len(folders)} folders changed"
+        if len(folders) == 1:
+            return f"{printable(folders[0])}/ changed"
+        return f"{len(folders)} folders changed"
 
     def _is_folder(self, path: str) -> bool:
         node = self.after.tree.get(path) or self.before.tree.get(path)

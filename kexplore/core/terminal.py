@@ -38,10 +38,14 @@ def render_text(parts: Iterable[Any], *, terminal: bool | None = None) -> str:
         highlight=False,
         markup=False,
         width=max(shutil.get_terminal_size((120, 40)).columns, 80),
-        force_terminal=sys.stdout.isatty() if terminal is None else terminal,
+        force_terminal=is_terminal() if terminal is None else terminal,
         color_system="auto",
     )
     for part in parts:
         console.print(Escaped(part))
     return buffer.getvalue()
 
+
+def is_terminal() -> bool:
+    """Whether stdout is a terminal: then the text is styled."""
+    return sys.stdout.isatty()

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kexplore.core.names import printable
 from kexplore.ui.commands import KexploreCommands
 from kexplore.ui.format import EscapeControls
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
@@ -128,7 +129,7 @@ class KexploreApp(App[int]):
         self.main.show_session(message.session, message.changed)
         gone = bool(message.session.root_error)
         self.notify(
-            message.summary,
+            printable(message.summary),
             title="On disk",
             severity="warning" if gone else "information",
             markup=False,
@@ -138,12 +139,14 @@ class KexploreApp(App[int]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.notify(
-                f"{event.worker.error}", title="Load failed", severity="error", markup=False
+                printable(f"{event.worker.error}"), title="Load failed", severity="error",
+                markup=False
             )
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
-        self.notify(message.error, title="Load failed", severity="error", markup=False)
+        self.notify(printable(message.error), title="Load failed", severity="error",
+                    markup=False)
         if self.session is None:
             self.main.show_failure(message.error)
 

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from kexplore.core.names import printable
+from kexplore.core.names import printable, printable_lines
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.session import Session
 from kexplore.ui.views.certificate import CertificateView
@@ -46,6 +46,7 @@ class CertificateScreen(Screen[None]):
         value = self.query_one(CertificateView).copy_value()
         if value is not None:
             what, text = value
+            text = printable_lines(text)  # a pasted name must not act in the next terminal
             self.app.copy_to_clipboard(text)
             self.notify(printable(text if len(text) <= 60 else text[:57] + "…"),
                         title=f"Copied {printable(what)}", markup=False)

@@ -13,7 +13,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
-from kexplore.core.names import printable
+from kexplore.core.names import printable, printable_lines
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session
@@ -275,6 +275,7 @@ class MainScreen(Screen[None]):
             self.notify("Nothing public to copy here.", severity="warning")
             return
         what, text = value
+        text = printable_lines(text)  # a pasted name must not act in the next terminal
         self.app.copy_to_clipboard(text)
         shown = text if len(text) <= 60 else text[:57] + "…"
         self.notify(printable(shown), title=f"Copied {printable(what)}", markup=False)
