@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -78,8 +79,8 @@ def kubeconfig_from_doc(
         for name, body in _named(doc, "contexts", "context", problems)
     )
     for what, entries in (("cluster", clusters), ("user", users), ("context", contexts)):
-        names = [e.name for e in entries]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
+        counts = Counter(e.name for e in entries)
+        for dup in sorted(n for n, count in counts.items() if count > 1):
             problems.append(f"{what} {dup!r} is defined more than once")
     current = scalar_text(doc.get("current-context"))
     if current and current not in {c.name for c in contexts}:
