@@ -351,7 +351,7 @@ def read_document(tree: Tree, comp: Component, path: str) -> tuple[Any, str, str
     if node is None:
         return None, rel, f"{rel} (named by {comp.name}) is missing"
     try:
-        data = read_regular_file(tree.root.joinpath(*rel.split("/")), _READ_CAP)
+        data = read_regular_file(tree.root.joinpath(*rel.split("/")), _READ_CAP, root=tree.root)
         return load_yaml(data), rel, ""
     except (OSError, DecodeError) as exc:
         return None, rel, f"{rel} cannot be read: {exc}"

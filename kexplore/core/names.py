@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 # private use and unassigned code points, and the line and paragraph separators: none of
 # them is a character a name is read by, and several make a terminal act.
 _ESCAPED_CATEGORIES = ("C", "Zl", "Zp")
+_SHORT = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
 def printable(text: str) -> str:
@@ -32,6 +33,8 @@ def printable(text: str) -> str:
             out.append(f"\\x{code - 0xDC00:02x}")
         elif ch == " " or not unicodedata.category(ch).startswith(_ESCAPED_CATEGORIES):
             out.append(ch)
+        elif ch in _SHORT:
+            out.append(_SHORT[ch])
         elif code < 0x100:
             out.append(f"\\x{code:02x}")
         elif code < 0x10000:

@@ -252,6 +252,8 @@ class _Walker:
         fd = os.open(self.real_root, _DIR_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
         try:
             st = os.fstat(fd)
+            if safeio.on_special_place(self.real_root, st):
+                raise safeio.NotRegularFile(0, "a folder of /proc, /sys or /dev; not scanned")
             self.seen_dirs.add((st.st_dev, st.st_ino))
             self._entries(fd, "", 0)
         finally:
@@ -279,7 +281,7 @@ class _Walker:
         as_link = replace(target, path=path, link_target=link_target, reads_as=target.path)
         try:
             data = safeio.read_regular_file(
-                Path(self.real_root, *target.path.split("/")), self.cap
+                Path(self.real_root, *target.path.split("/")), self.cap, root=Path(self.real_root)
             )
         except OSError as exc:
             return replace(as_link, content=None, error=f"cannot read: {_why(exc)}")
@@ -333,6 +335,10 @@ class _Walker:
         if depth > MAX_DEPTH:
             self._node(path, Kind.DIRECTORY, st,
                        error=f"nested more than {MAX_DEPTH} levels deep; not descended")
+            return
+        if st.st_dev in safeio.special_devices():
+            self._node(path, Kind.DIRECTORY, st,
+                       error="a mount of /proc, /sys or /dev; not descended")
             return
         if key in self.seen_dirs:
             self._node(path, Kind.DIRECTORY, st,
