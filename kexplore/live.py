@@ -29,7 +29,8 @@ import watchfiles
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
 from kexplore.core.names import printable
-from kexplore.core.scan import rescan, resolved_path
+from kexplore.core.safeio import special_devices
+from kexplore.core.scan import MAX_DEPTH, rescan, resolved_path
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,23 @@ class Watcher:
     and changes made while nothing watched must be picked up.
     """
 
-    def __init__(self, root: Path, *, poll: bool = False, timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        poll: bool = False,
+        timing: Timing | None = None,
+        folders: Callable[[], frozenset[Path]] | None = None,
+    ) -> None:
         self.root = Path(os.path.abspath(root))
         self.poll = poll
         self.timing = timing or Timing()
         self._whole = frozenset({str(self.root)})
+        # Each folder is watched on its own, never recursively: a recursive watch follows
+        # directory symlinks out of the root (a link to / cost hundreds of watches), and
+        # the scanner never does. `folders` names what the scanner read (by default, a
+        # walk that descends as it does); a folder that comes or goes re-arms the watch.
+        self.folders = folders or (lambda: walked_folders(self.root))
 
     def batches(self, stop: threading.Event) -> Iterator[frozenset[str]]:
         """Yield until `stop` is set; returns within one step (or, while the root is
@@ -110,9 +123,10 @@ class Watcher:
         """
         t = self.timing
         synced = False
+        armed = self.folders() | {self.root}
         try:
             for changes in watchfiles.watch(
-                self.root,
+                *sorted(armed),
                 # every entry is a node in the tree, swap files included: filter nothing
                 watch_filter=None,
                 debounce=t.debounce_ms,
@@ -126,7 +140,7 @@ class Watcher:
                 # None, not False: WATCHFILES_FORCE_POLLING still applies without --poll
                 force_polling=True if self.poll else None,
                 poll_delay_ms=t.poll_delay_ms,
-                recursive=True,
+                recursive=False,
                 # a 0700 folder when not root must not end the watch of everything else
                 ignore_permission_denied=True,
             ):
@@ -136,8 +150,42 @@ class Watcher:
                     yield touched or self._whole
                 if _identity(self.root) != identity:
                     return  # gone or replaced: inotify would stay on the old folder
+                if self.folders() | {self.root} != armed:
+                    return  # a folder came or went: arm again on the new set
         except FileNotFoundError:
             return  # the root vanished while arming; the caller waits for it
+
+
+def walked_folders(root: Path) -> frozenset[Path]:
+    """The folders under `root` the scanner descends: real folders only, never a symlink,
+    never a mount of /proc, /sys or /dev, no deeper than it goes."""
+    found = {root}
+    for parent, dirs, _files in os.walk(root, followlinks=False):
+        depth = Path(parent).relative_to(root).parts
+        if len(depth) >= MAX_DEPTH:
+            dirs.clear()
+            continue
+        kept = []
+        for name in dirs:
+            path = Path(parent, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode) and st.st_dev not in special_devices():
+                kept.append(name)
+                found.add(path)
+        dirs[:] = kept
+    return frozenset(found)
+
+
+def tree_folders(tree: Tree) -> frozenset[Path]:
+    """The folders a scan descended: the root and every folder node it could list."""
+    return frozenset({tree.root} | {
+        tree.root.joinpath(*node.path.split("/"))
+        for node in tree.of_kind(Kind.DIRECTORY)
+        if not node.error
+    })
 
 
 # --- snapshots and changes ---------------------------------------------------------------
@@ -337,7 +385,8 @@ def live_changes(
     `--now` gives a function that returns it).
     """
     current = start
-    watcher = Watcher(start.tree.root, poll=poll, timing=timing)
+    watcher = Watcher(start.tree.root, poll=poll, timing=timing,
+                      folders=lambda: tree_folders(current.tree))
     for _ in watcher.batches(stop):
         change = refresh(current, now(), warn_days=warn_days, profile=profile)
         current = change.after
