@@ -159,7 +159,7 @@ def default_root() -> tuple[Path, str]:
         return DEFAULT_ROOT, ""
     note = f"{DEFAULT_ROOT} not found: showing the bundled sample {SAMPLE_ROOT}"
     if _modes_lost(SAMPLE_ROOT / "pki" / "ca.key"):
-        note += " (a git checkout keeps no 0600 modes: its file-mode warnings are that)"
+        note += " (a git checkout keeps no 0600 modes: its file-mode errors are that)"
     return SAMPLE_ROOT, note
 
 

@@ -14,6 +14,8 @@ def target_path(fault: str) -> str:
         if f.target == "sa":
             return "pki/sa.key"
         return f.target if f.target.endswith(".conf") else _key_file(f.target)
+    if f.name == "dir-mode":
+        return f.target
     if f.name.startswith("manifest-"):
         return f"manifests/{f.target}.yaml"
     if f.target.endswith(".conf"):

@@ -70,7 +70,8 @@ for command in json.loads(sys.argv[2]):
     main([command[0], root, *command[1:], "--now", "2026-11-01T09:00:00Z"])
 load_session(__import__("pathlib").Path(root), None)  # what the explorer loads
 sys.stdout.flush()
-os.write(int(sys.argv[3]), json.dumps([p if isinstance(p, str) else repr(p) for p in opened]).encode())
+paths = [p if isinstance(p, str) else repr(p) for p in opened]
+os.write(int(sys.argv[3]), json.dumps(paths).encode())
 """
 COMMANDS = [["check", "--profile", "all", "--format", "json"], ["check", "--format", "junit"],
             ["certs", "--format", "json"], ["diff", "--format", "json"], ["check"]]

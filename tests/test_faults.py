@@ -100,6 +100,7 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         lambda s: _container(s)["image"].endswith(":v1.34.0"),
     ),
     "file-mode": ("pki/apiserver.key", lambda s: s["mode"] == 0o644),
+    "dir-mode": ("pki", lambda s: s["mode"] == 0o777),
     "parse-error": ("pki/front-proxy-client.crt", lambda s: s.get("unreadable") is True),
 }
 # A cut-off certificate also leaves its key with nothing to be matched against.

@@ -93,7 +93,7 @@ def describe(root: Path) -> dict[str, Any]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_dir():
-            shapes[rel] = "dir"
+            shapes[rel] = {"dir": True, "mode": path.stat().st_mode & 0o7777}
             continue
         shape = file_shape(path, rel)
         if rel.endswith(".crt") and "cert" in shape:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.certs import CA_NAMES, CERTS
+from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS
 from kexplore.core.conventions.manifests import LEADER_ELECTED, STATIC_PODS
 
@@ -143,6 +144,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "a private key or kubeconfig readable by everyone",
         "apiserver",
         (*CERT_NAMES, "sa", *KUBECONFIG_FILES),
+    ),
+    FaultSpec(
+        "dir-mode",
+        "a folder of keys or static pods writable by everyone",
+        "pki",
+        tuple(DIRECTORY_MODES),
     ),
     FaultSpec(
         "parse-error", "a certificate cut off in the middle", "front-proxy-client", CERT_NAMES

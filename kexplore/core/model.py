@@ -99,6 +99,9 @@ class Node:
     link_target: str = ""  # a symlink's own text
     # A link to a file inside the root reads as that file: its root-relative path
     reads_as: str = ""
+    # Whether the bytes hold a private key, whatever the kind and name: a key appended to a
+    # certificate, a backup under an odd name. Its mode is held to a key's.
+    holds_private_key: bool = False
     content: Any = field(default=None, compare=False, repr=False)
 
     @property

@@ -286,8 +286,10 @@ class _Walker:
         except OSError as exc:
             return replace(as_link, content=None, error=f"cannot read: {_why(exc)}")
         kind, content, error = self._classify(_Read(path, data, self._folder_of(path)))
+        holds = holds_private_key(kind, data)
         del data  # a key's bytes end here; only its summary is kept
-        return replace(as_link, kind=kind, content=content, error=error)
+        return replace(as_link, kind=kind, content=content, error=error,
+                       holds_private_key=holds)
 
     def _folder_of(self, path: str) -> Path:
         parent = path.rsplit("/", 1)[0] if "/" in path else ""
@@ -438,8 +440,9 @@ class _Walker:
                 self._decode_batch()
             return
         kind, content, error = self._classify(read)
+        holds = holds_private_key(kind, data)
         del data, read  # a key's bytes end here; only its summary is kept
-        self._node(path, kind, fst, content=content, error=error)
+        self._node(path, kind, fst, content=content, error=error, holds_private_key=holds)
 
     def _classify(self, read: _Read) -> tuple[Kind, Any, str]:
         return classify(
@@ -456,8 +459,16 @@ class _Walker:
         else:
             results = [self._classify(read) for read in reads]
         for (read, st), (kind, content, error) in zip(batch, results, strict=True):
-            self._node(read.path, kind, st, content=content, error=error)
+            self._node(read.path, kind, st, content=content, error=error,
+                       holds_private_key=holds_private_key(kind, read.data))
         # the batch's bytes, keys' included, end with it
+
+
+def holds_private_key(kind: Kind, data: bytes) -> bool:
+    """Whether a file's bytes carry a private key: a key file, or a PEM key block anywhere
+    (after a certificate, in a backup, under any name). A kubeconfig's embedded key is
+    base64 and is read from its content instead."""
+    return kind is Kind.PRIVATE_KEY or b"PRIVATE KEY-----" in data
 
 
 def _reusable(prev: Node, st: os.stat_result) -> bool:
