@@ -191,15 +191,15 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(diff_json(str(tree.root), diffs, inferred))
     elif args.format == "unified":
-        from kexplore.core.names import printable_lines
+        from kexplore.core.secrets import shown_lines
 
-        print(printable_lines("".join(d.unified for d in diffs)), end="")
+        print(shown_lines("".join(d.unified for d in diffs)), end="")
     else:
         from rich.text import Text
 
-        from kexplore.core.names import printable
+        from kexplore.core.secrets import shown
 
-        notes = [Text(f"note: {printable(n)}")
+        notes = [Text(f"note: {shown(n)}")
                  for n in (*inferred.notes, *_against_notes(args.against))]
         print(_render_text([*notes, diff_renderable(diffs, inferred)]), end="")
     return 0

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from kexplore.core.model import Finding, Report
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 from kexplore.live import Change, Snapshot, live_changes
 
 Render = Callable[[argparse.Namespace], tuple[Report, str]]

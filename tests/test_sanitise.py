@@ -236,7 +236,10 @@ def _screen(app: KexploreApp, selector: str = "*") -> str:
                     parts.append(node.label.plain)
                     stack.extend(node.children)
             elif isinstance(widget, Static):
-                parts.append(getattr(widget.content, "plain", str(widget.content)))
+                content = widget.content
+                code = getattr(content, "code", None)  # a Syntax: the YAML and diff tabs
+                parts.append(code if isinstance(code, str) else
+                             getattr(content, "plain", str(content)))
             elif isinstance(widget, OptionList):  # the palette's hits
                 parts += [getattr(o.prompt, "plain", str(o.prompt)) for o in widget.options]
     return "\n".join(parts)

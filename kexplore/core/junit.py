@@ -15,14 +15,14 @@ from pathlib import Path
 from kexplore.core.cis import FAIL, MANUAL, NOT_APPLICABLE, PASS, PROFILE, CisResult
 from kexplore.core.cis_data import BENCHMARK, SECTION_TITLES
 from kexplore.core.model import Finding, Severity
-from kexplore.core.names import printable_lines
+from kexplore.core.secrets import shown_lines
 
 
 def _clean(text: str) -> str:
     # XML 1.0 cannot carry most control characters at all, nor lone surrogates (which is
     # how Python keeps a file name's undecodable bytes), and a CI log shows the rest to a
-    # terminal: everything is escaped as on every other face, line breaks kept.
-    return printable_lines(text)
+    # terminal: everything is redacted and escaped as on every other face, line breaks kept.
+    return shown_lines(text)
 
 
 def _el(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:

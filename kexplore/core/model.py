@@ -9,7 +9,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown
 
 
 class Severity(str, Enum):
@@ -57,10 +57,10 @@ class Finding:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
-            "path": printable(self.path),
-            "pointer": printable(self.pointer),
-            "message": printable(self.message),
-            "fix": printable(self.fix),
+            "path": shown(self.path),
+            "pointer": shown(self.pointer),
+            "message": shown(self.message),
+            "fix": shown(self.fix),
         }
 
 

@@ -14,8 +14,8 @@ from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
-from kexplore.core.names import printable
 from kexplore.core.params import Inferred
+from kexplore.core.secrets import redact_message, shown
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
@@ -35,8 +35,8 @@ def summary_line(report: Report) -> str:
 
 
 def _shown(text: str, style: str = "") -> Text:
-    """A value from the tree as a cell: escaped, and never read as markup."""
-    return Text(printable(text), style=style)
+    """A value from the tree as a cell: redacted, escaped, and never read as markup."""
+    return Text(shown(text), style=style)
 
 
 def findings_renderable(report: Report) -> Group:
@@ -188,22 +188,28 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
     return Group(*parts)
 
 
+def _redacted(value: Any) -> Any:
+    """JSON is data: redacted, not escaped (the encoder escapes control characters)."""
+    return redact_message(value) if isinstance(value, str) else value
+
+
 def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> str:
     def entry(d: Any) -> dict[str, Any]:
         return {
-            "where": d.where,
+            "where": _redacted(d.where),
             "change": d.change,
-            "expected": d.expected,
-            "actual": d.actual,
+            "expected": _redacted(d.expected),
+            "actual": _redacted(d.actual),
             "kind": d.kind,
-            "reason": d.reason,
+            "reason": _redacted(d.reason),
         }
 
     return json.dumps(
         {
             "root": root,
             "parameters": [
-                {"name": label, "value": value, "source": source}
+                {"name": label, "value": redact_message(value),
+                 "source": redact_message(source)}
                 for label, value, source in (inferred.described() if inferred else [])
             ],
             "manifests": [
@@ -213,7 +219,7 @@ def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | Non
                     "against": str(d.against),
                     "flags": [entry(x) for x in d.flags],
                     "fields": [entry(x) for x in d.fields],
-                    "unified": d.unified,
+                    "unified": redact_message(d.unified),
                 }
                 for d in diffs
             ],

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from kexplore.core.pki import DecodeError
+from kexplore.core.secrets import redact_message
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
 
@@ -186,7 +187,8 @@ def _yaml_message(exc: yaml.YAMLError) -> str:
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
-    return f"{problem}{where}"
+    # the problem quotes the text it stopped at: a tag or a scalar may be a key's base64
+    return redact_message(f"{problem}{where}")
 
 
 def _check_expansion(root: yaml.Node) -> None:

@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 from kexplore.ui.commands import KexploreCommands
 from kexplore.ui.format import EscapeControls
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded

@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 
 if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp

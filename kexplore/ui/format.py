@@ -11,8 +11,10 @@ from textual.content import Content
 from textual.filter import LineFilter
 
 from kexplore.core.model import Severity
-from kexplore.core.names import escape_segments, printable, printable_lines
+from kexplore.core.names import escape_segments
 from kexplore.core.pki import CertInfo
+from kexplore.core.secrets import redact_message, shown_lines
+from kexplore.core.secrets import shown as shown_text
 
 GLYPH = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
 STYLE = {Severity.ERROR: "bold #e05d5d", Severity.WARNING: "#e5b84a", Severity.INFO: "#6fa8dc"}
@@ -65,21 +67,24 @@ def validity_bar(cert: CertInfo, now: datetime, style: str, width: int = 24) -> 
 
 
 def plain(text: str, style: str = "") -> Text:
-    """A value from a file, shown literally: never read as markup, never as an escape."""
-    return Text(printable(text), style=style)
+    """A value from a file, shown literally: redacted, never read as markup, never as an
+    escape."""
+    return Text(shown_text(text), style=style)
 
 
 def clean(text: Text) -> Text:
     """A Text built from the tree with its styles kept and its characters escaped: for
     lines that mix our words with names (a chain step, a key's file, an error)."""
-    if all(line.isprintable() for line in text.plain.split("\n")):
+    plain_text = text.plain
+    if redact_message(plain_text) == plain_text and all(
+            line.isprintable() for line in plain_text.split("\n")):
         return text
     cuts = sorted({edge for span in text.spans for edge in (span.start, span.end)})
     out = Text(style=text.style, justify=text.justify, overflow=text.overflow,
                no_wrap=text.no_wrap, end=text.end)
     for piece in text.divide(cuts):
         start = len(out)
-        out.append(printable_lines(piece.plain))
+        out.append(shown_lines(piece.plain))
         for span in piece.spans:  # each span covers the whole piece: it was cut at every edge
             out.stylize(span.style, start, len(out))
     return out
@@ -93,7 +98,7 @@ def shown(value: str | Text, style: str = "") -> Text:
 def literal(text: str) -> Content:
     """The same for where Textual wants Content (border titles, the palette): Content made
     directly is never parsed as markup."""
-    return Content(printable(text))
+    return Content(shown_text(text))
 
 
 class EscapeControls(LineFilter):

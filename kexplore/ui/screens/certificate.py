@@ -8,7 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from kexplore.core.names import printable, printable_lines
+from kexplore.core.secrets import shown as printable
+from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.session import Session
 from kexplore.ui.views.certificate import CertificateView

@@ -13,7 +13,8 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
-from kexplore.core.names import printable, printable_lines
+from kexplore.core.secrets import shown as printable
+from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session

@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Severity
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title

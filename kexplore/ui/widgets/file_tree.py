@@ -11,8 +11,8 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from kexplore.core.model import Kind, Node, Severity
-from kexplore.core.names import printable
 from kexplore.core.pki import CertInfo
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kexplore.core.model import Severity
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 
