@@ -160,3 +160,12 @@ async def test_no_explorer_view_table_toast_or_copy_shows_a_planted_secret(
     assert ps.leaks(shown, secrets) == []
     assert ps.leaks("\n".join(copied), secrets) == []
     assert ps.leaks("\n".join(toasts), secrets) == []
+
+
+def test_public_pem_blocks_keep_their_base64() -> None:
+    import corpus as c
+
+    pem = c.cert_pem(c.make_cert("x", c.ec_key(52))).decode()
+    assert redact_message(pem) == pem  # `c` copies a certificate whole
+    key = c.key_pem(c.ec_key(53)).decode()
+    assert "REDACTED" in redact_message(pem + key) and redact_message(pem + key).startswith(pem)

@@ -131,9 +131,21 @@ def redact_message(text: str) -> str:
     with every secret in it hidden: what redact_text hides, the value of each secret
     `--flag=value` or `NAME=value`, and long base64 blobs. Every face passes what it shows
     through this (see shown), so nothing reaches an output without it."""
-    text = redact_text(text)
-    text = _ASSIGNMENT.sub(_redact_assignment, text)
-    return _BLOB.sub(REDACTED, text)
+    text = _redact_assignments(redact_text(text))
+    # a public PEM block (a certificate, what `c` copies) is base64 too, and is kept
+    out, start = [], 0
+    for block in _PUBLIC_PEM.finditer(text):
+        out += [_BLOB.sub(REDACTED, text[start:block.start()]), block.group(0)]
+        start = block.end()
+    out.append(_BLOB.sub(REDACTED, text[start:]))
+    return "".join(out)
+
+
+_PUBLIC_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
+
+
+def _redact_assignments(text: str) -> str:
+    return _ASSIGNMENT.sub(_redact_assignment, text)
 
 
 def _redact_assignment(match: re.Match[str]) -> str:
@@ -399,9 +411,11 @@ def safe_preview(path: str, data: bytes, *, secret_kind: bool = False) -> str | 
 
 
 def _text_holds_secret(data: bytes) -> bool:
-    """A `--api-key=…`, a URL password or a blob that the message redaction would hide."""
+    """A `--api-key=…` or a URL password: what the message redaction would hide in a text
+    (not its base64 blobs: a broken certificate's body is public, and a key's base64 is
+    recognised by decoding it)."""
     text = data.decode("utf-8", "replace")
-    return redact_message(text) != text
+    return _redact_assignments(redact_text(text)) != text
 
 
 def _base64_hides_key(data: bytes) -> bool:
