@@ -231,5 +231,29 @@ def _against_notes(against: Version | None) -> list[str]:
             f"those of {nearest_supported(against)}, with its own image tags"]
 
 
+# --- inventory ---------------------------------------------------------------------------
+
+
+def add_inventory(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "inventory",
+        help="one node's tree as secret-free JSON, for compare and for keeping",
+        description="Describe one node's tree without a secret: every certificate's "
+        "fingerprints, names and validity, public-key fingerprints, each manifest's digest "
+        "and flags (secret values redacted), the inferred parameters and the findings.",
+    )
+    _common(p, ("json",))
+    p.set_defaults(run=run_inventory)
+
+
+def run_inventory(args: argparse.Namespace) -> int:
+    from kexplore.core.check import check_tree
+    from kexplore.core.inventory import build_inventory, inventory_json
+
+    tree = _scan(args.path)
+    print(inventory_json(build_inventory(tree, check_tree(tree, _now(args)))))
+    return 0
+
+
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_diff]
+ADDERS: list[Adder] = [add_check, add_certs, add_diff, add_inventory]
