@@ -99,17 +99,25 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="NAME[:TARGET]",
         help="plant a named defect (repeatable); see --list-faults",
     )
+    p.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="write an HA set: DIR/cp-1 (init) to DIR/cp-N (joined), one CA set; "
+        "needs --control-plane-endpoint",
+    )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     p.set_defaults(run=run_generate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from kexplore.core.faults import FAULTS, FaultError, parse_fault
+    from kexplore.core.faults import FAULTS, HA_FAULTS, FaultError, parse_fault
     from kexplore.core.generate import TargetNotEmpty, generate_tree
 
     if args.list_faults:
-        width = max(len(f.name) for f in FAULTS)
-        for fault in FAULTS:
+        width = max(len(f.name) for f in (*FAULTS, *HA_FAULTS))
+        for fault in (*FAULTS, *HA_FAULTS):
             print(
                 f"{fault.name:<{width}}  {fault.description} (default target: "
                 f"{fault.default_target})"
@@ -137,7 +145,14 @@ def run_generate(args: argparse.Namespace) -> int:
             external_etcd_endpoints=tuple(args.external_etcd_endpoint)
             or ClusterParams.external_etcd_endpoints,
         )
-        written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
+        if args.nodes > 1:
+            from kexplore.core.generate_ha import generate_ha
+
+            trees = generate_ha(args.dir, params, args.nodes, args.now or now_utc(), faults,
+                                args.force)
+            written = [f"{node}/{path}" for node, paths in trees.items() for path in paths]
+        else:
+            written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     except OverflowError as exc:

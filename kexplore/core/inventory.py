@@ -340,7 +340,9 @@ def load_inventory(text: str) -> Inventory:
     try:
         return _from_doc(doc)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InventoryError(f"a malformed {SCHEMA} inventory: {type(exc).__name__}: {exc}")
+        raise InventoryError(
+            f"a malformed {SCHEMA} inventory: {type(exc).__name__}: {exc}"
+        ) from None
 
 
 def _from_doc(doc: Mapping[str, Any]) -> Inventory:

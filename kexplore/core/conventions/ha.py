@@ -37,7 +37,9 @@ SHARED: tuple[SharedMaterial, ...] = (
         "every node's API server must trust the client certificates the others issued",
     ),
     SharedMaterial(
-        "etcd-ca", "pki/etcd/ca.crt", "etcd members refuse peers whose certificates they cannot verify"
+        "etcd-ca",
+        "pki/etcd/ca.crt",
+        "etcd members refuse peers whose certificates they cannot verify",
     ),
     SharedMaterial(
         "front-proxy-ca",
@@ -99,3 +101,55 @@ PER_NODE_FLAGS: dict[str, frozenset[str]] = {
 # kube-apiserver instances of one HA cluster may be one minor version apart, and only while
 # an upgrade runs (the Kubernetes version skew policy).
 MAX_MINOR_SKEW = 1
+
+
+@dataclass(frozen=True)
+class AgreedParameter:
+    """A cluster-wide parameter every node must hold alike, with the flags that carry it."""
+
+    name: str  # a ClusterParams field
+    label: str
+    error: bool  # a mismatch breaks the cluster (else it is a real risk: a warning)
+    why: str
+    flags: tuple[tuple[str, str], ...]  # (component, flag): compared here, not as flags
+
+
+AGREED: tuple[AgreedParameter, ...] = (
+    AgreedParameter(
+        "service_subnet",
+        "service subnet",
+        True,
+        "each API server hands out Service IPs from its own range; the others refuse them",
+        (("kube-apiserver", "service-cluster-ip-range"),
+         ("kube-controller-manager", "service-cluster-ip-range")),
+    ),
+    AgreedParameter(
+        "pod_subnet",
+        "pod subnet",
+        True,
+        "the active controller manager allocates node pod ranges from its own subnet",
+        (("kube-controller-manager", "cluster-cidr"),),
+    ),
+    AgreedParameter(
+        "dns_domain",
+        "DNS domain",
+        True,
+        "service-account tokens name the issuer from the DNS domain; other nodes refuse them",
+        (("kube-apiserver", "service-account-issuer"),),
+    ),
+    AgreedParameter(
+        "cluster_name",
+        "cluster name",
+        False,
+        "the cluster name tags cloud resources; two names leave resources behind",
+        (("kube-controller-manager", "cluster-name"),),
+    ),
+    AgreedParameter(
+        "control_plane_endpoint",
+        "control-plane endpoint",
+        True,
+        "clients and kubelets reach the cluster through one shared endpoint",
+        (),
+    ),
+)
+AGREED_FLAGS = frozenset(pair for p in AGREED for pair in p.flags)
