@@ -181,17 +181,14 @@ def _copied(nodes: list[_Node], material: PerNodeMaterial) -> list[NodeFinding]:
         for n, cert in holders:
             if n is origin:
                 continue
-            names = f"names {cert.subject_cn}" if material.file.endswith(".conf") else (
-                f"its SANs name {', '.join(cert.sans) or 'nothing'}"
-            )
             out.append(
                 _finding(
                     n.label,
                     "ha-copied-cert",
                     Severity.ERROR,
                     material.file,
-                    f"{material.file} holds the same key as {origin.label}'s, copied: {names}, "
-                    f"not this node; {material.why}",
+                    f"{material.file} holds the same key as {origin.label}'s: a copy, naming "
+                    f"{_naming(cert, material)} and not this node; {material.why}",
                     pointer=cert.pointer,
                     fix=f"issue {material.name} on this node itself "
                     f"(kubeadm init phase certs {material.name}, or kubeadm join)"
@@ -201,6 +198,13 @@ def _copied(nodes: list[_Node], material: PerNodeMaterial) -> list[NodeFinding]:
                 )
             )
     return out
+
+
+def _naming(cert: CertRecord, material: PerNodeMaterial) -> str:
+    if material.file.endswith(".conf"):
+        return cert.subject_cn
+    own = [s for s in cert.sans if not s.startswith("kubernetes") and s not in ("localhost",)]
+    return ", ".join(own[:4]) or "no node"
 
 
 # --- versions -----------------------------------------------------------------------------

@@ -148,20 +148,22 @@ class Inventory:
 # --- from a tree --------------------------------------------------------------------------
 
 
-def build_inventory(tree: Tree, report: Report, inferred: Inferred | None = None) -> Inventory:
-    """The inventory of a scanned and checked tree."""
+def build_inventory(
+    tree: Tree, now: datetime, report: Report | None = None, inferred: Inferred | None = None
+) -> Inventory:
+    """The inventory of a scanned tree, with the findings of its report when given."""
     inferred = inferred or infer(tree)
-    ctx = Context(tree=tree, now=report.now, warn_days=0, inferred=inferred)
+    ctx = Context(tree=tree, now=now, warn_days=0, inferred=inferred)
     return Inventory(
         root=str(tree.root),
-        now=report.now,
+        now=now,
         kexplore_version=__version__,
         parameters=_parameters(inferred),
         certificates=tuple(_cert_record(at.path, at.pointer, at.cert) for at in ctx.certs),
         keys=tuple(_keys(tree)),
         manifests=tuple(_manifest_record(tree, path, pod) for path, pod in _manifests(tree)),
-        findings=report.findings,
-        joined_node=inferred.joined_node,
+        findings=report.findings if report else (),
+        joined_node=inferred.joined_node or bool(inferred.params.etcd_members),
     )
 
 
