@@ -41,7 +41,7 @@ def kubeadm_json(rows: Sequence[ExpiryRow]) -> str:
         r for r in rows
         if r.name in CERTS_BY_NAME and r.name not in NOT_LISTED and not r.pointer.endswith(" CA")
     ]
-    by_name = {}
+    by_name: dict[str, ExpiryRow] = {}
     for row in sorted(listed, key=lambda r: r.name):
         by_name.setdefault(row.name, row)  # kubeadm lists each name once
     doc = {
