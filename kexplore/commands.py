@@ -203,7 +203,7 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
     rows = expiry_rows(tree, now)
     findings = check_tree(tree, now).findings
     # the control-plane connections' breaks_at join here once core/plane yields them
-    print(textfile(tree.root, rows, findings, now), end="")
+    print(textfile(args.path, rows, findings, now), end="")
     return 0
 
 
