@@ -15,7 +15,7 @@ from kexplore.errors import UsageError
 
 DEFAULT_ROOT = Path("/etc/kubernetes")
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample_etc"
-COMMANDS = ("check", "certs", "diff", "generate", "inventory", "compare")
+COMMANDS = ("check", "certs", "diff", "generate", "inventory", "compare", "serve")
 
 
 def parse_time(text: str) -> datetime:

@@ -334,5 +334,40 @@ def _node_inventory(path: Path, now: datetime):  # type: ignore[no-untyped-def]
         raise RootError(f"{path}: {exc}") from exc
 
 
+# --- serve -------------------------------------------------------------------------------
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve /metrics and /inventory over HTTP (for a DaemonSet)",
+        description="Serve the tree's certificate metrics (/metrics, Prometheus text "
+        "format) and its inventory (/inventory, JSON), read afresh on every request. "
+        "Writes nothing.",
+    )
+    p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
+    p.add_argument("--address", default="0.0.0.0", help="address to listen on (0.0.0.0)")
+    p.add_argument("--port", type=int, default=9102, help="port to listen on (9102)")
+    p.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import sys
+
+    from kexplore.serve import make_server
+
+    try:
+        server = make_server(args.path, args.address, args.port)
+    except OSError as exc:
+        raise RootError(f"cannot listen on {args.address}:{args.port}: {exc.strerror}") from exc
+    print(f"kexplore: serving {args.path} on http://{args.address}:{server.server_port}/metrics",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_diff, add_inventory, add_compare]
+ADDERS: list[Adder] = [add_check, add_certs, add_diff, add_inventory, add_compare, add_serve]
