@@ -16,7 +16,7 @@ from kexplore.core.check import check_tree
 from kexplore.core.compare import Comparison, compare
 from kexplore.core.faults import HA_FAULTS
 from kexplore.core.inventory import build_inventory, inventory_json, load_inventory
-from kexplore.core.params import Version
+from kexplore.core.params import ClusterParams, EtcdMode, Version
 from kexplore.core.scan import scan
 from tests.conftest import NOW
 from tests.hasets import HA, write_ha_set
@@ -51,9 +51,15 @@ def found(result: Comparison) -> set[tuple[str, str, str, str, str]]:
 # --- clean sets ------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("minor", [28, 31, 35])
-def test_a_clean_set_agrees_and_each_node_checks_clean(make_ha: HaFactory, minor: int) -> None:
-    roots = make_ha(params=replace(HA, kubernetes_version=Version(1, minor, 0)))
+CLEAN = [replace(HA, kubernetes_version=Version(1, minor, 0)) for minor in range(28, 36)]
+CLEAN.append(replace(HA, etcd=EtcdMode.EXTERNAL))
+
+
+@pytest.mark.parametrize("params", CLEAN, ids=[f"{p.version}-{p.etcd.value}" for p in CLEAN])
+def test_a_clean_set_agrees_and_each_node_checks_clean(
+    make_ha: HaFactory, params: ClusterParams
+) -> None:
+    roots = make_ha(params=params)
     assert [r.name for r in roots] == ["cp-1", "cp-2", "cp-3"]
     assert found(compared(roots)) == set()
     for root in roots:
