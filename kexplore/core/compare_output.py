@@ -42,7 +42,10 @@ def comparison_renderable(result: Comparison) -> Group:
         version = inv.parameter("kubernetes_version") or "version unknown"
         title = Text(f"{printable(label)}  {printable(inv.root)}  {version}", style="bold")
         if not mine:
-            parts += [title, Text("  agrees with the other nodes", style="green"), Text("")]
+            empty = not inv.certificates and not inv.manifests
+            note = ("  holds no certificate or manifest: nothing to compare" if empty
+                    else "  agrees with the other nodes")
+            parts += [title, Text(note, style="yellow" if empty else "green"), Text("")]
             continue
         table = Table(title=title, title_justify="left", expand=True, show_edge=False,
                       pad_edge=False)
