@@ -192,11 +192,15 @@ def run_explorer(argv: Sequence[str]) -> int:
         f"Commands: {', '.join(COMMANDS)} (kexplore COMMAND --help).",
     )
     p.add_argument("path", nargs="?", type=Path, help="the tree (default /etc/kubernetes)")
+    p.add_argument("more", nargs="*", type=Path, metavar="NODE",
+                   help="further nodes' trees: opens the nodes side by side")
     p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
     p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
     p.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS)")
     p.add_argument("--version", action="version", version=f"kexplore {__version__}")
     args = p.parse_args(argv)
+    if args.more:
+        return _run_side_by_side([args.path, *args.more], args.now)
     root, note = (args.path, "") if args.path else default_root()
     if not root.is_dir():
         raise UsageError(f"cannot read {root}: not a folder")
@@ -207,6 +211,15 @@ def run_explorer(argv: Sequence[str]) -> int:
 
     return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll,
                    preload=early)
+
+
+def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"cannot read {root}: not a folder")
+    from kexplore.ui.compare_app import run_compare_app
+
+    return run_compare_app(roots, now)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -405,3 +405,41 @@ def _endpoint_sans(nodes: list[_Node]) -> list[NodeFinding]:
         ))
     return out
 
+
+
+# --- side by side -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    """One line of the side-by-side view: what each node holds of one thing."""
+
+    what: str
+    kind: str  # "shared", "per-node" or "parameter"
+    values: tuple[str, ...]  # one per node; "" where the node's tree does not hold it
+    agrees: bool  # shared and parameters: one value; per-node: every value its own
+
+
+def side_by_side(result: Comparison) -> list[MaterialRow]:
+    nodes = result.nodes
+    rows = []
+    for material in SHARED:
+        values = tuple(_short(_shared_fingerprint(inv, material) or "") for inv in nodes)
+        rows.append(MaterialRow(f"{material.name} ({material.file})", "shared", values,
+                                len(set(filter(None, values))) <= 1))
+    for per_node in PER_NODE:
+        certs = [inv.cert(per_node.file) for inv in nodes]
+        values = tuple(_short(c.public_key_sha256) if c else "" for c in certs)
+        known = [v for v in values if v]
+        rows.append(MaterialRow(f"{per_node.name} ({per_node.file})", "per-node", values,
+                                len(set(known)) == len(known)))
+    for name, label in (("kubernetes_version", "Kubernetes version"),
+                        ("advertise_address", "advertise address"),
+                        *((p.name, p.label) for p in AGREED)):
+        values = tuple(inv.parameter(name) or "" for inv in nodes)
+        per_node_value = name == "advertise_address"
+        known = [v for v in values if v]
+        agrees = len(set(known)) == len(known) if per_node_value else len(set(known)) <= 1
+        rows.append(MaterialRow(label, "per-node" if per_node_value else "parameter", values,
+                                agrees))
+    return rows
