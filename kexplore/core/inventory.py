@@ -102,10 +102,6 @@ class ManifestRecord:
     sha256: str  # of the file's bytes; "" when it could not be read again
     containers: tuple[ContainerRecord, ...]
 
-    @property
-    def component(self) -> str:
-        return self.path.rsplit("/", 1)[-1].removesuffix(".yaml")
-
 
 @dataclass(frozen=True)
 class Parameter:
@@ -135,14 +131,20 @@ class Inventory:
         return self.parameter("node_name") or self.root
 
     def cert(self, path: str) -> CertRecord | None:
-        """The first certificate in a file (a kubeconfig's: its first embedded client cert)."""
-        return next((c for c in self.certificates if c.path == path), None)
+        """The first certificate in a file (a kubeconfig's: its first embedded client cert,
+        never a foreign CA it embeds)."""
+        return next(
+            (c for c in self.certificates if c.path == path and not c.pointer.endswith(" CA")),
+            None,
+        )
 
     def key(self, path: str) -> KeyRecord | None:
         return next((k for k in self.keys if k.path == path), None)
 
     def manifest(self, component: str) -> ManifestRecord | None:
-        return next((m for m in self.manifests if m.component == component), None)
+        """The live static pod of a component (never an upgrade backup of it)."""
+        path = f"manifests/{component}.yaml"
+        return next((m for m in self.manifests if m.path == path), None)
 
 
 # --- from a tree --------------------------------------------------------------------------
