@@ -272,7 +272,7 @@ def add_inventory(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "and flags (secret values redacted), the inferred parameters and the findings.",
     )
     _common(p, ("json",))
-    p.set_defaults(run=run_inventory)
+    p.set_defaults(run=run_inventory, format="json")
 
 
 def run_inventory(args: argparse.Namespace) -> int:

@@ -201,3 +201,20 @@ def test_the_command_exits_as_check_does(
     assert "not a kexplore.inventory/v1 inventory" in capsys.readouterr().err
     assert main(["compare", str(bad[0])]) == 2
     assert main(["compare", str(bad[0]), str(tmp_path / "absent")]) == 2
+
+
+def test_generate_writes_an_ha_set_or_says_why_not(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fast = ["--key-algorithm", "ECDSA-P256", "--now", "2026-11-01T09:00:00Z"]
+    assert main(["generate", str(tmp_path / "ha"), "--nodes", "2",
+                 "--control-plane-endpoint", "cp.example:6443", *fast]) == 0
+    assert sorted(p.name for p in (tmp_path / "ha").iterdir()) == ["cp-1", "cp-2"]
+    assert "wrote" in capsys.readouterr().out
+    assert main(["generate", str(tmp_path / "no-endpoint"), "--nodes", "3", *fast]) == 2
+    assert "--control-plane-endpoint" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path / "one"), "--fault", "ha-copied-cert", *fast]) == 2
+    assert "needs --nodes 2 or more" in capsys.readouterr().err
+    assert main(["generate", str(tmp_path / "ha"), "--nodes", "2",
+                 "--control-plane-endpoint", "cp.example:6443", *fast]) == 2  # not empty
+    assert not (tmp_path / "no-endpoint").exists() and not (tmp_path / "one").exists()
