@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from kexplore.core.compare import Comparison
+from kexplore.core.compare import Comparison, side_by_side
 from kexplore.core.names import printable
 from kexplore.core.report import STYLE
 
@@ -34,9 +34,25 @@ def comparison_json(result: Comparison) -> str:
     )
 
 
+def material_table(result: Comparison) -> Table:
+    """The nodes side by side: one column per node, one row per thing they hold."""
+    table = Table(title=Text("side by side", style="bold"), title_justify="left",
+                  show_edge=False, pad_edge=False, box=None, header_style="bold")
+    table.add_column("")
+    for label in result.labels:
+        table.add_column(Text(printable(label)), overflow="fold")
+    for row in side_by_side(result):
+        style = "" if row.agrees else "bold red"
+        mark = Text("✓ " if row.agrees else "✗ ", style="green" if row.agrees else style)
+        table.add_row(mark + Text(row.what, style=style),
+                      *(Text(printable(v) or "—", style=style) for v in row.values))
+    return table
+
+
 def comparison_renderable(result: Comparison) -> Group:
-    """A table per node, in the order the nodes were given, then one summary line."""
-    parts: list[Table | Text] = []
+    """The nodes side by side, a table of findings per node in the order the nodes were
+    given, then one summary line."""
+    parts: list[Table | Text] = [material_table(result), Text("")]
     for label, inv in zip(result.labels, result.nodes, strict=True):
         mine = [f.finding for f in result.findings if f.node == label]
         version = inv.parameter("kubernetes_version") or "version unknown"
