@@ -346,7 +346,8 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "Writes nothing.",
     )
     p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
-    p.add_argument("--address", default="0.0.0.0", help="address to listen on (0.0.0.0)")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (127.0.0.1; a pod needs 0.0.0.0)")
     p.add_argument("--port", type=int, default=9102, help="port to listen on (9102)")
     p.set_defaults(run=run_serve)
 

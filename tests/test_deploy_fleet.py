@@ -84,10 +84,12 @@ def test_it_asks_for_no_host_namespace_privilege_or_capability(
 
 def test_it_serves_what_the_containerfile_builds(daemonset: dict[str, Any]) -> None:
     (container,) = pod(daemonset)["containers"]
-    assert container["command"] == ["kexplore", "serve", "/etc/kubernetes", "--port", "9102"]
+    assert container["command"] == ["kexplore", "serve", "/etc/kubernetes", "--address", "0.0.0.0",
+                                    "--port", "9102"]
     assert container["ports"][0]["containerPort"] == 9102
     text = (ROOT / "Containerfile").read_text()
-    assert 'CMD ["kexplore", "serve", "/etc/kubernetes", "--port", "9102"]' in text
+    assert ('CMD ["kexplore", "serve", "/etc/kubernetes", "--address", "0.0.0.0", "--port", '
+            '"9102"]') in text
     for line in text.splitlines():
         if line.startswith("COPY ") and "--from" not in line:
             for source in line.split()[1:-1]:
