@@ -75,6 +75,8 @@ COMMANDS = [
     ["check", "--profile", "all"], ["check", "--profile", "all", "--format", "json"],
     ["certs"], ["certs", "--format", "json"],
     ["diff"], ["diff", "--format", "json"], ["diff", "--format", "unified"],
+    ["certs", "--format", "prometheus"], ["certs", "--format", "kubeadm-json"],
+    ["inventory"], ["compare"], ["compare", "--format", "json"],
 ]
 
 
@@ -83,7 +85,8 @@ def test_no_command_prints_a_planted_secret(
     planted: tuple[Path, list[str]], command: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     root, secrets = planted
-    main([command[0], str(root), *command[1:], "--now", NOW.isoformat()])
+    nodes = [str(root)] * (2 if command[0] == "compare" else 1)
+    main([command[0], *nodes, *command[1:], "--now", NOW.isoformat()])
     out, err = capsys.readouterr()
     assert out and ps.leaks(out + err, secrets) == []
 

@@ -82,6 +82,8 @@ COMMANDS = [
     ["check"], ["check", "--format", "json"], ["check", "--format", "junit"],
     ["check", "--profile", "all"], ["certs"], ["certs", "--format", "json"],
     ["diff"], ["diff", "--format", "json"], ["diff", "--format", "unified"],
+    ["certs", "--format", "prometheus"], ["certs", "--format", "kubeadm-json"],
+    ["inventory"], ["compare"], ["compare", "--format", "json"],
 ]
 
 
@@ -92,7 +94,8 @@ def test_every_command_writes_no_raw_control_byte(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(terminal, "is_terminal", lambda: styled)
-    main([command[0], str(hostile.root), *command[1:], "--now", NOW.isoformat()])
+    nodes = [str(hostile.root)] * (2 if command[0] == "compare" else 1)
+    main([command[0], *nodes, *command[1:], "--now", NOW.isoformat()])
     out, err = capsys.readouterr()
     assert_inert(out)
     assert_inert(err)
