@@ -11,6 +11,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kexplore.core.sample import Lesson
 from kexplore.ui.commands import KexploreCommands
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
 from kexplore.ui.preload import Preload
@@ -40,6 +41,7 @@ class KexploreApp(App[int]):
         root_label: str | None = None,
         theme: str | None = None,
         preload: Preload | None = None,
+        lessons: tuple[Lesson, ...] = (),
     ) -> None:
         super().__init__()
         self.root = root
@@ -50,6 +52,7 @@ class KexploreApp(App[int]):
         self.root_label = root_label if root_label is not None else str(root)
         self.session: Session | None = None
         self.preload = preload
+        self.lessons = lessons  # the demo's planted faults, explained in the overview
         if theme:
             self.theme = theme
 
@@ -157,7 +160,9 @@ def run_app(
     watch: bool,
     poll: bool,
     preload: Preload | None = None,
+    lessons: tuple[Lesson, ...] = (),
 ) -> int:
-    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload)
+    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload,
+                      lessons=lessons)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -125,7 +125,8 @@ class MainScreen(Screen[None]):
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
-            view: View = OverviewView(self.session, self.profile)
+            view: View = OverviewView(self.session, self.profile,
+                                      lessons=getattr(self.app, "lessons", ()))
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
         else:
