@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from conftest import Factory
 
-from kexplore import cli
 from kexplore.cli import main
 
 AT = "2026-11-01T09:00:00Z"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
@@ -145,12 +146,46 @@ class KexploreApp(App[int]):
     def action_reload(self) -> None:
         self.reload()
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Save an SVG of the screen in a folder that exists, and say where: Textual's own
+        default (~/Downloads) is missing on most servers."""
+        folder = Path(path) if path else screenshot_folder()
+        if folder is None or not folder.is_dir():
+            self.notify("No folder to save it in: start kexplore in a folder you can write "
+                        "to, or set XDG_PICTURES_DIR.", title="Screenshot", severity="error")
+            return None
+        try:
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            self.notify(f"{folder}: {exc.strerror or exc}", title="Screenshot not saved",
+                        severity="error", markup=False)
+            return None
+        self.notify(saved, title="Screenshot saved", markup=False)
+        return saved
+
     def action_help(self) -> None:
         from kexplore.ui.screens.help import HelpScreen, help_rows
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display)))
+        view = self.main.view if self.screen is self.main else None
+        widgets = [view, *view.query("*")] if view is not None else []
+        self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display,
+                                              widgets)))
+
+
+def screenshot_folder() -> Path | None:
+    """Where a screenshot goes: the pictures folder the user named (XDG_PICTURES_DIR) if
+    it exists, else the folder kexplore was started in if it can be written; never a
+    folder kexplore would have to create."""
+    named = os.environ.get("XDG_PICTURES_DIR", "")
+    if named and Path(named).is_dir():
+        return Path(named)
+    here = Path.cwd()
+    return here if os.access(here, os.W_OK) else None
 
 
 def run_app(

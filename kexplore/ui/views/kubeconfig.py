@@ -12,6 +12,7 @@ from kexplore.core.model import Severity
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 REDACTED = Text("REDACTED", style="reverse")
@@ -41,8 +42,8 @@ class KubeconfigView(View):
                     yield heading("Problems")
                     yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
-            with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
-                yield Static(redacted_yaml_view(self.session, self.path), id="yaml")
+            with TabPane("YAML (redacted)", id="kc-yaml"):
+                yield SearchableText(redacted_yaml_view(self.session, self.path), text_id="yaml")
 
     def _contexts(self, current: str) -> KeyTable:
         table = KeyTable("", "context", "cluster", "user", "namespace", id="contexts")
