@@ -76,7 +76,7 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "Faults plant\none named defect each, for tests and for learning what kexplore finds.",
         (
             ("kexplore generate /tmp/etc-kubernetes", "the default cluster, valid from now"),
-            ("kexplore generate /tmp/k --kubernetes-version v1.31.0 --key-algorithm ECDSA-P256",
+            ("kexplore generate /tmp/k --kubernetes-version v1.31.0 --key-algorithm RSA-4096",
              "another version and key type"),
             ("kexplore generate /tmp/broken --fault cert-expired",
              "a tree with an expired API server certificate"),
@@ -113,7 +113,9 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
                    help=f"the version whose conventions to follow ({helptext.SUPPORTED})")
     p.add_argument(
         "--key-algorithm", choices=[a.value for a in KeyAlgorithm], default=d.key_algorithm.value,
-        help="every key's type (ECDSA is much faster to generate)",
+        metavar="ALGORITHM",
+        help=f"every key's type: {', '.join(a.value for a in KeyAlgorithm)} "
+        "(ECDSA is much faster to generate)",
     )
     p.add_argument("--etcd", choices=[m.value for m in EtcdMode], default=d.etcd.value,
                    help="a stacked etcd pod, or an external etcd")

@@ -59,7 +59,7 @@ def command_parser(
     """A subcommand's parser with its one-line summary, examples and exit codes."""
     summary = dict(COMMANDS)[name]
     return commands.add_parser(
-        name, help=summary, description=f"{summary}.\n\n{description}",
+        name, help=summary, description=f"{summary}.\n\n" + paragraphs(description),
         formatter_class=Formatter, epilog=epilog(examples, exits, *extra),
     )
 
@@ -75,6 +75,12 @@ def epilog(examples: Sequence[Example], exits: Sequence[Exit], *extra: str) -> s
         head, _, rest = section.partition("\n")
         lines += ["", *_wrapped(head, ""), *rest.splitlines()]
     return "\n".join(lines)
+
+
+def paragraphs(text: str) -> str:
+    """Text wrapped to 78 columns, keeping its blank-line paragraph breaks."""
+    return "\n\n".join(textwrap.fill(" ".join(part.split()), width=78)
+                       for part in text.split("\n\n"))
 
 
 def _wrapped(text: str, indent: str) -> list[str]:

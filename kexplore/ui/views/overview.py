@@ -57,7 +57,7 @@ class OverviewView(View):
             yield expiry
 
     def _lessons_table(self) -> KeyTable:
-        table = KeyTable("rule", "file", "what it teaches", widths={"what it teaches": 60},
+        table = KeyTable("rule", "file", "what it teaches", widths={"what it teaches": 46},
                          id="lessons")
         every = self.session.findings("all")
         for lesson in self.lessons:
