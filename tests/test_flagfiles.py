@@ -50,3 +50,15 @@ def test_a_moved_mount_is_followed_and_an_unmounted_path_names_nothing(make_tree
         "pki/front-proxy-ca.crt")
     # the container no longer sees /etc/kubernetes/pki: that path names no file of the node
     assert file_named(tree, manifest, container, "/etc/kubernetes/pki/ca.crt") is None
+
+
+def test_a_kubeconfig_path_is_read_relative_to_the_kubeconfig(make_tree) -> None:  # type: ignore[no-untyped-def]
+    from kexplore.core.flagfiles import node_file
+
+    tree = scan(make_tree())
+    assert node_file(tree, "pki/ca.crt", "admin.conf") == "pki/ca.crt"
+    assert node_file(tree, "ca.crt", "pki/etcd/peer.crt") == "pki/etcd/ca.crt"
+    assert node_file(tree, "/etc/kubernetes/pki/ca.crt") == "pki/ca.crt"
+    assert node_file(tree, "../etc/passwd", "admin.conf") is None
+    assert node_file(tree, "/var/lib/kubelet/pki/kubelet-client-current.pem") is None
+    assert node_file(tree, "") is None

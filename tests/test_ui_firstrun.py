@@ -293,3 +293,29 @@ async def test_a_screenshot_lands_in_a_folder_that_exists_and_says_where(
         saved = app.deliver_screenshot()
         assert saved is not None and Path(saved).parent == here  # never made
         assert not (tmp_path / "missing").exists()
+
+
+async def test_enter_on_a_kubeconfig_field_naming_a_file_opens_it(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    import yaml
+
+    root = writable_tree()
+    conf = root / "admin.conf"
+    doc = yaml.safe_load(conf.read_text())
+    cluster = doc["clusters"][0]["cluster"]
+    del cluster["certificate-authority-data"]
+    cluster["certificate-authority"] = "pki/ca.crt"  # relative to the kubeconfig, as kubectl reads
+    user = doc["users"][0]["user"]
+    user.pop("client-certificate-data")
+    user["client-certificate"] = "/etc/kubernetes/pki/apiserver-kubelet-client.crt"
+    conf.write_text(yaml.safe_dump(doc))
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        for table_id, opened in (("#clusters", "pki/ca.crt"),
+                                 ("#users", "pki/apiserver-kubelet-client.crt")):
+            await open_path(app, pilot, "admin.conf")
+            app.main.query_one(table_id, DataTable).focus()
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.pause()
+            assert app.main.current == opened

@@ -1,6 +1,7 @@
-"""Which file of the tree a flag names, as its container reads it: through the pod's
-hostPath mounts, never by assuming kubeadm's paths. A flag whose file no mount reaches
-names no file on the node."""
+"""Which file of the tree a flag or a field names: a flag as its container reads it,
+through the pod's hostPath mounts, never by assuming kubeadm's paths (a flag whose file
+no mount reaches names no file on the node); a kubeconfig's path as client-go reads it,
+relative to the kubeconfig itself."""
 
 from __future__ import annotations
 
@@ -37,9 +38,24 @@ def file_named(tree: Tree, manifest: ManifestInfo, container: Container,
         if not path.startswith("/"):
             continue
         on_node = host_path(manifest, container, path)
-        if on_node is None or not on_node.startswith(KUBERNETES_DIR + "/"):
-            continue
-        relative = on_node[len(KUBERNETES_DIR) + 1:]
-        if tree.get(relative) is not None:
-            return relative
+        found = node_file(tree, on_node) if on_node is not None else None
+        if found is not None:
+            return found
     return None
+
+
+def node_file(tree: Tree, path: str, beside: str = "") -> str | None:
+    """The tree path of a file the node names, absolute (the tree is the node's
+    /etc/kubernetes) or relative to the tree's file `beside`; None when the tree lacks it."""
+    if not path:
+        return None
+    if posixpath.isabs(path):
+        norm = posixpath.normpath(path)
+        if not norm.startswith(KUBERNETES_DIR + "/"):
+            return None
+        relative = norm[len(KUBERNETES_DIR) + 1:]
+    else:
+        relative = posixpath.normpath(posixpath.join(posixpath.dirname(beside), path))
+        if relative.startswith("../"):
+            return None
+    return relative if tree.get(relative) is not None else None
