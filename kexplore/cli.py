@@ -217,8 +217,8 @@ def default_root(now: datetime | None = None, *, demo: bool = False) -> Target:
                 f"{sample.root}; the overview says what each teaches. "
                 "kexplore PATH opens a real tree")
     else:
-        note = (f"sample: no {DEFAULT_ROOT} here, so kexplore made this tree in {sample.root}. "
-                "kexplore PATH opens a real tree; kexplore --demo one with faults to find")
+        note = (f"sample: no {DEFAULT_ROOT} here, so kexplore made one in {sample.root}; "
+                "kexplore PATH opens a real tree, kexplore --demo one with faults")
     return Target(sample.root, note, sample.lessons)
 
 

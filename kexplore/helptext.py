@@ -4,7 +4,6 @@ supported kubeadm range. Each command states its own; the shared facts are writt
 from __future__ import annotations
 
 import argparse
-import difflib
 import textwrap
 from collections.abc import Callable, Sequence
 
@@ -121,6 +120,8 @@ def bounded(kind: Callable[[str], int], low: int, high: int, unit: str) -> Calla
 
 def unknown_command(word: str, commands: Sequence[str]) -> str:
     """The message for a word that is neither a command nor a folder."""
+    import difflib  # only on this error path: not a cost of every start
+
     close = difflib.get_close_matches(word, commands, n=1, cutoff=0.6)
     if close:
         return f"unknown command '{word}': did you mean '{close[0]}'? (kexplore --help)"

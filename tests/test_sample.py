@@ -58,8 +58,9 @@ def test_a_sample_made_by_another_kexplore_is_made_again(tmp_path: Path) -> None
     stamp = tmp_path / "sample.stamp.json"
     stamp.write_text(stamp.read_text().replace('"kexplore": "', '"kexplore": "0.0.0-old'))
     assert ensure_sample(NOW, home=tmp_path).made
-    stamp.write_text("{not json")
-    assert ensure_sample(NOW, home=tmp_path).made
+    for broken in ("{not json", "[]", '{"valid_from": "2026-01-01", "valid_until": "2030-01-01"}'):
+        stamp.write_text(broken)
+        assert ensure_sample(NOW, home=tmp_path).made
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes through any mode")

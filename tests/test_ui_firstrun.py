@@ -283,7 +283,7 @@ async def test_a_screenshot_lands_in_a_folder_that_exists_and_says_where(
         monkeypatch.setattr(app, "notify", lambda message, **_: toasts.append(message))
         saved = app.deliver_screenshot()
         assert saved is not None and Path(saved).parent == here and Path(saved).is_file()
-        assert toasts == [saved]  # the toast says where
+        assert toasts == [f"{Path(saved).name}\nin {here}"]  # the toast says where
         pictures = tmp_path / "pictures"
         pictures.mkdir()
         monkeypatch.setenv("XDG_PICTURES_DIR", str(pictures))

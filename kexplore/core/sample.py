@@ -97,10 +97,11 @@ def _still_good(stamp: Path, root: Path, wanted: dict[str, object], now: datetim
         made = json.loads(stamp.read_text())
         start = datetime.fromisoformat(made["valid_from"])
         end = datetime.fromisoformat(made["valid_until"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-    same = all(made.get(key) == value for key, value in wanted.items())
-    return same and root.is_dir() and start <= now <= end - RENEW_MARGIN
+        valid = start <= now <= end - RENEW_MARGIN  # a zone-less stamp cannot compare
+        same = all(made.get(key) == value for key, value in wanted.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False  # a stamp we cannot read says nothing: make the tree again
+    return same and valid and root.is_dir()
 
 
 def _make(root: Path, now: datetime, lessons: tuple[Lesson, ...]) -> None:
@@ -113,16 +114,23 @@ def _make(root: Path, now: datetime, lessons: tuple[Lesson, ...]) -> None:
     params = ClusterParams(key_algorithm=KeyAlgorithm(SAMPLE_ALGORITHM))
     faults = [parse_fault(lesson.fault) for lesson in lessons]
     fresh = Path(tempfile.mkdtemp(prefix=f".{root.name}-new-", dir=root.parent))
+    old = root.parent / f".{root.name}-old-{os.getpid()}"
     try:
         fresh.chmod(0o755)  # kubeadm's /etc/kubernetes, not mkdtemp's 0700
         generate_tree(fresh, params, now, faults, force=True)
-        old = root.parent / f".{root.name}-old-{os.getpid()}"
         if root.exists():
             root.rename(old)
-        fresh.rename(root)
+        try:
+            fresh.rename(root)
+        except OSError:
+            if not root.is_dir():
+                raise
+            # another kexplore put its fresh tree there in between: that one will do
     finally:
+        if old.exists() and not root.exists():
+            old.rename(root)  # never leave the cache without a tree
         shutil.rmtree(fresh, ignore_errors=True)
-        shutil.rmtree(root.parent / f".{root.name}-old-{os.getpid()}", ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def _write_stamp(stamp: Path, wanted: dict[str, object], now: datetime) -> None:

@@ -163,7 +163,9 @@ class KexploreApp(App[int]):
             self.notify(f"{folder}: {exc.strerror or exc}", title="Screenshot not saved",
                         severity="error", markup=False)
             return None
-        self.notify(saved, title="Screenshot saved", markup=False)
+        # name and folder on lines of their own: a toast crops a long path
+        self.notify(f"{Path(saved).name}\nin {Path(saved).parent}", title="Screenshot saved",
+                    markup=False)
         return saved
 
     def action_help(self) -> None:
