@@ -212,6 +212,9 @@ def default_root(now: datetime | None = None, *, demo: bool = False) -> Target:
         sample = ensure_sample(now or now_utc(), demo=demo)
     except OSError as exc:
         raise UsageError(f"cannot make the sample tree: {exc.strerror or exc}") from exc
+    except OverflowError as exc:  # --now near year 1 or 9999: no certificate can span it
+        raise UsageError("no sample can be valid at that --now: its certificates would run "
+                         "past the years 1 to 9999; give a PATH") from exc
     if demo:
         note = (f"demo: a sample with {len(sample.lessons)} planted faults, made in "
                 f"{sample.root}; the overview says what each teaches. "

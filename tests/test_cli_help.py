@@ -92,10 +92,17 @@ def test_a_folder_named_like_a_command_still_opens(
     ["generate", "{tmp}/t", "--ca-validity", "0h"],
     ["diff", "{tree}", "--now", AT],  # a manifest does not age: refused, not ignored
     ["--demo", "{tree}"],
+    ["--now", "9999-12-31T00:00:00Z"],  # no sample can be made valid then
+    ["--demo", "--now", "0001-01-01T00:00:00Z"],
 ])
 def test_out_of_range_numbers_exit_2_without_a_traceback(
-    args: list[str], make_tree: Factory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    args: list[str], make_tree: Factory, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from kexplore import cli
+
+    monkeypatch.setattr(cli, "DEFAULT_ROOT", tmp_path / "absent")  # as on a laptop
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     args = [a.replace("{tree}", str(make_tree())).replace("{tmp}", str(tmp_path)) for a in args]
     code, _, err = exit_of(args, capsys)
     assert code == 2 and err.strip() and "Traceback" not in err
