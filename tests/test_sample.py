@@ -123,8 +123,10 @@ async def first_frame(pilot):
     app = pilot.app
     while app.session is None:
         await pilot.pause(0.01)
+    await pilot.pause()
     shown = [f.severity.value for f in app.session.findings("kubeadm")]  # what the header counts
     print("COUNTS", shown.count("error"), shown.count("warning"), target.root)
+    print("HEADER", app.main.query_one("#status").content.plain.replace("\n", " "))
     app.exit()
 
 KexploreApp(target.root, note=target.note).run(headless=True, auto_pilot=first_frame)
@@ -154,3 +156,6 @@ def test_a_plain_install_opens_a_healthy_sample(tmp_path: Path) -> None:
                              text=True, timeout=120, cwd=tmp_path, env=env)
     assert started.returncode == 0, started.stderr[-2000:]
     assert f"COUNTS 0 0 {tmp_path / 'cache' / 'kexplore' / 'sample'}" in started.stdout
+    header = started.stdout.split("HEADER", 1)[1]
+    assert "✖ 0 errors" in header and "▲ 0 warnings" in header
+    assert "sample: no /nonexistent/etc/kubernetes here" in header and "kexplore PATH" in header
