@@ -319,3 +319,17 @@ async def test_enter_on_a_kubeconfig_field_naming_a_file_opens_it(writable_tree)
             await pilot.pause()
             await pilot.pause()
             assert app.main.current == opened
+
+
+async def test_the_overview_comes_back_with_its_severity_filter(make_tree) -> None:  # type: ignore[no-untyped-def]
+    app = KexploreApp(make_tree(faults=("cert-expired", "manifest-leader-elect")), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("o", "s", "s")  # errors only
+        await pilot.pause()
+        await open_path(app, pilot, "pki/ca.crt")
+        await pilot.press("o")
+        await pilot.pause()
+        view = app.main.query_one(OverviewView)
+        assert "severity: errors" in static_text(view.query_one("#filters", Static))
+        assert cells(view.query_one("#findings", DataTable), 0) == ["✖"]

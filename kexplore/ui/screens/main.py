@@ -13,7 +13,7 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
-from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
+from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged, SeverityChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
@@ -54,6 +54,7 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session: Session | None = None
         self.profile = "kubeadm"
+        self.level: Severity | None = None  # the overview's severity filter, kept across views
         self.current: str | None = None  # None: the overview
         self._view: View | None = None
 
@@ -132,7 +133,7 @@ class MainScreen(Screen[None]):
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
-            view: View = OverviewView(self.session, self.profile,
+            view: View = OverviewView(self.session, self.profile, self.level,
                                       lessons=getattr(self.app, "lessons", ()))
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
@@ -207,6 +208,10 @@ class MainScreen(Screen[None]):
 
         if self.session is not None:
             self.app.push_screen(CertificateScreen(self.session, message, self.profile))
+
+    @on(SeverityChanged)
+    def _severity(self, message: SeverityChanged) -> None:
+        self.level = message.level
 
     @on(ProfileChanged)
     def _profile(self, message: ProfileChanged) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Static
 from kexplore.core.model import Finding, Severity
 from kexplore.core.sample import Lesson
 from kexplore.ui import format as fmt
-from kexplore.ui.messages import ProfileChanged
+from kexplore.ui.messages import ProfileChanged, SeverityChanged
 from kexplore.ui.session import PROFILES, Session
 from kexplore.ui.views.base import View, heading, title
 from kexplore.ui.widgets.tables import FindingsTable, KeyTable, SortableTable
@@ -157,6 +157,7 @@ class OverviewView(View):
         self.level = LEVELS[(LEVELS.index(self.level) + 1) % len(LEVELS)]
         await self._refilter()
         self.query_one("#findings").focus()
+        self.post_message(SeverityChanged(self.level))
 
     async def action_cycle_profile(self) -> None:
         self.profile = PROFILES[(PROFILES.index(self.profile) + 1) % len(PROFILES)]
