@@ -45,6 +45,13 @@ def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "jso
     p.add_argument("--format", choices=formats, default="text", help="what to print")
     if clock:
         p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
+    else:  # refused with the reason, never accepted and ignored
+        p.add_argument("--now", type=_no_clock, help=argparse.SUPPRESS)
+
+
+def _no_clock(text: str) -> None:
+    raise argparse.ArgumentTypeError("this command has no clock: what it compares does not "
+                                     "age, so --now would change nothing")
 
 
 # --- check -------------------------------------------------------------------------------

@@ -118,6 +118,12 @@ def test_the_range_message_names_the_range(
     assert code == 0
 
 
+def test_diff_refuses_now_and_says_why(make_tree: Factory,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = exit_of(["diff", str(make_tree()), "--now", AT], capsys)
+    assert code == 2 and "no clock" in err and "--now would change nothing" in err
+
+
 def test_diff_exits_1_on_a_defect_and_0_on_a_customised_clean_tree(
     make_tree: Factory, capsys: pytest.CaptureFixture[str]
 ) -> None:
