@@ -333,3 +333,24 @@ async def test_the_overview_comes_back_with_its_severity_filter(make_tree) -> No
         view = app.main.query_one(OverviewView)
         assert "severity: errors" in static_text(view.query_one("#filters", Static))
         assert cells(view.query_one("#findings", DataTable), 0) == ["✖"]
+
+
+async def test_the_more_line_stays_last_whatever_the_order(
+    make_tree, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
+) -> None:
+    from kexplore.ui.views import overview
+
+    monkeypatch.setattr(overview, "MAX_ROWS", 2)
+    faults = ("cert-expired", "manifest-leader-elect", "file-mode:admin.conf")
+    app = KexploreApp(make_tree(faults=faults), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("o", "t", "t")  # findings by file, A first: "" would lead
+        await pilot.pause()
+        app.main.query_one("#expiry", DataTable).focus()
+        await pilot.press("t", "T")  # certificates by name, Z first: "…" would lead
+        await pilot.pause()
+        for table_id in ("#findings", "#expiry"):
+            table = app.main.query_one(table_id, DataTable)
+            last = " ".join(_plain(c) for c in table.get_row_at(table.row_count - 1))
+            assert "more" in last, table_id

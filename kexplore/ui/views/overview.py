@@ -108,7 +108,7 @@ class OverviewView(View):
                               default_order="worst first")
         if len(shown) > MAX_ROWS:
             table.add("", "", Text(f"… {len(shown) - MAX_ROWS} more; the worst are above",
-                                   style=fmt.MUTED))
+                                   style=fmt.MUTED), last=True)
         return table
 
     def _expiry_table(self) -> KeyTable:
@@ -139,7 +139,8 @@ class OverviewView(View):
                       row.externally_managed),
             )
         if len(rows) > MAX_ROWS:
-            table.add(Text(f"… {len(rows) - MAX_ROWS} more, expiring later", style=fmt.MUTED))
+            table.add(Text(f"… {len(rows) - MAX_ROWS} more, expiring later", style=fmt.MUTED),
+                      last=True)
         return table
 
     async def _refilter(self) -> None:

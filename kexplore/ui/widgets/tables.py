@@ -89,15 +89,19 @@ class SortableTable(KeyTable):
         self.headers = columns
         self.default_order = default_order
         self._rows: list[Row] = []
+        self._last: list[Row] = []
         self._sort: tuple[int, bool] | None = None  # (column, descending)
 
     def add(
         self, *cells: str | Text, copy: Copyable | None = None, target: str | None = None,
         height: int | None = 1, sort: tuple[SortValue, ...] | None = None,
+        last: bool = False,
     ) -> None:
+        """`sort` gives what each column sorts by; a `last` row (a "… more" line) stays
+        at the end whatever the order."""
         values = sort if sort is not None else tuple(
             c.plain if isinstance(c, Text) else c for c in cells)
-        self._rows.append((cells, copy, target, height, values))
+        (self._last if last else self._rows).append((cells, copy, target, height, values))
         super().add(*cells, copy=copy, target=target, height=height)
 
     def column_name(self, index: int) -> str:
@@ -140,7 +144,7 @@ class SortableTable(KeyTable):
         self.clear()
         self._copy.clear()
         self._targets.clear()
-        for cells, copy, target, height, _ in rows:
+        for cells, copy, target, height, _ in [*rows, *self._last]:
             KeyTable.add(self, *cells, copy=copy, target=target, height=height)
         self.post_message(self.Sorted(self))
 
