@@ -354,3 +354,21 @@ async def test_the_more_line_stays_last_whatever_the_order(
             table = app.main.query_one(table_id, DataTable)
             last = " ".join(_plain(c) for c in table.get_row_at(table.row_count - 1))
             assert "more" in last, table_id
+
+
+async def test_enter_on_a_diff_field_naming_a_file_opens_it(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    pod = root / "manifests/kube-scheduler.yaml"
+    pod.write_text(pod.read_text().replace("path: /etc/kubernetes/scheduler.conf",
+                                           "path: /etc/kubernetes/admin.conf"))
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "manifests/kube-scheduler.yaml")
+        fields = app.main.query_one("#diff-fields", DataTable)
+        fields.focus()
+        fields.move_cursor(row=cells(fields, 3).index("/etc/kubernetes/admin.conf"))
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.current == "admin.conf"

@@ -87,7 +87,8 @@ class ManifestView(View):
                 label, style = DIFF_KINDS.get(d.kind, (d.kind, ""))
                 table.add(Text(label, style=style), d.change, d.where, _text(d.actual),
                           _text(d.expected), d.reason, height=None,
-                          copy=("value", d.actual) if d.actual else None)
+                          copy=("value", d.actual) if d.actual else None,
+                          target=self._node_file(d.actual))
             yield table
         if diff.unified:
             yield heading("Unified diff (this file → what kubeadm would write)")
@@ -124,6 +125,14 @@ class ManifestView(View):
                                 else f"--{flag.name}"),
                           target=self._file_named(c, flag.value))
         return table
+
+    def _node_file(self, value: str | None) -> str | None:
+        """The tree's file a field names (a hostPath), for `enter` to open."""
+        from kexplore.core.flagfiles import node_file
+
+        if value is None or not value.startswith("/"):
+            return None  # a field's relative value is no path on the node
+        return node_file(self.session.tree, value)
 
     def _file_named(self, container: Container | None, value: str | None) -> str | None:
         """The tree's file a flag names, for `enter` to open."""
