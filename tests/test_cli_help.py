@@ -154,6 +154,8 @@ def test_narrow_pipes_never_cut_a_path_or_break_a_flag(make_tree: Factory) -> No
     assert "manifests/kube-apiserver.yaml --advertise-address" in diff  # read-from whole
     check = _piped(["check", root, "--now", AT], 60)
     assert "--leader-elect" in check and "pki/apiserver.crt" in check and "…" not in check
+    cis = _piped(["check", root, "--now", AT, "--profile", "cis"], 60)
+    assert "manifests/kube-controller-manager.yaml is 0600" in cis and "…" not in cis
     wide = _piped(["certs", root, "--now", AT], 200)
     assert all(len(line) <= 200 for line in wide.splitlines())
     assert "pki/etcd/healthcheck-client.crt" in wide and "━" not in wide
