@@ -52,6 +52,7 @@ class OverviewView(View):
             if self.lessons:
                 yield heading(f"Demo: {len(self.lessons)} planted faults, and what each teaches")
                 yield self._lessons_table()
+                yield heading("The findings they cause")  # the table the filters above act on
             yield findings
             yield Static(self._expiry_heading(expiry), id="expiry-heading", classes="heading")
             yield expiry
