@@ -372,3 +372,17 @@ async def test_enter_on_a_diff_field_naming_a_file_opens_it(writable_tree) -> No
         await pilot.pause()
         await pilot.pause()
         assert app.main.current == "admin.conf"
+
+
+async def test_before_a_search_n_still_walks_the_problems(make_tree) -> None:  # type: ignore[no-untyped-def]
+    app = KexploreApp(make_tree(faults=("cert-expired", "manifest-leader-elect")), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "manifests/kube-apiserver.yaml")
+        app.main.query_one("#mf-tabs", TabbedContent).active = "mf-yaml"
+        await pilot.pause()
+        app.main.query_one(SearchableText).focus()
+        await pilot.press("n")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.current in ("manifests/kube-scheduler.yaml", "pki/apiserver.crt")
