@@ -23,6 +23,9 @@ COMMAND_SUMMARIES = helptext.COMMANDS
 COMMANDS = tuple(name for name, _ in COMMAND_SUMMARIES)
 # Longer than any CA kubeadm would make (ten years), short of datetime's year 9999.
 LONGEST_VALIDITY = timedelta(days=100 * 365)
+# etcd's quorum makes more than a handful of control-plane nodes a mistake; 99 is no limit
+# anyone meets, and keeps a typo (--nodes 3000) from filling a disk
+MAX_NODES = 99
 
 
 def parse_time(text: str) -> datetime:
@@ -138,17 +141,25 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="NAME[:TARGET]",
         help="plant a named defect (repeatable); see --list-faults",
     )
+    p.add_argument(
+        "--nodes",
+        type=helptext.bounded(int, 1, MAX_NODES, "nodes"),
+        default=1,
+        metavar="N",
+        help="write an HA set: DIR/cp-1 (init) to DIR/cp-N (joined), one CA set; "
+        f"needs --control-plane-endpoint (1 to {MAX_NODES})",
+    )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     p.set_defaults(run=run_generate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from kexplore.core.faults import FAULTS, FaultError, parse_fault
+    from kexplore.core.faults import FAULTS, HA_FAULTS, FaultError, parse_fault
     from kexplore.core.generate import TargetNotEmpty, generate_tree
 
     if args.list_faults:
-        width = max(len(f.name) for f in FAULTS)
-        for fault in FAULTS:
+        width = max(len(f.name) for f in (*FAULTS, *HA_FAULTS))
+        for fault in (*FAULTS, *HA_FAULTS):
             print(
                 f"{fault.name:<{width}}  {fault.description} (default target: "
                 f"{fault.default_target})"
@@ -176,7 +187,14 @@ def run_generate(args: argparse.Namespace) -> int:
             external_etcd_endpoints=tuple(args.external_etcd_endpoint)
             or ClusterParams.external_etcd_endpoints,
         )
-        written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
+        if args.nodes > 1:
+            from kexplore.core.generate_ha import generate_ha
+
+            trees = generate_ha(args.dir, params, args.nodes, args.now or now_utc(), faults,
+                                args.force)
+            written = [f"{node}/{path}" for node, paths in trees.items() for path in paths]
+        else:
+            written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     except OverflowError as exc:
@@ -240,6 +258,7 @@ def explorer_parser() -> argparse.ArgumentParser:
                 ("kexplore", "/etc/kubernetes, or a healthy sample where there is none"),
                 ("kexplore --demo", "a sample with planted faults: the way to learn the tool"),
                 ("kexplore /srv/backup/etc-kubernetes", "any copy of the tree"),
+                ("kexplore /mnt/cp-1 /mnt/cp-2 /mnt/cp-3", "the nodes of one cluster side by side"),
                 ("kexplore check /etc/kubernetes", "the findings as text, for scripts and CI"),
             ),
             ((0, "quit normally"), (2, "PATH cannot be read, or an argument is wrong")),
@@ -250,6 +269,8 @@ def explorer_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("path", nargs="?", type=Path,
                    help="the tree (default: /etc/kubernetes, else a sample made in the cache)")
+    p.add_argument("more", nargs="*", type=Path, metavar="NODE",
+                   help="further nodes' trees: opens the nodes side by side")
     p.add_argument("--demo", action="store_true",
                    help="open a sample with one planted fault of each kind, each explained")
     p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
@@ -271,6 +292,10 @@ def explorer_target(args: argparse.Namespace) -> Target:
 
 def run_explorer(argv: Sequence[str]) -> int:
     args = explorer_parser().parse_args(argv)
+    if args.more:
+        if args.demo:
+            raise UsageError("--demo makes one tree: give it no NODE")
+        return _run_side_by_side([args.path, *args.more], args.now)
     target = explorer_target(args)
     from kexplore.ui import preload
 
@@ -279,6 +304,15 @@ def run_explorer(argv: Sequence[str]) -> int:
 
     return run_app(target.root, now=args.now, note=target.note, watch=not args.no_watch,
                    poll=args.poll, preload=early, lessons=target.lessons)
+
+
+def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"cannot read {root}: not a folder")
+    from kexplore.ui.compare_app import run_compare_app
+
+    return run_compare_app(roots, now)
 
 
 def build_parser() -> argparse.ArgumentParser:

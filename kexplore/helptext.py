@@ -16,6 +16,9 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("certs", "every certificate's expiry, like kubeadm certs check-expiration"),
     ("diff", "each manifest against what kubeadm would write; exit 1 on a defect"),
     ("generate", "write the tree kubeadm would write, with real keys and certificates"),
+    ("inventory", "one node's tree as secret-free JSON, for compare and for keeping"),
+    ("compare", "the control-plane nodes of one cluster against each other"),
+    ("serve", "serve /metrics and /inventory over HTTP (for a DaemonSet)"),
 )
 Example = tuple[str, str]  # (the command line, what it does)
 Exit = tuple[int, str]
