@@ -37,12 +37,14 @@ def render_text(parts: Iterable[Any], *, terminal: bool | None = None) -> str:
         file=buffer,
         highlight=False,
         markup=False,
-        width=max(shutil.get_terminal_size((120, 40)).columns, 80),
+        # the terminal's width, or COLUMNS in a pipe (120 when neither says)
+        width=max(shutil.get_terminal_size((120, 40)).columns, 20),
         force_terminal=is_terminal() if terminal is None else terminal,
         color_system="auto",
     )
     for part in parts:
-        console.print(Escaped(part))
+        # a table too wide for the width prints one line per row, never cut
+        console.print(Escaped(part), crop=False)
     return buffer.getvalue()
 
 

@@ -54,5 +54,6 @@ class StatusBar(Static):
         if profile != "kubeadm":
             line.append(f"  │  profile {profile}", style=fmt.MUTED)
         if note:
-            line.append(f"\n{printable(note)}", style=fmt.STYLE[Severity.WARNING])
+            # a fact about the tree, not a finding
+            line.append(f"\n{printable(note)}", style=fmt.MUTED)
         self.update(line)
