@@ -67,7 +67,8 @@ from kexplore.cli import main
 from kexplore.ui.session import load_session
 root = sys.argv[1]
 for command in json.loads(sys.argv[2]):
-    main([command[0], root, *command[1:], "--now", "2026-11-01T09:00:00Z"])
+    clock = [] if command[0] == "diff" else ["--now", "2026-11-01T09:00:00Z"]
+    main([command[0], root, *command[1:], *clock])
 load_session(__import__("pathlib").Path(root), None)  # what the explorer loads
 sys.stdout.flush()
 paths = [p if isinstance(p, str) else repr(p) for p in opened]
