@@ -296,7 +296,13 @@ def _fault_kubeconfig(
             user["client-certificate-data"] = _b64(cert_pem(issued[other].cert))
             user["client-key-data"] = _b64(key_pem(issued[other].key))
         elif fault.name == "kubeconfig-server":
-            doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+            # A server apiserver.crt names, so TLS holds and only the convention differs
+            # (one it does not name is connection-server-name). admin.conf's server is
+            # what the endpoint is read from, so there the URL gains a proxy's path.
+            server = doc["clusters"][0]["cluster"]["server"]
+            doc["clusters"][0]["cluster"]["server"] = (
+                f"{server}/proxy" if file in ENDPOINT_KUBECONFIGS
+                else "https://kubernetes.default.svc:443")
         elif fault.name == "kubeconfig-context":
             doc["current-context"] = "kubernetes-admin@old-cluster"
         elif fault.name == "kubeconfig-file-missing":
@@ -305,6 +311,9 @@ def _fault_kubeconfig(
             user.pop("client-key-data")
             user["client-certificate"] = f"/etc/kubernetes/pki/{stem}-client.crt"
             user["client-key"] = f"/etc/kubernetes/pki/{stem}-client.key"
+
+
+ENDPOINT_KUBECONFIGS = ("admin.conf", "super-admin.conf")
 
 
 def _set_flag(command: list[str], name: str, value: str) -> None:

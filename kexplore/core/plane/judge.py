@@ -10,7 +10,7 @@ from datetime import datetime
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane.model import Cause, Source, Status
-from kexplore.core.plane.mounts import Reach
+from kexplore.core.plane.mounts import Reach, tree_path
 from kexplore.core.plane.sides import certs_of, key_of
 from kexplore.core.plane.verify import (
     chain_to,
@@ -25,6 +25,8 @@ CA_RULE = "connection-ca"
 EKU_RULE = "connection-eku"
 NAME_RULE = "connection-server-name"
 PAIR_RULE = "connection-key-pair"
+# Faults of a CA itself, reported on the CA by the certificate rules (time, constraints)
+CA_OWN_FAULTS = ("x509: certificate has expired", "x509: certificate is not authorized")
 
 
 def _day(moment: datetime) -> str:
@@ -86,6 +88,9 @@ def readable(v: Verdict, src: Source | None, what: str) -> bool:
     """Whether the side can open `src`; when not, says why (a cause, or unknown)."""
     if src is None:
         v.unknown(f"{what} is not set")
+        return False
+    if src.reach is Reach.NOT_MOUNTED and tree_path(src.named) is None:
+        v.unknown(f"{what} {src.named}: no volume shows it; it may be in the image")
         return False
     if src.reach is Reach.NOT_MOUNTED:
         v.cause(Cause(
@@ -160,6 +165,8 @@ def presented(
         root, error = chain_to(leaf, roots, chain[1:], v.now)
         if root is not None:
             v.expires(root, ca_src.path)
+        elif error and error.startswith(CA_OWN_FAULTS):
+            v.fails(f"{ca_src.path}: {error}")  # the CA's own rules report it on the CA
         elif error:
             _chain_cause(v, cert_src, ca_src, leaf, error, holder, verifier, symptom,
                          anchors + _anchors(ca_src))
