@@ -23,6 +23,8 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
     entries: list[Entry] = [
         ("Overview", "Every finding and every certificate by expiry", main.action_overview),
         ("Cluster", "The cluster's parameters as read from the tree", main.action_cluster),
+        ("Control plane", "The components as they run and every link between them",
+         main.action_control_plane),
         ("Next problem", "The next file with an error or warning", main.action_next_problem),
         ("Filter the tree", "Show only files whose name matches", main.action_filter),
         ("Reload", "Scan the tree again", app.action_reload),

@@ -17,6 +17,7 @@ from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
+from kexplore.ui.views.plane import PLANE
 from kexplore.ui.widgets.file_tree import Entry, FileTree
 from kexplore.ui.widgets.footer import KeysFooter
 from kexplore.ui.widgets.status_bar import StatusBar
@@ -37,6 +38,8 @@ class MainScreen(Screen[None]):
                 tooltip="Every finding and every certificate by expiry"),
         Binding("i", "cluster", "Cluster", id="main.cluster",
                 tooltip="The cluster's parameters as read from the tree, with their sources"),
+        Binding("C", "control_plane", "Control plane", id="main.control-plane",
+                tooltip="The components as they run and every link between them, ✓ ✗ ?"),
         Binding("c", "copy", "Copy", id="main.copy",
                 tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
         Binding("escape", "back", "Back", show=False, id="main.back",
@@ -84,7 +87,7 @@ class MainScreen(Screen[None]):
         self.session = session
         self._status()
         self.files.populate(session, self.profile, self.query_one("#filter", Input).value)
-        if self.current is not None and self.current != CLUSTER and \
+        if self.current is not None and self.current not in (CLUSTER, PLANE) and \
                 session.tree.get(self.current) is None and \
                 not session.for_path(self.current, self.profile):
             return  # the file is gone: the tree moves the cursor to its neighbour
@@ -121,6 +124,7 @@ class MainScreen(Screen[None]):
         from kexplore.ui.views.choose import view_for
         from kexplore.ui.views.cluster import CLUSTER, ClusterView
         from kexplore.ui.views.overview import OverviewView
+        from kexplore.ui.views.plane import PlaneView
 
         self.current = path
         host = self.query_one("#view-host")
@@ -128,9 +132,12 @@ class MainScreen(Screen[None]):
             view: View = OverviewView(self.session, self.profile)
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
+        elif path == PLANE:
+            view = PlaneView(self.session, self.profile)
         else:
             view = view_for(self.session, path, self.profile)
-        host.border_title = {None: "overview", CLUSTER: "cluster"}.get(path, path)
+        host.border_title = {None: "overview", CLUSTER: "cluster",
+                             PLANE: "control plane"}.get(path, path)
         host.remove_children()
         self._view = view
         return host.mount(view)
@@ -257,6 +264,12 @@ class MainScreen(Screen[None]):
         shown = self._show(CLUSTER)
         if shown is not None:
             await shown
+
+    async def action_control_plane(self) -> None:
+        shown = self._show(PLANE)
+        if shown is not None:
+            await shown
+        self._focus_view()
 
     async def action_overview(self) -> None:
         shown = self._show(None)

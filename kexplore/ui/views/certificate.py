@@ -13,6 +13,7 @@ from kexplore.core.pki import CertInfo, KeyInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.views.uses import uses_section
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 
@@ -73,6 +74,7 @@ class CertificateView(View):
                     if i == 0:
                         yield heading("Private key")
                         yield Static(self._key_line(cert), classes="note")
+                yield from uses_section(self.session, self.path, self.pointer)
                 yield from findings_section(self.findings)
             with TabPane("PEM", id="cert-pem"), VerticalScroll():
                 yield Static(Text("".join(c.pem() for c in self.certs)), id="pem")

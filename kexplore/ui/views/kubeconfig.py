@@ -12,6 +12,7 @@ from kexplore.core.model import Severity
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.views.uses import uses_section
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 REDACTED = Text("REDACTED", style="reverse")
@@ -36,6 +37,7 @@ class KubeconfigView(View):
                 yield self._users()
                 yield Static(Text("enter on a cluster or user opens its certificate",
                                   style=fmt.MUTED), classes="note")
+                yield from uses_section(self.session, self.path)
                 problems = info.all_problems()
                 if problems:
                     yield heading("Problems")
