@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kexplore.core.model import Finding, Report, Severity, Tree
-from kexplore.core.plane_outline import PlaneOutline
+from kexplore.core.plane_outline import PlaneOutline, UseLine
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
@@ -62,6 +62,13 @@ class Session:
     def linked_from(self, path: str) -> str:
         """A symlink that reads as this file, if there is one; else ""."""
         return self._links_to.get(path, "")
+
+    def uses(self, path: str) -> tuple[tuple[UseLine, ...], tuple[UseLine, ...]]:
+        """Who presents this file and who trusts it, with the links' marks; () without a
+        plane."""
+        if self.plane is None:
+            return (), ()
+        return self.plane.used_by(path), self.plane.trusted_by(path)
 
     def worst(self, path: str, profile: str = "kubeadm") -> Severity | None:
         found = self.for_path(path, profile)

@@ -101,12 +101,13 @@ class MainScreen(Screen[None]):
     def _unaffected(self, before: Session, changed: frozenset[str]) -> bool:
         """Whether the open file view would look the same on the new session."""
         path = self.current
-        if path is None or path in changed or self.session is None:
+        if path is None or path in (CLUSTER, PLANE) or path in changed or self.session is None:
             return False
         # a certificate's chain and its key live in other files of the same folders
         neighbours = {p for p in changed if p.rsplit("/", 1)[0] == path.rsplit("/", 1)[0]}
         return not neighbours and (before.for_path(path, self.profile)
-                                   == self.session.for_path(path, self.profile))
+                                   == self.session.for_path(path, self.profile)) \
+            and before.uses(path) == self.session.uses(path)
 
     def show_failure(self, error: str) -> None:
         """The first load failed: say so where the cluster would be, not 'loading…'."""
