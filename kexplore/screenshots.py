@@ -74,6 +74,14 @@ async def broken_tree(pilot: Pilot[int]) -> None:
     await show(pilot, "pki/front-proxy-client.crt")
 
 
+async def control_plane(pilot: Pilot[int]) -> None:
+    """The components and their links, the first broken one described below."""
+    await ready(pilot)
+    await pilot.press("C")
+    await pilot.pause()
+    await pilot.pause()
+
+
 # (file name, scene, uses the generated faulty tree)
 SHOTS: tuple[tuple[str, Scene, bool], ...] = (
     ("overview", overview, False),
@@ -81,6 +89,7 @@ SHOTS: tuple[tuple[str, Scene, bool], ...] = (
     ("kubeconfig", kubeconfig, False),
     ("manifest-diff", manifest_diff, True),
     ("broken-tree", broken_tree, True),
+    ("control-plane", control_plane, True),
 )
 
 

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
 
-from kexplore.core.plane import Plane, build_plane
+from kexplore.core.plane import Plane, RelationKind, build_plane
 from kexplore.core.scan import scan
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.screens.certificate import CertificateScreen
@@ -174,8 +174,13 @@ async def test_each_file_view_says_who_uses_it_and_who_trusts_it(make_tree: Fact
         for kind, expected in [("uses", plane.used_by(path)),
                                ("trusts", plane.trusted_by(path))]:
             tables = list(view.query(f"KeyTable.{kind}"))
-            shown = {tuple(r[1:5]) for t in tables for r in rows(t)}  # type: ignore[arg-type]
-            assert shown == {(u.component, u.peer, u.pointer, u.role) for u in expected}
+            shown = [r for t in tables for r in rows(t)]  # type: ignore[arg-type]
+            assert {(r[1], r[3], r[4]) for r in shown} == {
+                (u.component, u.pointer, u.role) for u in expected}
+            assert len(shown) == len(expected)
+            pairs = {r.id for r in plane.of_kind(RelationKind.PAIR)}
+            assert all(u.peer in r[2] or u.relation in pairs for u, r in zip(
+                expected, shown, strict=True))
     if path == "pki/apiserver.crt":
         assert ("kube-apiserver", "kube-scheduler", "--tls-cert-file", "server cert") in {
             (u.component, u.peer, u.pointer, u.role) for u in plane.used_by(path)}

@@ -82,6 +82,7 @@ class UseLine:
     role: str
     peer: str
     relation: str
+    kind: str  # the relation's: connection, signing or pair
     status: str
     mark: str
 
@@ -164,5 +165,5 @@ def _uses(plane: Plane, path: str, uses: tuple[Usage, ...]) -> tuple[UseLine, ..
         owner = next((s.owner for role, s in relation.sources()
                       if s.path == path and role == u.role), "")
         out.append(UseLine(u.component, u.pointer, owner, u.role, u.peer, u.relation,
-                           relation.status.value, relation.status.mark))
+                           relation.kind.value, relation.status.value, relation.status.mark))
     return tuple(out)

@@ -74,8 +74,8 @@ class CertificateView(View):
                     if i == 0:
                         yield heading("Private key")
                         yield Static(self._key_line(cert), classes="note")
-                yield from uses_section(self.session, self.path, self.pointer)
                 yield from findings_section(self.findings)
+                yield from uses_section(self.session, self.path, self.pointer)
             with TabPane("PEM", id="cert-pem"), VerticalScroll():
                 yield Static(Text("".join(c.pem() for c in self.certs)), id="pem")
 

@@ -43,8 +43,8 @@ class KeyView(View):
                                   "put in a screenshot.", style=fmt.MUTED), classes="note")
             yield heading("Belongs to")
             yield self._owners(info)
-            yield from uses_section(self.session, self.path)
             yield from findings_section(self.findings)
+            yield from uses_section(self.session, self.path)
 
     def _owners(self, info: object) -> KeyTable | Static:
         table = KeyTable("", "certificate", "file", classes="owners")

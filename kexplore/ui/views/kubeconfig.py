@@ -37,12 +37,12 @@ class KubeconfigView(View):
                 yield self._users()
                 yield Static(Text("enter on a cluster or user opens its certificate",
                                   style=fmt.MUTED), classes="note")
-                yield from uses_section(self.session, self.path)
                 problems = info.all_problems()
                 if problems:
                     yield heading("Problems")
                     yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
+                yield from uses_section(self.session, self.path)
             with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
                 yield Static(redacted_yaml_view(self.session, self.path), id="yaml")
 

@@ -41,8 +41,9 @@ class LinksTable(KeyTable):
         super().__init__("", "link", "what", "breaks", widths=WIDTHS, **kwargs)
         self.links = links
         for link in links:
-            self.add(fmt.status_mark(link.status, link.mark), fmt.plain(link.title, "bold"),
-                     _what(link), _breaks(link, now),
+            self.add(fmt.status_mark(link.status, link.mark),
+                     _one_line(fmt.plain(link.title, "bold")), _one_line(_what(link)),
+                     _one_line(_breaks(link, now)),
                      copy=("reason", link.reason) if link.reason else ("link id", link.id),
                      target=link.opens or None)
 
@@ -72,7 +73,8 @@ class PlaneView(View):
                 if links:
                     yield heading(f"{words} ({len(links)})")
                     yield LinksTable(links, self.session.now, id=f"links-{kind}")
-        yield Static(_detail(plane.links[0] if plane.links else None), id="link-detail")
+        first = plane.links[0] if plane.links else None
+        yield Static(_detail(first, self.session.now), id="link-detail")
 
     @on(DataTable.RowHighlighted)
     def _follow(self, event: DataTable.RowHighlighted) -> None:
@@ -85,7 +87,8 @@ class PlaneView(View):
             self._describe(event.widget)
 
     def _describe(self, table: LinksTable) -> None:
-        self.query_one("#link-detail", Static).update(_detail(table.highlighted()))
+        detail = _detail(table.highlighted(), self.session.now)
+        self.query_one("#link-detail", Static).update(detail)
 
     def default_copy(self) -> Copyable | None:
         return None
@@ -115,6 +118,12 @@ def _components(components: tuple[ComponentLine, ...]) -> Table:
     return table
 
 
+def _one_line(text: Text) -> Text:
+    """Cut at the column's edge with an ellipsis rather than wrap out of sight."""
+    text.no_wrap, text.overflow = True, "ellipsis"
+    return text
+
+
 def _what(link: LinkLine) -> Text:
     """Why it breaks or cannot be decided; else what it is for."""
     if link.reason and link.status != "ok":
@@ -126,12 +135,12 @@ def _breaks(link: LinkLine, now: datetime) -> Text:
     if link.breaks_at is None:
         return Text("")
     stamp = link.breaks_at.strftime("%Y-%m-%d")
-    if link.breaks_at <= now:
-        return Text(f"since {stamp}", style=fmt.STATUS_STYLE["broken"])
+    if link.breaks_at <= now:  # in the past: broken since then, in the error colour
+        return Text(stamp, style=fmt.STATUS_STYLE["broken"])
     return Text(stamp)
 
 
-def _detail(link: LinkLine | None) -> RenderableType:
+def _detail(link: LinkLine | None, now: datetime) -> RenderableType:
     """Everything the plane knows of one link, for the pane under the tables."""
     from rich.console import Group
     from rich.table import Table
@@ -145,20 +154,28 @@ def _detail(link: LinkLine | None) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style=fmt.MUTED, justify="right", no_wrap=True)
     grid.add_column(ratio=1)
-    for label, value in _facts(link):
+    for label, value in _facts(link, now):
         if value:
             grid.add_row(label, fmt.plain(value))
     return Group(head, grid)
 
 
-def _facts(link: LinkLine) -> list[tuple[str, str]]:
+def _when_it_breaks(link: LinkLine, now: datetime) -> tuple[str, str]:
+    if link.breaks_at is None:
+        return "breaks", ""
+    because = f" {link.breaks_because}" if link.breaks_because else ""
+    if link.breaks_at <= now:
+        return "broke", f"{fmt.when(link.breaks_at)}, when{because} expired"
+    return "breaks", f"{fmt.when(link.breaks_at)}, when{because} expires"
+
+
+def _facts(link: LinkLine, now: datetime) -> list[tuple[str, str]]:
     rows = [
         ("for", link.purpose),
         ("status", link.status + (f": {link.reason}" if link.reason else "")),
         ("dials", link.address + (f"  (from {link.address_source})"
                                   if link.address_source else "")),
-        ("breaks", (fmt.when(link.breaks_at) if link.breaks_at else "")
-         + (f", when {link.breaks_because} expires" if link.breaks_because else "")),
+        _when_it_breaks(link, now),
         ("identity", link.identity),
         ("symptom", link.symptom),
     ]
