@@ -208,7 +208,8 @@ def _chain_cause(
         fix = f"point {ca_src.pointer} at the CA that issued {cert_src.path}"
     v.cause(Cause(
         CA_RULE, path, pointer,
-        f"{verifier} verifies {holder}'s {cert_src.path} with {trust}, but {found}: {error}",
+        f"{holder}'s {cert_src.path} is checked by {verifier} against {trust}, but "
+        f"{found}: {error}",
         symptom=symptom.format(error=error), fix=fix, covered_if=anchors,
     ))
 
