@@ -144,7 +144,7 @@ class Relation:
         return f"{self.client} → {self.server}"
 
     def as_json(self) -> dict[str, Any]:
-        files = {role.replace(" ", "_"): s.as_json() for role, s in self.sources()}
+        files = {role.replace(" ", "_").lower(): s.as_json() for role, s in self.sources()}
         return {
             "id": printable(self.id),
             "kind": self.kind.value,
