@@ -261,6 +261,22 @@ class Plane:
                 index.setdefault(src.path, {}).setdefault(bucket, []).append(usage)
         return {p: {k: tuple(dict.fromkeys(v)) for k, v in b.items()} for p, b in index.items()}
 
+    def relations_with(self, path: str, pointer: str = "") -> tuple[Relation, ...]:
+        """The connections and signing relations that present or trust this material: a
+        file (pointer "") or an entry of a kubeconfig ("user x", "cluster y")."""
+        return self._with.get((path, pointer), ())
+
+    @cached_property
+    def _with(self) -> Mapping[tuple[str, str], tuple[Relation, ...]]:
+        index: dict[tuple[str, str], dict[str, Relation]] = {}
+        for r in self.connections:
+            if r.kind is RelationKind.PAIR:
+                continue
+            for _role, src in r.sources():
+                pointer = src.pointer if src.reach is Reach.EMBEDDED else ""
+                index.setdefault((src.path, pointer), {})[r.id] = r
+        return {k: tuple(v.values()) for k, v in index.items()}
+
     def broken(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.connections if r.status is Status.BROKEN)
 
