@@ -182,7 +182,7 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
     gives way to it; a superseded finding on the very flag or entry of a plane finding
     gives way to the plane's."""
     findings = list(findings)
-    covers = _cover_index(ctx)
+    covers, also = _cover_index(ctx)
     others = [f for f in findings if f.rule not in PLANE_RULES and f.rule not in SUPERSEDED
               and f.severity is not Severity.INFO]
     at_path = {f.path for f in others}
@@ -197,13 +197,22 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
             continue
         kept_plane.append(f)
     planed = {(f.path, f.pointer) for f in kept_plane}
+    planed |= {(f.path, p) for f in kept_plane for p in also.get((f.rule, f.path, f.pointer), ())}
     return [f for f in findings if f.rule not in PLANE_RULES
             and not (f.rule in SUPERSEDED and (f.path, f.pointer) in planed)] + kept_plane
 
 
-def _cover_index(ctx: Context) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], ...]]:
-    index: dict[tuple[str, str, str], tuple[tuple[str, str | None], ...]] = {}
+Key = tuple[str, str, str]
+
+
+def _cover_index(
+    ctx: Context,
+) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]], dict[Key, tuple[str, ...]]]:
+    """By cause: where another rule would already name it, and the other flags it spans."""
+    covers: dict[Key, tuple[tuple[str, str | None], ...]] = {}
+    also: dict[Key, tuple[str, ...]] = {}
     for relation in ctx.plane.connections:
         for cause in relation.causes:
-            index[cause.key] = index.get(cause.key, ()) + cause.covered_if
-    return index
+            covers[cause.key] = covers.get(cause.key, ()) + cause.covered_if
+            also[cause.key] = also.get(cause.key, ()) + cause.also
+    return covers, also

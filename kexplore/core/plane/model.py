@@ -75,6 +75,8 @@ class Cause:
     symptom: str = ""
     fix: str = ""
     covered_if: tuple[tuple[str, str | None], ...] = ()
+    # other flags of the same file that are part of this one cause (a flag pair)
+    also: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -160,6 +160,7 @@ def _cluster_signing(
                         symptom="kubelet: Unauthorized after its next certificate rotation",
                         fix="sign with the CA of the API server's --client-ca-file",
                         covered_if=((cert.path, None), (client_ca.path, None)),
+                        also=("--cluster-signing-key-file",),
                     ))
     return _relation(
         v, "cluster-signing", CONTROLLER_MANAGER, APISERVER,
