@@ -126,6 +126,10 @@ class Relation:
     anchor_path: str = ""
     anchor_pointer: str = ""
     symptom: str = ""
+    # the certificate check of each side as its verifier does it: "" holds, else what it
+    # logs; None when the files cannot decide it
+    server_error: str | None = None
+    client_error: str | None = None
     notes: tuple[str, ...] = ()
     causes: tuple[Cause, ...] = field(default=(), compare=False, repr=False)
 
@@ -170,6 +174,8 @@ class Relation:
             "anchor": {"path": printable(self.anchor_path),
                        "pointer": printable(self.anchor_pointer)},
             "symptom": printable(self.symptom),
+            "server_error": None if self.server_error is None else printable(self.server_error),
+            "client_error": None if self.client_error is None else printable(self.client_error),
             "notes": [printable(n) for n in self.notes],
         }
 
