@@ -15,7 +15,7 @@ from kexplore.errors import UsageError
 
 DEFAULT_ROOT = Path("/etc/kubernetes")
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample_etc"
-COMMANDS = ("check", "certs", "diff", "generate")
+COMMANDS = ("check", "certs", "connections", "diff", "generate")
 
 
 def parse_time(text: str) -> datetime:

@@ -1,4 +1,4 @@
-"""The headless commands beside generate: check, certs and diff."""
+"""The headless commands beside generate: check, certs, connections and diff."""
 
 from __future__ import annotations
 
@@ -178,6 +178,34 @@ def run_certs(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- connections -------------------------------------------------------------------------
+
+
+def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "connections",
+        help="every connection and signing relation of the control plane; exit 1 if one "
+        "is broken",
+        description="Every connection, signing relation and cert/key pair of the control "
+        "plane as the files make it run: ok, broken or unknown, why, and when it breaks.",
+    )
+    _common(p)
+    p.set_defaults(run=run_connections)
+
+
+def run_connections(args: argparse.Namespace) -> int:
+    from kexplore.core.plane import build_plane
+    from kexplore.core.report import connections_json, connections_renderable
+
+    tree = _scan(args.path)
+    plane = build_plane(tree, _now(args))
+    if args.format == "json":
+        print(connections_json(plane))
+    else:
+        print(_render_text([connections_renderable(plane)]), end="")
+    return 1 if plane.broken() else 0
+
+
 # --- diff --------------------------------------------------------------------------------
 
 
@@ -232,4 +260,4 @@ def _against_notes(against: Version | None) -> list[str]:
 
 
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_diff]
+ADDERS: list[Adder] = [add_check, add_certs, add_connections, add_diff]

@@ -223,6 +223,8 @@ def issue_all(params: ClusterParams, now: datetime, faults: Sequence[Fault]) -> 
         ca = issued[spec.ca] if spec.ca else None
         if ca is not None and _has(faults, "cert-chain", spec.name):
             ca = _impostor_ca(ca, params, now)
+        if ca is not None and _has(faults, "connection-ca", spec.name):
+            ca = issued["ca"]  # a real CA of the tree, but not the one the peer trusts
         plan = _faulted_plan(plan_for(spec, params, now, ca), spec.name, faults, params, now)
         key = new_key(params.key_algorithm)
         issued[spec.name] = Issued(issue(plan, key, ca), key)
@@ -303,6 +305,20 @@ def _fault_kubeconfig(
             doc["clusters"][0]["cluster"]["server"] = (
                 f"{server}/proxy" if file in ENDPOINT_KUBECONFIGS
                 else "https://kubernetes.default.svc:443")
+        elif fault.name == "connection-server-name":
+            doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+        elif fault.name == "connection-plain-http":
+            cluster = doc["clusters"][0]["cluster"]
+            cluster["server"] = cluster["server"].replace("https://", "http://", 1)
+        elif fault.name == "kubeconfig-insecure":
+            # kubectl refuses a CA beside the flag, so the hand edit drops the CA
+            cluster = doc["clusters"][0]["cluster"]
+            del cluster["certificate-authority-data"]
+            cluster["insecure-skip-tls-verify"] = True
+        elif fault.name == "kubeconfig-token":
+            user.pop("client-certificate-data")
+            user.pop("client-key-data")
+            user["token"] = f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
         elif fault.name == "kubeconfig-context":
             doc["current-context"] = "kubernetes-admin@old-cluster"
         elif fault.name == "kubeconfig-file-missing":
@@ -314,6 +330,10 @@ def _fault_kubeconfig(
 
 
 ENDPOINT_KUBECONFIGS = ("admin.conf", "super-admin.conf")
+K8S = "/etc/kubernetes"
+# plane-not-mounted:kube-apiserver: a copy of apiserver.crt beside pki/, which the pod
+# does not mount
+MOVED_CERT = "apiserver.crt"
 
 
 def _set_flag(command: list[str], name: str, value: str) -> None:
@@ -350,6 +370,29 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "plane-not-mounted":
+            if name == "etcd":
+                _set_flag(container["command"], "trusted-ca-file", f"{K8S}/pki/ca.crt")
+            else:
+                _set_flag(container["command"], "tls-cert-file", f"{K8S}/{MOVED_CERT}")
+        elif fault.name == "connection-key-pair":
+            _set_flag(container["command"], "proxy-client-key-file",
+                      f"{K8S}/pki/apiserver-kubelet-client.key")
+        elif fault.name == "connection-identity":
+            _set_flag(container["command"], "requestheader-allowed-names", "aggregator")
+        elif fault.name == "authorization-always-allow":
+            _set_flag(container["command"], "authorization-mode", "AlwaysAllow")
+        elif fault.name == "etcd-servers-peer-port":
+            host = params.advertise_address
+            host = f"[{host}]" if ":" in host else host
+            _set_flag(container["command"], "etcd-servers", f"https://{host}:2380")
+        elif fault.name == "service-account-key":
+            _set_flag(container["command"], "service-account-key-file", f"{K8S}/pki/ca.crt")
+        elif fault.name == "cluster-signing":
+            _set_flag(container["command"], "cluster-signing-cert-file",
+                      f"{K8S}/pki/front-proxy-ca.crt")
+            _set_flag(container["command"], "cluster-signing-key-file",
+                      f"{K8S}/pki/front-proxy-ca.key")
         elif fault.name == "manifest-version-skew":
             v = params.version
             older = Version(v.major, v.minor - 1, 0)
@@ -386,6 +429,8 @@ def build_files(
         _fault_pod(pod, pod_spec.name, faults, params)
         files[pod_spec.file] = dump_yaml(pod)
     for fault in faults:
+        if fault.name == "plane-not-mounted" and fault.target == "kube-apiserver":
+            files[MOVED_CERT] = files["pki/apiserver.crt"]
         if fault.name == "parse-error":
             path = next(s.file for s in certs_for(params) if s.name == fault.target)
             assert path is not None

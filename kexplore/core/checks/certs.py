@@ -29,6 +29,19 @@ def _renew_fix(at: CertAt) -> str:
     return ""
 
 
+def _breaks(ctx: Context, at: CertAt, since: str) -> str:
+    """What the expiry breaks, from the plane: "a → b, c → d fail from <day>"."""
+    if at.archived:
+        return ""
+    pointer = at.pointer if at.embedded else ""
+    titles = [r.title for r in ctx.plane.relations_with(at.path, pointer)]
+    if not titles:
+        return ""
+    shown = ", ".join(titles[:4]) + (f" and {len(titles) - 4} more" if len(titles) > 4 else "")
+    verb = "fails" if len(titles) == 1 else "fail"
+    return f": {shown} {verb} {since} {_day(at.cert.not_after)}"
+
+
 def cert_time(ctx: Context) -> Iterator[Finding]:
     """An expired certificate fails every TLS handshake it takes part in; warn in time."""
     warn = timedelta(days=ctx.warn_days)
@@ -39,7 +52,8 @@ def cert_time(ctx: Context) -> Iterator[Finding]:
                 "cert-expired",
                 ctx.time_severity(at, Severity.ERROR),
                 at.path,
-                f"expired {_day(cert.not_after)}; it must be valid at {_day(ctx.now)}",
+                f"expired {_day(cert.not_after)}; it must be valid at {_day(ctx.now)}"
+                f"{_breaks(ctx, at, 'since')}",
                 pointer=at.pointer,
                 fix=_renew_fix(at),
             )
@@ -59,7 +73,7 @@ def cert_time(ctx: Context) -> Iterator[Finding]:
                 ctx.time_severity(at, Severity.WARNING),
                 at.path,
                 f"expires {_day(cert.not_after)}, in {cert.residual(ctx.now)} "
-                f"(warning within {ctx.warn_days} days)",
+                f"(warning within {ctx.warn_days} days){_breaks(ctx, at, 'from')}",
                 pointer=at.pointer,
                 fix=_renew_fix(at),
             )

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from kexplore.core.checks.context import Context
-from kexplore.core.manifest import ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
 from kexplore.core.plane import Cause, Reach, RelationKind
 from kexplore.core.plane.connections import (
@@ -24,7 +25,7 @@ from kexplore.core.plane.connections import (
     TOKEN,
 )
 from kexplore.core.plane.judge import CA_RULE, EKU_RULE, NAME_RULE, NOT_MOUNTED, PAIR_RULE
-from kexplore.core.plane.mounts import in_container, on_host, tree_path
+from kexplore.core.plane.mounts import absent, in_container, on_host, tree_path
 from kexplore.core.plane.signing import SA_RULE, SIGNING_RULE
 
 # Findings of these rules give way to a plane finding on the same flag or entry: the plane
@@ -118,8 +119,20 @@ def cluster_signing(ctx: Context) -> Iterator[Finding]:
     yield from _findings(ctx, SIGNING_RULE)
 
 
-def _pod_paths(ctx: Context) -> Iterator[tuple[Node, ManifestInfo, str, str, Reach, str]]:
-    """(manifest, pod, flag, path, what the container finds, why) for every flag path."""
+@dataclass(frozen=True)
+class PodPath:
+    """A path a container's flag names, and what the container finds there."""
+
+    node: Node
+    pod: ManifestInfo
+    container: Container
+    flag: str
+    path: str
+    reach: Reach
+    why: str
+
+
+def _pod_paths(ctx: Context) -> Iterator[PodPath]:
     for node, pod in ctx.manifests():
         containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
         for ref in dict.fromkeys(pod.file_paths()):
@@ -127,15 +140,16 @@ def _pod_paths(ctx: Context) -> Iterator[tuple[Node, ManifestInfo, str, str, Rea
             if container is None:
                 continue
             r = in_container(ctx.tree, pod, container, ref.path)
-            yield node, pod, f"--{ref.flag}", ref.path, r.reach, r.reason
+            yield PodPath(node, pod, container, f"--{ref.flag}", ref.path, r.reach, r.reason)
 
 
 def not_mounted(ctx: Context) -> Iterator[Finding]:
     """A container sees only what its volumes mount: a file of the tree that no hostPath
     shows it cannot be opened, and the component does not start."""
     breaks = _causes(ctx, NOT_MOUNTED)
-    for node, _pod, flag, path, reach, why in _pod_paths(ctx):
-        if reach is not Reach.NOT_MOUNTED or tree_path(path) is None:
+    for ref in _pod_paths(ctx):
+        node, flag, path = ref.node, ref.flag, ref.path
+        if ref.reach is not Reach.NOT_MOUNTED or tree_path(path) is None:
             continue
         if on_host(ctx.tree, path).reach is Reach.MISSING:
             continue  # not on the host either: manifest-file-missing says so
@@ -143,7 +157,7 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
         broken = f"; breaks {', '.join(dict.fromkeys(titles))}" if titles else ""
         yield Finding(
             NOT_MOUNTED, Severity.ERROR, node.path,
-            f"{flag} names {path}, which is on the host but not in the container: {why}"
+            f"{flag} names {path}, which is on the host but not in the container: {ref.why}"
             f"{broken} (open {path}: no such file or directory)",
             pointer=flag,
             fix=f"mount {shlex.quote(path)}'s folder as a hostPath volume, or move the file "
@@ -153,19 +167,15 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
 
 def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
-    for node, _pod, flag, path, reach, _why in _pod_paths(ctx):
-        if reach is Reach.NOT_MOUNTED and tree_path(path) is not None:
-            missing = on_host(ctx.tree, path).reach is Reach.MISSING
-        else:
-            missing = reach is Reach.MISSING
-        if missing:
+    for ref in _pod_paths(ctx):
+        if absent(ctx.tree, ref.pod, ref.container, ref.path):
             yield Finding(
                 "manifest-file-missing",
                 Severity.ERROR,
-                node.path,
-                f"{flag} names {path}, which is not there",
-                pointer=flag,
-                fix=f"restore {shlex.quote(path)} or fix the flag",
+                ref.node.path,
+                f"{ref.flag} names {ref.path}, which is not there",
+                pointer=ref.flag,
+                fix=f"restore {shlex.quote(ref.path)} or fix the flag",
             )
 
 
@@ -182,7 +192,7 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
     gives way to it; a superseded finding on the very flag or entry of a plane finding
     gives way to the plane's."""
     findings = list(findings)
-    covers = _cover_index(ctx)
+    covers, also = _cover_index(ctx)
     others = [f for f in findings if f.rule not in PLANE_RULES and f.rule not in SUPERSEDED
               and f.severity is not Severity.INFO]
     at_path = {f.path for f in others}
@@ -197,13 +207,22 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
             continue
         kept_plane.append(f)
     planed = {(f.path, f.pointer) for f in kept_plane}
+    planed |= {(f.path, p) for f in kept_plane for p in also.get((f.rule, f.path, f.pointer), ())}
     return [f for f in findings if f.rule not in PLANE_RULES
             and not (f.rule in SUPERSEDED and (f.path, f.pointer) in planed)] + kept_plane
 
 
-def _cover_index(ctx: Context) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], ...]]:
-    index: dict[tuple[str, str, str], tuple[tuple[str, str | None], ...]] = {}
+Key = tuple[str, str, str]
+
+
+def _cover_index(
+    ctx: Context,
+) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]], dict[Key, tuple[str, ...]]]:
+    """By cause: where another rule would already name it, and the other flags it spans."""
+    covers: dict[Key, tuple[tuple[str, str | None], ...]] = {}
+    also: dict[Key, tuple[str, ...]] = {}
     for relation in ctx.plane.connections:
         for cause in relation.causes:
-            index[cause.key] = index.get(cause.key, ()) + cause.covered_if
-    return index
+            covers[cause.key] = covers.get(cause.key, ()) + cause.covered_if
+            also[cause.key] = also.get(cause.key, ()) + cause.also
+    return covers, also

@@ -267,6 +267,7 @@ def _relation(v: Verdict, rid: str, client: str, purpose: str, **fields: object)
         id=rid, kind=kind, client=client, server=server, purpose=purpose,  # type: ignore[arg-type]
         status=v.status, reason=v.reason, breaks_at=moment, breaks_because=because,
         anchor_path=path, anchor_pointer=pointer, symptom=symptom,
+        server_error=v.sides.get("server"), client_error=v.sides.get("client"),
         notes=tuple(notes),  # type: ignore[arg-type]
         causes=tuple(dict((c.key, c) for c in v.causes).values()),
         **fields,  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from kexplore.core.plane.model import Cause, Source, Status
 from kexplore.core.plane.mounts import Reach, tree_path
 from kexplore.core.plane.sides import certs_of, key_of
 from kexplore.core.plane.verify import (
+    SERVER_AUTH,
     chain_to,
     eku_error,
     hostname_error,
@@ -42,6 +43,8 @@ class Verdict:
     unknowns: list[str] = field(default_factory=list)
     expiries: list[tuple[datetime, str]] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # broken, reported elsewhere too
+    # what each side's certificate check found, as the verifier would log it ("" = holds)
+    sides: dict[str, str] = field(default_factory=dict)
 
     def absorb(self, other: Verdict) -> None:
         """What breaks a pair a connection relies on breaks the connection too."""
@@ -160,9 +163,12 @@ def presented(
     expired = validity_error(leaf, v.now)
     if expired:
         v.fails(f"{cert_src.path}: {expired}")  # the cert-time rules report it
+    side = "server" if usage == SERVER_AUTH else "client"
+    found: list[str] = [expired] if expired else []
     if ok_ca and ca_src is not None:
         roots = certs_of(ca_src)
         root, error = chain_to(leaf, roots, chain[1:], v.now)
+        found += [error] if error else []
         if root is not None:
             v.expires(root, ca_src.path)
         elif error and error.startswith(CA_OWN_FAULTS):
@@ -171,6 +177,7 @@ def presented(
             _chain_cause(v, cert_src, ca_src, leaf, error, holder, verifier, symptom,
                          anchors + _anchors(ca_src))
     eku = eku_error(leaf, usage)
+    found += [eku] if eku else []
     if eku:
         v.cause(Cause(
             EKU_RULE, where[0], where[1],
@@ -179,6 +186,7 @@ def presented(
         ))
     if host:
         name = hostname_error(leaf, host)
+        found += [name] if name else []
         if name:
             kind = "IP" if any(ch == ":" for ch in host) or host.replace(".", "").isdigit() \
                 else "DNS"
@@ -190,6 +198,8 @@ def presented(
                 fix=f"dial a name {cert_src.path} holds, or reissue it with {kind}:{host}",
                 covered_if=((cert_src.path, f"{kind}:{host.strip('[]')}"), host_src),
             ))
+    if ok_ca:
+        v.sides[side] = "; ".join(found)
     return leaf
 
 
@@ -208,7 +218,8 @@ def _chain_cause(
         fix = f"point {ca_src.pointer} at the CA that issued {cert_src.path}"
     v.cause(Cause(
         CA_RULE, path, pointer,
-        f"{verifier} verifies {holder}'s {cert_src.path} with {trust}, but {found}: {error}",
+        f"{holder}'s {cert_src.path} is checked by {verifier} against {trust}, but "
+        f"{found}: {error}",
         symptom=symptom.format(error=error), fix=fix, covered_if=anchors,
     ))
 

@@ -75,6 +75,8 @@ class Cause:
     symptom: str = ""
     fix: str = ""
     covered_if: tuple[tuple[str, str | None], ...] = ()
+    # other flags of the same file that are part of this one cause (a flag pair)
+    also: tuple[str, ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -124,6 +126,10 @@ class Relation:
     anchor_path: str = ""
     anchor_pointer: str = ""
     symptom: str = ""
+    # the certificate check of each side as its verifier does it: "" holds, else what it
+    # logs; None when the files cannot decide it
+    server_error: str | None = None
+    client_error: str | None = None
     notes: tuple[str, ...] = ()
     causes: tuple[Cause, ...] = field(default=(), compare=False, repr=False)
 
@@ -144,7 +150,7 @@ class Relation:
         return f"{self.client} → {self.server}"
 
     def as_json(self) -> dict[str, Any]:
-        files = {role.replace(" ", "_"): s.as_json() for role, s in self.sources()}
+        files = {role.replace(" ", "_").lower(): s.as_json() for role, s in self.sources()}
         return {
             "id": printable(self.id),
             "kind": self.kind.value,
@@ -168,6 +174,8 @@ class Relation:
             "anchor": {"path": printable(self.anchor_path),
                        "pointer": printable(self.anchor_pointer)},
             "symptom": printable(self.symptom),
+            "server_error": None if self.server_error is None else printable(self.server_error),
+            "client_error": None if self.client_error is None else printable(self.client_error),
             "notes": [printable(n) for n in self.notes],
         }
 
@@ -260,6 +268,22 @@ class Plane:
                     usage, bucket = Usage(presenter, src.pointer, r.id, peer, role), "used"
                 index.setdefault(src.path, {}).setdefault(bucket, []).append(usage)
         return {p: {k: tuple(dict.fromkeys(v)) for k, v in b.items()} for p, b in index.items()}
+
+    def relations_with(self, path: str, pointer: str = "") -> tuple[Relation, ...]:
+        """The connections and signing relations that present or trust this material: a
+        file (pointer "") or an entry of a kubeconfig ("user x", "cluster y")."""
+        return self._with.get((path, pointer), ())
+
+    @cached_property
+    def _with(self) -> Mapping[tuple[str, str], tuple[Relation, ...]]:
+        index: dict[tuple[str, str], dict[str, Relation]] = {}
+        for r in self.connections:
+            if r.kind is RelationKind.PAIR:
+                continue
+            for _role, src in r.sources():
+                pointer = src.pointer if src.reach is Reach.EMBEDDED else ""
+                index.setdefault((src.path, pointer), {})[r.id] = r
+        return {k: tuple(v.values()) for k, v in index.items()}
 
     def broken(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.connections if r.status is Status.BROKEN)

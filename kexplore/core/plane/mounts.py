@@ -118,3 +118,13 @@ def beside(tree: Tree, holder: str, path: str) -> Resolved:
     folder = posixpath.dirname(holder)
     host = posixpath.normpath(posixpath.join(HOST_ROOT, folder, path))
     return on_host(tree, host, path)
+
+
+def absent(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> bool:
+    """Whether a file a container's flag names is not there: not where its volume leads,
+    and, when no volume shows it, not on the host by that name either (a host file no
+    volume shows is there, but not visible: a different problem)."""
+    r = in_container(tree, pod, container, path)
+    if r.reach is Reach.NOT_MOUNTED and tree_path(r.named) is not None:
+        return on_host(tree, r.named).reach is Reach.MISSING
+    return r.reach is Reach.MISSING

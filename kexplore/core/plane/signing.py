@@ -74,6 +74,7 @@ def _relation(
         id=rid, kind=kind, client=client, server=server, purpose=purpose, status=v.status,
         reason=v.reason, breaks_at=moment, breaks_because=because, anchor_path=path,
         anchor_pointer=pointer, symptom=v.causes[0].symptom if v.causes else "",
+        server_error=v.sides.get("server"), client_error=v.sides.get("client"),
         causes=tuple(dict((c.key, c) for c in v.causes).values()),
         **fields,  # type: ignore[arg-type]
     )
@@ -160,6 +161,7 @@ def _cluster_signing(
                         symptom="kubelet: Unauthorized after its next certificate rotation",
                         fix="sign with the CA of the API server's --client-ca-file",
                         covered_if=((cert.path, None), (client_ca.path, None)),
+                        also=("--cluster-signing-key-file",),
                     ))
     return _relation(
         v, "cluster-signing", CONTROLLER_MANAGER, APISERVER,
