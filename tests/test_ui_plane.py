@@ -96,6 +96,21 @@ async def test_c_opens_the_view_and_each_component_is_explained(make_tree: Facto
             ("kubelet", "keeps the node's pods running"),
         ]:
             assert name in words and about in words
+        assert "cloud-controller-manager" not in words  # named only when present
+
+
+async def test_a_cloud_controller_manager_is_named_when_a_static_pod_runs_it(
+        writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    scheduler = (root / "manifests/kube-scheduler.yaml").read_text()
+    (root / "manifests/cloud-controller-manager.yaml").write_text(
+        scheduler.replace("kube-scheduler", "cloud-controller-manager"))
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        view = await control_plane(app, pilot)
+        words = text_of(view.query_one("#components", Static))
+    assert "cloud-controller-manager" in words and "cloud provider" in words
+    assert "manifests/cloud-controller-manager.yaml" in words
 
 
 async def test_the_palette_opens_the_view(make_tree: Factory) -> None:

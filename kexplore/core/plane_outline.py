@@ -41,7 +41,8 @@ class FileLine:
     path: str
     pointer: str
     owner: str
-    reach: str
+    reach: str  # the plane's words for where the component finds it
+    in_tree: bool  # in the scanned tree, or embedded in one of its kubeconfigs
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def outline(plane: Plane) -> PlaneOutline:
 
 
 def _link(r: Relation) -> LinkLine:
-    files = tuple(FileLine(role, s.path, s.pointer, s.owner, s.reach.value)
+    files = tuple(FileLine(role, s.path, s.pointer, s.owner, s.reach.value, _in_tree(s))
                   for role, s in r.sources())
     ident = r.identity
     who = ""

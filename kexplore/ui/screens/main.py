@@ -267,10 +267,13 @@ class MainScreen(Screen[None]):
             await shown
 
     async def action_control_plane(self) -> None:
+        from kexplore.ui.views.plane import PlaneView
+
         shown = self._show(PLANE)
         if shown is not None:
             await shown
-        self._focus_view()
+        if isinstance(self.view, PlaneView):
+            self.view.focus_links()
 
     async def action_overview(self) -> None:
         shown = self._show(None)

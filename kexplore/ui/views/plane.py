@@ -16,7 +16,7 @@ from kexplore.core.plane_outline import ComponentLine, LinkLine, PlaneOutline
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View, heading, title
-from kexplore.ui.widgets.tables import Copyable, KeyTable
+from kexplore.ui.widgets.tables import KeyTable
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
@@ -86,12 +86,16 @@ class PlaneView(View):
         if isinstance(event.widget, LinksTable):
             self._describe(event.widget)
 
+    def focus_links(self) -> None:
+        """Focus the first table of links, leaving the view at its top: the components
+        stay in sight above the connections."""
+        tables = list(self.query(LinksTable))
+        if tables:
+            tables[0].focus(scroll_visible=False)
+
     def _describe(self, table: LinksTable) -> None:
         detail = _detail(table.highlighted(), self.session.now)
         self.query_one("#link-detail", Static).update(detail)
-
-    def default_copy(self) -> Copyable | None:
-        return None
 
 
 def _summary(plane: PlaneOutline | None) -> str:
@@ -113,7 +117,8 @@ def _components(components: tuple[ComponentLine, ...]) -> Table:
         about = fmt.plain(c.about)
         about.append_text(fmt.plain(f"  ({c.source or 'not in the tree'})", fmt.MUTED))
         for note in c.notes:
-            about.append_text(fmt.plain(f"\n{note}", fmt.MUTED))
+            about.append("\n")
+            about.append_text(fmt.plain(note, fmt.MUTED))
         table.add_row(fmt.plain(c.name, "bold" if c.present else fmt.MUTED), about)
     return table
 
@@ -181,7 +186,7 @@ def _facts(link: LinkLine, now: datetime) -> list[tuple[str, str]]:
     ]
     rows += [(f.role, f"{f.path or '(unset)'}  {f.pointer}"
               + (f" of {f.owner}" if f.owner and f.owner != f.path else "")
-              + ("" if f.reach in ("in the tree", "embedded") else f"  ({f.reach})"))
+              + ("" if f.in_tree else f"  ({f.reach})"))
              for f in link.files]
     if link.opens:
         rows.append(("enter", f"opens {link.opens}"
