@@ -172,6 +172,26 @@ async def test_enter_opens_where_a_link_breaks_else_its_first_file(make_tree: Fa
             await until(pilot, lambda: app.main.current == opens)  # noqa: B023
 
 
+async def test_back_in_the_view_the_cursor_is_on_the_link_left(make_tree: Factory) -> None:
+    app = KexploreApp(make_tree(faults=["cert-chain"]), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await control_plane(app, pilot)
+        await pilot.press("tab")  # the signing relations
+        await pilot.press("j")
+        await pilot.pause()
+        left = app.focused
+        assert isinstance(left, LinksTable) and left.id == "links-signing"
+        link = left.highlighted()
+        assert link is not None and link.id == left.links[1].id
+        await pilot.press("enter")
+        await until(pilot, lambda: app.main.current == link.opens)
+        await control_plane(app, pilot)
+        back = app.focused
+        assert isinstance(back, LinksTable) and back.id == "links-signing"
+        assert back.highlighted() == link
+        assert link.title in text_of(app.main.query_one("#link-detail", Static))
+
+
 @pytest.mark.parametrize("path", ["pki/apiserver.crt", "pki/ca.crt", "pki/apiserver.key",
                                   "pki/sa.pub", "scheduler.conf"])
 async def test_each_file_view_says_who_uses_it_and_who_trusts_it(make_tree: Factory,

@@ -52,6 +52,7 @@ class MainScreen(Screen[None]):
         self.profile = "kubeadm"
         self.current: str | None = None  # None: the overview
         self._view: View | None = None
+        self._plane_link = ""  # the link last highlighted in the control-plane view
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -127,6 +128,8 @@ class MainScreen(Screen[None]):
         from kexplore.ui.views.overview import OverviewView
         from kexplore.ui.views.plane import PlaneView
 
+        if isinstance(self._view, PlaneView):
+            self._plane_link = self._view.selected  # back on the same link next time
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
@@ -134,7 +137,7 @@ class MainScreen(Screen[None]):
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
         elif path == PLANE:
-            view = PlaneView(self.session, self.profile)
+            view = PlaneView(self.session, self.profile, self._plane_link)
         else:
             view = view_for(self.session, path, self.profile)
         host.border_title = {None: "overview", CLUSTER: "cluster",

@@ -55,8 +55,9 @@ class PlaneView(View):
     """The components, then connections, signing relations and key pairs; the details of
     the highlighted link stay in view below."""
 
-    def __init__(self, session: Session, profile: str = "kubeadm") -> None:
+    def __init__(self, session: Session, profile: str = "kubeadm", selected: str = "") -> None:
         super().__init__(session, PLANE, profile)
+        self.selected = selected  # the id of the link last highlighted, kept across reloads
 
     def compose(self) -> ComposeResult:
         plane = self.session.plane
@@ -73,8 +74,18 @@ class PlaneView(View):
                 if links:
                     yield heading(f"{words} ({len(links)})")
                     yield LinksTable(links, self.session.now, id=f"links-{kind}")
-        first = plane.links[0] if plane.links else None
+        first = plane.link(self.selected) or (plane.links[0] if plane.links else None)
         yield Static(_detail(first, self.session.now), id="link-detail")
+
+    def on_mount(self) -> None:
+        table = self._table_of(self.selected)
+        if table is not None:
+            table.move_cursor(row=[link.id for link in table.links].index(self.selected),
+                              animate=False)
+
+    def _table_of(self, rid: str) -> LinksTable | None:
+        return next((t for t in self.query(LinksTable)
+                     if any(link.id == rid for link in t.links)), None)
 
     @on(DataTable.RowHighlighted)
     def _follow(self, event: DataTable.RowHighlighted) -> None:
@@ -87,14 +98,16 @@ class PlaneView(View):
             self._describe(event.widget)
 
     def focus_links(self) -> None:
-        """Focus the first table of links, leaving the view at its top: the components
-        stay in sight above the connections."""
-        tables = list(self.query(LinksTable))
-        if tables:
-            tables[0].focus(scroll_visible=False)
+        """Focus the table of the link last highlighted; else the first table, leaving the
+        view at its top so that the components stay in sight above the connections."""
+        table = self._table_of(self.selected) or next(iter(self.query(LinksTable)), None)
+        if table is not None:
+            table.focus(scroll_visible=bool(self.selected))
 
     def _describe(self, table: LinksTable) -> None:
-        detail = _detail(table.highlighted(), self.session.now)
+        link = table.highlighted()
+        self.selected = link.id if link is not None else self.selected
+        detail = _detail(link, self.session.now)
         self.query_one("#link-detail", Static).update(detail)
 
 
