@@ -265,6 +265,7 @@ async def test_a_change_on_disk_rebuilds_the_plane_in_view(writable_tree,
     async with app.run_test(size=SIZE) as pilot:
         view = await control_plane(app, pilot)
         assert marks(view)[BROKEN_BY_CHAIN] == "✓"
+        await pilot.press("j")  # onto the scheduler's link
         await pilot.pause(0.3)  # let the watcher arm
         for name in ("apiserver.crt", "apiserver.key"):
             staged = root / "pki" / f".{name}.new"
@@ -276,6 +277,11 @@ async def test_a_change_on_disk_rebuilds_the_plane_in_view(writable_tree,
             return bool(views) and marks(views[-1]).get(BROKEN_BY_CHAIN) == "✗"
 
         await until(pilot, shows_broken)
+        await pilot.pause()
         assert app.main.current == PLANE
+        focused = app.focused
+        assert isinstance(focused, LinksTable), focused  # the keys still move it
+        link = focused.highlighted()
+        assert link is not None and link.id == BROKEN_BY_CHAIN and link.status == "broken"
         assert marks(app.main.query(PlaneView).last()) == {
             r.id: r.status.mark for r in plane_of(root).connections}

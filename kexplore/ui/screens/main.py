@@ -128,8 +128,10 @@ class MainScreen(Screen[None]):
         from kexplore.ui.views.overview import OverviewView
         from kexplore.ui.views.plane import PlaneView
 
+        keep_focus = False
         if isinstance(self._view, PlaneView):
             self._plane_link = self._view.selected  # back on the same link next time
+            keep_focus = path == PLANE and self._view.has_focus_within  # a reload
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
@@ -144,7 +146,10 @@ class MainScreen(Screen[None]):
                              PLANE: "control plane"}.get(path, path)
         host.remove_children()
         self._view = view
-        return host.mount(view)
+        mounted = host.mount(view)
+        if keep_focus and isinstance(view, PlaneView):
+            self.call_after_refresh(view.focus_links)
+        return mounted
 
     # --- tree events --------------------------------------------------------------
 
