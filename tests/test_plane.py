@@ -16,7 +16,7 @@ from kexplore.core.plane import Plane, Reach, RelationKind, Status, build_plane
 from kexplore.core.scan import scan
 
 PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
-    "plane-not-mounted", "connection-ca", "connection-key-pair", "connection-server-name",
+    "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair", "connection-server-name",
     "connection-identity", "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
     "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
     "cluster-signing"}]
@@ -29,6 +29,8 @@ WHERE = {
                       "kube-apiserver->aggregated-apiservers"),
     "connection-ca:apiserver-etcd-client": (
         "pki/apiserver-etcd-client.crt", "--etcd-certfile", "kube-apiserver->etcd[0]"),
+    "connection-eku": ("pki/apiserver-serving.crt", "--tls-cert-file",
+                       "kube-scheduler->kube-apiserver"),
     "connection-key-pair": ("manifests/kube-apiserver.yaml", "--proxy-client-key-file",
                             "kube-apiserver->aggregated-apiservers"),
     "connection-server-name": ("scheduler.conf", "cluster kubernetes",

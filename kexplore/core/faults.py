@@ -163,6 +163,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("front-proxy-client", "apiserver-etcd-client"),
     ),
     FaultSpec(
+        "connection-eku",
+        "--tls-cert-file naming a hand-made serving certificate without serverAuth",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
         "connection-key-pair",
         "--proxy-client-key-file naming the key of another pair",
         "kube-apiserver",

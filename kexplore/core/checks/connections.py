@@ -207,7 +207,7 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
             continue
         kept_plane.append(f)
     planed = {(f.path, f.pointer) for f in kept_plane}
-    planed |= {(f.path, p) for f in kept_plane for p in also.get((f.rule, f.path, f.pointer), ())}
+    planed |= {at for f in kept_plane for at in also.get((f.rule, f.path, f.pointer), ())}
     return [f for f in findings if f.rule not in PLANE_RULES
             and not (f.rule in SUPERSEDED and (f.path, f.pointer) in planed)] + kept_plane
 
@@ -217,12 +217,13 @@ Key = tuple[str, str, str]
 
 def _cover_index(
     ctx: Context,
-) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]], dict[Key, tuple[str, ...]]]:
+) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]],
+           dict[Key, tuple[tuple[str, str], ...]]]:
     """By cause: where another rule would already name it, and the other flags it spans."""
     covers: dict[Key, tuple[tuple[str, str | None], ...]] = {}
-    also: dict[Key, tuple[str, ...]] = {}
+    also: dict[Key, tuple[tuple[str, str], ...]] = {}
     for relation in ctx.plane.connections:
         for cause in relation.causes:
             covers[cause.key] = covers.get(cause.key, ()) + cause.covered_if
-            also[cause.key] = also.get(cause.key, ()) + cause.also
+            also[cause.key] = also.get(cause.key, ()) + cause.supersedes
     return covers, also

@@ -75,8 +75,9 @@ class Cause:
     symptom: str = ""
     fix: str = ""
     covered_if: tuple[tuple[str, str | None], ...] = ()
-    # other flags of the same file that are part of this one cause (a flag pair)
-    also: tuple[str, ...] = ()
+    # (path, pointer) of settings that are part of this one cause (the flags of a pair):
+    # a flag difference reported there gives way to this finding
+    supersedes: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
