@@ -16,7 +16,8 @@ from kexplore.core.plane import Plane, Reach, RelationKind, Status, build_plane
 from kexplore.core.scan import scan
 
 PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
-    "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair", "connection-server-name",
+    "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",
+    "connection-server-name",
     "connection-identity", "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
     "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
     "cluster-signing"}]
