@@ -127,6 +127,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-apiserver.yaml",
         lambda s: "--requestheader-allowed-names=aggregator" in _container(s)["command"],
     ),
+    "connection-address": (
+        "kubelet.conf",
+        lambda s: s["doc"]["clusters"][0]["cluster"]["server"].endswith(":644300"),
+    ),
     "connection-plain-http": (
         "controller-manager.conf",
         lambda s: s["doc"]["clusters"][0]["cluster"]["server"].startswith("http://"),

@@ -17,8 +17,8 @@ from kexplore.core.scan import scan
 
 PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
     "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",
-    "connection-server-name",
-    "connection-identity", "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
+    "connection-server-name", "connection-identity", "connection-address",
+    "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
     "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
     "cluster-signing"}]
 # Where each fault breaks: the finding's path and pointer, and a relation it breaks.
@@ -38,6 +38,7 @@ WHERE = {
                                "kube-scheduler->kube-apiserver"),
     "connection-identity": ("manifests/kube-apiserver.yaml", "--requestheader-allowed-names",
                             "kube-apiserver->aggregated-apiservers"),
+    "connection-address": ("kubelet.conf", "cluster kubernetes", "kubelet->kube-apiserver"),
     "connection-plain-http": ("controller-manager.conf", "cluster kubernetes",
                               "kube-controller-manager->kube-apiserver"),
     "kubeconfig-insecure": ("admin.conf", "cluster kubernetes", "admin.conf->kube-apiserver"),

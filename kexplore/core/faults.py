@@ -187,6 +187,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-apiserver",),
     ),
     FaultSpec(
+        "connection-address",
+        "a kubeconfig whose server is not a URL (port 64430 typed as 644300)",
+        "kubelet.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
         "connection-plain-http",
         "a kubeconfig whose server is http://",
         "controller-manager.conf",

@@ -307,6 +307,9 @@ def _fault_kubeconfig(
                 else "https://kubernetes.default.svc:443")
         elif fault.name == "connection-server-name":
             doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+        elif fault.name == "connection-address":
+            cluster = doc["clusters"][0]["cluster"]
+            cluster["server"] = cluster["server"].rsplit(":", 1)[0] + ":644300"
         elif fault.name == "connection-plain-http":
             cluster = doc["clusters"][0]["cluster"]
             cluster["server"] = cluster["server"].replace("https://", "http://", 1)
