@@ -89,6 +89,20 @@ def test_each_plane_fault_breaks_its_relation_and_is_one_finding(
     assert keys(make_tree()) - keys(root) == set()
 
 
+@pytest.mark.parametrize("fault", [spec.name for spec in FAULTS])
+def test_every_broken_relation_is_reported_by_check(make_tree: Factory, fault: str) -> None:
+    """A relation broken by any planted fault has an error in the report: its own, or the
+    finding of the rule that names the cause."""
+    root = make_tree(faults=[fault])
+    errors = [f for f in check_tree(scan(root), NOW).findings if f.severity.value == "error"]
+    broken = plane_of(root).broken()
+    assert not broken or errors, [(r.id, r.reason) for r in broken]
+    for relation in broken:
+        for cause in relation.causes:
+            assert any(f.path == cause.path for f in errors) or any(
+                f.path == p for p, _ in cause.covered_if for f in errors), (relation.id, cause)
+
+
 def test_the_clean_tree_has_every_relation_the_issue_names(make_tree: Factory) -> None:
     plane = plane_of(make_tree())
     ids = {r.id for r in plane.connections}

@@ -244,8 +244,14 @@ def paired(v: Verdict, cert_src: Source | None, key_src: Source | None, holder: 
     assert cert_src is not None and key_src is not None
     chain, key = certs_of(cert_src), key_of(key_src)
     if not chain or key is None:
-        v.fails(f"{key_src.path} holds no private key" if key is None
-                else f"{cert_src.path} holds no certificate")
+        wrong, what = (key_src, "private key") if key is None else (cert_src, "certificate")
+        v.cause(Cause(
+            PAIR_RULE, wrong.owner or wrong.path, wrong.pointer,
+            f"{holder}'s {wrong.pointer} names {wrong.path}, which holds no {what}",
+            symptom=f"{holder} does not start: tls: failed to find any PEM data",
+            fix=f"point {wrong.pointer} at the {what} of the pair",
+            covered_if=_anchors(wrong), supersedes=_flags_of(wrong),
+        ))
         return
     if key.encrypted:
         v.unknown(f"{key_src.path} is encrypted: its pair cannot be checked here")

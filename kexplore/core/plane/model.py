@@ -286,6 +286,19 @@ class Plane:
                 index.setdefault((src.path, pointer), {})[r.id] = r
         return {k: tuple(v.values()) for k, v in index.items()}
 
+    def broken_through(self, path: str, pointer: str) -> tuple[str, ...]:
+        """The relations (by title) that a problem reported at this path and pointer
+        breaks: another rule's finding there is the cause the plane saw."""
+        titles: dict[str, None] = {}
+        for r in self.connections:
+            if r.kind is RelationKind.PAIR:
+                continue
+            for cause in r.causes:
+                if any(p == path and (ptr is None or ptr == pointer)
+                       for p, ptr in cause.covered_if):
+                    titles[r.title] = None
+        return tuple(titles)
+
     def broken(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.connections if r.status is Status.BROKEN)
 
