@@ -16,8 +16,9 @@ from kexplore.core.plane import Plane, Reach, RelationKind, Status, build_plane
 from kexplore.core.scan import scan
 
 PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
-    "plane-not-mounted", "connection-ca", "connection-key-pair", "connection-server-name",
-    "connection-identity", "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
+    "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",
+    "connection-server-name", "connection-identity", "connection-address",
+    "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
     "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
     "cluster-signing"}]
 # Where each fault breaks: the finding's path and pointer, and a relation it breaks.
@@ -29,12 +30,15 @@ WHERE = {
                       "kube-apiserver->aggregated-apiservers"),
     "connection-ca:apiserver-etcd-client": (
         "pki/apiserver-etcd-client.crt", "--etcd-certfile", "kube-apiserver->etcd[0]"),
+    "connection-eku": ("pki/apiserver-serving.crt", "--tls-cert-file",
+                       "kube-scheduler->kube-apiserver"),
     "connection-key-pair": ("manifests/kube-apiserver.yaml", "--proxy-client-key-file",
                             "kube-apiserver->aggregated-apiservers"),
     "connection-server-name": ("scheduler.conf", "cluster kubernetes",
                                "kube-scheduler->kube-apiserver"),
     "connection-identity": ("manifests/kube-apiserver.yaml", "--requestheader-allowed-names",
                             "kube-apiserver->aggregated-apiservers"),
+    "connection-address": ("kubelet.conf", "cluster kubernetes", "kubelet->kube-apiserver"),
     "connection-plain-http": ("controller-manager.conf", "cluster kubernetes",
                               "kube-controller-manager->kube-apiserver"),
     "kubeconfig-insecure": ("admin.conf", "cluster kubernetes", "admin.conf->kube-apiserver"),
@@ -83,6 +87,20 @@ def test_each_plane_fault_breaks_its_relation_and_is_one_finding(
     assert relation.reason and relation.symptom
     assert keys(root) - keys(make_tree()) == {(fault.split(":")[0], path, pointer)}
     assert keys(make_tree()) - keys(root) == set()
+
+
+@pytest.mark.parametrize("fault", [spec.name for spec in FAULTS])
+def test_every_broken_relation_is_reported_by_check(make_tree: Factory, fault: str) -> None:
+    """A relation broken by any planted fault has an error in the report: its own, or the
+    finding of the rule that names the cause."""
+    root = make_tree(faults=[fault])
+    errors = [f for f in check_tree(scan(root), NOW).findings if f.severity.value == "error"]
+    broken = plane_of(root).broken()
+    assert not broken or errors, [(r.id, r.reason) for r in broken]
+    for relation in broken:
+        for cause in relation.causes:
+            assert any(f.path == cause.path for f in errors) or any(
+                f.path == p for p, _ in cause.covered_if for f in errors), (relation.id, cause)
 
 
 def test_the_clean_tree_has_every_relation_the_issue_names(make_tree: Factory) -> None:

@@ -163,6 +163,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("front-proxy-client", "apiserver-etcd-client"),
     ),
     FaultSpec(
+        "connection-eku",
+        "--tls-cert-file naming a hand-made serving certificate without serverAuth",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
         "connection-key-pair",
         "--proxy-client-key-file naming the key of another pair",
         "kube-apiserver",
@@ -179,6 +185,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "--requestheader-allowed-names without front-proxy-client's CN",
         "kube-apiserver",
         ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "connection-address",
+        "a kubeconfig whose server is not a URL (port 64430 typed as 644300)",
+        "kubelet.conf",
+        KUBECONFIG_FILES,
     ),
     FaultSpec(
         "connection-plain-http",

@@ -307,6 +307,9 @@ def _fault_kubeconfig(
                 else "https://kubernetes.default.svc:443")
         elif fault.name == "connection-server-name":
             doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+        elif fault.name == "connection-address":
+            cluster = doc["clusters"][0]["cluster"]
+            cluster["server"] = cluster["server"].rsplit(":", 1)[0] + ":644300"
         elif fault.name == "connection-plain-http":
             cluster = doc["clusters"][0]["cluster"]
             cluster["server"] = cluster["server"].replace("https://", "http://", 1)
@@ -334,6 +337,8 @@ K8S = "/etc/kubernetes"
 # plane-not-mounted:kube-apiserver: a copy of apiserver.crt beside pki/, which the pod
 # does not mount
 MOVED_CERT = "apiserver.crt"
+# connection-eku: a hand-made serving pair beside kubeadm's, for clients only
+HAND_MADE = ("pki/apiserver-serving.crt", "pki/apiserver-serving.key")
 
 
 def _set_flag(command: list[str], name: str, value: str) -> None:
@@ -375,6 +380,9 @@ def _fault_pod(
                 _set_flag(container["command"], "trusted-ca-file", f"{K8S}/pki/ca.crt")
             else:
                 _set_flag(container["command"], "tls-cert-file", f"{K8S}/{MOVED_CERT}")
+        elif fault.name == "connection-eku":
+            _set_flag(container["command"], "tls-cert-file", f"{K8S}/{HAND_MADE[0]}")
+            _set_flag(container["command"], "tls-private-key-file", f"{K8S}/{HAND_MADE[1]}")
         elif fault.name == "connection-key-pair":
             _set_flag(container["command"], "proxy-client-key-file",
                       f"{K8S}/pki/apiserver-kubelet-client.key")
@@ -431,11 +439,24 @@ def build_files(
     for fault in faults:
         if fault.name == "plane-not-mounted" and fault.target == "kube-apiserver":
             files[MOVED_CERT] = files["pki/apiserver.crt"]
+        if fault.name == "connection-eku":
+            files.update(_client_only_serving_pair(params, now, issued))
         if fault.name == "parse-error":
             path = next(s.file for s in certs_for(params) if s.name == fault.target)
             assert path is not None
             files[path] = files[path][: len(files[path]) // 2]
     return files
+
+
+def _client_only_serving_pair(
+    params: ClusterParams, now: datetime, issued: dict[str, Issued]
+) -> dict[str, bytes]:
+    """apiserver.crt's names and CA, but issued for clientAuth only (a hand-made cert)."""
+    spec = next(s for s in certs_for(params) if s.name == "apiserver")
+    plan = replace(plan_for(spec, params, now, issued["ca"]), usages=(CLIENT_AUTH,))
+    key = new_key(params.key_algorithm)
+    cert = issue(plan, key, issued["ca"])
+    return {HAND_MADE[0]: cert_pem(cert), HAND_MADE[1]: key_pem(key)}
 
 
 def _mode_for(path: str, faults: Sequence[Fault], params: ClusterParams) -> int:

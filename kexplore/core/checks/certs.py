@@ -228,12 +228,14 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
     if cert.subject_cn != cn and at.embedded:
         return  # another component's identity altogether: kubeconfig-client-cert says so
     if cert.subject_cn != cn:
+        pointer = at.pointer or "subject CN"
+        severity, breaks = _breaking(ctx, at.path, pointer, Severity.WARNING)
         yield Finding(
             "cert-subject",
-            Severity.WARNING,
+            severity,
             at.path,
-            f"CN is {cert.subject_cn!r}; kubeadm's {at.spec.name} has CN {cn!r}",
-            pointer=at.pointer or "subject CN",
+            f"CN is {cert.subject_cn!r}; kubeadm's {at.spec.name} has CN {cn!r}{breaks}",
+            pointer=pointer,
         )
     orgs = at.spec.organization(params.version)
     if tuple(sorted(cert.subject_o)) == tuple(sorted(orgs)):
@@ -286,19 +288,28 @@ def _sans(ctx: Context, at: CertAt) -> Iterator[Finding]:
     cert = at.cert
     for name in expected.dns:
         if name not in cert.dns_sans:
-            yield _missing_san(at, f"DNS:{name}")
+            yield _missing_san(ctx, at, f"DNS:{name}")
     for ip in expected.ips:
         if ip not in cert.ip_sans:
-            yield _missing_san(at, f"IP:{ip}")
+            yield _missing_san(ctx, at, f"IP:{ip}")
 
 
-def _missing_san(at: CertAt, san: str) -> Finding:
+def _breaking(ctx: Context, path: str, pointer: str, severity: Severity) -> tuple[Severity, str]:
+    """An error, saying which, when the plane shows relations this problem breaks."""
+    titles = ctx.plane.broken_through(path, pointer)
+    if not titles:
+        return severity, ""
+    return Severity.ERROR, f"; this breaks {', '.join(titles)}"
+
+
+def _missing_san(ctx: Context, at: CertAt, san: str) -> Finding:
     assert at.spec is not None
+    severity, breaks = _breaking(ctx, at.path, san, Severity.WARNING)
     return Finding(
         "cert-san-missing",
-        Severity.WARNING,
+        severity,
         at.path,
-        f"has no SAN {san}, which kubeadm includes: clients dialling it are refused",
+        f"has no SAN {san}, which kubeadm includes: clients dialling it are refused{breaks}",
         pointer=san,
         fix=f"delete {at.path} and its key, then kubeadm init phase certs "
         f"{at.spec.name} (renew keeps the old SANs)",

@@ -17,6 +17,7 @@ from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
 from kexplore.core.plane import Cause, Reach, RelationKind
 from kexplore.core.plane.connections import (
+    ADDRESS,
     ALWAYS_ALLOW,
     IDENTITY,
     INSECURE,
@@ -81,6 +82,11 @@ def identity(ctx: Context) -> Iterator[Finding]:
     """The server authorizes the identity in the certificate: the Node authorizer needs
     system:node:<name> in system:nodes, the front proxy a CN in --requestheader-allowed-names."""
     yield from _findings(ctx, IDENTITY)
+
+
+def address(ctx: Context) -> Iterator[Finding]:
+    """An address that does not parse is never dialled: the client fails before TLS."""
+    yield from _findings(ctx, ADDRESS)
 
 
 def plain_http(ctx: Context) -> Iterator[Finding]:
@@ -179,10 +185,10 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
             )
 
 
-RULES = [wrong_ca, key_usage, server_name, key_pair, identity, plain_http, insecure,
+RULES = [wrong_ca, key_usage, server_name, key_pair, identity, address, plain_http, insecure,
          token_user, always_allow, peer_port, service_account_key, cluster_signing,
          not_mounted, file_missing]
-PLANE_RULES = frozenset({CA_RULE, EKU_RULE, NAME_RULE, PAIR_RULE, IDENTITY, PLAIN_HTTP,
+PLANE_RULES = frozenset({CA_RULE, EKU_RULE, NAME_RULE, PAIR_RULE, IDENTITY, ADDRESS, PLAIN_HTTP,
                          INSECURE, TOKEN, ALWAYS_ALLOW, PEER_PORT, SA_RULE, SIGNING_RULE,
                          NOT_MOUNTED})
 
@@ -207,7 +213,7 @@ def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:
             continue
         kept_plane.append(f)
     planed = {(f.path, f.pointer) for f in kept_plane}
-    planed |= {(f.path, p) for f in kept_plane for p in also.get((f.rule, f.path, f.pointer), ())}
+    planed |= {at for f in kept_plane for at in also.get((f.rule, f.path, f.pointer), ())}
     return [f for f in findings if f.rule not in PLANE_RULES
             and not (f.rule in SUPERSEDED and (f.path, f.pointer) in planed)] + kept_plane
 
@@ -217,12 +223,13 @@ Key = tuple[str, str, str]
 
 def _cover_index(
     ctx: Context,
-) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]], dict[Key, tuple[str, ...]]]:
+) -> tuple[dict[Key, tuple[tuple[str, str | None], ...]],
+           dict[Key, tuple[tuple[str, str], ...]]]:
     """By cause: where another rule would already name it, and the other flags it spans."""
     covers: dict[Key, tuple[tuple[str, str | None], ...]] = {}
-    also: dict[Key, tuple[str, ...]] = {}
+    also: dict[Key, tuple[tuple[str, str], ...]] = {}
     for relation in ctx.plane.connections:
         for cause in relation.causes:
             covers[cause.key] = covers.get(cause.key, ()) + cause.covered_if
-            also[cause.key] = also.get(cause.key, ()) + cause.also
+            also[cause.key] = also.get(cause.key, ()) + cause.supersedes
     return covers, also

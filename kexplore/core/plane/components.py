@@ -35,6 +35,23 @@ ABOUT = {
 }
 STATIC_POD_COMPONENTS = (APISERVER, ETCD, CONTROLLER_MANAGER, SCHEDULER)
 NAMED_WHEN_PRESENT = (KUBE_PROXY, CLOUD_CONTROLLER_MANAGER)
+# Every cert/key flag pair, by component: (what it is for, cert flag, key flag).
+PAIRS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    APISERVER: (
+        ("serving", "tls-cert-file", "tls-private-key-file"),
+        ("etcd client", "etcd-certfile", "etcd-keyfile"),
+        ("kubelet client", "kubelet-client-certificate", "kubelet-client-key"),
+        ("front-proxy client", "proxy-client-cert-file", "proxy-client-key-file"),
+    ),
+    ETCD: (
+        ("serving", "cert-file", "key-file"),
+        ("peer", "peer-cert-file", "peer-key-file"),
+    ),
+    CONTROLLER_MANAGER: (("serving", "tls-cert-file", "tls-private-key-file"),),
+    SCHEDULER: (("serving", "tls-cert-file", "tls-private-key-file"),),
+}
+# The key flag of each cert flag, whichever component has it
+KEY_FLAG = {cert: key for pairs in PAIRS.values() for _, cert, key in pairs}
 KUBELET_CONF = "kubelet.conf"
 MANIFESTS = "manifests"
 

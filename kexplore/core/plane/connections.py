@@ -40,6 +40,7 @@ TOKEN = "kubeconfig-token"
 IDENTITY = "connection-identity"
 ALWAYS_ALLOW = "authorization-always-allow"
 PEER_PORT = "etcd-servers-peer-port"
+ADDRESS = "connection-address"
 ARCHIVE = "tmp/"
 
 # The component that reads each kubeconfig flag, by flag: one connection per distinct file.
@@ -154,6 +155,16 @@ def kubeconfig_clients(
     return out
 
 
+def _not_a_url(client: str, url: str, path: str, pointer: str) -> Cause:
+    return Cause(
+        ADDRESS, path, pointer,
+        f"{client} is to dial {url!r}, which is not a URL with a host (and a port from "
+        "1 to 65535)",
+        symptom=f"{client}: parse {url!r}: invalid URL; it never connects",
+        fix="write it as https://HOST:PORT",
+    )
+
+
 def _symptom_server(client: str) -> str:
     if client == KUBELET or client in (CONTROLLER_MANAGER, SCHEDULER):
         return client + " logs: tls: failed to verify certificate: {error}"
@@ -187,7 +198,7 @@ def kubeconfig_link(
     host = cluster.tls_server_name or (address.host if address else "")
     server_ca = cluster_ca(tree, kc.path, cluster, comp)
     if address is None:
-        v.fails(f"{kc.path}: server {cluster.server!r} is not a URL")
+        v.cause(_not_a_url(client, cluster.server, *where))
     elif address.scheme == "http":
         v.cause(Cause(
             PLAIN_HTTP, *where,
@@ -334,7 +345,7 @@ def etcd_links(
             or _serves(_urls(etcd.flag("initial-advertise-peer-urls")), at))
         fields: dict[str, object] = {}
         if at is None:
-            v.fails(f"--etcd-servers {url!r} is not a URL")
+            v.cause(_not_a_url(APISERVER, url, *where))
         elif peer:
             v.cause(Cause(
                 PEER_PORT, *where,
@@ -423,7 +434,7 @@ def peer_links(tree: Tree, now: datetime, etcd: PodComponent | None) -> list[Rel
         if member != name:
             v.unknown(f"member {member}'s peer certificate is on its own node, not here")
         elif at is None:
-            v.fails(f"peer URL {url!r} is not a URL")
+            v.cause(_not_a_url(f"etcd {member}", url, etcd.path, "--initial-cluster"))
         else:
             symptom = "etcd logs: rejected connection on peer endpoint: {error}"
             presented(v, cert, ca, SERVER_AUTH, holder=f"etcd {member}", verifier="etcd peers",

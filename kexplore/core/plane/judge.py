@@ -9,6 +9,7 @@ from datetime import datetime
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME
 from kexplore.core.pki import CertInfo
+from kexplore.core.plane.components import KEY_FLAG
 from kexplore.core.plane.model import Cause, Source, Status
 from kexplore.core.plane.mounts import Reach, tree_path
 from kexplore.core.plane.sides import certs_of, key_of
@@ -123,6 +124,14 @@ def _anchors(src: Source) -> tuple[tuple[str, str | None], ...]:
     return ((src.path, None),)
 
 
+def _flags_of(src: Source) -> tuple[tuple[str, str], ...]:
+    """The flag naming a file and its pair's key flag: a difference there is this cause."""
+    if not src.pointer.startswith("--"):
+        return ()
+    key = KEY_FLAG.get(src.pointer[2:])
+    return ((src.owner, src.pointer), *(((src.owner, f"--{key}"),) if key else ()))
+
+
 def _blame_cert(cert_src: Source, ca_src: Source) -> bool:
     """Whether the certificate, not the trust flag, is what is out of place: kubeadm
     signs it with the very CA file the flag names (or it is no kubeadm file at all)."""
@@ -181,8 +190,10 @@ def presented(
     if eku:
         v.cause(Cause(
             EKU_RULE, where[0], where[1],
-            f"{holder} presents {cert_src.path} without {usage} to {verifier}: {eku}",
+            f"{holder} presents {cert_src.path} with extended key usage "
+            f"{', '.join(leaf.ext_key_usage)}, without the {usage} its peers require: {eku}",
             symptom=symptom.format(error=eku), covered_if=anchors,
+            supersedes=_flags_of(cert_src),
         ))
     if host:
         name = hostname_error(leaf, host)
@@ -221,6 +232,7 @@ def _chain_cause(
         f"{holder}'s {cert_src.path} is checked by {verifier} against {trust}, but "
         f"{found}: {error}",
         symptom=symptom.format(error=error), fix=fix, covered_if=anchors,
+        supersedes=_flags_of(cert_src) + _flags_of(ca_src),
     ))
 
 
@@ -232,8 +244,14 @@ def paired(v: Verdict, cert_src: Source | None, key_src: Source | None, holder: 
     assert cert_src is not None and key_src is not None
     chain, key = certs_of(cert_src), key_of(key_src)
     if not chain or key is None:
-        v.fails(f"{key_src.path} holds no private key" if key is None
-                else f"{cert_src.path} holds no certificate")
+        wrong, what = (key_src, "private key") if key is None else (cert_src, "certificate")
+        v.cause(Cause(
+            PAIR_RULE, wrong.owner or wrong.path, wrong.pointer,
+            f"{holder}'s {wrong.pointer} names {wrong.path}, which holds no {what}",
+            symptom=f"{holder} does not start: tls: failed to find any PEM data",
+            fix=f"point {wrong.pointer} at the {what} of the pair",
+            covered_if=_anchors(wrong), supersedes=_flags_of(wrong),
+        ))
         return
     if key.encrypted:
         v.unknown(f"{key_src.path} is encrypted: its pair cannot be checked here")

@@ -75,8 +75,9 @@ class Cause:
     symptom: str = ""
     fix: str = ""
     covered_if: tuple[tuple[str, str | None], ...] = ()
-    # other flags of the same file that are part of this one cause (a flag pair)
-    also: tuple[str, ...] = ()
+    # (path, pointer) of settings that are part of this one cause (the flags of a pair):
+    # a flag difference reported there gives way to this finding
+    supersedes: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -284,6 +285,19 @@ class Plane:
                 pointer = src.pointer if src.reach is Reach.EMBEDDED else ""
                 index.setdefault((src.path, pointer), {})[r.id] = r
         return {k: tuple(v.values()) for k, v in index.items()}
+
+    def broken_through(self, path: str, pointer: str) -> tuple[str, ...]:
+        """The relations (by title) that a problem reported at this path and pointer
+        breaks: another rule's finding there is the cause the plane saw."""
+        titles: dict[str, None] = {}
+        for r in self.connections:
+            if r.kind is RelationKind.PAIR:
+                continue
+            for cause in r.causes:
+                if any(p == path and (ptr is None or ptr == pointer)
+                       for p, ptr in cause.covered_if):
+                    titles[r.title] = None
+        return tuple(titles)
 
     def broken(self) -> tuple[Relation, ...]:
         return tuple(r for r in self.connections if r.status is Status.BROKEN)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import posixpath
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 
-from kexplore.core.manifest import Container, ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo, VolumeMount
 from kexplore.core.model import Kind, Tree
 
 # The scanned root stands for this host folder: kubeadm's, wherever the tree was copied.
@@ -59,13 +60,10 @@ def container_host_path(
     covers it, through a hostPath volume. (None, why) when nothing shows it."""
     norm = posixpath.normpath(path)
     best: tuple[str, str] | None = None
-    for mount in container.volume_mounts:
-        mp = posixpath.normpath(mount.mount_path) if mount.mount_path else ""
-        if not mp:
-            continue
-        covers = norm == mp or norm.startswith(mp.rstrip("/") + "/")
+    for name, mp, below in _mount_points(container.volume_mounts):
+        covers = norm == mp or norm.startswith(below)
         if covers and (best is None or len(mp) > len(best[1])):
-            best = (mount.name, mp)
+            best = (name, mp)
     if best is None:
         mounted = ", ".join(sorted({m.mount_path for m in container.volume_mounts})) or "none"
         return None, f"no volumeMount covers {norm} (mounts: {mounted})"
@@ -76,6 +74,18 @@ def container_host_path(
         return None, f"volume {best[0]} is a {volume.source or 'volume'}, not a hostPath"
     rest = norm[len(best[1]) :]
     return posixpath.normpath(volume.host_path.rstrip("/") + rest), best[0]
+
+
+@lru_cache(maxsize=256)
+def _mount_points(mounts: tuple[VolumeMount, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(volume, mountPath, the prefix of what lies below it), normalised once per pod
+    layout: every flag of every component is resolved through them."""
+    points = []
+    for mount in mounts:
+        mp = posixpath.normpath(mount.mount_path) if mount.mount_path else ""
+        if mp:
+            points.append((mount.name, mp, mp.rstrip("/") + "/"))
+    return tuple(points)
 
 
 def on_host(tree: Tree, host: str, named: str = "", mount: str = "") -> Resolved:

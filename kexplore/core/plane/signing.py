@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from kexplore.core.model import Tree
-from kexplore.core.plane.components import APISERVER, CONTROLLER_MANAGER, ETCD, PodComponent
+from kexplore.core.plane.components import APISERVER, CONTROLLER_MANAGER, PAIRS, PodComponent
 from kexplore.core.plane.judge import Verdict, paired, presented, readable
 from kexplore.core.plane.model import Cause, Identity, Relation, RelationKind, Source
 from kexplore.core.plane.sides import certs_of, flag_source, key_of, public_keys_of
@@ -15,23 +15,6 @@ from kexplore.core.plane.verify import SERVER_AUTH
 
 SA_RULE = "service-account-key"
 SIGNING_RULE = "cluster-signing"
-
-# Every cert/key flag pair, by component: (what it is for, cert flag, key flag).
-PAIRS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    APISERVER: (
-        ("serving", "tls-cert-file", "tls-private-key-file"),
-        ("etcd client", "etcd-certfile", "etcd-keyfile"),
-        ("kubelet client", "kubelet-client-certificate", "kubelet-client-key"),
-        ("front-proxy client", "proxy-client-cert-file", "proxy-client-key-file"),
-    ),
-    ETCD: (
-        ("serving", "cert-file", "key-file"),
-        ("peer", "peer-cert-file", "peer-key-file"),
-    ),
-    CONTROLLER_MANAGER: (("serving", "tls-cert-file", "tls-private-key-file"),),
-    "kube-scheduler": (("serving", "tls-cert-file", "tls-private-key-file"),),
-}
-
 
 def pair_verdicts(
     tree: Tree, now: datetime, pods: dict[str, PodComponent]
@@ -161,7 +144,7 @@ def _cluster_signing(
                         symptom="kubelet: Unauthorized after its next certificate rotation",
                         fix="sign with the CA of the API server's --client-ca-file",
                         covered_if=((cert.path, None), (client_ca.path, None)),
-                        also=("--cluster-signing-key-file",),
+                        supersedes=((kcm.path, "--cluster-signing-key-file"),),
                     ))
     return _relation(
         v, "cluster-signing", CONTROLLER_MANAGER, APISERVER,

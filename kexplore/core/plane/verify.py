@@ -8,6 +8,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 
 from kexplore.core.crypto import verify_signature
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo, key_matches
@@ -16,6 +17,12 @@ SERVER_AUTH = "ServerAuth"
 CLIENT_AUTH = "ClientAuth"
 # Longer than any real chain; it stops a loop of cross-signed CAs.
 MAX_DEPTH = 8
+
+
+@lru_cache(maxsize=4096)
+def signed(child: CertInfo, issuer: CertInfo) -> bool:
+    """verify_signature, once per pair: every relation through a CA asks again."""
+    return verify_signature(child, issuer)
 
 
 def _go_time(moment: datetime) -> str:
@@ -56,7 +63,7 @@ def chain_to(
     for _ in range(MAX_DEPTH):
         named = [c for c in pool if c.subject == current.issuer
                  and c.sha256_fingerprint != current.sha256_fingerprint]
-        signer = next((c for c in named if verify_signature(current, c)), None)
+        signer = next((c for c in named if signed(current, c)), None)
         if signer is None:
             if named:
                 return None, _verification_hint(current, named[0])
@@ -74,7 +81,7 @@ def chain_to(
 
 def signed_by_one_of(leaf: CertInfo, roots: Sequence[CertInfo]) -> CertInfo | None:
     """The bundle certificate whose key signed `leaf`, if any."""
-    return next((r for r in roots if verify_signature(leaf, r)), None)
+    return next((r for r in roots if signed(leaf, r)), None)
 
 
 def eku_error(cert: CertInfo, usage: str) -> str | None:
