@@ -126,7 +126,16 @@ async def test_the_palette_opens_the_view(make_tree: Factory) -> None:
         assert app.main.current == PLANE
 
 
-@pytest.mark.parametrize("faults", [(), ("cert-chain",)], ids=["clean", "cert-chain"])
+# a fault, and one link it breaks
+BREAKS = {
+    "cert-chain": BROKEN_BY_CHAIN,
+    "plane-not-mounted": "kube-apiserver->etcd[0]",
+    "connection-server-name": "kube-scheduler->kube-apiserver",
+}
+
+
+@pytest.mark.parametrize("faults", [(), *((f,) for f in BREAKS)],
+                         ids=["clean", *BREAKS])
 async def test_marks_are_the_planes_own_verdicts(make_tree: Factory,
                                                  faults: tuple[str, ...]) -> None:
     root = make_tree(faults=faults)
@@ -142,7 +151,7 @@ async def test_marks_are_the_planes_own_verdicts(make_tree: Factory,
         assert dates[relation.id] == expected
     broken = {r.id for r in plane.broken()}
     if faults:
-        assert BROKEN_BY_CHAIN in broken
+        assert BREAKS[faults[0]] in broken
     else:
         assert not broken
 
@@ -170,6 +179,21 @@ async def test_enter_opens_where_a_link_breaks_else_its_first_file(make_tree: Fa
                 assert relation.reason[:60] in " ".join(detail.split())
             await pilot.press("enter")
             await until(pilot, lambda: app.main.current == opens)  # noqa: B023
+
+
+async def test_the_detail_says_a_file_is_not_mounted(make_tree: Factory) -> None:
+    root = make_tree(faults=["plane-not-mounted"])
+    relation = plane_of(root).relation(BREAKS["plane-not-mounted"])
+    assert relation is not None and relation.client_ca is not None
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await control_plane(app, pilot)
+        table = app.main.query_one("#links-connection", LinksTable)
+        table.move_cursor(row=[link.id for link in table.links].index(relation.id))
+        await pilot.pause()
+        detail = " ".join(text_of(app.main.query_one("#link-detail", Static)).split())
+    assert f"client CA {relation.client_ca.path} --trusted-ca-file of manifests/etcd.yaml " \
+        "(not mounted)" in detail
 
 
 async def test_back_in_the_view_the_cursor_is_on_the_link_left(make_tree: Factory) -> None:
