@@ -134,6 +134,23 @@ BREAKS = {
 }
 
 
+async def test_the_palette_opens_the_view_on_one_link(make_tree: Factory) -> None:
+    app = KexploreApp(make_tree(faults=["cert-chain"]), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*f"Link kube-scheduler ({BROKEN_BY_CHAIN})")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.focused, LinksTable))
+        await pilot.pause()
+        focused = app.focused
+        assert isinstance(focused, LinksTable)
+        link = focused.highlighted()
+        assert link is not None and link.id == BROKEN_BY_CHAIN and link.mark == "✗"
+
+
 @pytest.mark.parametrize("faults", [(), *((f,) for f in BREAKS)],
                          ids=["clean", *BREAKS])
 async def test_marks_are_the_planes_own_verdicts(make_tree: Factory,

@@ -35,6 +35,11 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
         return entries
     for path in main.files.paths:
         entries.append((f"Open {path}", _file_help(session, path), partial(main.jump, path)))
+    # a link's title may name a file of the tree; its help stays free of them (the reason
+    # is one keypress away, in the view)
+    for link in session.plane.links if session.plane is not None else ():
+        entries.append((f"Link {link.title} ({link.id})", f"{link.mark} {link.status}",
+                        partial(main.show_link, link.id)))
     by_rule: dict[str, list[str]] = {}
     for finding in session.findings("all"):
         by_rule.setdefault(finding.rule, []).append(finding.path)

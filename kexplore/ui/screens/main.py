@@ -17,7 +17,7 @@ from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
-from kexplore.ui.views.plane import PLANE
+from kexplore.ui.views.plane import PLANE, PlaneView
 from kexplore.ui.widgets.file_tree import Entry, FileTree
 from kexplore.ui.widgets.footer import KeysFooter
 from kexplore.ui.widgets.status_bar import StatusBar
@@ -126,8 +126,6 @@ class MainScreen(Screen[None]):
         from kexplore.ui.views.choose import view_for
         from kexplore.ui.views.cluster import CLUSTER, ClusterView
         from kexplore.ui.views.overview import OverviewView
-        from kexplore.ui.views.plane import PlaneView
-
         keep_focus = False
         if isinstance(self._view, PlaneView):
             self._plane_link = self._view.selected  # back on the same link next time
@@ -274,9 +272,14 @@ class MainScreen(Screen[None]):
         if shown is not None:
             await shown
 
-    async def action_control_plane(self) -> None:
-        from kexplore.ui.views.plane import PlaneView
+    async def show_link(self, rid: str) -> None:
+        """The control-plane view with the cursor on one link."""
+        self._plane_link = rid
+        if isinstance(self._view, PlaneView):
+            self._view.selected = rid  # _show keeps what the old view had highlighted
+        await self.action_control_plane()
 
+    async def action_control_plane(self) -> None:
         shown = self._show(PLANE)
         if shown is not None:
             await shown
