@@ -274,6 +274,10 @@ def _relation(v: Verdict, rid: str, client: str, purpose: str, **fields: object)
     path, pointer = v.anchor
     symptom = v.causes[0].symptom if v.causes else ""
     notes = fields.pop("notes", ())
+    if kind is RelationKind.CONNECTION:
+        # what each side's verifier requires of the other's certificate
+        fields.setdefault("server_eku", SERVER_AUTH if fields.get("server_cert") else "")
+        fields.setdefault("client_eku", CLIENT_AUTH if fields.get("client_cert") else "")
     return Relation(
         id=rid, kind=kind, client=client, server=server, purpose=purpose,  # type: ignore[arg-type]
         status=v.status, reason=v.reason, breaks_at=moment, breaks_because=because,
@@ -380,8 +384,7 @@ def etcd_links(
                 v.unknown(f"{url} is an external etcd: its serving certificate and the CA "
                           "it verifies clients with are not on this node")
                 presented(v, client_cert, None, CLIENT_AUTH, holder=APISERVER,
-                          verifier=ETCD, symptom="etcd refuses the API server: {error}")
-                v.unknowns[:] = [u for u in v.unknowns if not u.startswith("the CA etcd")]
+                          verifier=ETCD, symptom=ETCD_REFUSES + "{error}", ca_elsewhere=True)
             fields = dict(server_cert=server_cert,
                           server_key=flag_source(tree, etcd, "key-file") if local else None,
                           client_ca=client_ca)
@@ -391,7 +394,8 @@ def etcd_links(
             "the API server stores and reads every object in etcd",
             server=ETCD, address=url, address_source=f"{comp.path} --etcd-servers",
             server_ca=server_ca, client_cert=client_cert, client_key=client_key,
-            identity=Identity(authorized_by="none: etcd trusts any cert its CA signed"),
+            identity=Identity(_identity(client_cert).user, (),
+                              "none: etcd trusts any cert its CA signed"),
             **fields,
         ))
     return out
