@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import NOW, Factory
 
 from kexplore.core.check import check_tree
@@ -257,3 +258,20 @@ def test_the_kubelet_identity_must_be_a_node(writable_tree) -> None:  # type: ig
     assert "system:node:" in link.reason
     rules = {f.rule for f in check_tree(scan(root), NOW).findings if f.path == "kubelet.conf"}
     assert "connection-identity" not in rules and "kubeconfig-client-cert" in rules
+
+
+def test_the_kubelet_s_rotated_cert_is_outside_and_unknown(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """After kubelet-finalize, kubelet.conf names /var/lib/kubelet/pki: never read here."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "kubelet.conf").read_text())
+    user = doc["users"][0]["user"]
+    user.pop("client-certificate-data")
+    user.pop("client-key-data")
+    user["client-certificate"] = user["client-key"] = (
+        "/var/lib/kubelet/pki/kubelet-client-current.pem")
+    (root / "kubelet.conf").write_text(yaml.safe_dump(doc))
+    link = plane_of(root).relation("kubelet->kube-apiserver")
+    assert link is not None and link.status is Status.UNKNOWN
+    assert link.client_cert is not None and link.client_cert.reach is Reach.OUTSIDE
+    assert "not checked: outside the tree" in link.reason
+    assert link.server_error == ""  # the server side is still checked
