@@ -108,8 +108,22 @@ class ApiServer:
                 and "Node" in self.modes):
             return "the Node authorizer (and NodeRestriction), then RBAC"
         if "RBAC" in self.modes:
-            return "RBAC bindings for the user or its groups"
+            return _rbac(ident)
         return ",".join(self.modes) or "unknown: no API server manifest"
+
+
+# The RBAC binding kubeadm or the bootstrap policy gives each identity (cluster data: the
+# files cannot show it exists, only name it).
+BINDINGS = {
+    "kubeadm:cluster-admins": "ClusterRoleBinding kubeadm:cluster-admins (cluster-admin)",
+    "system:kube-controller-manager": "ClusterRoleBinding system:kube-controller-manager",
+    "system:kube-scheduler": "ClusterRoleBinding system:kube-scheduler",
+}
+
+
+def _rbac(ident: Identity) -> str:
+    named = [BINDINGS[n] for n in (*ident.groups, ident.user) if n in BINDINGS]
+    return "RBAC: " + (", ".join(named) if named else "bindings for the user or its groups")
 
 
 def _identity(cert_src: Source | None) -> Identity:
@@ -381,8 +395,11 @@ def etcd_links(
                           verifier=ETCD, symptom=ETCD_REFUSES + "{error}")
                 v.causes[before:] = [_etcd_symptom(c, etcd) for c in v.causes[before:]]
             else:
-                v.unknown(f"{url} is an external etcd: its serving certificate and the CA "
-                          "it verifies clients with are not on this node")
+                here = (f", not an address {etcd.path} listens on (--listen-client-urls): "
+                        "if nothing else serves it, the API server gets connection refused"
+                        if etcd is not None else "")
+                v.unknown(f"{url} is an external etcd{here}; its serving certificate and "
+                          "the CA it verifies clients with are not on this node")
                 presented(v, client_cert, None, CLIENT_AUTH, holder=APISERVER,
                           verifier=ETCD, symptom=ETCD_REFUSES + "{error}", ca_elsewhere=True)
             fields = dict(server_cert=server_cert,
