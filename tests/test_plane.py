@@ -4,6 +4,9 @@ each planted plane fault one broken relation and one finding, nothing else chang
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -275,3 +278,24 @@ def test_the_kubelet_s_rotated_cert_is_outside_and_unknown(writable_tree) -> Non
     assert link.client_cert is not None and link.client_cert.reach is Reach.OUTSIDE
     assert "not checked: outside the tree" in link.reason
     assert link.server_error == ""  # the server side is still checked
+
+
+def test_a_built_plane_travels_without_the_parsing_libraries(make_tree: Factory,
+                                                             tmp_path: Path) -> None:
+    """The explorer's parent process gets the plane from its forked child: reading the
+    records must not pull in cryptography or PyYAML."""
+    session = tmp_path / "plane.pickle"
+    session.write_bytes(pickle.dumps(plane_of(make_tree())))
+    code = (
+        "import pickle, sys\n"
+        "import kexplore.core.plane\n"
+        "p = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(len(p.used_by('pki/apiserver.crt')), p.as_json()['connections'][0]['id'])\n"
+        "print(','.join(sorted(m for m in sys.modules\n"
+        "                      if m.split('.')[0] in ('cryptography', 'yaml'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(session)], capture_output=True,
+                         text=True, timeout=60, check=True)
+    used, heavy = [*out.stdout.splitlines(), ""][:2]
+    assert used.split()[0] != "0"
+    assert heavy == "", f"loaded in the parent: {heavy}"
