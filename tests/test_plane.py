@@ -184,6 +184,9 @@ def test_used_by_and_trusted_by_name_component_peer_and_flag(make_tree: Factory)
     assert {("etcd", "--trusted-ca-file"), ("kube-apiserver", "--etcd-cafile"),
             ("etcd", "--peer-trusted-ca-file")} <= trusted
     assert {u.component for u in plane.trusted_by("pki/sa.pub")} == {"kube-apiserver"}
+    opened = {(name, use.pointer) for name, use in plane.opened_by("controller-manager.conf")}
+    assert opened == {("kube-controller-manager", f"--{f}") for f in (
+        "kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig")}
 
 
 def test_components_read_their_files_through_their_mounts(make_tree: Factory) -> None:

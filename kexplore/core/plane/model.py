@@ -271,6 +271,11 @@ class Plane:
                 index.setdefault(src.path, {}).setdefault(bucket, []).append(usage)
         return {p: {k: tuple(dict.fromkeys(v)) for k, v in b.items()} for p, b in index.items()}
 
+    def opened_by(self, path: str) -> tuple[tuple[str, FileUse], ...]:
+        """(component, how) for every component whose flag opens this tree file."""
+        return tuple((c.name, use) for c in self.components for use in c.files
+                     if use.path == path)
+
     def relations_with(self, path: str, pointer: str = "") -> tuple[Relation, ...]:
         """The connections and signing relations that present or trust this material: a
         file (pointer "") or an entry of a kubeconfig ("user x", "cluster y")."""
