@@ -4,9 +4,13 @@ each planted plane fault one broken relation and one finding, nothing else chang
 from __future__ import annotations
 
 import json
+import pickle
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import NOW, Factory
 
 from kexplore.core.check import check_tree
@@ -180,6 +184,9 @@ def test_used_by_and_trusted_by_name_component_peer_and_flag(make_tree: Factory)
     assert {("etcd", "--trusted-ca-file"), ("kube-apiserver", "--etcd-cafile"),
             ("etcd", "--peer-trusted-ca-file")} <= trusted
     assert {u.component for u in plane.trusted_by("pki/sa.pub")} == {"kube-apiserver"}
+    opened = {(name, use.pointer) for name, use in plane.opened_by("controller-manager.conf")}
+    assert opened == {("kube-controller-manager", f"--{f}") for f in (
+        "kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig")}
 
 
 def test_components_read_their_files_through_their_mounts(make_tree: Factory) -> None:
@@ -257,3 +264,41 @@ def test_the_kubelet_identity_must_be_a_node(writable_tree) -> None:  # type: ig
     assert "system:node:" in link.reason
     rules = {f.rule for f in check_tree(scan(root), NOW).findings if f.path == "kubelet.conf"}
     assert "connection-identity" not in rules and "kubeconfig-client-cert" in rules
+
+
+def test_the_kubelet_s_rotated_cert_is_outside_and_unknown(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """After kubelet-finalize, kubelet.conf names /var/lib/kubelet/pki: never read here."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "kubelet.conf").read_text())
+    user = doc["users"][0]["user"]
+    user.pop("client-certificate-data")
+    user.pop("client-key-data")
+    user["client-certificate"] = user["client-key"] = (
+        "/var/lib/kubelet/pki/kubelet-client-current.pem")
+    (root / "kubelet.conf").write_text(yaml.safe_dump(doc))
+    link = plane_of(root).relation("kubelet->kube-apiserver")
+    assert link is not None and link.status is Status.UNKNOWN
+    assert link.client_cert is not None and link.client_cert.reach is Reach.OUTSIDE
+    assert "not checked: outside the tree" in link.reason
+    assert link.server_error == ""  # the server side is still checked
+
+
+def test_a_built_plane_travels_without_the_parsing_libraries(make_tree: Factory,
+                                                             tmp_path: Path) -> None:
+    """The explorer's parent process gets the plane from its forked child: reading the
+    records must not pull in cryptography or PyYAML."""
+    session = tmp_path / "plane.pickle"
+    session.write_bytes(pickle.dumps(plane_of(make_tree())))
+    code = (
+        "import pickle, sys\n"
+        "import kexplore.core.plane\n"
+        "p = pickle.loads(open(sys.argv[1], 'rb').read())\n"
+        "print(len(p.used_by('pki/apiserver.crt')), p.as_json()['connections'][0]['id'])\n"
+        "print(','.join(sorted(m for m in sys.modules\n"
+        "                      if m.split('.')[0] in ('cryptography', 'yaml'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(session)], capture_output=True,
+                         text=True, timeout=60, check=True)
+    used, heavy = [*out.stdout.splitlines(), ""][:2]
+    assert used.split()[0] != "0"
+    assert heavy == "", f"loaded in the parent: {heavy}"

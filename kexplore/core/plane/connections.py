@@ -108,8 +108,22 @@ class ApiServer:
                 and "Node" in self.modes):
             return "the Node authorizer (and NodeRestriction), then RBAC"
         if "RBAC" in self.modes:
-            return "RBAC bindings for the user or its groups"
+            return _rbac(ident)
         return ",".join(self.modes) or "unknown: no API server manifest"
+
+
+# The RBAC binding kubeadm or the bootstrap policy gives each identity (cluster data: the
+# files cannot show it exists, only name it).
+BINDINGS = {
+    "kubeadm:cluster-admins": "ClusterRoleBinding kubeadm:cluster-admins (cluster-admin)",
+    "system:kube-controller-manager": "ClusterRoleBinding system:kube-controller-manager",
+    "system:kube-scheduler": "ClusterRoleBinding system:kube-scheduler",
+}
+
+
+def _rbac(ident: Identity) -> str:
+    named = [BINDINGS[n] for n in (*ident.groups, ident.user) if n in BINDINGS]
+    return "RBAC: " + (", ".join(named) if named else "bindings for the user or its groups")
 
 
 def _identity(cert_src: Source | None) -> Identity:
@@ -274,6 +288,10 @@ def _relation(v: Verdict, rid: str, client: str, purpose: str, **fields: object)
     path, pointer = v.anchor
     symptom = v.causes[0].symptom if v.causes else ""
     notes = fields.pop("notes", ())
+    if kind is RelationKind.CONNECTION:
+        # what each side's verifier requires of the other's certificate
+        fields.setdefault("server_eku", SERVER_AUTH if fields.get("server_cert") else "")
+        fields.setdefault("client_eku", CLIENT_AUTH if fields.get("client_cert") else "")
     return Relation(
         id=rid, kind=kind, client=client, server=server, purpose=purpose,  # type: ignore[arg-type]
         status=v.status, reason=v.reason, breaks_at=moment, breaks_because=because,
@@ -377,11 +395,13 @@ def etcd_links(
                           verifier=ETCD, symptom=ETCD_REFUSES + "{error}")
                 v.causes[before:] = [_etcd_symptom(c, etcd) for c in v.causes[before:]]
             else:
-                v.unknown(f"{url} is an external etcd: its serving certificate and the CA "
-                          "it verifies clients with are not on this node")
+                here = (f", not an address {etcd.path} listens on (--listen-client-urls): "
+                        "if nothing else serves it, the API server gets connection refused"
+                        if etcd is not None else "")
+                v.unknown(f"{url} is an external etcd{here}; its serving certificate and "
+                          "the CA it verifies clients with are not on this node")
                 presented(v, client_cert, None, CLIENT_AUTH, holder=APISERVER,
-                          verifier=ETCD, symptom="etcd refuses the API server: {error}")
-                v.unknowns[:] = [u for u in v.unknowns if not u.startswith("the CA etcd")]
+                          verifier=ETCD, symptom=ETCD_REFUSES + "{error}", ca_elsewhere=True)
             fields = dict(server_cert=server_cert,
                           server_key=flag_source(tree, etcd, "key-file") if local else None,
                           client_ca=client_ca)
@@ -391,7 +411,8 @@ def etcd_links(
             "the API server stores and reads every object in etcd",
             server=ETCD, address=url, address_source=f"{comp.path} --etcd-servers",
             server_ca=server_ca, client_cert=client_cert, client_key=client_key,
-            identity=Identity(authorized_by="none: etcd trusts any cert its CA signed"),
+            identity=Identity(_identity(client_cert).user, (),
+                              "none: etcd trusts any cert its CA signed"),
             **fields,
         ))
     return out

@@ -153,11 +153,13 @@ def presented(
     symptom: str,
     host: str = "",
     host_src: tuple[str, str] = ("", ""),
+    ca_elsewhere: bool = False,
 ) -> CertInfo | None:
     """Check one presented certificate as its verifier does: chain to the exact bundle,
-    validity, EKU and, for a server, the dialled host. Returns the leaf when readable."""
+    validity, EKU and, for a server, the dialled host. Returns the leaf when readable.
+    `ca_elsewhere`: the verifier's CA is on another host (the caller said why)."""
     ok_cert = readable(v, cert_src, f"{holder}'s certificate")
-    ok_ca = readable(v, ca_src, f"the CA {verifier} trusts")
+    ok_ca = not ca_elsewhere and readable(v, ca_src, f"the CA {verifier} trusts")
     if not ok_cert:
         return None
     assert cert_src is not None

@@ -100,9 +100,10 @@ class Relation:
     For a connection: the client dials `address` (read from `address_source`), the server
     presents `server_cert`/`server_key`, the client verifies it with `server_ca`; the client
     presents `client_cert`/`client_key`, the server verifies it with `client_ca`. A signing
-    relation puts the signing key in `client_key` (and `client_cert` when it is a CA) and
-    what verifies in `server_ca`/`server_key`. A pair uses `server_cert`/`server_key` for a
-    serving pair and `client_cert`/`client_key` for a client pair."""
+    relation has the signer as client: its key in `client_key` (and its CA in `client_cert`
+    for cluster signing), and what the verifier checks with in `client_ca`; the root CA
+    published to pods is the `server_ca` pods verify `server_cert` with. A pair uses
+    `server_cert`/`server_key` for a serving pair, `client_cert`/`client_key` otherwise."""
 
     id: str
     kind: RelationKind
@@ -269,6 +270,11 @@ class Plane:
                     usage, bucket = Usage(presenter, src.pointer, r.id, peer, role), "used"
                 index.setdefault(src.path, {}).setdefault(bucket, []).append(usage)
         return {p: {k: tuple(dict.fromkeys(v)) for k, v in b.items()} for p, b in index.items()}
+
+    def opened_by(self, path: str) -> tuple[tuple[str, FileUse], ...]:
+        """(component, how) for every component whose flag opens this tree file."""
+        return tuple((c.name, use) for c in self.components for use in c.files
+                     if use.path == path)
 
     def relations_with(self, path: str, pointer: str = "") -> tuple[Relation, ...]:
         """The connections and signing relations that present or trust this material: a

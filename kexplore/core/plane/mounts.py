@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from kexplore.core.manifest import Container, ManifestInfo, VolumeMount
+from kexplore.core.manifest import KUBERNETES_DIR, Container, ManifestInfo, VolumeMount
 from kexplore.core.model import Kind, Tree
 
 # The scanned root stands for this host folder: kubeadm's, wherever the tree was copied.
-HOST_ROOT = "/etc/kubernetes"
+HOST_ROOT = KUBERNETES_DIR
 
 
 class Reach(str, Enum):

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 
-from kexplore.core.crypto import verify_signature
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo, key_matches
 
 SERVER_AUTH = "ServerAuth"
@@ -21,7 +20,11 @@ MAX_DEPTH = 8
 
 @lru_cache(maxsize=4096)
 def signed(child: CertInfo, issuer: CertInfo) -> bool:
-    """verify_signature, once per pair: every relation through a CA asks again."""
+    """verify_signature, once per pair: every relation through a CA asks again. The
+    cryptography library is loaded here, when a verdict is asked for, not on import: the
+    explorer's own process reads plane records without it."""
+    from kexplore.core.crypto import verify_signature
+
     return verify_signature(child, issuer)
 
 
