@@ -14,6 +14,7 @@ from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View, findings_section, heading, title
 from kexplore.ui.views.uses import uses_section
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 
@@ -76,8 +77,8 @@ class CertificateView(View):
                         yield Static(self._key_line(cert), classes="note")
                 yield from findings_section(self.findings)
                 yield from uses_section(self.session, self.path, self.pointer)
-            with TabPane("PEM", id="cert-pem"), VerticalScroll():
-                yield Static(Text("".join(c.pem() for c in self.certs)), id="pem")
+            with TabPane("PEM", id="cert-pem"):
+                yield SearchableText(Text("".join(c.pem() for c in self.certs)), text_id="pem")
 
     def _fields(self, cert: CertInfo) -> KeyTable:
         table = KeyTable("field", "value", classes="fields", show_header=False)
