@@ -75,7 +75,8 @@ paths = [p if isinstance(p, str) else repr(p) for p in opened]
 os.write(int(sys.argv[3]), json.dumps(paths).encode())
 """
 COMMANDS = [["check", "--profile", "all", "--format", "json"], ["check", "--format", "junit"],
-            ["certs", "--format", "json"], ["diff", "--format", "json"], ["check"]]
+            ["certs", "--format", "json"], ["diff", "--format", "json"], ["check"],
+            ["connections", "--format", "json"], ["inventory"]]
 
 
 def _allowed(path: str, root: str) -> bool:

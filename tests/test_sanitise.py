@@ -84,6 +84,7 @@ COMMANDS = [
     ["diff"], ["diff", "--format", "json"], ["diff", "--format", "unified"],
     ["certs", "--format", "prometheus"], ["certs", "--format", "kubeadm-json"],
     ["inventory"], ["compare"], ["compare", "--format", "json"],
+    ["connections"], ["connections", "--format", "json"],
 ]
 
 

@@ -12,13 +12,16 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, files, kubeconfigs, manifests
+    from kexplore.core.checks import certs, connections, files, kubeconfigs, manifests
 
-    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES]
+    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
+            *connections.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
+    from kexplore.core.checks.connections import settle
+
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return findings
+    return settle(ctx, findings)

@@ -11,8 +11,8 @@ from textual.widgets import Static, TabbedContent, TabPane
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
-from kexplore.core.names import printable_lines
 from kexplore.core.secrets import redact_flag_value
+from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
