@@ -79,8 +79,9 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
     """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
     from rich.syntax import Syntax  # with pygments, only once a YAML tab is built
 
+    # redacted as a document (read_kubeconfig.redacted_yaml): a certificate's base64 stays
+    from kexplore.core.names import printable_lines
     from kexplore.core.read_kubeconfig import redacted_yaml
-    from kexplore.core.secrets import shown_lines as printable_lines
     from kexplore.ui import files
 
     try:
