@@ -100,19 +100,26 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         help="plant a named defect (repeatable); see --list-faults",
     )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    p.add_argument(
+        "--node-root",
+        action="store_true",
+        help="write a node's / instead: DIR/etc/kubernetes, DIR/var/lib/kubelet, "
+        "DIR/root/.kube/config (node faults need it)",
+    )
     p.set_defaults(run=run_generate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from kexplore.core.faults import FAULTS, FaultError, parse_fault
+    from kexplore.core.faults import FAULTS, NODE_FAULT_NAMES, NODE_FAULTS, FaultError, parse_fault
     from kexplore.core.generate import TargetNotEmpty, generate_tree
 
     if args.list_faults:
-        width = max(len(f.name) for f in FAULTS)
-        for fault in FAULTS:
+        width = max(len(f.name) for f in (*FAULTS, *NODE_FAULTS))
+        for fault in (*FAULTS, *NODE_FAULTS):
+            node = " (with --node-root)" if fault.name in NODE_FAULT_NAMES else ""
             print(
                 f"{fault.name:<{width}}  {fault.description} (default target: "
-                f"{fault.default_target})"
+                f"{fault.default_target}){node}"
             )
         return 0
     if args.dir is None:
@@ -137,7 +144,16 @@ def run_generate(args: argparse.Namespace) -> int:
             external_etcd_endpoints=tuple(args.external_etcd_endpoint)
             or ClusterParams.external_etcd_endpoints,
         )
-        written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
+        if args.node_root:
+            from kexplore.core.generate_node import generate_node_root
+
+            written = generate_node_root(args.dir, params, args.now or now_utc(), faults,
+                                         args.force)
+        elif node_faults := [f for f in faults if f.name in NODE_FAULT_NAMES]:
+            raise FaultError(f"{node_faults[0].name} is planted outside the tree: "
+                             "add --node-root")
+        else:
+            written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     except OverflowError as exc:

@@ -41,6 +41,32 @@ def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "jso
     p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
 
 
+def add_node_args(p: argparse.ArgumentParser) -> None:
+    """Where the node's files outside the tree are: read only when asked for (or when the
+    root is this machine's own /etc/kubernetes)."""
+    p.add_argument("--node-root", type=Path, metavar="DIR",
+                   help="a copied node's / (DIR/var/lib/kubelet, DIR/root/.kube/config, ...)")
+    p.add_argument("--kubelet-dir", type=Path, metavar="DIR",
+                   help="the node's /var/lib/kubelet (config.yaml, pki/)")
+    p.add_argument("--kubeconfig", type=Path, action="append", default=[], metavar="PATH",
+                   dest="kubeconfigs",
+                   help="a kubeconfig copy to hold against admin.conf (repeatable)")
+    p.add_argument("--no-node-files", action="store_true",
+                   help="read nothing outside the tree, even on this machine")
+
+
+def node_files_for(args: argparse.Namespace, tree):  # type: ignore[no-untyped-def]
+    """The node's files beside `tree` as the arguments ask, or None."""
+    from kexplore.core.node_files import read_node_files, sources_for
+
+    for folder in (args.node_root, args.kubelet_dir):
+        if folder is not None and not folder.is_dir():
+            raise RootError(f"cannot read {folder}: not a folder")
+    sources = sources_for(tree.root, node_root=args.node_root, kubelet_dir=args.kubelet_dir,
+                          kubeconfigs=args.kubeconfigs, off=args.no_node_files)
+    return read_node_files(tree, sources) if sources is not None else None
+
+
 # --- check -------------------------------------------------------------------------------
 
 
@@ -59,6 +85,7 @@ def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="warn about certificates expiring within this many days (30)",
     )
     p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm")
+    add_node_args(p)
     p.add_argument(
         "--poll",
         action="store_true",
@@ -88,7 +115,8 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from kexplore.core.report import findings_json, findings_renderable
 
     tree = _scan(args.path)
-    report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile)
+    report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile,
+                        node_files=node_files_for(args, tree))
     cis = None
     if args.profile in ("cis", "all"):
         from kexplore.core.cis import evaluate_cis
@@ -162,6 +190,7 @@ def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "embedded in kubeconfigs and the kubelet's client cert included.",
     )
     _common(p)
+    add_node_args(p)
     p.set_defaults(run=run_certs)
 
 
@@ -170,7 +199,7 @@ def run_certs(args: argparse.Namespace) -> int:
     from kexplore.core.report import expiry_json, expiry_tables
 
     tree = _scan(args.path)
-    rows = expiry_rows(tree, _now(args))
+    rows = expiry_rows(tree, _now(args), node_files_for(args, tree))
     if args.format == "json":
         print(expiry_json(str(tree.root), _now(args), rows))
     else:

@@ -12,9 +12,19 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, files, kubeconfigs, manifests
+    from kexplore.core.checks import (
+        certs,
+        copies,
+        files,
+        kubeconfigs,
+        manifests,
+        node_files,
+        references,
+        restarts,
+    )
 
-    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES]
+    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
+            *node_files.RULES, *copies.RULES, *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
