@@ -360,7 +360,7 @@ class _Reader:
             located = _local(self.sources, current)
             if located is None or not _within(located[0], base):
                 node = Node(path=path, kind=Kind.SYMLINK, link_target=link_text,
-                            error=f"points outside {base}, to {current}; not followed")
+                            error=f"leads outside {base}, through {current}; not followed")
                 return OutsideFile(path, str(local), role, node)
             here = located[0]
         node = Node(path=path, kind=Kind.SYMLINK, link_target=link_text,
