@@ -197,17 +197,22 @@ def run_explorer(argv: Sequence[str]) -> int:
     p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
     p.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS)")
     p.add_argument("--version", action="version", version=f"kexplore {__version__}")
+    from kexplore.commands import add_node_args
+
+    add_node_args(p)
     args = p.parse_args(argv)
     root, note = (args.path, "") if args.path else default_root()
     if not root.is_dir():
         raise UsageError(f"cannot read {root}: not a folder")
+    from kexplore.commands import node_sources
     from kexplore.ui import preload
 
-    early = preload.start(root, args.now)  # reads the tree while Textual loads
+    sources = node_sources(args, root)
+    early = preload.start(root, args.now, sources)  # reads the tree while Textual loads
     from kexplore.ui.app import run_app
 
     return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll,
-                   preload=early)
+                   preload=early, node_sources=sources)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -55,15 +55,22 @@ def add_node_args(p: argparse.ArgumentParser) -> None:
                    help="read nothing outside the tree, even on this machine")
 
 
-def node_files_for(args: argparse.Namespace, tree):  # type: ignore[no-untyped-def]
-    """The node's files beside `tree` as the arguments ask, or None."""
-    from kexplore.core.node_files import read_node_files, sources_for
+def node_sources(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+    """Where the node's files are, as the arguments ask (a NodeSources), or None."""
+    from kexplore.core.node_files import sources_for
 
     for folder in (args.node_root, args.kubelet_dir):
         if folder is not None and not folder.is_dir():
             raise RootError(f"cannot read {folder}: not a folder")
-    sources = sources_for(tree.root, node_root=args.node_root, kubelet_dir=args.kubelet_dir,
-                          kubeconfigs=args.kubeconfigs, off=args.no_node_files)
+    return sources_for(root, node_root=args.node_root, kubelet_dir=args.kubelet_dir,
+                       kubeconfigs=args.kubeconfigs, off=args.no_node_files)
+
+
+def node_files_for(args: argparse.Namespace, tree):  # type: ignore[no-untyped-def]
+    """The node's files beside `tree` as the arguments ask, or None."""
+    from kexplore.core.node_files import read_node_files
+
+    sources = node_sources(args, tree.root)
     return read_node_files(tree, sources) if sources is not None else None
 
 

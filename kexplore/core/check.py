@@ -41,4 +41,5 @@ def check_tree(
 
         findings += cis_findings(evaluate_cis(tree))
     unique = list(dict.fromkeys(findings))
-    return Report(tree=tree, now=now, findings=tuple(sorted(unique, key=Finding.sort_key)))
+    return Report(tree=tree, now=now, findings=tuple(sorted(unique, key=Finding.sort_key)),
+                  node=node_files)

@@ -180,7 +180,8 @@ NODE_FAULTS: tuple[FaultSpec, ...] = (
               "a kubeconfig naming files outside the tree that do not exist", "scheduler.conf",
               KUBECONFIG_FILES),
 )
-FAULTS_BY_NAME = {spec.name: spec for spec in (*FAULTS, *NODE_FAULTS)}
+FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
+ANY_FAULT_BY_NAME = {spec.name: spec for spec in (*FAULTS, *NODE_FAULTS)}
 NODE_FAULT_NAMES = frozenset(spec.name for spec in NODE_FAULTS)
 
 
@@ -191,7 +192,7 @@ class FaultError(ValueError):
 def parse_fault(text: str) -> Fault:
     """Parse NAME or NAME:TARGET, checking both against the catalogue."""
     name, _, target = text.partition(":")
-    spec = FAULTS_BY_NAME.get(name)
+    spec = ANY_FAULT_BY_NAME.get(name)
     if spec is None:
         raise FaultError(f"unknown fault {name!r}; `kexplore generate --list-faults` lists them")
     target = target or spec.default_target

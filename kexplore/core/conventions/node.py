@@ -31,43 +31,56 @@ __all__ = ["KUBELET_ROTATED_CERT"]
 
 @dataclass(frozen=True)
 class Role:
-    """What one file outside the tree is for, in plain words."""
+    """What one file outside the tree is for, in plain words: a few words for a list,
+    a sentence for its view, and who reads it."""
 
+    short: str
     what: str
     who: str
 
 
 ROLES: dict[str, Role] = {
     KUBELET_CONFIG: Role(
+        "kubelet configuration",
         "the kubelet's configuration: whom it trusts on :10250 (clientCAFile), whether it "
         "rotates its certificates, where its static pods are",
         "read by the kubelet at start",
     ),
     KUBELET_ROTATED_CERT: Role(
+        "kubelet client certificate",
         "the kubelet's client certificate and key, renewed by the kubelet itself: a symlink "
         "to the newest dated file",
         "presented by the kubelet to the API server (through kubelet.conf)",
     ),
     KUBELET_SERVING_CERT: Role(
+        "kubelet serving certificate",
         "the kubelet's serving certificate on :10250, self-signed by the kubelet at first start",
         "shown to the API server (logs, exec) and to metrics-server",
     ),
-    KUBELET_SERVING_KEY: Role("the private key of the kubelet's serving certificate",
-                              "used by the kubelet"),
+    KUBELET_SERVING_KEY: Role(
+        "kubelet serving key",
+        "the private key of the kubelet's serving certificate",
+        "used by the kubelet",
+    ),
     KUBELET_SERVING_ROTATED: Role(
+        "kubelet serving certificate",
         "the kubelet's serving certificate, signed by the cluster CA (serverTLSBootstrap)",
         "shown to the API server (logs, exec) and to metrics-server",
     ),
     BOOTSTRAP_KUBECONFIG: Role(
+        "kubelet bootstrap kubeconfig",
         "the kubelet's TLS bootstrap kubeconfig (a bootstrap token): needed once, at join",
         "read by the kubelet only while kubelet.conf is missing",
     ),
 }
 COPY_ROLE = Role(
+    "kubeconfig copy",
     "a kubeconfig copied for kubectl, held against admin.conf and super-admin.conf",
     "used by kubectl and other tools",
 )
-REFERENCE_ROLE = Role("a file the tree names outside itself", "named by a file in the tree")
+REFERENCE_ROLE = Role(
+    "named by the tree", "a file the tree names outside itself", "named by a file in the tree"
+)
 
 
 def role_of(node_path: str) -> Role:

@@ -32,11 +32,14 @@ class View(Vertical):
     def shown_path(self) -> str:
         """The file's path, and what it links to when it is a symlink read through."""
         node = self.session.tree.get(self.path)
+        shown = self.path
         if node is not None and node.reads_as:
-            return f"{self.path} → {node.link_target}"
-        if linked := self.session.linked_from(self.path):
-            return f"{self.path} ← {linked}"
-        return self.path
+            shown = f"{self.path} → {node.link_target}"
+        elif linked := self.session.linked_from(self.path):
+            shown = f"{self.path} ← {linked}"
+        if role := self.session.role(self.path):
+            shown += f"  ({role})"  # a file outside the tree says what it is for
+        return shown
 
     @property
     def findings(self) -> list[Finding]:

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Kind, Node, Severity
 from kexplore.ui import files
 from kexplore.ui import format as fmt
@@ -21,7 +22,8 @@ class BrokenView(View):
 
     def compose(self) -> ComposeResult:
         node = self.session.tree.get(self.path)
-        yield title(f"unreadable {node.kind.value}" if node else "missing file", self.path)
+        yield title(f"unreadable {node.kind.value}" if node else "missing file",
+                    self.shown_path)
         with VerticalScroll():
             if node is None:
                 yield Static(Text("This file is not in the tree, but the checks expect it.",
@@ -40,7 +42,7 @@ class FileView(View):
 
     def compose(self) -> ComposeResult:
         node = self.session.tree.get(self.path)
-        yield title(node.kind.value if node else "file", self.path)
+        yield title(node.kind.value if node else "file", self.shown_path)
         with VerticalScroll():
             if node is not None:
                 yield _facts(node)
@@ -51,7 +53,27 @@ class FileView(View):
                     for name in (*csr.dns_sans, *csr.ip_sans):
                         table.add(Text("SAN", style="bold"), name, copy=("SAN", name))
                     yield table
+                if isinstance(node.content, KubeletConfig):
+                    yield _kubelet_fields(node.content)
             yield from findings_section(self.findings)
+
+
+def _kubelet_fields(config: KubeletConfig) -> KeyTable:
+    """The KubeletConfiguration fields that decide trust and certificate life."""
+    table = KeyTable("field", "value", classes="fields", show_header=False)
+    unset = "(not set: the kubelet's default)"
+    for name, value in (
+        ("clientCAFile", config.client_ca_file),
+        ("rotateCertificates", config.rotate_certificates),
+        ("serverTLSBootstrap", config.server_tls_bootstrap),
+        ("tlsCertFile", config.tls_cert_file),
+        ("staticPodPath", config.static_pod_path),
+        ("authorization.mode", config.authorization_mode),
+    ):
+        shown = unset if value in (None, "") else str(value).lower() if isinstance(
+            value, bool) else str(value)
+        table.add(Text(name, style="bold"), fmt.plain(shown), copy=(name, shown))
+    return table
 
 
 def _facts(node: Node) -> KeyTable:
