@@ -49,3 +49,22 @@ async def test_the_explorer_shows_node_files_in_their_own_group(tmp_path: Path) 
         assert app.main.query_one(FileView).path == "/var/lib/kubelet/config.yaml"
         assert "clientCAFile" in screen_text(app)
         assert "/etc/kubernetes/pki/ca.crt" in screen_text(app)
+
+
+async def test_a_node_files_yaml_is_read_where_it_was_found(tmp_path: Path) -> None:
+    """The YAML tab of ~/.kube/config reads the node root's copy, redacted, never this
+    machine's own file of that name."""
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW)
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, node_sources=sources_for(root, node_root=node))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.session is not None
+        assert app.session.on_disk("/root/.kube/config") == (node / "root/.kube", "config")
+        assert app.session.on_disk(CLIENT) == (
+            node / "var/lib/kubelet/pki", "kubelet-client-2026-11-01-09-00-00.pem")
+        from kexplore.ui.views.base import redacted_yaml_view
+
+        text = redacted_yaml_view(app.session, "/root/.kube/config").code  # type: ignore[union-attr]
+        assert "REDACTED" in text and "kubernetes-admin" in text

@@ -34,7 +34,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
 from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
 from kexplore.core.model import Kind, Node, Tree
-from kexplore.core.pki import DecodeError, KeyInfo, looks_like_pem
+from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 
 THIS_MACHINE_ROOT = Path(KUBERNETES_DIR)
 MAX_LINK_HOPS = 8
@@ -127,7 +127,7 @@ class OutsideFile:
     key: KeyInfo | None = field(default=None, compare=False)
 
     @property
-    def certs(self) -> tuple:  # type: ignore[type-arg]
+    def certs(self) -> tuple[CertInfo, ...]:
         content = self.node.content
         return content if self.node.kind is Kind.CERTIFICATE and content else ()
 

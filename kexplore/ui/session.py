@@ -31,6 +31,8 @@ class Session:
     scanned: Tree | None = None
     # what each file outside the tree is for: path -> (a few words, what, who uses it)
     roles: dict[str, tuple[str, str, str]] = field(default_factory=dict, compare=False)
+    # where each file outside the tree was read on this machine, links resolved
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
     _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -43,6 +45,17 @@ class Session:
     def base_tree(self) -> Tree:
         """The tree as scanned: what a rescan starts from."""
         return self.scanned if self.scanned is not None else self.tree
+
+    def on_disk(self, path: str) -> tuple[Path, str]:
+        """(folder, name) to read a shown file from again: the tree's own under the root,
+        a node file where it was read (its link already resolved in the node's terms, so
+        that no link is followed on this machine's)."""
+        source = self.sources.get(path)
+        if source:
+            where = Path(source)
+            return where.parent, where.name
+        node = self.tree.get(path)
+        return self.root, (node.reads_as or path) if node is not None else path
 
     def role(self, path: str) -> str:
         """What a file outside the tree is for, in plain words; "" for the tree's own."""
@@ -103,10 +116,12 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
     node = report.node
     shown = tree
     roles: dict[str, tuple[str, str, str]] = {}
+    sources: dict[str, str] = {}
     if node is not None:
         outside = {p: f.node for p, f in node.files.items() if not f.missing}
         shown = Tree(tree.root, {**tree.nodes, **outside})
         roles = {p: (f.role.short, f.role.what, f.role.who) for p, f in node.files.items()}
+        sources = {p: f.source for p, f in node.files.items() if f.source and not f.missing}
     return Session(
         tree=shown,
         report=report,
@@ -116,4 +131,5 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         root_error=root_error,
         scanned=tree,
         roles=roles,
+        sources=sources,
     )

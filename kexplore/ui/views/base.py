@@ -85,7 +85,7 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
     from kexplore.ui import files
 
     try:
-        data = files.read_for_view(session.root, path)
+        data = files.read_for_view(*session.on_disk(path))
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,

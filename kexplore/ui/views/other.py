@@ -33,7 +33,7 @@ class BrokenView(View):
             yield Static(Text(node.error, style=fmt.STYLE[Severity.ERROR]), classes="error")
             yield _facts(node)
             yield heading(f"First bytes ({node.size} in all)")
-            yield Static(_preview(self.session.root, node), classes="preview")
+            yield Static(_preview(*self.session.on_disk(self.path), node), classes="preview")
             yield from findings_section(self.findings)
 
 
@@ -86,7 +86,7 @@ def _facts(node: Node) -> KeyTable:
     return table
 
 
-def _preview(root: Path, node: Node) -> Text:
+def _preview(root: Path, name: str, node: Node) -> Text:
     """The first bytes, only when the core says they are harmless: a secret's path, a
     mention of a secret or a private key (PEM or DER) is described, never shown."""
     from kexplore.core.secrets import safe_preview
@@ -94,7 +94,7 @@ def _preview(root: Path, node: Node) -> Text:
     if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
         return Text("not a regular file: nothing was read", style=fmt.MUTED)
     try:
-        data = files.head(root, node.reads_as or node.path, files.JUDGE_BYTES)
+        data = files.head(root, name, files.JUDGE_BYTES)
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     if not data:
