@@ -315,3 +315,69 @@ def test_generate_and_check_a_node_root_from_the_command_line(
     assert "--node-root" in capsys.readouterr().err
     assert main(["check", str(out / "etc/kubernetes"), "--node-root",
                  str(tmp_path / "nowhere"), *now]) == 2
+
+
+# --- the rules no generator fault plants: a hand edit each -------------------------------
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+def _point_at_dated_file(root: Path) -> None:
+    _edit(root, "etc/kubernetes/kubelet.conf", "kubelet-client-current.pem",
+          "kubelet-client-2026-11-01-09-00-00.pem")
+
+
+def _server_not_in_sans(root: Path) -> None:
+    _edit(root, "root/.kube/config", "server: https://192.168.1.10:6443",
+          "server: https://192.168.1.10:6443\n    tls-server-name: x")
+    _edit(root, "root/.kube/config", "https://192.168.1.10:6443", "https://cp.example:6443")
+    # the copy still trusts this cluster's CA: it is ours, dialled at a name not in the cert
+
+
+def _broken_config(root: Path) -> None:
+    (root / "var/lib/kubelet/config.yaml").write_text("kind: [unclosed\n")
+
+
+def _verified_self_signed(root: Path) -> None:
+    _edit(root, "etc/kubernetes/manifests/kube-apiserver.yaml",
+          "    - --kubelet-client-certificate",
+          "    - --kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt\n"
+          "    - --kubelet-client-certificate")
+
+
+def _bootstrapped_without_cert(root: Path) -> None:
+    _edit(root, "var/lib/kubelet/config.yaml", "rotateCertificates: true",
+          "rotateCertificates: true\nserverTLSBootstrap: true")
+
+
+HAND_EDITS: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str]]]] = {
+    "dated file": (_point_at_dated_file, {("kubelet-client-reference", "kubelet.conf", USER)}),
+    "server": (_server_not_in_sans, {("kubeconfig-copy-server", COPY, ADMIN_CONTEXT)}),
+    "broken config": (_broken_config, {("node-file-unreadable",
+                                        "/var/lib/kubelet/config.yaml", "")}),
+    "verified serving": (_verified_self_signed, {
+        ("kubelet-serving-ca", "/var/lib/kubelet/pki/kubelet.crt", ""),
+        # the hand-added flag itself, as a customisation
+        ("manifest-flag", "manifests/kube-apiserver.yaml", "--kubelet-certificate-authority"),
+    }),
+    "bootstrap": (_bootstrapped_without_cert, {("kubelet-serving-bootstrap",
+                                               "/var/lib/kubelet/pki/kubelet-server-current.pem",
+                                               "")}),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(HAND_EDITS))
+def test_each_hand_edit_is_reported_and_nothing_else(
+    make_node_root: NodeFactory, tmp_path: Path, edit: str
+) -> None:
+    root = tmp_path / "node"
+    shutil.copytree(make_node_root(), root, symlinks=True)
+    change, expected = HAND_EDITS[edit]
+    change(root)
+    findings, _ = node_check(root)
+    assert found(findings) == expected
