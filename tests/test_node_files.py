@@ -353,6 +353,17 @@ def _bootstrapped_without_cert(root: Path) -> None:
           "rotateCertificates: true\nserverTLSBootstrap: true")
 
 
+def _serving_key_of_another(root: Path) -> None:
+    other = c.key_pem(c.ec_key(7))
+    (root / "var/lib/kubelet/pki/kubelet.key").write_bytes(other)
+
+
+def _rotated_key_of_another(root: Path) -> None:
+    pem = root / "var/lib/kubelet/pki/kubelet-client-2026-11-01-09-00-00.pem"
+    cert = pem.read_text().split("-----END CERTIFICATE-----")[0] + "-----END CERTIFICATE-----\n"
+    pem.write_bytes(cert.encode() + c.key_pem(c.ec_key(7)))
+
+
 HAND_EDITS: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str]]]] = {
     "dated file": (_point_at_dated_file, {("kubelet-client-reference", "kubelet.conf", USER)}),
     "server": (_server_not_in_sans, {("kubeconfig-copy-server", COPY, ADMIN_CONTEXT)}),
@@ -363,6 +374,9 @@ HAND_EDITS: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str]]]] 
         # the hand-added flag itself, as a customisation
         ("manifest-flag", "manifests/kube-apiserver.yaml", "--kubelet-certificate-authority"),
     }),
+    "rotated key": (_rotated_key_of_another, {("key-mismatch", CLIENT, "")}),
+    "serving key": (_serving_key_of_another, {
+        ("key-mismatch", "/var/lib/kubelet/pki/kubelet.crt", "")}),
     "bootstrap": (_bootstrapped_without_cert, {("kubelet-serving-bootstrap",
                                                "/var/lib/kubelet/pki/kubelet-server-current.pem",
                                                "")}),

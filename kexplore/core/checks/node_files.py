@@ -22,7 +22,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
 from kexplore.core.manifest import ManifestInfo, map_to_root
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
-from kexplore.core.pki import CertInfo
+from kexplore.core.pki import CertInfo, KeyInfo, key_matches
 
 KUBELET_CONF = "kubelet.conf"
 ROTATED_NAME = posixpath.basename(KUBELET_ROTATED_CERT)
@@ -321,6 +321,32 @@ def client_ca_file(ctx: Context) -> Iterator[Finding]:
     )
 
 
+def key_pairs(ctx: Context) -> Iterator[Finding]:
+    """A certificate whose key is not its own fails every handshake it is presented in:
+    the kubelet's rotated PEM holds both, its serving pair is two files."""
+    if ctx.node is None:
+        return
+    for found in ctx.node.files.values():
+        cert = found.certs[0] if found.certs else None
+        if cert is None:
+            continue
+        key, partner = found.key, ""
+        if key is None and found.path.endswith(".crt"):
+            partner = found.path.removesuffix(".crt") + ".key"
+            pair = ctx.node.present(partner)
+            key = pair.node.content if pair is not None and isinstance(
+                pair.node.content, KeyInfo) else None
+        if key is not None and not key_matches(key, cert):
+            where = f"{partner} does not match it" if partner else "its key does not match it"
+            yield Finding(
+                "key-mismatch", Severity.ERROR, found.path,
+                f"{where}: the key's public key {key.public_key_fingerprint[:23]}… is not the "
+                f"certificate's {cert.public_key_fingerprint[:23]}…",
+                fix=KUBELET_CLIENT_RECOVERY if found.key else "delete both files and restart "
+                "the kubelet: it makes a new self-signed pair",
+            )
+
+
 def unreadable(ctx: Context) -> Iterator[Finding]:
     """A node file that is there but cannot be read or decoded: the kubelet fails on it,
     or kexplore could not look (then it only says so)."""
@@ -338,4 +364,4 @@ def unreadable(ctx: Context) -> Iterator[Finding]:
 
 
 RULES = [embedded, reference, symlink, client_time, client_ca, identity, rotation,
-         bootstrap_leftover, serving, client_ca_file, unreadable]
+         bootstrap_leftover, serving, client_ca_file, key_pairs, unreadable]
