@@ -393,3 +393,27 @@ def test_each_hand_edit_is_reported_and_nothing_else(
     change(root)
     findings, _ = node_check(root)
     assert found(findings) == expected
+
+
+def test_this_machines_copies_are_the_users_roots_and_kubeconfigs(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """On this machine (faked: a folder standing for /), the invoking user's
+    ~/.kube/config, /root/.kube/config and each absolute $KUBECONFIG entry are read."""
+    fake = tmp_path / "machine"
+    shutil.copytree(make_node_root(faults=["kubeconfig-copy-stale"]), fake, symlinks=True)
+    (fake / "home/ada/.kube").mkdir(parents=True)
+    shutil.copy(fake / "root/.kube/config", fake / "home/ada/.kube/config")
+    (fake / "srv").mkdir()
+    shutil.copy(fake / "etc/kubernetes/admin.conf", fake / "srv/a.conf")
+    tree = scan(fake / "etc/kubernetes")
+    sources = NodeSources(node_root=fake, this_machine=True, home=Path("/home/ada"),
+                          env_kubeconfig="/srv/a.conf:relative.conf")
+    node = read_node_files(tree, sources)
+    assert [f.path for f in node.copies()] == [
+        "/home/ada/.kube/config", COPY, "/srv/a.conf"]
+    findings = check_tree(tree, NOW, node_files=node).findings
+    assert found(list(findings)) == {
+        ("kubeconfig-copy-stale", "/home/ada/.kube/config", ADMIN_CONTEXT),
+        ("kubeconfig-copy-stale", COPY, ADMIN_CONTEXT),
+    }
