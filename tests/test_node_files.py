@@ -417,3 +417,22 @@ def test_this_machines_copies_are_the_users_roots_and_kubeconfigs(
         ("kubeconfig-copy-stale", "/home/ada/.kube/config", ADMIN_CONTEXT),
         ("kubeconfig-copy-stale", COPY, ADMIN_CONTEXT),
     }
+
+
+def test_a_file_the_tree_names_is_read_only_when_kexplore_decodes_its_kind(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "etc-kubernetes"
+    root.mkdir()
+    (root / "admin.conf").write_bytes(c.kubeconfig(
+        user={"client-certificate": "/etc/shadow", "client-key": "/proc/self/environ"}))
+    fake = tmp_path / "machine"
+    (fake / "etc").mkdir(parents=True)
+    (fake / "etc/shadow").write_text("root:$6$not-a-cert:1::::::\n")
+    tree = scan(root)
+    node = read_node_files(tree, NodeSources(node_root=fake, this_machine=True))
+    shadow = node.files["/etc/shadow"]
+    assert not shadow.missing and shadow.node.content is None and shadow.node.size > 0
+    assert node.files["/proc/self/environ"].missing  # looked for in the fake root only
+    findings = check_tree(tree, NOW, node_files=node).findings
+    assert not any("not-a-cert" in f.message for f in findings)

@@ -41,6 +41,12 @@ MAX_LINK_HOPS = 8
 MAX_HOMES = 64
 # Flags whose value is a folder the component owns, not a file the tree refers to.
 FOLDER_FLAGS = frozenset({"data-dir", "wal-dir", "cert-dir", "flex-volume-plugin-dir"})
+# A file the tree names is opened only when its name says it is one kexplore decodes, and
+# never in the kernel's folders: a tree that names /etc/shadow or /proc/self/environ gets
+# them looked at (there or not), never read.
+DECODED_SUFFIXES = (".crt", ".cer", ".cert", ".pem", ".key", ".pub", ".csr", ".conf",
+                    ".kubeconfig", ".yaml", ".yml", ".json")
+SYSTEM_FOLDERS = ("/proc/", "/sys/", "/dev/", "/run/")
 
 
 @dataclass(frozen=True)
@@ -205,8 +211,12 @@ def read_node_files(
     references = tuple(outside_references(tree, kubelet))
     for ref in references:
         if ref.path not in reader.files and _local(sources, ref.path) is not None:
-            reader.read(ref.path)
+            reader.read(ref.path, look_only=not _decodable(ref.path))
     return NodeFiles(sources, dict(reader.files), references, kubelet)
+
+
+def _decodable(path: str) -> bool:
+    return path.lower().endswith(DECODED_SUFFIXES) and not path.startswith(SYSTEM_FOLDERS)
 
 
 def _kubelet_paths(tree: Tree, kubelet: KubeletConfig | None) -> list[str]:
@@ -310,15 +320,16 @@ class _Reader:
         self.cap = cap
         self.files: dict[str, OutsideFile] = {}
 
-    def read(self, path: str, copy: bool = False) -> OutsideFile:
+    def read(self, path: str, copy: bool = False, look_only: bool = False) -> OutsideFile:
         if path in self.files:
             return self.files[path]
         role = COPY_ROLE if copy else role_of(path)
-        found = self._read(path, role)
+        found = self._read(path, role, look_only)
         self.files[path] = replace(found, copy=copy)
         return self.files[path]
 
-    def _read(self, path: str, role: Role) -> OutsideFile:
+    def _read(self, path: str, role: Role, look_only: bool) -> OutsideFile:
+        """The file at a node path; with `look_only`, its stat and never its bytes."""
         located = _local(self.sources, path)
         if located is None:
             node = Node(path=path, kind=Kind.OTHER, error="not looked for: no folder given for it")
@@ -331,10 +342,12 @@ class _Reader:
         except OSError as exc:
             return OutsideFile(path, str(local), role, _failed(path, exc))
         if stat.S_ISLNK(st.st_mode):
-            return self._through_link(path, local, base, role)
-        return self._regular(path, path, local, base, role, st)
+            return self._through_link(path, local, base, role, look_only)
+        return self._regular(path, path, local, base, role, st, look_only)
 
-    def _through_link(self, path: str, local: Path, base: Path, role: Role) -> OutsideFile:
+    def _through_link(
+        self, path: str, local: Path, base: Path, role: Role, look_only: bool
+    ) -> OutsideFile:
         """Follow a link in the node's own terms: an absolute target is inside the node root."""
         link_text = ""
         current, here = path, local
@@ -349,7 +362,7 @@ class _Reader:
             except OSError as exc:
                 return OutsideFile(path, str(local), role, _failed(path, exc))
             if not stat.S_ISLNK(st.st_mode):
-                found = self._regular(path, current, here, base, role, st)
+                found = self._regular(path, current, here, base, role, st, look_only)
                 return replace(found, node=replace(found.node, link_target=link_text,
                                                    reads_as=current))
             text = os.readlink(here)
@@ -368,7 +381,14 @@ class _Reader:
         return OutsideFile(path, str(local), role, node)
 
     def _regular(
-        self, path: str, target: str, local: Path, base: Path, role: Role, st: os.stat_result
+        self,
+        path: str,
+        target: str,
+        local: Path,
+        base: Path,
+        role: Role,
+        st: os.stat_result,
+        look_only: bool,
     ) -> OutsideFile:
         if not stat.S_ISREG(st.st_mode):
             why = f"{safeio.mode_name(st.st_mode)}, not a regular file; not read"
@@ -376,6 +396,8 @@ class _Reader:
         if not _within(local, base):
             node = _stat_node(path, st, Kind.OTHER, f"leads outside {base}; not followed")
             return OutsideFile(path, str(local), role, node)
+        if look_only:
+            return OutsideFile(path, str(local), role, _stat_node(path, st, Kind.OTHER, ""))
         try:
             data = safeio.read_regular_file(local, self.cap)
         except OSError as exc:
