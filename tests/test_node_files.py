@@ -436,3 +436,33 @@ def test_a_file_the_tree_names_is_read_only_when_kexplore_decodes_its_kind(
     assert node.files["/proc/self/environ"].missing  # looked for in the fake root only
     findings = check_tree(tree, NOW, node_files=node).findings
     assert not any("not-a-cert" in f.message for f in findings)
+
+
+# --- a real peer agrees with the generator and the checker --------------------------------
+
+
+def test_openssl_agrees_with_the_kubelet_client_verdicts(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """openssl accepts the clean rotated cert against pki/ca.crt (the API server's
+    --client-ca-file) and refuses the one kexplore reports as kubelet-client-ca."""
+    import peers
+
+    openssl = peers.require_binary("openssl")
+
+    def verify(root: Path) -> bool:
+        pem = root / CLIENT.lstrip("/")
+        target = root / os.readlink(pem).lstrip("/")  # the node's own absolute link
+        done = peers.run([openssl, "verify", "-CAfile", root / "etc/kubernetes/pki/ca.crt",
+                          "-attime", str(int(NOW.timestamp())), target])
+        return done.returncode == 0
+
+    assert verify(make_node_root())
+    assert not verify(make_node_root(faults=["kubelet-client-ca"]))
+    serving = make_node_root() / "var/lib/kubelet/pki/kubelet.crt"
+    split = serving.read_text().split("-----END CERTIFICATE-----\n")
+    chain = tmp_path / "kubelet-ca-only.pem"
+    chain.write_text(split[1] + "-----END CERTIFICATE-----\n")
+    done = peers.run([openssl, "verify", "-CAfile", chain,
+                      "-attime", str(int(NOW.timestamp())), serving])
+    assert done.returncode == 0  # the kubelet's own throwaway CA signed its serving cert

@@ -17,6 +17,8 @@ from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import CertInfo
 
 ADMIN_FILES = ("admin.conf", "super-admin.conf")
+# A loopback server names no cluster: every API server answers there.
+_LOCAL = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,7 @@ def copy_states(live: Live, info: KubeconfigInfo) -> list[CopyState]:
         user = info.user(ctx.user)
         in_sans = not live.sans or host in live.sans
         if cluster.ca and live.ca and not trusts_ours:
-            states.append(CopyState(ctx.name, cluster, user, "foreign-ca", "",
-                                    in_sans))
+            states.append(CopyState(ctx.name, cluster, user, "foreign-ca", "", in_sans))
             continue
         states.append(_judge_user(live, ctx.name, cluster, user, in_sans))
     return states
@@ -104,8 +105,6 @@ def _judge_user(
         return CopyState(context, cluster, user, "older", of, in_sans)
     return CopyState(context, cluster, user, "other", of, in_sans)
 
-
-_LOCAL = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def host_of(server: str) -> str:

@@ -12,6 +12,7 @@ from kexplore.core.conventions.node import COPY_FIX
 from kexplore.core.copies import CopyState, copy_states, host_of, live_admin
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Finding, Severity
+from kexplore.core.pki import CertInfo
 
 
 def _day(moment: object) -> str:
@@ -37,7 +38,9 @@ def copies(ctx: Context) -> Iterator[Finding]:
                     yield finding
 
 
-def _say(ctx: Context, path: str, state: CopyState, clients: dict) -> Iterator[Finding]:  # type: ignore[type-arg]
+def _say(
+    ctx: Context, path: str, state: CopyState, clients: dict[str, CertInfo]
+) -> Iterator[Finding]:
     pointer = f"context {state.context}"
     if state.kind == "foreign-ca":
         ca = state.cluster.ca[0]

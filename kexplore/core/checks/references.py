@@ -41,8 +41,8 @@ def references(ctx: Context) -> Iterator[Finding]:
         if node is not None and _kubelets_own(node, named):
             continue  # the kubelet's client pair: kexplore.core.checks.node_files says it
         if node is None or not node.locatable(path):
-            why = ("node files were not read (the root is not this machine's /etc/kubernetes; "
-                   "give --node-root DIR)" if node is None
+            why = ("node files were not read (a copy of a node's tree, or --no-node-files; "
+                   "--node-root DIR says where the node's / is)" if node is None
                    else f"it is not under the folders given ({node.sources.where})")
             yield Finding(
                 "reference-unchecked", Severity.INFO, first.source,
