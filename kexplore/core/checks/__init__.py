@@ -17,6 +17,7 @@ def all_rules() -> list[Rule]:
         copies,
         files,
         kubeconfigs,
+        kubelet_client,
         manifests,
         node_files,
         references,
@@ -24,7 +25,8 @@ def all_rules() -> list[Rule]:
     )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *node_files.RULES, *copies.RULES, *references.RULES, *restarts.RULES]
+            *kubelet_client.RULES, *node_files.RULES, *copies.RULES, *references.RULES,
+            *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
