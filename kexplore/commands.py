@@ -122,28 +122,42 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from kexplore.core.report import findings_json, findings_renderable
 
     tree = _scan(args.path)
+    node = node_files_for(args, tree)
     report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile,
-                        node_files=node_files_for(args, tree))
+                        node_files=node)
+    notes = _unchecked(tree) if node is None and args.profile != "cis" else []
     cis = None
     if args.profile in ("cis", "all"):
         from kexplore.core.cis import evaluate_cis
 
         cis = evaluate_cis(tree)
     if args.format == "json":
-        extra = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
+        extra: dict[str, Any] = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
+        if notes:
+            extra["notes"] = notes
         return report, findings_json(report, extra)
     if args.format == "junit":
         from kexplore.core.junit import to_junit
 
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
-    parts: list[Any] = []
+    from rich.text import Text  # a path is never read as markup
+
+    parts: list[Any] = [Text(f"note: {n}") for n in notes]
     if cis is not None:
         from kexplore.core.cis import cis_tables
 
         parts += cis_tables(cis)
     parts.append(findings_renderable(report))
     return report, _render_text(parts)
+
+
+def _unchecked(tree) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the tree names outside itself and went unchecked, fit to print."""
+    from kexplore.core.checks.references import unchecked_notes
+    from kexplore.core.names import printable
+
+    return [printable(note) for note in unchecked_notes(tree)]
 
 
 def _cis_json(result: CisResult) -> dict[str, str]:

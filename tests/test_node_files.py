@@ -16,12 +16,13 @@ from test_readonly import snapshot
 
 from kexplore.cli import main
 from kexplore.core.check import check_tree
+from kexplore.core.checks.references import unchecked_notes
 from kexplore.core.expiry import expiry_rows
 from kexplore.core.faults import NODE_FAULTS, parse_fault
 from kexplore.core.generate_node import generate_node_root
 from kexplore.core.model import Finding, Kind
 from kexplore.core.node_files import NodeFiles, NodeSources, read_node_files, sources_for
-from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
+from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.core.scan import scan
 
 NodeFactory = Callable[..., Path]
@@ -60,14 +61,19 @@ def found(findings: list[Finding]) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.parametrize("minor", [28, 31, 35])
-def test_a_clean_node_root_has_no_findings(make_node_root: NodeFactory, minor: int) -> None:
-    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256,
+@pytest.mark.parametrize("etcd", list(EtcdMode))
+def test_a_clean_node_root_has_no_findings(
+    make_node_root: NodeFactory, minor: int, etcd: EtcdMode
+) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, etcd=etcd,
                            kubernetes_version=Version(1, minor, 0))
     findings, node = node_check(make_node_root(params))
     assert findings == []
+    external = {"/etc/etcd/ca.crt", "/etc/etcd/apiserver-etcd-client.crt",
+                "/etc/etcd/apiserver-etcd-client.key"} if etcd is EtcdMode.EXTERNAL else set()
     assert {p for p, f in node.files.items() if not f.missing} == {
         "/var/lib/kubelet/config.yaml", CLIENT, "/var/lib/kubelet/pki/kubelet.crt",
-        "/var/lib/kubelet/pki/kubelet.key", COPY,
+        "/var/lib/kubelet/pki/kubelet.key", COPY, *external,
     }
 
 
@@ -125,16 +131,21 @@ def test_the_findings_say_it_in_plain_words(make_node_root: NodeFactory) -> None
 
 
 def test_a_copy_without_node_files_says_once_per_file_it_was_not_checked(
-    make_node_root: NodeFactory,
+    make_node_root: NodeFactory, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """Not a finding (a copy naming files elsewhere is normal): a note per file."""
     root = make_node_root(faults=["reference-missing"])
-    findings = check_tree(scan(root / "etc/kubernetes"), NOW).findings
-    assert {(f.rule, f.severity.value, f.message.split(",")[0]) for f in findings} == {
-        ("reference-unchecked", "info", path)
-        for path in ("/nonexistent/ca.crt", "/nonexistent/u.crt", "/nonexistent/u.key", CLIENT)
-    }
-    # kubelet.conf names the rotated PEM as cert and key: one file, one finding
-    assert len(findings) == 4
+    tree = scan(root / "etc/kubernetes")
+    assert check_tree(tree, NOW).findings == ()
+    assert main(["check", str(tree.root), "--format", "json", "--now", NOW.isoformat()]) == 0
+    notes = json.loads(capsys.readouterr().out)["notes"]
+    # kubelet.conf names the rotated PEM as cert and key: one file, one note
+    assert sorted(n.split(",")[0] for n in notes) == [
+        f"not checked: {p}" for p in (
+            "/nonexistent/ca.crt", "/nonexistent/u.crt", "/nonexistent/u.key", CLIENT)]
+    assert all("--node-root DIR" in n for n in notes)
+    main(["check", str(tree.root), "--now", NOW.isoformat()])
+    assert "note: not checked: /nonexistent/ca.crt" in capsys.readouterr().out
 
 
 def test_reading_node_files_changes_nothing(make_node_root: NodeFactory) -> None:
@@ -252,7 +263,7 @@ def test_this_machine_reads_the_invoking_users_files_as_injected(tmp_path: Path)
 def test_references_to_nonexistent_files_on_this_machine_and_on_a_copy(tmp_path: Path) -> None:
     """The corpus case: a kubeconfig naming /nonexistent files. On this machine (faked: a
     node root standing for /) each is an error, once per file; on a copy, each is said
-    once to be unchecked."""
+    once, in a note, to be unchecked."""
     root = tmp_path / "etc-kubernetes"
     root.mkdir()
     (root / "admin.conf").write_bytes(c.kubeconfig(
@@ -263,7 +274,7 @@ def test_references_to_nonexistent_files_on_this_machine_and_on_a_copy(tmp_path:
     fake.mkdir()
     machine = NodeSources(node_root=fake, this_machine=True, home=fake / "home" / "ada")
     here = check_tree(tree, NOW, node_files=read_node_files(tree, machine)).findings
-    copy = check_tree(tree, NOW).findings
+    copy = unchecked_notes(tree)
     ours = ("reference-missing", "reference-unchecked")
     assert sorted((f.rule, f.severity.value, f.message.split(",")[0])
                   for f in here if f.rule in ours) == [
@@ -271,11 +282,9 @@ def test_references_to_nonexistent_files_on_this_machine_and_on_a_copy(tmp_path:
         ("reference-missing", "error", "/nonexistent/u.key"),
     ]
     assert "this machine" in next(f for f in here if f.rule in ours).message
-    assert sorted((f.rule, f.severity.value, f.message.split(",")[0])
-                  for f in copy if f.rule in ours) == [
-        ("reference-unchecked", "info", "/nonexistent/ca.crt"),
-        ("reference-unchecked", "info", "/nonexistent/u.key"),
-    ]
+    assert not any(f.rule in ours for f in check_tree(tree, NOW).findings)
+    assert sorted(n.split(",")[0] for n in copy) == [
+        "not checked: /nonexistent/ca.crt", "not checked: /nonexistent/u.key"]
 
 
 # --- renewed on disk, still served from memory -------------------------------------------

@@ -88,11 +88,13 @@ def generate_node_root(
     files[KUBELET_SERVING_CERT.lstrip("/")] = (serving_cert, 0o644)
     files[KUBELET_SERVING_KEY.lstrip("/")] = (serving_key, 0o600)
     files[ROOT_KUBECONFIG.lstrip("/")] = (_admin_copy(tree, params, now, ca, node_faults), 0o600)
+    files.update(_external_etcd_files(tree, params, now))
     for folder, mode in (("var/lib/kubelet", 0o755), ("var/lib/kubelet/pki", 0o755),
                          ("root", 0o700), ("root/.kube", 0o750)):
         (root / folder).mkdir(parents=True, exist_ok=True)
         (root / folder).chmod(mode)
     for path, (data, mode) in sorted(files.items()):
+        (root / path).parent.mkdir(parents=True, exist_ok=True)  # /etc/etcd for external etcd
         _write(root / path, data, mode)
     link = root / KUBELET_ROTATED_CERT.lstrip("/")
     if link.is_symlink() or link.exists():
@@ -100,6 +102,32 @@ def generate_node_root(
     # the kubelet writes an absolute target: it lies inside the node root, not this machine
     os.symlink(f"/{rotated}", link)
     return sorted({*written, *files, KUBELET_ROTATED_CERT.lstrip("/")})
+
+
+def _external_etcd_files(
+    tree: Path, params: ClusterParams, now: datetime
+) -> dict[str, tuple[bytes, int]]:
+    """With external etcd, the API server's etcd CA and client pair where its flags name
+    them (outside the tree): what the etcd operator put there, signed by etcd's own CA."""
+    manifest = tree / "manifests/kube-apiserver.yaml"
+    if params.local_etcd or not manifest.is_file():
+        return {}
+    flags = dict(item.removeprefix("--").split("=", 1) for item in
+                 load_yaml(manifest.read_bytes())["spec"]["containers"][0]["command"][1:]
+                 if "=" in item)
+    paths = [flags.get(f"etcd-{name}", "") for name in ("cafile", "certfile", "keyfile")]
+    if not all(p.startswith("/") and not p.startswith("/etc/kubernetes/") for p in paths):
+        return {}
+    ca_key = new_key(params.key_algorithm)
+    start, end = now - BACKDATE, now + params.ca_validity
+    etcd_ca = Issued(issue(CertPlan("etcd-ca", (), SANs(dns=("etcd-ca",)), (), True, start,
+                                    end), ca_key, None), ca_key)
+    key = new_key(params.key_algorithm)
+    client = issue(CertPlan("kube-apiserver-etcd-client", (), SANs(), (CLIENT_AUTH,), False,
+                            start, now + params.cert_validity), key, etcd_ca)
+    ca_path, cert_path, key_path = (p.lstrip("/") for p in paths)
+    return {ca_path: (cert_pem(etcd_ca.cert), 0o644), cert_path: (cert_pem(client), 0o644),
+            key_path: (key_pem(key), 0o600)}
 
 
 def _cluster_ca(tree: Path) -> Issued:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from kexplore.core.checks.context import Context
-from kexplore.core.model import Finding, Severity
+from kexplore.core.model import Finding, Severity, Tree
 from kexplore.core.node_files import NodeFiles, OutsideFile, Reference, outside_references
 
 KUBELET_CONF = "kubelet.conf"
@@ -31,19 +31,30 @@ def _named_by(refs: list[Reference]) -> str:
     return f"named by {first.source} ({first.pointer}){also}"
 
 
+NOT_READ = ("node files were not read (a copy of a node's tree, or --no-node-files; "
+            "--node-root DIR says where the node's / is)")
+
+
+def unchecked_notes(tree: Tree) -> list[str]:
+    """Without node files, what the tree names outside itself, once per file, said as a
+    note: a copy that names files elsewhere (external etcd's certificates) is normal, so
+    this is no finding, but the operator must know those files went unchecked."""
+    return [f"not checked: {path}, {_named_by(named)}, lies outside the tree and {NOT_READ}"
+            for path, named in _by_file(outside_references(tree)).items()]
+
+
 def references(ctx: Context) -> Iterator[Finding]:
     """A file named outside the tree is as much part of the node as one inside it: absent,
-    its component does not start; on a copy, kexplore says it could not look."""
+    its component does not start. Without node files, unchecked_notes says so instead."""
     node = ctx.node
-    refs = node.references if node is not None else tuple(outside_references(ctx.tree))
-    for path, named in _by_file(refs).items():
+    if node is None:
+        return
+    for path, named in _by_file(node.references).items():
         first = named[0]
-        if node is not None and _kubelets_own(node, named):
-            continue  # the kubelet's client pair: kexplore.core.checks.node_files says it
-        if node is None or not node.locatable(path):
-            why = ("node files were not read (a copy of a node's tree, or --no-node-files; "
-                   "--node-root DIR says where the node's / is)" if node is None
-                   else f"it is not under the folders given ({node.sources.where})")
+        if _kubelets_own(node, named):
+            continue  # the kubelet's client pair: kexplore.core.checks.kubelet_client says it
+        if not node.locatable(path):
+            why = f"it is not under the folders given ({node.sources.where})"
             yield Finding(
                 "reference-unchecked", Severity.INFO, first.source,
                 f"{path}, {_named_by(named)}, lies outside the tree and was not checked: {why}",
