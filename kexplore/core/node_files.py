@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kexplore.core import safeio
+from kexplore.core.checks.context import is_archived
 from kexplore.core.conventions.node import (
     COPY_ROLE,
     KUBELET_CONFIG,
@@ -265,8 +266,6 @@ def _homes(node_root: Path) -> list[str]:
 def outside_references(tree: Tree, kubelet: KubeletConfig | None = None) -> list[Reference]:
     """Every file a live kubeconfig or manifest of the tree names outside it, each once
     per naming place; the kubelet's own config.yaml's references too."""
-    from kexplore.core.checks.context import is_archived
-
     found: list[Reference] = []
     for node in tree:
         if is_archived(node.path) or node.reads_as:
