@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kexplore.core.model import Finding, Report, Severity, Tree
+from kexplore.core.plane_outline import PlaneOutline, UseLine
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
@@ -27,6 +28,7 @@ class Session:
     expiry: list[Any]
     now: datetime
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
+    plane: PlaneOutline | None = None  # the control plane as it runs, as plain values
     # the tree as scanned, without the node's files (what a rescan starts from)
     scanned: Tree | None = None
     # what each file outside the tree is for: path -> (a few words, what, who uses it)
@@ -88,6 +90,13 @@ class Session:
         """A symlink that reads as this file, if there is one; else ""."""
         return self._links_to.get(path, "")
 
+    def uses(self, path: str) -> tuple[tuple[UseLine, ...], tuple[UseLine, ...]]:
+        """Who presents this file and who trusts it, with the links' marks; () without a
+        plane."""
+        if self.plane is None:
+            return (), ()
+        return self.plane.used_by(path), self.plane.trusted_by(path)
+
     def worst(self, path: str, profile: str = "kubeadm") -> Severity | None:
         found = self.for_path(path, profile)
         return max((f.severity for f in found), key=lambda s: s.rank) if found else None
@@ -108,7 +117,8 @@ def load_session(
 
 
 def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
-    """Everything the views read about a checked tree; runs in a worker, never the UI thread.
+    """Everything the views read about a checked tree; runs in a worker, never the UI thread
+    (the first time in the forked child, then on every live change).
 
     The node's files outside the tree, when read, join the shown tree under the paths the
     node keeps them at ("/var/lib/kubelet/config.yaml"), so every view reads them alike;
@@ -122,14 +132,16 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         shown = Tree(tree.root, {**tree.nodes, **outside})
         roles = {p: (f.role.short, f.role.what, f.role.who) for p, f in node.files.items()}
         sources = {p: f.source for p, f in node.files.items() if f.source and not f.missing}
+    inferred = core_api.infer(tree)
     return Session(
         tree=shown,
         report=report,
-        inferred=core_api.infer(tree),
+        inferred=inferred,
         expiry=core_api.expiry_rows(tree, report.now, node),
         now=report.now,
         root_error=root_error,
         scanned=tree,
         roles=roles,
         sources=sources,
+        plane=core_api.plane_outline(tree, report.now, inferred),
     )

@@ -14,6 +14,7 @@ Rule = Callable[[Context], Iterable[Finding]]
 def all_rules() -> list[Rule]:
     from kexplore.core.checks import (
         certs,
+        connections,
         copies,
         files,
         kubeconfigs,
@@ -25,12 +26,14 @@ def all_rules() -> list[Rule]:
     )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *kubelet_client.RULES, *node_files.RULES, *copies.RULES, *references.RULES,
-            *restarts.RULES]
+            *connections.RULES, *kubelet_client.RULES, *node_files.RULES, *copies.RULES,
+            *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
+    from kexplore.core.checks.connections import settle
+
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return findings
+    return settle(ctx, findings)
