@@ -88,7 +88,9 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
         ("kubelet-rotation", "/var/lib/kubelet/config.yaml", "rotateCertificates")
     },
     "kubelet-bootstrap-leftover": {
-        ("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf", "")
+        ("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf", ""),
+        # the plane's own rule: the bootstrap token it holds is a bearer token in a file
+        ("kubeconfig-token", "bootstrap-kubelet.conf", "user tls-bootstrap-token-user"),
     },
     "kubelet-serving-expired": {
         ("kubelet-serving-expired", "/var/lib/kubelet/pki/kubelet.crt", "")
