@@ -192,7 +192,7 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
 
     from kexplore.core.check import check_tree
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.prometheus import failed_textfile, textfile
+    from kexplore.core.prometheus import breakings, failed_textfile, textfile
 
     now = _now(args)
     try:
@@ -203,8 +203,7 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
         return 2
     rows = expiry_rows(tree, now)
     findings = check_tree(tree, now).findings
-    # the control-plane connections' breaks_at join here once core/plane yields them
-    print(textfile(args.path, rows, findings, now), end="")
+    print(textfile(args.path, rows, findings, now, breakings(tree, now)), end="")
     return 0
 
 
