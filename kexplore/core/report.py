@@ -9,7 +9,6 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
@@ -17,6 +16,7 @@ from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.names import printable
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
+from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
@@ -35,6 +35,35 @@ def summary_line(report: Report) -> str:
     )
 
 
+FINDING_COLUMNS = (
+    Column("severity", WHOLE),
+    Column("rule", WHOLE, style="bold"),
+    Column("where", WORDS),
+    Column("message", PROSE, ratio=3),
+    Column("fix", WORDS, ratio=2),
+)
+CERT_COLUMNS = (
+    Column("CERTIFICATE", WHOLE),
+    Column("EXPIRES", WHOLE),
+    Column("RESIDUAL TIME", WHOLE),
+    Column("CERTIFICATE AUTHORITY", WHOLE),
+    Column("EXTERNALLY MANAGED", WHOLE),
+    Column("FILE", WHOLE),
+)
+CA_COLUMNS = (
+    Column("CERTIFICATE AUTHORITY", WHOLE),
+    *(c for c in CERT_COLUMNS[1:] if c.header != "CERTIFICATE AUTHORITY"),
+)
+DIFF_COLUMNS = (
+    Column("kind", WHOLE),
+    Column("change", WHOLE),
+    Column("where", WORDS),
+    Column("kubeadm", WORDS),
+    Column("this tree", WORDS),
+    Column("why", PROSE),
+)
+
+
 def findings_renderable(report: Report) -> Group:
     """A table per file, files with the worst findings first."""
     by_path: dict[str, list[Finding]] = {}
@@ -43,18 +72,8 @@ def findings_renderable(report: Report) -> Group:
     order = sorted(by_path, key=lambda p: (-max(f.severity.rank for f in by_path[p]), p))
     parts: list[Any] = []
     for path in order:
-        table = Table(
-            title=Text(printable(path), style="bold"),
-            title_justify="left",
-            expand=True,
-            show_edge=False,
-            pad_edge=False,
-        )
-        table.add_column("severity", width=8)
-        table.add_column("rule", style="bold", no_wrap=True)
-        table.add_column("where", overflow="fold")
-        table.add_column("message", ratio=3, overflow="fold")
-        table.add_column("fix", ratio=2, overflow="fold")
+        table = FittedTable(FINDING_COLUMNS, title=Text(printable(path), style="bold"),
+                            boxed=True)
         for f in by_path[path]:
             table.add_row(
                 Text(f.severity.value, style=STYLE[f.severity]),
@@ -83,25 +102,8 @@ def findings_json(report: Report, extra: dict[str, Any] | None = None) -> str:
 
 def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     """Two tables, certificates then CAs, with kubeadm's column names."""
-    certs = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for column in (
-        "CERTIFICATE",
-        "EXPIRES",
-        "RESIDUAL TIME",
-        "CERTIFICATE AUTHORITY",
-        "EXTERNALLY MANAGED",
-        "FILE",
-    ):
-        certs.add_column(column, no_wrap=column != "FILE")
-    cas = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for column in (
-        "CERTIFICATE AUTHORITY",
-        "EXPIRES",
-        "RESIDUAL TIME",
-        "EXTERNALLY MANAGED",
-        "FILE",
-    ):
-        cas.add_column(column, no_wrap=column != "FILE")
+    certs = FittedTable(CERT_COLUMNS)
+    cas = FittedTable(CA_COLUMNS)
     for row in rows:
         cells: list[Text | str]
         if row.missing:
@@ -118,7 +120,7 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
                 row.not_after.strftime("%b %d, %Y %H:%M UTC"),
                 Text(row.residual if row.residual_seconds > 0 else "expired", style=style),
             ]
-        where = row.path
+        where = printable(row.path)
         if row.is_ca:
             cas.add_row(*cells[:3], "yes" if row.externally_managed else "no", where)
         else:
@@ -140,17 +142,12 @@ def expiry_json(root: str, now: datetime, rows: Sequence[ExpiryRow]) -> str:
     )
 
 
-def parameters_table(inferred: Inferred) -> Table:
+def parameters_table(inferred: Inferred) -> FittedTable:
     """The cluster's parameters as read back out of the tree, each with its source."""
-    table = Table(
-        title="the cluster, as read from the tree",
-        title_justify="left",
-        show_edge=False,
-        box=None,
-        header_style="bold",
+    table = FittedTable(
+        (Column("parameter", WORDS), Column("value", WORDS), Column("read from", WORDS)),
+        title=Text("the cluster, as read from the tree"),
     )
-    for column in ("parameter", "value", "read from"):
-        table.add_column(column, overflow="fold")
     for label, value, source in inferred.described():
         table.add_row(label, Text(printable(value)), Text(printable(source), style="dim"))
     return table
@@ -165,9 +162,7 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
         for title, entries in (("flags", diff.flags), ("fields", diff.fields)):
             if not entries:
                 continue
-            table = Table(title=title, title_justify="left", show_edge=False, expand=True)
-            for column in ("kind", "change", "where", "kubeadm", "this tree", "why"):
-                table.add_column(column, overflow="fold")
+            table = FittedTable(DIFF_COLUMNS, title=Text(title), boxed=True)
             for kind, group in groupby(sorted(entries, key=lambda d: d.kind), key=lambda d: d.kind):
                 for d in group:
                     table.add_row(
@@ -231,13 +226,18 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
-def _lines(*parts: str) -> Text:
-    return Text("\n".join(printable(p) for p in parts if p))
-
-
 def _files_of(relation: Relation) -> list[str]:
     return [f"{role}: {s.path or s.named} ({s.pointer})" if s.pointer else
             f"{role}: {s.path or s.named}" for role, s in relation.sources()]
+
+
+CONNECTION_COLUMNS = (
+    Column("relation", WORDS, style="bold"),
+    Column("id", WHOLE, style="dim"),
+    Column("address", WHOLE),
+    Column("breaks", WORDS),
+    Column("why, and the files", PROSE, ratio=1),
+)
 
 
 def connections_renderable(plane: Plane) -> Group:
@@ -247,20 +247,13 @@ def connections_renderable(plane: Plane) -> Group:
         rows = [r for r in plane.connections if r.status.value == status]
         if not rows:
             continue
-        table = Table(
-            title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]),
-            title_justify="left", expand=True, show_edge=False, pad_edge=False,
-        )
-        table.add_column("relation", ratio=2, overflow="fold")
-        table.add_column("address", ratio=1, overflow="fold")
-        table.add_column("breaks", no_wrap=True)
-        table.add_column("why, and the files", ratio=4, overflow="fold")
+        table = FittedTable(CONNECTION_COLUMNS, boxed=True,
+                            title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]))
         for r in rows:
-            relation = _lines(f"{r.status.mark} {r.title}", r.id)
-            relation.stylize("bold", 0, len(r.title) + 2)
-            why = _lines(r.reason or r.purpose, *(f"  {line}" for line in _files_of(r)))
-            table.add_row(relation, _lines(r.address),
-                          Text(_when(r.breaks_at)), why)
+            why = "; ".join([r.reason or r.purpose, *_files_of(r)])
+            table.add_row(Text(printable(f"{r.status.mark} {r.title}")), Text(printable(r.id)),
+                          Text(printable(r.address)), Text(_when(r.breaks_at)),
+                          Text(printable(why)))
         parts += [table, Text("")]
     counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
     parts.append(Text(
