@@ -23,12 +23,19 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import watchfiles
 
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
 from kexplore.core.scan import rescan, resolved_path
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
+
+# Reads the node's files outside the tree beside a fresh scan of it.
+NodeReader = Callable[[Tree], "NodeFiles | None"]
 
 
 @dataclass(frozen=True)
@@ -273,16 +280,18 @@ def refresh(
     *,
     warn_days: int = DEFAULT_WARN_DAYS,
     profile: str = "kubeadm",
+    node_files: NodeReader | None = None,
 ) -> Change:
     """Scan the root again (re-decoding only files whose stamp changed), check it, and say
-    what differs from `previous`."""
+    what differs from `previous`. `node_files` reads the node's files beside the tree."""
     root = previous.tree.root
     try:
         tree = rescan(previous.tree)
     except OSError as exc:
         after = _missing(root, now, exc.strerror or str(exc))
     else:
-        report = check_tree(tree, now, warn_days=warn_days, profile=profile)
+        node = node_files(tree) if node_files is not None else None
+        report = check_tree(tree, now, warn_days=warn_days, profile=profile, node_files=node)
         after = Snapshot(tree, report)
     return difference(previous, after)
 
@@ -326,6 +335,7 @@ def live_changes(
     warn_days: int = DEFAULT_WARN_DAYS,
     profile: str = "kubeadm",
     timing: Timing | None = None,
+    node_files: NodeReader | None = None,
 ) -> Iterator[Change]:
     """Each Change to the tree from `start` on, until `stop` is set; empty ones are skipped.
 
@@ -336,7 +346,8 @@ def live_changes(
     current = start
     watcher = Watcher(start.tree.root, poll=poll, timing=timing)
     for _ in watcher.batches(stop):
-        change = refresh(current, now(), warn_days=warn_days, profile=profile)
+        change = refresh(current, now(), warn_days=warn_days, profile=profile,
+                         node_files=node_files)
         current = change.after
         if not change.is_empty:
             yield change

@@ -236,7 +236,40 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-controller-manager",),
     ),
 )
+# Faults outside the tree, planted only by `generate DIR --node-root`: DIR is then a
+# node's `/`, with etc/kubernetes, var/lib/kubelet and root/.kube/config.
+KUBELET = ("kubelet",)
+COPIES = ("/root/.kube/config",)
+NODE_FAULTS: tuple[FaultSpec, ...] = (
+    FaultSpec("kubelet-client-expired", "the kubelet's rotated client cert expired a day ago",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-client-symlink",
+              "kubelet-client-current.pem is a symlink to a file that is gone", "kubelet",
+              KUBELET),
+    FaultSpec("kubelet-client-ca", "the kubelet's rotated client cert signed by another CA",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-client-identity",
+              "the kubelet's rotated client cert names another node", "kubelet", KUBELET),
+    FaultSpec("kubelet-client-embedded",
+              "kubelet.conf still embeds its first client cert (the pre-1.17 init node)",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-rotation", "config.yaml turns certificate rotation off", "kubelet",
+              KUBELET),
+    FaultSpec("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf left behind after the join",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-serving-expired", "the kubelet's self-signed serving cert has expired",
+              "kubelet", KUBELET),
+    FaultSpec("kubeconfig-copy-stale",
+              "~/.kube/config an old copy of admin.conf whose client cert expired",
+              "/root/.kube/config", COPIES),
+    FaultSpec("kubeconfig-copy-ca", "~/.kube/config copied from a re-initialised cluster",
+              "/root/.kube/config", COPIES),
+    FaultSpec("reference-missing",
+              "a kubeconfig naming files outside the tree that do not exist", "scheduler.conf",
+              KUBECONFIG_FILES),
+)
 FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
+NODE_FAULT_NAMES = frozenset(spec.name for spec in NODE_FAULTS)
 
 # Faults of an HA set (`generate --nodes N`), planted on its last node and reported by
 # `kexplore compare`; every fault above is planted on the last node too.
@@ -267,6 +300,7 @@ HA_FAULTS: tuple[FaultSpec, ...] = (
     ),
 )
 HA_FAULTS_BY_NAME = {spec.name: spec for spec in HA_FAULTS}
+ANY_FAULT_BY_NAME = {spec.name: spec for spec in (*FAULTS, *HA_FAULTS, *NODE_FAULTS)}
 
 
 class FaultError(ValueError):
@@ -276,7 +310,7 @@ class FaultError(ValueError):
 def parse_fault(text: str) -> Fault:
     """Parse NAME or NAME:TARGET, checking both against the catalogue."""
     name, _, target = text.partition(":")
-    spec = FAULTS_BY_NAME.get(name) or HA_FAULTS_BY_NAME.get(name)
+    spec = ANY_FAULT_BY_NAME.get(name)
     if spec is None:
         raise FaultError(f"unknown fault {name!r}; `kexplore generate --list-faults` lists them")
     target = target or spec.default_target

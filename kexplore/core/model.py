@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kexplore.core.names import printable
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 
 class Severity(str, Enum):
@@ -139,6 +142,8 @@ class Report:
     tree: Tree
     now: datetime
     findings: tuple[Finding, ...]
+    # the node's files outside the tree the findings were made with, when read
+    node: NodeFiles | None = field(default=None, compare=False, repr=False)
 
     def for_path(self, path: str) -> list[Finding]:
         return [f for f in self.findings if f.path == path]

@@ -43,8 +43,10 @@ class KexploreApp(App[int]):
         theme: str | None = None,
         preload: Preload | None = None,
         lessons: tuple[Lesson, ...] = (),
+        node_sources: object = None,
     ) -> None:
         super().__init__()
+        self.node_sources = node_sources  # where the node's files are (a NodeSources)
         self.root = root
         self.now = now
         self.note = note
@@ -69,7 +71,7 @@ class KexploreApp(App[int]):
     def reload(self) -> None:
         """Scan again (re-reading only changed files) and re-check; the one entry point for
         `r` and, later, the watcher."""
-        previous = self.session.tree if self.session is not None else None
+        previous = self.session.base_tree if self.session is not None else None
         self._load(previous)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -77,7 +79,9 @@ class KexploreApp(App[int]):
         early, self.preload = self.preload, None
         session = early.result() if early is not None and previous is None else None
         try:
-            session = session or load_session(self.root, self.now, previous)  # type: ignore[arg-type]
+            session = session or load_session(
+                self.root, self.now, previous, self.node_sources  # type: ignore[arg-type]
+            )
         except OSError as exc:
             self.post_message(LoadFailed(f"cannot read {self.root}: {exc.strerror or exc}"))
             return
@@ -108,9 +112,14 @@ class KexploreApp(App[int]):
         from kexplore.ui.session import CHECKED_PROFILE, session_from
 
         stop = get_current_worker().cancelled_event
-        snapshot = Snapshot(start.tree, start.report, start.root_error)
+        from kexplore.ui import core_api
+
+        snapshot = Snapshot(start.base_tree, start.report, start.root_error)
+        sources = self.node_sources
         for change in live_changes(
-            snapshot, stop, now=self._clock, poll=self.poll, profile=CHECKED_PROFILE
+            snapshot, stop, now=self._clock, poll=self.poll, profile=CHECKED_PROFILE,
+            node_files=(lambda tree: core_api.read_node_files(tree, sources)) if sources
+            else None,
         ):
             session = session_from(change.tree, change.report, change.after.root_error)
             self.post_message(LiveChanged(session, change.summary(), frozenset(change.paths)))
@@ -198,8 +207,9 @@ def run_app(
     poll: bool,
     preload: Preload | None = None,
     lessons: tuple[Lesson, ...] = (),
+    node_sources: object = None,
 ) -> int:
     app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload,
-                      lessons=lessons)
+                      lessons=lessons, node_sources=node_sources)
     result = app.run()
     return result if isinstance(result, int) else 0

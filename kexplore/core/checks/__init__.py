@@ -12,10 +12,22 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, connections, files, kubeconfigs, manifests
+    from kexplore.core.checks import (
+        certs,
+        connections,
+        copies,
+        files,
+        kubeconfigs,
+        kubelet_client,
+        manifests,
+        node_files,
+        references,
+        restarts,
+    )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *connections.RULES]
+            *connections.RULES, *kubelet_client.RULES, *node_files.RULES, *copies.RULES,
+            *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:

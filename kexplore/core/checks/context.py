@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
@@ -16,6 +17,9 @@ from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, build_plane
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -50,6 +54,8 @@ class Context:
     now: datetime
     warn_days: int
     inferred: Inferred
+    # the node's files outside the tree, when asked for (kexplore.core.node_files)
+    node: NodeFiles | None = None
 
     @property
     def params(self) -> ClusterParams:

@@ -32,11 +32,14 @@ class View(Vertical):
     def shown_path(self) -> str:
         """The file's path, and what it links to when it is a symlink read through."""
         node = self.session.tree.get(self.path)
+        shown = self.path
         if node is not None and node.reads_as:
-            return f"{self.path} → {node.link_target}"
-        if linked := self.session.linked_from(self.path):
-            return f"{self.path} ← {linked}"
-        return self.path
+            shown = f"{self.path} → {node.link_target}"
+        elif linked := self.session.linked_from(self.path):
+            shown = f"{self.path} ← {linked}"
+        if role := self.session.role(self.path):
+            shown += f"  ({role})"  # a file outside the tree says what it is for
+        return shown
 
     @property
     def findings(self) -> list[Finding]:
@@ -82,7 +85,7 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
     from kexplore.ui import files
 
     try:
-        data = files.read_for_view(session.root, path)
+        data = files.read_for_view(*session.on_disk(path))
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,

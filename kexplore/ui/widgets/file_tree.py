@@ -23,6 +23,7 @@ GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("pki/etcd", "pki/etcd", True),
     ("other", "other", True),
     ("tmp", "tmp (backups)", False),
+    ("outside", "outside the tree", True),
 )
 PROBLEM = (Severity.ERROR, Severity.WARNING)
 # A group with more files than this starts collapsed, its leaves made when first opened:
@@ -40,7 +41,10 @@ class Entry:
 
 
 def group_of(path: str, kind: Kind | None) -> tuple[str, str]:
-    """(group, name shown inside the group) for a root-relative path."""
+    """(group, name shown inside the group) for a root-relative path; the node's files
+    outside the tree go by the absolute path the node keeps them at."""
+    if path.startswith("/"):
+        return "outside", path
     if path.startswith("tmp/") or path == "tmp":
         return "tmp", path[4:] or "tmp"
     if path.startswith("manifests/"):
@@ -176,6 +180,8 @@ class FileTree(Tree[Entry]):
             label.append(f" → {node.link_target}", style=fmt.MUTED)
         elif linked := session.linked_from(path):
             label.append(f" ← {linked}", style=fmt.MUTED)
+        if short := session.roles.get(path):
+            label.append(f"  {short[0]}", style=fmt.MUTED)
         return label
 
     def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:
