@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
@@ -15,6 +16,9 @@ from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
+
+if TYPE_CHECKING:
+    from kexplore.core.plane.pods import KubeletPods
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -79,6 +83,14 @@ class Context:
             elif not target_named:
                 hidden.add(node.reads_as)
         return frozenset(hidden)
+
+    @cached_property
+    def kubelet(self) -> KubeletPods:
+        """The static pods as the kubelet reads manifests/, for the tree's version and node."""
+        from kexplore.core.plane.pods import kubelet_pods
+
+        node = self.params.node_name if "node_name" in self.inferred.sources else ""
+        return kubelet_pods(self.tree, self.params.version.minor, node, STATIC_PODS_BY_FILE)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [

@@ -34,6 +34,8 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             )
         elif node.error:
             yield Finding("parse-error", Severity.WARNING, node.path, node.error)
+        if _read_by_kubelet(node.path) and isinstance(node.content, ManifestInfo):
+            continue  # the kubelet's decoder and validation say it (checks/pods)
         for problem in _partial_problems(node.content):
             if not any(marker in problem for marker in REPORTED_ELSEWHERE):
                 yield Finding(
@@ -43,6 +45,11 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
                 )
+
+
+def _read_by_kubelet(path: str) -> bool:
+    folder, _, name = path.partition("/")
+    return folder == "manifests" and "/" not in name and not name.startswith(".")
 
 
 def _partial_problems(content: object) -> tuple[str, ...]:

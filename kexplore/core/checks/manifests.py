@@ -108,14 +108,18 @@ COVERED_FLAGS = {"--leader-elect"}
 def manifest_flags(ctx: Context) -> Iterator[Finding]:
     """A default flag kubeadm writes that is gone or changed is a defect; an added one is a
     customisation worth knowing about."""
+    from kexplore.core.checks.pods import flags_reported
     from kexplore.core.diff import CUSTOMISATION, DEFECT, diff_manifest
 
+    named = flags_reported(ctx)  # a pod rule says what such a flag breaks
     for node, _pod in ctx.manifests():
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
             continue
         for d in diff.flags:
-            if d.where in COVERED_FLAGS or "not in the tree" in d.reason:
+            if d.where in COVERED_FLAGS or "not in the tree" in d.reason or (
+                (node.path, d.where) in named
+            ):
                 continue
             if d.kind == DEFECT:
                 yield Finding(
