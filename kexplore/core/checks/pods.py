@@ -62,6 +62,12 @@ def runtime(ctx: Context) -> Iterator[Finding]:
     yield from _findings(ctx, RUNTIME)
 
 
+def decode_refused(ctx: Context) -> frozenset[str]:
+    """Files the kubelet's decoder refuses: their flags run nowhere, so holding them to
+    kubeadm's says nothing more than pod-decode-error does."""
+    return frozenset(p.path for p in ctx.kubelet.problems if p.rule == "pod-decode-error")
+
+
 def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
     """(path, --flag) that a pod rule names: manifest-flag leaves them to it."""
     return frozenset((p.path, p.pointer) for p in ctx.kubelet.problems
