@@ -73,11 +73,11 @@ def oracle(doc: Any, minor: int) -> set[tuple[Segments, str]]:
         path = tuple(error.absolute_path)
         if error.validator == "additionalProperties":
             known = error.schema.get("properties", {})
-            found |= {(path + (key,), UNKNOWN) for key in error.instance if key not in known}
+            found |= {((*path, key), UNKNOWN) for key in error.instance if key not in known}
         elif error.validator == "required":
             missing = re.match(r"'([^']+)' is a required property", error.message)
             assert missing, error.message
-            found.add((path + (missing.group(1),), REQUIRED))
+            found.add(((*path, missing.group(1)), REQUIRED))
         else:
             found.add((path, "type" if error.validator in ("type", "oneOf") else error.validator))
     return found
@@ -117,10 +117,10 @@ EXTRA = [
     ("unknown top-level field", {"apiVersion": "v1", "kind": "Pod", "spec2": {}}),
     ("kind Deployment", {"apiVersion": "apps/v1", "kind": "Deployment"}),
     ("containers a string", {"apiVersion": "v1", "kind": "Pod", "spec": {"containers": "x"}}),
-    ("a quantity as a list",
-     {"kind": "Pod", "spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": [1]}}}]}}),
-    ("a null quantity",
-     {"kind": "Pod", "spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": None}}}]}}),
+    ("a quantity as a list", {"kind": "Pod", "spec": {"containers": [
+        {"name": "a", "resources": {"limits": {"cpu": [1]}}}]}}),
+    ("a null quantity", {"kind": "Pod", "spec": {"containers": [
+        {"name": "a", "resources": {"limits": {"cpu": None}}}]}}),
     ("labels a list", {"kind": "Pod", "metadata": {"labels": ["a"]}}),
     ("label value a number", {"kind": "Pod", "metadata": {"labels": {"a": 1}}}),
     ("a 1.34 field on 1.28",
