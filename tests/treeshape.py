@@ -52,7 +52,7 @@ def file_shape(path: Path, rel: str) -> Any:
             return {"mode": mode, "unreadable": True}
     if rel.endswith((".key", ".pub")):
         return {"mode": mode, "kind": data.split(b"\n", 1)[0].decode()}
-    if rel.endswith((".conf", ".yaml")):
+    if rel.endswith((".conf", ".yaml", ".yaml.bak")):
         doc = yaml.safe_load(data)
         if rel.endswith(".conf"):
             for cluster in doc["clusters"]:

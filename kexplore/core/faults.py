@@ -138,6 +138,74 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-scheduler",
         tuple(n for n in POD_NAMES if n not in ("etcd", "kube-apiserver")),
     ),
+    # would the kubelet run it (checks/pods)
+    FaultSpec(
+        "pod-duplicate",
+        "a copy of a static pod left in manifests/ as <name>.yaml.bak",
+        "kube-scheduler",
+        POD_NAMES,
+    ),
+    FaultSpec(
+        "pod-dropped-field",
+        "readOlny instead of readOnly on a mount: the kubelet mounts it read-write",
+        "kube-apiserver",
+        tuple(n for n in POD_NAMES if n != "etcd"),  # etcd mounts nothing read-only
+    ),
+    FaultSpec("pod-decode-error", "a CPU request of '250 m'", "kube-controller-manager", POD_NAMES),
+    FaultSpec(
+        "pod-invalid", "a volumeMount naming a volume that does not exist", "etcd", POD_NAMES
+    ),
+    FaultSpec(
+        "pod-probe",
+        "a liveness probe on a port the component does not serve",
+        "kube-apiserver",
+        POD_NAMES,
+    ),
+    FaultSpec(
+        "pod-probe-auth",
+        "--anonymous-auth=false beside kubeadm's unauthenticated probes",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "etcd-plaintext",
+        "http:// in --etcd-servers (kube-apiserver) or --listen-client-urls (etcd)",
+        "kube-apiserver",
+        ("kube-apiserver", "etcd"),
+    ),
+    FaultSpec(
+        "pod-flag-value",
+        "--advertise-address=<api_ip>, a placeholder where an IP is needed",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "pod-admission-config",
+        "EventRateLimit enabled without --admission-control-config-file",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED
+    ),
+    FaultSpec(
+        "pod-renamed", "a static pod with another metadata.name", "kube-scheduler", POD_NAMES
+    ),
+    FaultSpec(
+        "pod-mirror-export",
+        "kubectl get pod -o yaml saved as the manifest (uid, resourceVersion, status)",
+        "kube-controller-manager",
+        POD_NAMES,
+    ),
+    FaultSpec("pod-image", "an image from another registry", "kube-scheduler", POD_NAMES),
+    FaultSpec(
+        "pod-pki-path",
+        "the pki hostPath moved away from /etc/kubernetes/pki",
+        "kube-apiserver",
+        ("kube-apiserver", "kube-controller-manager", "etcd"),
+    ),
+    FaultSpec("pod-host-access", "hostPID: true on a kubeadm pod", "etcd", POD_NAMES),
+    FaultSpec("pod-weakened", "the liveness probe removed", "kube-controller-manager", POD_NAMES),
     FaultSpec(
         "file-mode",
         "a private key or kubeconfig readable by everyone",
