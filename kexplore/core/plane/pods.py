@@ -165,6 +165,7 @@ def _with_file_source(entries: list[StaticPod], kubeadm_files: frozenset[str]) -
                 f"{verdict}",
                 fix=f"move {entry.path} out of manifests/ (the kubelet reads every file there)",
                 line=entry.pod.line_of("metadata.name") if entry.pod else None,
+                field="metadata.name",
             ))
         for i in members:
             if entries[i].path != winner:

@@ -61,7 +61,7 @@ def decode_problems(path: str, pod: ManifestInfo, minor: int) -> list[PodProblem
         out.append(PodProblem(
             "pod-duplicate-key", Severity.WARNING, path, key,
             f"{key} is given twice; the kubelet keeps the later value and ignores the first",
-            fix="keep one of the two", line=pod.line_of(key),
+            fix="keep one of the two", line=pod.line_of(key), field=key,
         ))
     if pod.more_documents:
         out.append(PodProblem(
@@ -77,7 +77,7 @@ def decode_problems(path: str, pod: ManifestInfo, minor: int) -> list[PodProblem
 def _refused(path: str, pod: ManifestInfo, pointer: str, why: str) -> PodProblem:
     return PodProblem(
         "pod-decode-error", Severity.ERROR, path, pointer, f"{pointer}: {why}: {REFUSED}",
-        fix=f"fix {pointer}", line=pod.line_of(pointer),
+        fix=f"fix {pointer}", line=pod.line_of(pointer), field=pointer,
     )
 
 
@@ -92,7 +92,7 @@ def _from_schema(path: str, pod: ManifestInfo, error: SchemaError, doc: Any) -> 
             f"drops it without a word, so {_consequence(meant, parent, doc)}"
             + (f"; did you mean {meant!r}?" if meant and meant != name else ""),
             fix=f"spell it {meant}" if meant and meant != name else f"remove {name}",
-            line=line,
+            line=line, field=error.path,
         )
     if error.kind in (TYPE, ENUM):
         return _refused(path, pod, error.path, error.detail)
@@ -100,7 +100,7 @@ def _from_schema(path: str, pod: ManifestInfo, error: SchemaError, doc: Any) -> 
     return PodProblem(
         "pod-invalid", Severity.ERROR, path, error.path,
         f"{error.path}: Required value: the kubelet refuses the pod",
-        fix=f"set {error.path}", line=line,
+        fix=f"set {error.path}", line=line, field=error.path,
     )
 
 

@@ -11,7 +11,7 @@ from kexplore.core.model import Severity
 class PodProblem:
     """A verdict on one place of one manifest: `pointer` is a field path in the kubelet's
     spelling (spec.containers[0].image) or a flag (--secure-port); `line` is where the
-    YAML holds it, when known."""
+    YAML holds it, when known, and `field` the path that line belongs to."""
 
     rule: str
     severity: Severity
@@ -20,3 +20,4 @@ class PodProblem:
     message: str
     fix: str = ""
     line: int | None = None
+    field: str = ""  # the field path the line was read from (a flag's command item)

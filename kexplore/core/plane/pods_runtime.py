@@ -82,21 +82,22 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
     return out
 
 
-def flag_line(pod: ManifestInfo, at: str, container: Container, name: str) -> int | None:
-    """The YAML line of a flag's last occurrence (the one that counts)."""
+def flag_field(at: str, container: Container, name: str) -> str:
+    """The command item of a flag's last occurrence (the one that counts)."""
     index = next((f.index for f in reversed(container.flags) if f.name == name), None)
     if index is None:
-        return pod.line_of(f"{at}.command")
+        return f"{at}.command"
     if index < len(container.command):
-        return pod.line_of(f"{at}.command[{index}]")
-    return pod.line_of(f"{at}.args[{index - len(container.command)}]")
+        return f"{at}.command[{index}]"
+    return f"{at}.args[{index - len(container.command)}]"
 
 
 def _problem(
     rule: str, severity: Severity, path: str, pointer: str, message: str, fix: str,
-    line: int | None,
+    pod: ManifestInfo, field: str,
 ) -> PodProblem:
-    return PodProblem(rule, severity, path, pointer, message, fix=fix, line=line)
+    return PodProblem(rule, severity, path, pointer, message, fix=fix,
+                      line=pod.line_of(field), field=field)
 
 
 # --- probes ------------------------------------------------------------------------------
@@ -156,7 +157,7 @@ def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Itera
                     "probe errors without ever running, so the container is never Ready and "
                     "never restarted",
                     f"declare ports: [{{name: {port}, containerPort: ...}}] or use the number",
-                    pod.line_of(f"{where}.port"))
+                    pod, f"{where}.port")
                 continue
             port = named[port]
         scheme = str(http.get("scheme") or "HTTP")
@@ -172,7 +173,7 @@ def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Itera
             f"({', '.join(sources) or '--listen-metrics-urls is not set'}): the probe fails "
             f"and {_PROBE_HARM[kind]}",
             "make the probe's host, port and scheme match the component's flags",
-            pod.line_of(where))
+            pod, where)
 
 
 def _reaches(e: Served, scheme: str, host: str, port: Any) -> bool:
@@ -205,7 +206,7 @@ def _anonymous_probes(path: str, pod: ManifestInfo, at: str, c: Container) -> It
             "server answers them 401, the probes fail and the kubelet restarts it",
             "keep --anonymous-auth=true (the health paths are public), or allow anonymous "
             "access to /livez, /readyz and /healthz only (an AuthenticationConfiguration)",
-            flag_line(pod, at, c, "anonymous-auth"))
+            pod, flag_field(at, c, "anonymous-auth"))
 
 
 # --- flags -------------------------------------------------------------------------------
@@ -225,7 +226,7 @@ def _etcd_plaintext(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
                 f"--{flag} has {', '.join(plain)}: etcd traffic (every Secret) in the clear, "
                 "with no client certificate",
                 f"use https:// in --{flag}, with the etcd CA and client certificates",
-                flag_line(pod, at, c, flag))
+                pod, flag_field(at, c, flag))
 
 
 def _bad_value(flag: str, value: str) -> str:
@@ -262,7 +263,7 @@ def _flag_values(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterato
             yield _problem(
                 "pod-flag-value", Severity.ERROR, path, f"--{flag}",
                 f"--{flag} is {value!r}: {why}, so {binary(c) or c.name} exits at start",
-                f"give --{flag} a real value", flag_line(pod, at, c, flag))
+                f"give --{flag} a real value", pod, flag_field(at, c, flag))
 
 
 def _admission_config(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
@@ -279,7 +280,7 @@ def _admission_config(path: str, pod: ManifestInfo, at: str, c: Container) -> It
                 f"{plugin} is enabled without --admission-control-config-file: the plugin "
                 "has no configuration and kube-apiserver exits at start",
                 f"add --admission-control-config-file naming a file that configures {plugin}",
-                flag_line(pod, at, c, "enable-admission-plugins"))
+                pod, flag_field(at, c, "enable-admission-plugins"))
 
 
 def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
@@ -296,7 +297,7 @@ def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
             "pod-flag-repeated", Severity.WARNING, path, f"--{name}",
             f"--{name} is given {len(values)} times ({shown}): {binary(c) or c.name} uses the "
             f"last, {values[-1]!r}, and ignores the others",
-            f"keep one --{name}", flag_line(pod, at, c, name))
+            f"keep one --{name}", pod, flag_field(at, c, name))
 
 
 # --- identity ----------------------------------------------------------------------------
@@ -312,7 +313,7 @@ def _renamed(path: str, pod: ManifestInfo) -> list[PodProblem]:
         "pod-renamed", Severity.WARNING, path, "metadata.name",
         f"the pod is named {pod.name!r}, not {spec.name!r}: kubeadm upgrade and everything "
         f"that looks for {spec.name} (the mirror pod {spec.name}-<node>) no longer finds it",
-        f"name it {spec.name}", pod.line_of("metadata.name"))]
+        f"name it {spec.name}", pod, "metadata.name")]
 
 
 def _mirror_export(path: str, pod: ManifestInfo, node_name: str) -> list[PodProblem]:
@@ -340,4 +341,4 @@ def _mirror_export(path: str, pod: ManifestInfo, node_name: str) -> list[PodProb
         "pod",
         "rewrite it from the original manifest (kubeadm init phase control-plane), without "
         "status, uid, resourceVersion and the node suffix",
-        pod.line_of("metadata"))]
+        pod, "metadata")]

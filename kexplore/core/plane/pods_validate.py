@@ -52,7 +52,7 @@ class _Errors:
     def add(self, where: str, body: str, fix: str = "") -> None:
         self.found.append(PodProblem(
             "pod-invalid", Severity.ERROR, self.path, where, f"{where}: {body}: {REFUSED}",
-            fix=fix, line=self.pod.line_of(where),
+            fix=fix, line=self.pod.line_of(where), field=where,
         ))
 
     def required(self, where: str) -> None:
