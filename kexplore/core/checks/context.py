@@ -87,10 +87,9 @@ class Context:
     @cached_property
     def kubelet(self) -> KubeletPods:
         """The static pods as the kubelet reads manifests/, for the tree's version and node."""
-        from kexplore.core.plane.pods import kubelet_pods
+        from kexplore.core.plane.pods import for_tree
 
-        node = self.params.node_name if "node_name" in self.inferred.sources else ""
-        return kubelet_pods(self.tree, self.params.version.minor, node, STATIC_PODS_BY_FILE)
+        return for_tree(self.tree, self.inferred)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [

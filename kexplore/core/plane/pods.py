@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Link, Node, Severity, Tree
+from kexplore.core.params import Inferred
 from kexplore.core.plane.pods_problem import PodProblem
 
 MANIFESTS = "manifests"
@@ -29,7 +30,7 @@ BACKUP_NAME = re.compile(
     r"|\.(ya?ml|json)[-_.]"
 )
 
-__all__ = ["MANIFESTS", "KubeletPods", "PodProblem", "StaticPod", "kubelet_pods"]
+__all__ = ["MANIFESTS", "KubeletPods", "PodProblem", "StaticPod", "for_tree", "kubelet_pods"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,15 @@ class KubeletPods:
     @property
     def problems(self) -> tuple[PodProblem, ...]:
         return tuple(p for e in self.entries for p in e.problems)
+
+
+def for_tree(tree: Tree, inferred: Inferred) -> KubeletPods:
+    """The kubelet's reading for the tree's own version and node (unknown: no suffix)."""
+    from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+
+    params = inferred.expected_params
+    node = params.node_name if "node_name" in inferred.sources else ""
+    return kubelet_pods(tree, params.version.minor, node, STATIC_PODS_BY_FILE)
 
 
 def folder_entries(tree: Tree) -> list[Node]:
