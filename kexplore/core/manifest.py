@@ -221,13 +221,7 @@ class ManifestInfo:
     more_documents: int = 0
 
     def line_of(self, path: str) -> int | None:
-        """The line of a field path, or of the nearest enclosing part that has one."""
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            cut = max(path.rfind("."), path.rfind("["))
-            path = path[:cut] if cut > 0 else ""
-        return None
+        return line_of(self.lines, path)
 
     def container(self, name: str | None = None) -> Container | None:
         """The named container, or the first one (a kubeadm pod has exactly one)."""
@@ -250,6 +244,16 @@ class ManifestInfo:
                     if path.startswith("/"):
                         out.append(FlagPath(c.name, f.name, path))
         return tuple(out)
+
+
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The line of a field path, or of the nearest enclosing part that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
 
 
 KUBERNETES_DIR = "/etc/kubernetes"

@@ -27,6 +27,7 @@ class Session:
     expiry: list[Any]
     now: datetime
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
+    kubelet: Any | None = None  # the static pods as the kubelet reads them
     _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -77,10 +78,12 @@ def load_session(root: Path, now: datetime | None, previous: Tree | None = None)
 
 def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
     """Everything the views read about a checked tree; runs in a worker, never the UI thread."""
+    inferred = core_api.infer(tree)
     return Session(
         tree=tree,
         report=report,
-        inferred=core_api.infer(tree),
+        inferred=inferred,
+        kubelet=core_api.kubelet_pods(tree, inferred),
         expiry=core_api.expiry_rows(tree, report.now),
         now=report.now,
         root_error=root_error,
