@@ -97,11 +97,12 @@ def images(ctx: Context) -> Iterator[Finding]:
     """A component runs the code of its image: another build than the version's own, or one
     from a registry the rest of the control plane does not use, is code nobody reviewed."""
     pods = list(_kubeadm_pods(ctx))
+    params = ctx.params
     registries = Counter(_registry(pod.containers[i].image) for _, pod, _, i in pods)
-    usual = registries.most_common(1)[0][0] if registries else ctx.params.image_repository
+    usual = registries.most_common(1)[0][0] if registries else params.image_repository
     for node, pod, spec, i in pods:
         image = pod.containers[i].image
-        wanted = spec.image(ctx.params)
+        wanted = spec.image(params)
         name_tag = wanted.rsplit("/", 1)[-1]
         where = f"spec.containers[{i}].image"
         line = pod.line_of(where)
@@ -113,7 +114,7 @@ def images(ctx: Context) -> Iterator[Finding]:
         elif image.rsplit("/", 1)[-1] != name_tag and not _skewed(image, wanted):
             yield _field(
                 "pod-image", Severity.WARNING, node, where,
-                f"image {image!r} is not {spec.name}'s image for {ctx.params.version} "
+                f"image {image!r} is not {spec.name}'s image for {params.version} "
                 f"({usual}/{name_tag})", f"use {usual}/{name_tag}", line)
 
 
@@ -186,8 +187,9 @@ def host_access(ctx: Context) -> Iterator[Finding]:
 def weakened(ctx: Context) -> Iterator[Finding]:
     """kubeadm's probes restart a hung component, its seccomp profile narrows what it may
     call, and its requests keep it scheduled under load: removing one weakens the node."""
+    params = ctx.params
     for node, pod, spec, i in _kubeadm_pods(ctx):
-        want = expected_pod(spec, ctx.params)
+        want = expected_pod(spec, params)
         wanted_c: dict[str, Any] = want["spec"]["containers"][0]
         actual_c: dict[str, Any] = pod.raw["spec"]["containers"][i]
         at = f"spec.containers[{i}]"

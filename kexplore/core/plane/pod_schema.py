@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -55,96 +55,165 @@ def _table(minor: int) -> dict[str, dict[str, Any]]:
     return {name: data["definitions"][key] for name, key in names.items()}
 
 
-def known_field(minor: int, definition: str, name: str) -> bool:
-    """Whether a definition of this minor has the named property (for messages)."""
-    return name in _table(minor).get(definition, {}).get("properties", {})
-
-
 def schema_errors(doc: Any, minor: int) -> list[SchemaError]:
     """Every place `doc` leaves the strict Pod schema of the given minor."""
-    table = _table(minor)
     errors: list[SchemaError] = []
-    _walk(doc, table[_data()["root"]], "", table, errors)
+    _walk(doc, _compiled(schema_minor(minor)), [], errors)
     return errors
 
 
-# JSON Schema's types, as the YAML loader's values carry them. A YAML timestamp is a string
-# to the kubelet's decoder (it reads YAML through JSON).
-def _is(value: Any, kind: str) -> bool:
-    if kind == "null":
-        return value is None
-    if kind == "boolean":
-        return isinstance(value, bool)
-    if kind == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer()
-        )
-    if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    if kind == "string":
-        return isinstance(value, str | date)
-    if kind == "array":
-        return isinstance(value, list)
-    if kind == "object":
-        return isinstance(value, dict)
-    return False
+# JSON Schema's types as the YAML loader's values carry them, by exact Python type (a bool
+# is no integer). A YAML timestamp is a string to the kubelet's decoder, which reads YAML
+# through JSON.
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "null": (type(None),),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "string": (str, date, datetime),
+    "array": (list,),
+    "object": (dict,),
+}
 
 
 def json_type(value: Any) -> str:
-    for kind in ("null", "boolean", "integer", "number", "string", "array", "object"):
-        if _is(value, kind):
+    if isinstance(value, float) and value.is_integer():
+        return "integer"
+    for kind, types in _PYTHON_TYPES.items():
+        if type(value) in types:
             return kind
     return type(value).__name__
 
 
-def _walk(
-    value: Any, schema: dict[str, Any], path: str, table: dict[str, Any], out: list[SchemaError]
-) -> bool:
-    """Validate `value`, appending errors; whether it was valid (for oneOf)."""
+class _Node:
+    """A schema made ready for walking: types as Python types; its parts (references,
+    properties, items) compiled the first time a document reaches them, since a pod uses
+    a handful of the hundred-odd definitions."""
+
+    __slots__ = ("_extra", "_items", "_one_of", "_props", "_refs", "_registry", "_schema",
+                 "enum", "integral", "required", "type_names", "types")
+
+    def __init__(self, schema: dict[str, Any], registry: _Registry) -> None:
+        self._schema, self._registry = schema, registry
+        types = schema.get("type")
+        names = () if types is None else (types,) if isinstance(types, str) else tuple(types)
+        self.type_names: tuple[str, ...] = names
+        self.types: frozenset[type] | None = (
+            frozenset(t for n in names for t in _PYTHON_TYPES.get(n, ())) if names else None)
+        # an integral float is an integer: JSON has one number type
+        self.integral = "integer" in names and "number" not in names
+        self.enum: tuple[Any, ...] | None = tuple(schema["enum"]) if "enum" in schema else None
+        self.required: tuple[str, ...] = tuple(schema.get("required", ()))
+        self._refs: tuple[_Node, ...] | None = None
+        self._one_of: tuple[_Node, ...] | None = None
+        self._props: dict[str, _Node] = {}
+        self._items: _Node | None = None
+        self._extra: bool | _Node | None = None
+
+    def refs(self) -> tuple[_Node, ...]:
+        if self._refs is None:
+            ref = self._schema.get("$ref")
+            self._refs = (self._registry.named(ref),) if ref else ()
+        return self._refs
+
+    def one_of(self) -> tuple[_Node, ...]:
+        if self._one_of is None:
+            self._one_of = tuple(_Node(s, self._registry) for s in self._schema.get("oneOf", ()))
+        return self._one_of
+
+    def prop(self, key: str) -> _Node | None:
+        found = self._props.get(key)
+        if found is None:
+            schema = self._schema.get("properties", {}).get(key)
+            if schema is None:
+                return None
+            found = self._props[key] = _Node(schema, self._registry)
+        return found
+
+    def known(self) -> tuple[str, ...]:
+        return tuple(self._schema.get("properties", {}))
+
+    def items(self) -> _Node | None:
+        if self._items is None and isinstance(self._schema.get("items"), dict):
+            self._items = _Node(self._schema["items"], self._registry)
+        return self._items
+
+    def extra(self) -> bool | _Node:
+        if self._extra is None:
+            extra = self._schema.get("additionalProperties", True)
+            self._extra = extra if isinstance(extra, bool) else _Node(extra, self._registry)
+        return self._extra
+
+
+class _Registry:
+    """The definitions of one minor, each compiled once, by name."""
+
+    def __init__(self, table: dict[str, dict[str, Any]]) -> None:
+        self.table = table
+        self.nodes: dict[str, _Node] = {}
+
+    def named(self, name: str) -> _Node:
+        if name not in self.nodes:
+            self.nodes[name] = _Node(self.table[name], self)
+        return self.nodes[name]
+
+
+@cache
+def _compiled(minor: int) -> _Node:
+    return _Registry(_table(minor)).named(_data()["root"])
+
+
+def _where(stack: list[str]) -> str:
+    return "".join(stack).lstrip(".")
+
+
+def _walk(value: Any, node: _Node, stack: list[str], out: list[SchemaError]) -> bool:
+    """Validate `value`, appending errors; whether it was valid (for oneOf). `stack` holds
+    the path's parts (".name", "[0]"), joined only for an error."""
     before = len(out)
-    if "$ref" in schema:
-        _walk(value, table[schema["$ref"]], path, table, out)
-    types = schema.get("type")
-    if types is not None:
-        allowed = [types] if isinstance(types, str) else types
-        if not any(_is(value, t) for t in allowed):
-            wanted = " or ".join(t for t in allowed if t != "null")
-            out.append(SchemaError(path, TYPE, f"expected {wanted}, got {json_type(value)}"))
-            return False
-    if "enum" in schema and value not in schema["enum"]:
-        shown = ", ".join(json.dumps(v) for v in schema["enum"])
+    for ref in node.refs():
+        _walk(value, ref, stack, out)
+    if node.types is not None and type(value) not in node.types and not (
+        node.integral and type(value) is float and value.is_integer()
+    ):
+        wanted = " or ".join(t for t in node.type_names if t != "null")
+        out.append(SchemaError(_where(stack), TYPE, f"expected {wanted}, got {json_type(value)}"))
+        return False
+    if node.enum is not None and value not in node.enum:
+        shown = ", ".join(json.dumps(v) for v in node.enum)
         given = json.dumps(value, default=str)
-        out.append(SchemaError(path, ENUM, f"{given} is not one of {shown}"))
-    if "oneOf" in schema:
-        matches = sum(_walk(value, sub, path, table, []) for sub in schema["oneOf"])
-        if matches != 1:
-            out.append(SchemaError(path, TYPE, f"{json_type(value)} is not a valid value here"))
-    if isinstance(value, dict):
-        _walk_object(value, schema, path, table, out)
-    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        out.append(SchemaError(_where(stack), ENUM, f"{given} is not one of {shown}"))
+    one_of = node.one_of()
+    if one_of and sum(_walk(value, sub, stack, []) for sub in one_of) != 1:
+        given = json_type(value)
+        out.append(SchemaError(_where(stack), TYPE, f"{given} is not a valid value here"))
+    if type(value) is dict:
+        _walk_object(value, node, stack, out)
+    elif type(value) is list and (items := node.items()) is not None:
         for i, item in enumerate(value):
-            _walk(item, schema["items"], f"{path}[{i}]", table, out)
+            stack.append(f"[{i}]")
+            _walk(item, items, stack, out)
+            stack.pop()
     return len(out) == before
 
 
 def _walk_object(
-    value: dict[str, Any], schema: dict[str, Any], path: str, table: dict[str, Any],
-    out: list[SchemaError],
+    value: dict[str, Any], node: _Node, stack: list[str], out: list[SchemaError]
 ) -> None:
-    props: dict[str, Any] = schema.get("properties", {})
-    extra = schema.get("additionalProperties", True)
-    for name in schema.get("required", ()):
+    for name in node.required:
         if name not in value:
-            out.append(SchemaError(_join(path, name), REQUIRED, "Required value"))
+            out.append(SchemaError(_where([*stack, f".{name}"]), REQUIRED, "Required value"))
     for key, item in value.items():
-        where = _join(path, str(key))
-        if key in props:
-            _walk(item, props[key], where, table, out)
-        elif extra is False:
-            out.append(SchemaError(where, UNKNOWN, "unknown field", tuple(props)))
-        elif isinstance(extra, dict):
-            _walk(item, extra, f"{path}[{key}]" if path else str(key), table, out)
-
-
-def _join(path: str, name: str) -> str:
-    return f"{path}.{name}" if path else name
+        sub = node.prop(key) if type(key) is str else None
+        if sub is not None:
+            stack.append(f".{key}")
+            _walk(item, sub, stack, out)
+            stack.pop()
+        elif (extra := node.extra()) is False:
+            out.append(SchemaError(_where([*stack, f".{key}"]), UNKNOWN, "unknown field",
+                                   node.known()))
+        elif isinstance(extra, _Node):
+            # a map's keys are data: printed name[key], as the API's validation prints them
+            stack.append(f"[{key}]")
+            _walk(item, extra, stack, out)
+            stack.pop()
