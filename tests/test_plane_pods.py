@@ -117,3 +117,16 @@ def test_a_flag_problem_names_the_line_of_the_flag_that_counts(writable_tree) ->
     repeated = next(p for p in entry.problems if p.rule == "pod-flag-repeated")
     assert text.splitlines()[repeated.line - 1].strip() == "- --bind-address=0.0.0.0"  # type: ignore[operator]
     assert "uses the last, '0.0.0.0'" in repeated.message
+
+
+def test_a_fifo_and_a_huge_file_are_ignored_once(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    manifests = root / "manifests"
+    os.mkfifo(manifests / "pipe")
+    with open(manifests / "huge.yaml", "wb") as handle:
+        handle.truncate(11 << 20)  # sparse: 11 MiB that take no disk
+    (manifests / "huge.yaml").chmod(0o600)
+    report = check_tree(scan(root), NOW)
+    found = {(f.rule, f.severity.value, f.path) for f in report.findings}
+    assert found == {("pod-ignored", "warning", "manifests/pipe"),
+                     ("pod-ignored", "error", "manifests/huge.yaml")}

@@ -13,6 +13,7 @@ from kexplore.core.conventions.manifests import static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.plane.pods import MAX_MANIFEST_BYTES
 
 # Errors that another rule reports better: a referenced file that is not there
 # (kubeconfig-file-missing) and dangling contexts (kubeconfig-context).
@@ -24,6 +25,10 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
     for node in ctx.tree:
         if node.path in ctx.aliased:
             continue  # reported on the link that reads as it
+        if _read_by_kubelet(node.path) and (
+            node.kind is Kind.SPECIAL or node.size > MAX_MANIFEST_BYTES
+        ):
+            continue  # pod-ignored says what the kubelet makes of it
         if node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",

@@ -39,7 +39,7 @@ RESTART_POLICIES = ("Always", "OnFailure", "Never")
 DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 PULL_POLICIES = ("Always", "Never", "IfNotPresent")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-REFUSED = "the kubelet refuses the pod"
+REFUSED = "the kubelet refuses the pod, and stops the one running from this file"
 
 
 class _Errors:
