@@ -130,3 +130,18 @@ def test_a_fifo_and_a_huge_file_are_ignored_once(writable_tree) -> None:  # type
     found = {(f.rule, f.severity.value, f.path) for f in report.findings}
     assert found == {("pod-ignored", "warning", "manifests/pipe"),
                      ("pod-ignored", "error", "manifests/huge.yaml")}
+
+
+def test_no_secret_flag_value_reaches_a_message(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-apiserver.yaml"
+    text = path.read_text().replace(
+        "    - --allow-privileged=true\n",
+        "    - --allow-privileged=true\n    - --db-password=hunter2-first\n"
+        "    - --db-password=hunter2-second\n"
+        "    - --etcd-servers=http://root:hunter2-url@127.0.0.1:2379\n")
+    path.write_text(text)
+    report = check_tree(scan(root), NOW)
+    rules = {f.rule for f in report.findings if f.path == "manifests/kube-apiserver.yaml"}
+    assert {"pod-flag-repeated", "etcd-plaintext"} <= rules
+    assert all("hunter2" not in f.message + f.fix for f in report.findings)

@@ -19,6 +19,7 @@ from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.pods_problem import PodProblem
+from kexplore.core.secrets import redact_flag_value
 
 APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD = (
     "kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd",
@@ -219,14 +220,21 @@ def _etcd_plaintext(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
     flags = ("etcd-servers",) if name == APISERVER else (
         ("listen-client-urls", "advertise-client-urls") if name == ETCD else ())
     for flag in flags:
-        plain = [u for u in (c.flag_value(flag) or "").split(",") if u.strip().startswith("http://")]
+        # every occurrence: --etcd-servers is a list flag, and repeats add up
+        urls = [u for v in c.flag_values(flag) for u in (v or "").split(",")]
+        plain = [u for u in urls if u.strip().startswith("http://")]
         if plain:
             yield _problem(
                 "etcd-plaintext", Severity.ERROR, path, f"--{flag}",
-                f"--{flag} has {', '.join(plain)}: etcd traffic (every Secret) in the clear, "
-                "with no client certificate",
+                f"--{flag} has {_shown(flag, ', '.join(plain))}: etcd traffic (every Secret) "
+                "in the clear, with no client certificate",
                 f"use https:// in --{flag}, with the etcd CA and client certificates",
                 pod, flag_field(at, c, flag))
+
+
+def _shown(flag: str, value: str) -> str:
+    """A flag's value as a message may carry it: a secret one, or a URL's password, hidden."""
+    return redact_flag_value(flag, value) or ""
 
 
 def _bad_value(flag: str, value: str) -> str:
@@ -262,7 +270,8 @@ def _flag_values(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterato
         if why:
             yield _problem(
                 "pod-flag-value", Severity.ERROR, path, f"--{flag}",
-                f"--{flag} is {value!r}: {why}, so {binary(c) or c.name} exits at start",
+                f"--{flag} is {_shown(flag, value)!r}: {why}, so {binary(c) or c.name} exits "
+                "at start",
                 f"give --{flag} a real value", pod, flag_field(at, c, flag))
 
 
@@ -292,11 +301,11 @@ def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
     for name, values in seen.items():
         if len(set(values)) < 2 or name in ACCUMULATING_FLAGS:
             continue
-        shown = ", then ".join(repr(v) for v in values)
+        shown = [_shown(name, v) for v in values]
         yield _problem(
             "pod-flag-repeated", Severity.WARNING, path, f"--{name}",
-            f"--{name} is given {len(values)} times ({shown}): {binary(c) or c.name} uses the "
-            f"last, {values[-1]!r}, and ignores the others",
+            f"--{name} is given {len(values)} times ({', then '.join(map(repr, shown))}): "
+            f"{binary(c) or c.name} uses the last, {shown[-1]!r}, and ignores the others",
             f"keep one --{name}", pod, flag_field(at, c, name))
 
 
