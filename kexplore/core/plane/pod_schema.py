@@ -14,7 +14,7 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 UNKNOWN, TYPE, ENUM, REQUIRED = "unknown", "type", "enum", "required"
@@ -33,7 +33,8 @@ class SchemaError:
 
 @cache
 def _data() -> dict[str, Any]:
-    text = resources.files("kexplore.core.plane").joinpath("pod_schemas.json").read_text()
+    # shipped beside this module (package data); read directly, without importlib.resources
+    text = Path(__file__).with_name("pod_schemas.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded
 

@@ -8,7 +8,6 @@ other than v1 Pod, or a quantity that does not parse refuses the whole file
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -110,6 +109,8 @@ def _meant(name: str, known: tuple[str, ...]) -> str:
     for candidate in known:
         if candidate.lower() == name.lower():
             return candidate
+    import difflib  # only ever needed for a misspelt field
+
     close = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
     return close[0] if close else ""
 
