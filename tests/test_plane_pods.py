@@ -145,3 +145,13 @@ def test_no_secret_flag_value_reaches_a_message(writable_tree) -> None:  # type:
     rules = {f.rule for f in report.findings if f.path == "manifests/kube-apiserver.yaml"}
     assert {"pod-flag-repeated", "etcd-plaintext"} <= rules
     assert all("hunter2" not in f.message + f.fix for f in report.findings)
+
+
+def test_a_third_party_pod_mounting_another_tree_file_is_fine(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """kube-vip mounts super-admin.conf as /etc/kubernetes/admin.conf: a file of the tree
+    under another name, still the file that was checked."""
+    root = writable_tree()
+    target = root / "manifests/kube-vip.yaml"
+    target.write_bytes((Path(__file__).parent / "data/static-pods/kube-vip.yaml").read_bytes())
+    target.chmod(0o600)
+    assert check_tree(scan(root), NOW).findings == ()

@@ -142,7 +142,10 @@ def pki_mounts(ctx: Context) -> Iterator[Finding]:
                     inside == KUBERNETES_DIR or inside.startswith(KUBERNETES_DIR + "/")
                 ):
                     continue
-                if volume.host_path.rstrip("/") != inside:
+                host = volume.host_path.rstrip("/")
+                # another file of the tree under this name (kube-vip mounts super-admin.conf
+                # as admin.conf) is still a file that was checked
+                if host != KUBERNETES_DIR and not host.startswith(KUBERNETES_DIR + "/"):
                     where = f"spec.volumes[{_volume_index(pod, volume.name)}].hostPath.path"
                     yield _field(
                         "pod-pki-path", Severity.ERROR, node, where,
