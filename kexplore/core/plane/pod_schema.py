@@ -77,6 +77,11 @@ _PYTHON_TYPES: dict[str, tuple[type, ...]] = {
 }
 
 
+# JSON's types in an operator's words.
+WORDS = {"null": "null", "boolean": "true or false", "integer": "a whole number",
+         "number": "a number", "string": "a string", "array": "a list", "object": "a mapping"}
+
+
 def json_type(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return "integer"
@@ -177,8 +182,9 @@ def _walk(value: Any, node: _Node, stack: list[str], out: list[SchemaError]) -> 
     if node.types is not None and type(value) not in node.types and not (
         node.integral and type(value) is float and value.is_integer()
     ):
-        wanted = " or ".join(t for t in node.type_names if t != "null")
-        out.append(SchemaError(_where(stack), TYPE, f"expected {wanted}, got {json_type(value)}"))
+        wanted = " or ".join(WORDS.get(t, t) for t in node.type_names if t != "null")
+        got = json_type(value)
+        out.append(SchemaError(_where(stack), TYPE, f"expected {wanted}, got {WORDS.get(got, got)}"))
         return False
     if node.enum is not None and value not in node.enum:
         shown = ", ".join(json.dumps(v) for v in node.enum)
@@ -187,7 +193,8 @@ def _walk(value: Any, node: _Node, stack: list[str], out: list[SchemaError]) -> 
     one_of = node.one_of()
     if one_of and sum(_walk(value, sub, stack, []) for sub in one_of) != 1:
         given = json_type(value)
-        out.append(SchemaError(_where(stack), TYPE, f"{given} is not a valid value here"))
+        out.append(SchemaError(_where(stack), TYPE,
+                               f"{WORDS.get(given, given)} is not a valid value here"))
     if type(value) is dict:
         _walk_object(value, node, stack, out)
     elif type(value) is list and (items := node.items()) is not None:

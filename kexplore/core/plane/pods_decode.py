@@ -52,7 +52,8 @@ def decode_problems(path: str, pod: ManifestInfo, minor: int) -> list[PodProblem
     doc = pod.raw
     out: list[PodProblem] = []
     if not pod.api_version:
-        out.append(_refused(path, pod, "apiVersion", "Object 'apiVersion' is missing"))
+        out.append(_refused(path, pod, "apiVersion", "Object 'apiVersion' is missing",
+                            "add apiVersion: v1"))
     for error in schema_errors(doc, minor):
         out.append(_from_schema(path, pod, error, doc))
     out += _quantities(path, pod)
@@ -73,10 +74,10 @@ def decode_problems(path: str, pod: ManifestInfo, minor: int) -> list[PodProblem
     return out
 
 
-def _refused(path: str, pod: ManifestInfo, pointer: str, why: str) -> PodProblem:
+def _refused(path: str, pod: ManifestInfo, pointer: str, why: str, fix: str) -> PodProblem:
     return PodProblem(
         "pod-decode-error", Severity.ERROR, path, pointer, f"{pointer}: {why}: {REFUSED}",
-        fix=f"fix {pointer}", line=pod.line_of(pointer), field=pointer,
+        fix=fix, line=pod.line_of(pointer), field=pointer,
     )
 
 
@@ -93,8 +94,16 @@ def _from_schema(path: str, pod: ManifestInfo, error: SchemaError, doc: Any) -> 
             fix=f"spell it {meant}" if meant and meant != name else f"remove {name}",
             line=line, field=error.path,
         )
-    if error.kind in (TYPE, ENUM):
-        return _refused(path, pod, error.path, error.detail)
+    if error.kind == TYPE:
+        wanted = error.detail.removeprefix("expected ").split(", got ")[0]
+        fix = (f"write {error.path} as {wanted}" if error.detail.startswith("expected ")
+               else f"write {error.path} as a number or a string")
+        if wanted == "a list":
+            fix += " (one item a line, each starting with '- ')"
+        return _refused(path, pod, error.path, error.detail, fix)
+    if error.kind == ENUM:
+        shown = error.detail.split(" is not one of ", 1)[-1]
+        return _refused(path, pod, error.path, error.detail, f"set {error.path} to {shown}")
     assert error.kind == REQUIRED
     return PodProblem(
         "pod-invalid", Severity.ERROR, path, error.path,
@@ -138,6 +147,7 @@ def _quantities(path: str, pod: ManifestInfo) -> list[PodProblem]:
                 path, pod, where,
                 f"quantities must match the regular expression "
                 f"'^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$' (got {value!r})",
+                "write a quantity such as 250m, 0.5 or 128Mi, without spaces",
             ))
     return out
 
