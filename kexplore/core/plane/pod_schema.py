@@ -183,8 +183,8 @@ def _walk(value: Any, node: _Node, stack: list[str], out: list[SchemaError]) -> 
         node.integral and type(value) is float and value.is_integer()
     ):
         wanted = " or ".join(WORDS.get(t, t) for t in node.type_names if t != "null")
-        got = json_type(value)
-        out.append(SchemaError(_where(stack), TYPE, f"expected {wanted}, got {WORDS.get(got, got)}"))
+        got = WORDS.get(json_type(value), json_type(value))
+        out.append(SchemaError(_where(stack), TYPE, f"expected {wanted}, got {got}"))
         return False
     if node.enum is not None and value not in node.enum:
         shown = ", ".join(json.dumps(v) for v in node.enum)
