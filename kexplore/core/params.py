@@ -92,6 +92,10 @@ class ClusterParams:
     ca_validity: timedelta = DEFAULT_CA_VALIDITY
     image_repository: str = "registry.k8s.io"
     etcd_image_tag: str = field(default="")
+    # A node that `kubeadm join --control-plane` wrote: no super-admin.conf, and its etcd
+    # joins the members already there ("name=peer-url", in the order they joined).
+    joined: bool = False
+    etcd_members: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ipaddress.ip_address(self.advertise_address)

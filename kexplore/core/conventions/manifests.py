@@ -226,7 +226,7 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "client-cert-auth": "true",
         "data-dir": ETCD_DATA_DIR,
         "initial-advertise-peer-urls": peer_url,
-        "initial-cluster": f"{params.node_name}={peer_url}",
+        "initial-cluster": ",".join((*params.etcd_members, f"{params.node_name}={peer_url}")),
         "key-file": _pki("etcd/server.key"),
         "listen-client-urls": f"https://{loopback}:2379,{client_url}",
         "listen-metrics-urls": f"http://{loopback}:2381",
@@ -239,6 +239,9 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "snapshot-count": "10000",
         "trusted-ca-file": _pki("etcd/ca.crt"),
     }
+    if params.etcd_members:
+        # a joining member: the cluster exists, and this node is added to it
+        flags["initial-cluster-state"] = "existing"
     # etcd 3.6 graduated these from --experimental-* flags (kubeadm 1.34+ picks by etcd version).
     if etcd_minor_for(params.etcd_image_tag, params.version) >= (3, 6):
         flags["feature-gates"] = "InitialCorruptCheck=true"
