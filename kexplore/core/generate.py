@@ -394,14 +394,14 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
         port = next((p["containerPort"] for p in container.get("ports", ())), http["port"])
         http["port"] = port + 1
     elif fault == "pod-probe-auth":
-        _set_flag(command, "anonymous-auth", "false")
+        set_flag(command, "anonymous-auth", "false")
     elif fault == "etcd-plaintext":
         flag = "etcd-servers" if name == "kube-apiserver" else "listen-client-urls"
-        _set_flag(command, flag, "http://127.0.0.1:2379")
+        set_flag(command, flag, "http://127.0.0.1:2379")
     elif fault == "pod-flag-value":
-        _set_flag(command, "advertise-address", "<api_ip>")
+        set_flag(command, "advertise-address", "<api_ip>")
     elif fault == "pod-admission-config":
-        _set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
+        set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-renamed":
