@@ -155,3 +155,10 @@ def test_a_third_party_pod_mounting_another_tree_file_is_fine(writable_tree) -> 
     target.write_bytes((Path(__file__).parent / "data/static-pods/kube-vip.yaml").read_bytes())
     target.chmod(0o600)
     assert check_tree(scan(root), NOW).findings == ()
+
+
+def test_a_patch_release_apart_is_an_upgrade_under_way_not_a_finding(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-scheduler.yaml"
+    path.write_text(path.read_text().replace("kube-scheduler:v1.35.0", "kube-scheduler:v1.35.1"))
+    assert check_tree(scan(root), NOW).findings == ()

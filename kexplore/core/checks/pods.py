@@ -8,6 +8,7 @@ the kubelet's only answer to a mistake is a log line every 20 seconds.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -111,20 +112,21 @@ def images(ctx: Context) -> Iterator[Finding]:
                 "pod-image", Severity.WARNING, node, where,
                 f"image {image!r} comes from {_registry(image) or 'Docker Hub'!r}, while the "
                 f"rest of the control plane uses {usual!r}", f"use {usual}/{name_tag}", line)
-        elif image.rsplit("/", 1)[-1] != name_tag and not _skewed(image, wanted):
+        elif image.rsplit("/", 1)[-1] != name_tag and not _another_release(image, wanted):
             yield _field(
                 "pod-image", Severity.WARNING, node, where,
                 f"image {image!r} is not {spec.name}'s image for {params.version} "
                 f"({usual}/{name_tag})", f"use {usual}/{name_tag}", line)
 
 
-def _skewed(image: str, wanted: str) -> bool:
-    """Another minor of the same image: manifest-version-skew already says so."""
+def _another_release(image: str, wanted: str) -> bool:
+    """Another release of the same image: a minor apart, manifest-version-skew says so; a
+    patch apart, it is an upgrade under way (kubeadm moves the components one by one)."""
     name, _, tag = image.rpartition(":")
-    wanted_name, _, wanted_tag = wanted.rpartition(":")
+    wanted_name = wanted.rpartition(":")[0]
     if name.rsplit("/", 1)[-1] != wanted_name.rsplit("/", 1)[-1]:
         return False
-    return tag.split(".")[:2] != wanted_tag.split(".")[:2] and tag.startswith("v")
+    return bool(re.fullmatch(r"v\d+\.\d+\.\d+", tag))
 
 
 def pki_mounts(ctx: Context) -> Iterator[Finding]:
