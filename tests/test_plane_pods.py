@@ -161,4 +161,5 @@ def test_a_patch_release_apart_is_an_upgrade_under_way_not_a_finding(writable_tr
     root = writable_tree()
     path = root / "manifests/kube-scheduler.yaml"
     path.write_text(path.read_text().replace("kube-scheduler:v1.35.0", "kube-scheduler:v1.35.1"))
+    assert "kube-scheduler:v1.35.1" in path.read_text()
     assert check_tree(scan(root), NOW).findings == ()
