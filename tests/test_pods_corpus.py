@@ -114,6 +114,9 @@ DEFECTS: list[Defect] = [
                                           labels={"component": "kube-scheduler-old",
                                                   "tier": "control-plane"}),
            (("pod-backup-file", ERR, SCHEDULER + ".orig", ""),), extra_file=SCHEDULER + ".orig"),
+    Defect("a second pod on the scheduler's host port", 35, SCHEDULER,
+           lambda p: p["metadata"].update(name="lb", labels={"app": "lb"}),
+           (("pod-host-port", ERR, "manifests/lb.yaml", ""),), extra_file="manifests/lb.yaml"),
     Defect("a second document", 33, CM, None,
            (("pod-extra-document", WARN, CM, ""),),
            text=lambda b: b + b"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n"),
@@ -283,7 +286,9 @@ def plant(root: Path, defect: Defect) -> None:
         pod = yaml.safe_load(data)
         defect.edit(pod)
         data = dump_yaml(pod)
-    (root / (defect.extra_file or defect.path)).write_bytes(data)
+    written = root / (defect.extra_file or defect.path)
+    written.write_bytes(data)
+    written.chmod(0o600)  # as kubeadm writes its manifests: the mode is not the defect
 
 
 def test_the_corpus_is_large_and_spans_versions() -> None:

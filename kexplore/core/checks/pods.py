@@ -19,7 +19,7 @@ from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
 from kexplore.core.plane.pods_problem import PodProblem
 
-FILE_SOURCE = ("pod-ignored", "pod-duplicate", "pod-backup-file")
+FILE_SOURCE = ("pod-ignored", "pod-duplicate", "pod-backup-file", "pod-host-port")
 DECODER = ("pod-dropped-field", "pod-decode-error", "pod-duplicate-key", "pod-extra-document")
 VALIDATION = ("pod-invalid",)
 RUNTIME = (

@@ -180,19 +180,47 @@ def _with_file_source(entries: list[StaticPod], kubeadm_files: frozenset[str]) -
         for i in members:
             if entries[i].path != winner:
                 out[i] = replace(out[i], runs=False)
+    taken: dict[tuple[str, str, int], StaticPod] = {}
     for i, entry in enumerate(out):
+        if not entry.runs or entry.pod is None:
+            continue
+        clash = next(((port, taken[port]) for port in host_ports(entry.pod) if port in taken),
+                     None)
+        for port in host_ports(entry.pod):
+            taken.setdefault(port, entry)
         name = entry.path.rsplit("/", 1)[-1]
-        if (
-            entry.runs and entry.path not in kubeadm_files and BACKUP_NAME.search(name)
-            and not any(p.rule == "pod-duplicate" for p in entry.problems)
-        ):
+        shared = (f"; it takes host port {'/'.join(map(str, clash[0]))} as {clash[1].path} does, "
+                  "so the kubelet refuses one of the two at admission") if clash else ""
+        if any(p.rule == "pod-duplicate" for p in entry.problems):
+            continue  # the one cause: the copy
+        if entry.path not in kubeadm_files and BACKUP_NAME.search(name):
             out[i] = _add(entry, PodProblem(
                 "pod-backup-file", Severity.ERROR, entry.path, "",
                 f"{name} looks like a backup, but the kubelet runs every file in manifests/ "
-                f"whatever its name: it runs pod {entry.key} from it",
+                f"whatever its name: it runs pod {entry.key} from it{shared}",
                 fix=f"move {entry.path} out of manifests/",
             ))
+        elif clash:
+            out[i] = _add(entry, PodProblem(
+                "pod-host-port", Severity.ERROR, entry.path, "",
+                f"pod {entry.key} takes host port {'/'.join(map(str, clash[0]))}, as "
+                f"{clash[1].key} in {clash[1].path} does: on the host network two pods "
+                "cannot share a port, and the kubelet refuses one of the two at admission",
+                fix="give one of the two another port",
+            ))
     return out
+
+
+def host_ports(pod: ManifestInfo) -> list[tuple[str, str, int]]:
+    """(protocol, host IP, port) a pod takes on the node: on the host network a
+    containerPort is a host port (the API's defaulting sets hostPort to it)."""
+    found = []
+    for c in (*pod.init_containers, *pod.containers):
+        for p in c.ports:
+            port = p.host_port or (p.container_port if pod.host_network else None)
+            if port:
+                found.append((p.protocol or "TCP", "", port))
+    return found
 
 
 def _add(entry: StaticPod, problem: PodProblem) -> StaticPod:
