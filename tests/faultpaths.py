@@ -16,6 +16,8 @@ def target_path(fault: str) -> str:
         return f.target if f.target.endswith(".conf") else _key_file(f.target)
     if f.name == "pod-duplicate":
         return f"manifests/{f.target}.yaml.bak"
+    if f.name == "pod-backup-file":
+        return f"manifests/{f.target}.yaml.orig"
     if f.name.startswith(("manifest-", "pod-", "etcd-")):
         return f"manifests/{f.target}.yaml"
     if f.target.endswith(".conf"):

@@ -103,6 +103,18 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-scheduler.yaml.bak",
         lambda s: s["doc"]["metadata"]["name"] == "kube-scheduler",
     ),
+    "pod-backup-file": (
+        "manifests/kube-controller-manager.yaml.orig",
+        lambda s: s["doc"]["metadata"]["name"] == "kube-controller-manager-old",
+    ),
+    "pod-extra-document": (
+        "manifests/kube-controller-manager.yaml",
+        lambda s: s["documents"] == 2,
+    ),
+    "pod-duplicate-key": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: s["raw"].count(b"priorityClassName:") == 2,
+    ),
     "pod-dropped-field": (
         "manifests/kube-apiserver.yaml",
         lambda s: any("readOlny" in m for m in _container(s)["volumeMounts"]),

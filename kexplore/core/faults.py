@@ -147,6 +147,24 @@ FAULTS: tuple[FaultSpec, ...] = (
         POD_NAMES,
     ),
     FaultSpec(
+        "pod-backup-file",
+        "an older copy of a static pod, renamed <name>-old, left in manifests/ as .yaml.orig",
+        "kube-controller-manager",
+        ("kube-controller-manager", "kube-scheduler"),
+    ),
+    FaultSpec(
+        "pod-extra-document",
+        "a second YAML document after the pod, which the kubelet never reads",
+        "kube-controller-manager",
+        ("kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-duplicate-key",
+        "priorityClassName given twice in one mapping",
+        "kube-scheduler",
+        ("kube-scheduler",),
+    ),
+    FaultSpec(
         "pod-dropped-field",
         "readOlny instead of readOnly on a mount: the kubelet mounts it read-write",
         "kube-apiserver",

@@ -456,6 +456,16 @@ def build_files(
         if _has(faults, "pod-duplicate", pod_spec.name):
             # the copy an operator keeps "just in case": the kubelet runs it too
             files[pod_spec.file + ".bak"] = files[pod_spec.file]
+        if _has(faults, "pod-backup-file", pod_spec.name):
+            old = expected_pod(pod_spec, params)
+            old["metadata"]["name"] = old["metadata"]["labels"]["component"] = (
+                f"{pod_spec.name}-old")
+            files[pod_spec.file + ".orig"] = dump_yaml(old)
+        if _has(faults, "pod-extra-document", pod_spec.name):
+            files[pod_spec.file] += b"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: notes\n"
+        if _has(faults, "pod-duplicate-key", pod_spec.name):
+            line = f"  priorityClassName: {pod['spec']['priorityClassName']}\n".encode()
+            files[pod_spec.file] = files[pod_spec.file].replace(line, line + line, 1)
     for fault in faults:
         if fault.name == "parse-error":
             path = next(s.file for s in certs_for(params) if s.name == fault.target)
