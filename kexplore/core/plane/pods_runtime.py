@@ -330,7 +330,7 @@ def _mirror_export(path: str, pod: ManifestInfo, node_name: str) -> list[PodProb
     server added: a fixed uid, a resourceVersion the API refuses on create, the node's
     suffix in the name (which the kubelet adds again), and the mirror annotation."""
     doc = pod.raw
-    meta, spec = doc.get("metadata") or {}, doc.get("spec") or {}
+    meta, spec = (v if isinstance(v, dict) else {} for v in (doc.get("metadata"), doc.get("spec")))
     markers = [m for m in MIRROR_MARKERS
                if (meta if m.startswith("metadata.") else spec).get(m.split(".", 1)[1])]
     if isinstance(doc.get("status"), dict) and doc["status"]:
