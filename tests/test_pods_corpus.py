@@ -190,6 +190,10 @@ DEFECTS: list[Defect] = [
            lambda p: c0(p)["ports"][0].__setitem__("containerPort", 70000),
            (("pod-invalid", ERR, SCHEDULER, f"{K}.ports[0].containerPort"),)),
     # --- runs, then fails ----------------------------------------------------------------
+    Defect("uppercase image", 33, SCHEDULER,
+           lambda p: c0(p).__setitem__("image", c0(p)["image"].replace("kube-scheduler",
+                                                                       "Kube-Scheduler")),
+           (("pod-image-name", ERR, SCHEDULER, f"{K}.image"),)),
     Defect("named probe port not declared", 35, SCHEDULER, lambda p: c0(p).pop("ports"),
            (("pod-probe", ERR, SCHEDULER, f"{K}.livenessProbe.httpGet.port"),
             ("pod-probe", ERR, SCHEDULER, f"{K}.readinessProbe.httpGet.port"),

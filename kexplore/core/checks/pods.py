@@ -23,8 +23,8 @@ FILE_SOURCE = ("pod-ignored", "pod-duplicate", "pod-backup-file", "pod-host-port
 DECODER = ("pod-dropped-field", "pod-decode-error", "pod-duplicate-key", "pod-extra-document")
 VALIDATION = ("pod-invalid",)
 RUNTIME = (
-    "pod-probe", "pod-probe-auth", "etcd-plaintext", "pod-flag-value", "pod-admission-config",
-    "pod-flag-repeated", "pod-renamed", "pod-mirror-export",
+    "pod-image-name", "pod-probe", "pod-probe-auth", "etcd-plaintext", "pod-flag-value",
+    "pod-admission-config", "pod-flag-repeated", "pod-renamed", "pod-mirror-export",
 )
 
 
@@ -101,11 +101,14 @@ def images(ctx: Context) -> Iterator[Finding]:
     params = ctx.params
     registries = Counter(_registry(pod.containers[i].image) for _, pod, _, i in pods)
     usual = registries.most_common(1)[0][0] if registries else params.image_repository
+    unparsed = {(p.path, p.pointer) for p in ctx.kubelet.problems if p.rule == "pod-image-name"}
     for node, pod, spec, i in pods:
         image = pod.containers[i].image
         wanted = spec.image(params)
         name_tag = wanted.rsplit("/", 1)[-1]
         where = f"spec.containers[{i}].image"
+        if (node.path, where) in unparsed:
+            continue  # pod-image-name: it never starts, whatever it is
         line = pod.line_of(where)
         if _registry(image) != usual and image.rsplit("/", 1)[-1] == name_tag:
             yield _field(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -64,6 +65,17 @@ KUBELET_ANNOTATIONS = ("kubernetes.io/config.mirror", "kubernetes.io/config.hash
                        "kubernetes.io/config.seen", "kubernetes.io/config.source")
 
 
+# The container image reference grammar (distribution/reference): a domain may hold upper
+# case, a repository path may not.
+_DOMAIN_PART = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN = rf"(?:{_DOMAIN_PART}(?:\.{_DOMAIN_PART})*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?"
+_PATH_PART = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE_REFERENCE = re.compile(
+    rf"(?:{_DOMAIN}/)?{_PATH_PART}(?:/{_PATH_PART})*(?::[\w][\w.-]{{0,127}})?"
+    r"(?:@[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,})?"
+)
+
+
 def binary(container: Container) -> str:
     return posixpath.basename(container.command[0]) if container.command else ""
 
@@ -72,6 +84,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
     out: list[PodProblem] = []
     for i, container in enumerate(pod.containers):
         at = f"spec.containers[{i}]"
+        out += _image_name(path, pod, at, container)
         out += _probe_targets(path, pod, at, container)
         out += _anonymous_probes(path, pod, at, container)
         out += _etcd_plaintext(path, pod, at, container)
@@ -99,6 +112,19 @@ def _problem(
 ) -> PodProblem:
     return PodProblem(rule, severity, path, pointer, message, fix=fix,
                       line=pod.line_of(field), field=field)
+
+
+def _image_name(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
+    """Validation only asks for an image; the runtime parses it when the container starts,
+    and one that does not parse never starts (InvalidImageName)."""
+    if c.image.strip() and not IMAGE_REFERENCE.fullmatch(c.image):
+        yield _problem(
+            "pod-image-name", Severity.ERROR, path, f"{at}.image",
+            f"image {c.image!r} is not a valid image reference (a repository is lower "
+            "case, without spaces): the kubelet accepts the pod, but the container never "
+            "starts (InvalidImageName)",
+            "write the image as registry/repository:tag, the repository in lower case",
+            pod, f"{at}.image")
 
 
 # --- probes ------------------------------------------------------------------------------
