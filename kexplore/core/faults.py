@@ -139,12 +139,13 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-scheduler",
         tuple(n for n in POD_NAMES if n not in ("etcd", "kube-apiserver")),
     ),
-    # would the kubelet run it (checks/pods)
+    # would the kubelet run it (checks/pods): two targets at most, a kubeadm pod of each
+    # shape; each target is a tree the tests generate and check
     FaultSpec(
         "pod-duplicate",
         "a copy of a static pod left in manifests/ as <name>.yaml.bak",
         "kube-scheduler",
-        POD_NAMES,
+        ("kube-scheduler", "etcd"),
     ),
     FaultSpec(
         "pod-backup-file",
@@ -168,17 +169,25 @@ FAULTS: tuple[FaultSpec, ...] = (
         "pod-dropped-field",
         "readOlny instead of readOnly on a mount: the kubelet mounts it read-write",
         "kube-apiserver",
-        tuple(n for n in POD_NAMES if n != "etcd"),  # etcd mounts nothing read-only
+        ("kube-apiserver", "kube-scheduler"),
     ),
-    FaultSpec("pod-decode-error", "a CPU request of '250 m'", "kube-controller-manager", POD_NAMES),
     FaultSpec(
-        "pod-invalid", "a volumeMount naming a volume that does not exist", "etcd", POD_NAMES
+        "pod-decode-error",
+        "a CPU request of '250 m'",
+        "kube-controller-manager",
+        ("kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-invalid",
+        "a volumeMount naming a volume that does not exist",
+        "etcd",
+        ("etcd", "kube-apiserver"),
     ),
     FaultSpec(
         "pod-probe",
         "a liveness probe on a port the component does not serve",
         "kube-apiserver",
-        POD_NAMES,
+        ("kube-apiserver", "etcd"),
     ),
     FaultSpec(
         "pod-probe-auth",
@@ -204,27 +213,43 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-apiserver",
         ("kube-apiserver",),
     ),
+    FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
-        "pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED
-    ),
-    FaultSpec(
-        "pod-renamed", "a static pod with another metadata.name", "kube-scheduler", POD_NAMES
+        "pod-renamed",
+        "a static pod with another metadata.name",
+        "kube-scheduler",
+        ("kube-scheduler", "kube-apiserver"),
     ),
     FaultSpec(
         "pod-mirror-export",
         "kubectl get pod -o yaml saved as the manifest (uid, resourceVersion, status)",
         "kube-controller-manager",
-        POD_NAMES,
+        ("kube-controller-manager", "etcd"),
     ),
-    FaultSpec("pod-image", "an image from another registry", "kube-scheduler", POD_NAMES),
+    FaultSpec(
+        "pod-image",
+        "an image from another registry",
+        "kube-scheduler",
+        ("kube-scheduler", "kube-apiserver"),
+    ),
     FaultSpec(
         "pod-pki-path",
         "the pki hostPath moved away from /etc/kubernetes/pki",
         "kube-apiserver",
         ("kube-apiserver", "kube-controller-manager", "etcd"),
     ),
-    FaultSpec("pod-host-access", "hostPID: true on a kubeadm pod", "etcd", POD_NAMES),
-    FaultSpec("pod-weakened", "the liveness probe removed", "kube-controller-manager", POD_NAMES),
+    FaultSpec(
+        "pod-host-access",
+        "hostPID: true on a kubeadm pod",
+        "etcd",
+        ("etcd", "kube-controller-manager"),
+    ),
+    FaultSpec(
+        "pod-weakened",
+        "the liveness probe removed",
+        "kube-controller-manager",
+        ("kube-controller-manager", "kube-scheduler"),
+    ),
     FaultSpec(
         "file-mode",
         "a private key or kubeconfig readable by everyone",
