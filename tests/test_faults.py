@@ -160,6 +160,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-controller-manager.yaml",
         lambda s: s["doc"]["metadata"].get("resourceVersion") == "4711" and s["doc"]["status"],
     ),
+    "pod-image-name": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: "/Kube-Scheduler:" in _container(s)["image"],
+    ),
     "pod-image": (
         "manifests/kube-scheduler.yaml",
         lambda s: _container(s)["image"].startswith("docker.io/mirror/kube-scheduler:"),

@@ -227,6 +227,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-controller-manager", "etcd"),
     ),
     FaultSpec(
+        "pod-image-name",
+        "an image whose repository is not lower case (InvalidImageName)",
+        "kube-scheduler",
+        ("kube-scheduler",),
+    ),
+    FaultSpec(
         "pod-image",
         "an image from another registry",
         "kube-scheduler",

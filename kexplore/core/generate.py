@@ -409,6 +409,8 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
     elif fault == "pod-mirror-export":
         pod["metadata"].update(uid="5f0c1d7e-9a41-4c2b-8f3e-1d2a3b4c5d6e", resourceVersion="4711")
         pod["status"] = {"phase": "Running", "qosClass": "Burstable"}
+    elif fault == "pod-image-name":
+        container["image"] = container["image"].replace(f"/{name}:", f"/{name.title()}:")
     elif fault == "pod-image":
         container["image"] = "docker.io/mirror/" + container["image"].rsplit("/", 1)[-1]
     elif fault == "pod-pki-path":
