@@ -12,12 +12,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.manifest import ManifestInfo, line_of
+from kexplore.core.manifest import Container, ManifestInfo, line_of
 from kexplore.core.model import Severity
 from kexplore.core.secrets import redact_flag_value
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 # how each kind of difference is marked
@@ -57,9 +58,10 @@ class ManifestView(View):
                 yield from findings_section(self.findings)
             with TabPane("Flags", id="mf-flags"), VerticalScroll():
                 yield self._flags()
-            with TabPane("YAML", id="mf-yaml"), VerticalScroll(id="yaml-scroll"):
-                yield Static(redacted_yaml_view(self.session, self.path, line_numbers=True),
-                             id="yaml")
+            with TabPane("YAML", id="mf-yaml"):
+                yield SearchableText(redacted_yaml_view(self.session, self.path,
+                                                        line_numbers=True), text_id="yaml",
+                                     id="yaml-scroll")
 
     def _kubelet(self) -> ComposeResult:
         kubelet = self.session.kubelet
@@ -100,11 +102,12 @@ class ManifestView(View):
         line = line_of(core_api.yaml_lines(text), field) if text and field else None
         line = line or problem.line
         self.query_one("#mf-tabs", TabbedContent).active = "mf-yaml"
-        self.query_one("#yaml", Static).update(
-            redacted_yaml_view(self.session, self.path, line_numbers=True, highlight=line))
+        searchable = self.query_one("#yaml-scroll", SearchableText)
+        searchable.shown = redacted_yaml_view(self.session, self.path, line_numbers=True,
+                                              highlight=line)
+        self.query_one("#yaml", Static).update(searchable.shown)
         if line:
-            scroll = self.query_one("#yaml-scroll", VerticalScroll)
-            self.call_after_refresh(scroll.scroll_to, y=max(line - 5, 0), animate=False)
+            self.call_after_refresh(searchable.scroll_to, y=max(line - 5, 0), animate=False)
         return line
 
     def _diff(self) -> ComposeResult:
@@ -123,7 +126,8 @@ class ManifestView(View):
                 value = d.actual if d.actual is not None else d.expected
                 table.add(Text(label, style=style), d.change, Text(d.where, style="bold"),
                           _text(d.actual), _text(d.expected), d.reason, height=None,
-                          copy=("flag", f"{d.where}={value}" if value else d.where))
+                          copy=("flag", f"{d.where}={value}" if value else d.where),
+                          target=self._file_named(self.info.container(), value))
             yield table
         else:
             yield Static(Text("✓ every flag is what kubeadm writes", style=fmt.OK_STYLE),
@@ -136,7 +140,8 @@ class ManifestView(View):
                 label, style = DIFF_KINDS.get(d.kind, (d.kind, ""))
                 table.add(Text(label, style=style), d.change, d.where, _text(d.actual),
                           _text(d.expected), d.reason, height=None,
-                          copy=("value", d.actual) if d.actual else None)
+                          copy=("value", d.actual) if d.actual else None,
+                          target=self._node_file(d.actual))
             yield table
         if diff.unified:
             yield heading("Unified diff (this file → what kubeadm would write)")
@@ -170,8 +175,25 @@ class ManifestView(View):
                 value = redact_flag_value(flag.name, flag.value) or ""
                 table.add(c.name, Text(f"--{flag.name}", style="bold"), value,
                           copy=("flag", f"--{flag.name}={value}" if flag.value is not None
-                                else f"--{flag.name}"))
+                                else f"--{flag.name}"),
+                          target=self._file_named(c, flag.value))
         return table
+
+    def _node_file(self, value: str | None) -> str | None:
+        """The tree's file a field names (a hostPath), for `enter` to open."""
+        from kexplore.core.flagfiles import node_file
+
+        if value is None or not value.startswith("/"):
+            return None  # a field's relative value is no path on the node
+        return node_file(self.session.tree, value)
+
+    def _file_named(self, container: Container | None, value: str | None) -> str | None:
+        """The tree's file a flag names, for `enter` to open."""
+        from kexplore.core.flagfiles import file_named
+
+        if container is None:
+            return None
+        return file_named(self.session.tree, self.info, container, value)
 
     def default_copy(self) -> Copyable | None:
         container = self.info.container()
