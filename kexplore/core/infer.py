@@ -319,6 +319,16 @@ def _safe_params(defaults: ClusterParams, values: dict[str, Any]) -> ClusterPara
         return replace(defaults, **good)
 
 
+def _dialable(url: str) -> bool:
+    """Whether a server URL parses with a host and a valid port: else it is no endpoint."""
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).hostname) and urlsplit(url).port != 0
+    except ValueError:
+        return False
+
+
 def _infer_endpoint_and_sans(
     ev: _Evidence, params: ClusterParams, sources: dict[str, str]
 ) -> ClusterParams:
@@ -330,7 +340,7 @@ def _infer_endpoint_and_sans(
         # kubeadm puts the control-plane endpoint into the serving cert; an admin.conf
         # server the cert does not name is a wrong server, not an endpoint.
         named = sans is None or host in (*sans[0][0], *sans[0][1])
-        if f"https://{host_port}" != params.local_endpoint and named:
+        if f"https://{host_port}" != params.local_endpoint and named and _dialable(admin[0]):
             params = replace(params, control_plane_endpoint=host_port)
             sources["control_plane_endpoint"] = admin[1]
     if sans:

@@ -12,13 +12,16 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, files, kubeconfigs, manifests, pods
+    from kexplore.core.checks import certs, connections, files, kubeconfigs, manifests, pods
 
-    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES, *pods.RULES]
+    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
+            *connections.RULES, *pods.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
+    from kexplore.core.checks.connections import settle
+
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return findings
+    return settle(ctx, findings)

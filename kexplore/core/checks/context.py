@@ -16,6 +16,7 @@ from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
+from kexplore.core.plane import Plane, build_plane
 
 if TYPE_CHECKING:
     from kexplore.core.plane.pods import KubeletPods
@@ -66,6 +67,11 @@ class Context:
             for n in self.tree.of_kind(*kinds)
             if not is_archived(n.path) and n.path not in self.aliased
         ]
+
+    @cached_property
+    def plane(self) -> Plane:
+        """The control plane as these files make it run: every rule reads paths through it."""
+        return build_plane(self.tree, self.now, self.inferred)
 
     @cached_property
     def aliased(self) -> frozenset[str]:

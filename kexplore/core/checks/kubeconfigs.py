@@ -10,8 +10,8 @@ from kexplore.core.conventions.kubeconfigs import (
     KUBECONFIGS_BY_FILE,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import map_to_root
 from kexplore.core.model import Finding, Kind, Node, Severity
+from kexplore.core.plane.mounts import Reach, beside
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
@@ -99,14 +99,8 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
 
 def _inside(ctx: Context, node: Node, path: str) -> str | None:
     """The tree-relative path a kubeconfig reference lands on, if it lies in the tree."""
-    root = ctx.tree.root
-    target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
-    if target is None:
-        return None
-    try:
-        return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
+    resolved = beside(ctx.tree, node.path, path)
+    return resolved.node if resolved.reach in (Reach.IN_TREE, Reach.MISSING) else None
 
 
 def client_cert(ctx: Context) -> Iterator[Finding]:
