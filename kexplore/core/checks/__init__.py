@@ -20,8 +20,9 @@ def all_rules() -> list[Rule]:
 
 def run_rules(ctx: Context) -> list[Finding]:
     from kexplore.core.checks.connections import settle
+    from kexplore.core.checks.pods import settle_pods
 
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return settle(ctx, findings)
+    return settle_pods(ctx, settle(ctx, findings))

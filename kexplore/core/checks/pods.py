@@ -69,6 +69,21 @@ def decode_refused(ctx: Context) -> frozenset[str]:
     return frozenset(p.path for p in ctx.kubelet.problems if p.rule == "pod-decode-error")
 
 
+def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """One cause, one finding, where the kubelet's reading meets the connection plane: a
+    pod the kubelet refuses runs no connection at all (its refusal is the cause), and
+    plaintext etcd flags are etcd-plaintext's."""
+    refused = {e.path for e in ctx.kubelet.entries
+               if e.pod is not None and not e.runs
+               and any(p.severity is Severity.ERROR for p in e.problems)}
+    plaintext = {(f.path, f.pointer) for f in findings if f.rule == "etcd-plaintext"}
+    return [
+        f for f in findings
+        if not (f.rule.startswith(("plane-", "connection-")) and f.path in refused)
+        and not (f.rule == "connection-plain-http" and (f.path, f.pointer) in plaintext)
+    ]
+
+
 def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
     """(path, --flag) that a pod rule names: manifest-flag leaves them to it."""
     return frozenset((p.path, p.pointer) for p in ctx.kubelet.problems
