@@ -128,7 +128,7 @@ DEFECTS: list[Defect] = [
     # --- the decoder ---------------------------------------------------------------------
     Defect("hostpath in the wrong case", 35, APISERVER,
            lambda p: rename_key(volume(p, "k8s-certs"), "hostPath", "hostpath"),
-           (("pod-dropped-field", WARN, APISERVER, "spec.volumes[2].hostpath"),)),
+           (("pod-dropped-field", ERR, APISERVER, "spec.volumes[2].hostpath"),)),
     Defect("hostNetowrk", 30, ETCD, lambda p: rename_key(p["spec"], "hostNetwork", "hostNetowrk"),
            (("pod-dropped-field", WARN, ETCD, "spec.hostNetowrk"),
             ("manifest-host-network", WARN, ETCD, "spec.hostNetwork"))),

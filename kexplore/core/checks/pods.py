@@ -77,9 +77,13 @@ def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
                if e.pod is not None and not e.runs
                and any(p.severity is Severity.ERROR for p in e.problems)}
     plaintext = {(f.path, f.pointer) for f in findings if f.rule == "etcd-plaintext"}
+    # a volume source the decoder dropped empties the mount: pod-dropped-field is the cause
+    emptied = {p.path for p in ctx.kubelet.problems
+               if p.rule == "pod-dropped-field" and p.severity is Severity.ERROR}
     return [
         f for f in findings
         if not (f.rule.startswith(("plane-", "connection-")) and f.path in refused)
+        and not (f.rule == "plane-not-mounted" and f.path in emptied)
         and not (f.rule == "connection-plain-http" and (f.path, f.pointer) in plaintext)
     ]
 

@@ -86,8 +86,11 @@ def _from_schema(path: str, pod: ManifestInfo, error: SchemaError, doc: Any) -> 
     if error.kind == UNKNOWN:
         parent, _, name = error.path.rpartition(".")
         meant = _meant(name, error.known)
+        # a volume left with no source is an empty folder: what the pod reads there is gone
+        emptied = bool(re.fullmatch(r"spec\.volumes\[\d+\]", parent)) and _no_source(doc, parent)
         return PodProblem(
-            "pod-dropped-field", Severity.WARNING, path, error.path,
+            "pod-dropped-field", Severity.ERROR if emptied else Severity.WARNING, path,
+            error.path,
             f"{error.path} is not a field of the Pod (for this kubelet's version): the kubelet "
             f"drops it without a word, so {_consequence(meant, parent, doc)}"
             + (f"; did you mean {meant!r}?" if meant and meant != name else ""),
