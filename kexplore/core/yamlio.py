@@ -4,6 +4,8 @@ writes YAML the way kubeadm serialises it."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -171,6 +173,93 @@ def _scalar(event: Any) -> Any:
         raise _Unplain  # `<<`, `=`: meanings the full loader gives
     node = yaml.ScalarNode(tag, event.value)
     return _constructor.yaml_constructors[tag](_constructor, node)
+@dataclass(frozen=True)
+class Located:
+    """A document as the kubelet's decoder reads a file, with where each part came from.
+
+    `lines` maps a field path in the kubelet's spelling (spec.containers[0].image, a map's
+    key as labels[tier]) to its 1-based line; `duplicate_keys` are paths given twice (the
+    later value is kept); `more_documents` counts the documents after the first."""
+
+    doc: Any
+    lines: Mapping[str, int] = field(default_factory=dict)
+    duplicate_keys: tuple[str, ...] = ()
+    more_documents: int = 0
+
+
+def load_first_document(data: bytes) -> Located:
+    """The first YAML (or JSON) document, as go-yaml's Unmarshal reads it: the rest are
+    counted, not read. DecodeError with plain words when the first does not parse."""
+    if b"\x00" in data[:4096]:
+        raise DecodeError("not YAML: the file holds binary data")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DecodeError("not YAML: the file is not valid UTF-8") from None
+    fast = nesting_bound(text) <= MAX_FAST_NESTING
+    loader = _Loader(text) if fast else yaml.SafeLoader(text)
+    try:
+        node = loader.get_node() if loader.check_node() else None
+        if node is None:
+            return Located(None)
+        _check_expansion(node)
+        doc = loader.construct_document(node)
+        lines, duplicates = _locate(node)
+        return Located(doc, lines, duplicates, _count_more(loader))
+    except yaml.YAMLError as exc:
+        parsed = _json_fallback(text)
+        if parsed is not None:
+            return Located(parsed)
+        raise DecodeError(f"invalid YAML: {_yaml_message(exc)}") from None
+    except RecursionError:
+        raise DecodeError("invalid YAML: nested too deeply") from None
+    finally:
+        loader.dispose()
+
+
+def _count_more(loader: yaml.SafeLoader) -> int:
+    """Documents after the first; a broken one counts, since it is never read either."""
+    count = 0
+    try:
+        while loader.check_node():
+            loader.get_node()
+            count += 1
+    except yaml.YAMLError:
+        count += 1
+    return count
+
+
+def _locate(root: yaml.Node) -> tuple[dict[str, int], tuple[str, ...]]:
+    """Line of every node by field path, and the paths of keys given twice."""
+    lines: dict[str, int] = {}
+    duplicates: list[str] = []
+    stack: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend((child, f"{path}[{i}]", depth + 1) for i, child in enumerate(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            seen: set[str] = set()
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else "?"
+                # a map of strings (labels, requests) is keyed in brackets, as Go prints it
+                child = f"{path}.{name}" if path and not _is_map(path) else (
+                    f"{path}[{name}]" if path else name)
+                if child in seen:
+                    duplicates.append(child)
+                seen.add(child)
+                lines[child] = key.start_mark.line + 1
+                stack.append((value, child, depth + 1))
+    return lines, tuple(sorted(duplicates))
+
+
+# Fields whose keys are data, not field names (printed name[key] by the API's validation).
+_MAP_FIELDS = ("labels", "annotations", "requests", "limits", "nodeSelector", "overhead")
+
+
+def _is_map(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in _MAP_FIELDS
 
 
 def _json_fallback(text: str) -> Any:

@@ -58,3 +58,20 @@ def checklist(tree: Tree, path: str, report: Report) -> list[Any]:
     from kexplore.core.diff import checklist as real
 
     return list(real(tree, path, report))
+
+
+def kubelet_pods(tree: Tree, inferred: Any) -> Any:
+    """The static pods as the kubelet reads manifests/: entries with .runs and .problems."""
+    from kexplore.core.plane.pods import for_tree
+
+    return for_tree(tree, inferred)
+
+
+def yaml_lines(text: str) -> Any:
+    """Where each field path of a YAML text lies (a mapping to 1-based lines)."""
+    from kexplore.core.yamlio import load_first_document
+
+    try:
+        return load_first_document(text.encode()).lines
+    except ValueError:
+        return {}

@@ -28,6 +28,7 @@ class Session:
     expiry: list[Any]
     now: datetime
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
+    kubelet: Any | None = None  # the static pods as the kubelet reads them
     plane: PlaneOutline | None = None  # the control plane as it runs, as plain values
     # the tree as scanned, without the node's files (what a rescan starts from)
     scanned: Tree | None = None
@@ -137,6 +138,7 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         tree=shown,
         report=report,
         inferred=inferred,
+        kubelet=core_api.kubelet_pods(tree, inferred),
         expiry=core_api.expiry_rows(tree, report.now, node),
         now=report.now,
         root_error=root_error,

@@ -21,19 +21,21 @@ def all_rules() -> list[Rule]:
         kubelet_client,
         manifests,
         node_files,
+        pods,
         references,
         restarts,
     )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *connections.RULES, *kubelet_client.RULES, *node_files.RULES, *copies.RULES,
-            *references.RULES, *restarts.RULES]
+            *connections.RULES, *pods.RULES, *kubelet_client.RULES, *node_files.RULES,
+            *copies.RULES, *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
     from kexplore.core.checks.connections import settle
+    from kexplore.core.checks.pods import settle_pods
 
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return settle(ctx, findings)
+    return settle_pods(ctx, settle(ctx, findings))

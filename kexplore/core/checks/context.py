@@ -20,6 +20,7 @@ from kexplore.core.plane import Plane, build_plane
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
+    from kexplore.core.plane.pods import KubeletPods
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -91,6 +92,13 @@ class Context:
             elif not target_named:
                 hidden.add(node.reads_as)
         return frozenset(hidden)
+
+    @cached_property
+    def kubelet(self) -> KubeletPods:
+        """The static pods as the kubelet reads manifests/, for the tree's version and node."""
+        from kexplore.core.plane.pods import for_tree
+
+        return for_tree(self.tree, self.inferred)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [

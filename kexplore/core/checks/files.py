@@ -13,6 +13,7 @@ from kexplore.core.conventions.manifests import static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.plane.pods import MAX_MANIFEST_BYTES
 from kexplore.core.secret_files import Holds, SecretFile, secret_files
 
 # Errors that another rule reports better: a referenced file that is not there
@@ -25,6 +26,10 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
     for node in ctx.tree:
         if node.path in ctx.aliased:
             continue  # reported on the link that reads as it
+        if _read_by_kubelet(node.path) and (
+            node.kind is Kind.SPECIAL or node.size > MAX_MANIFEST_BYTES
+        ):
+            continue  # pod-ignored says what the kubelet makes of it
         if node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",
@@ -35,6 +40,8 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             )
         elif node.error:
             yield Finding("parse-error", Severity.WARNING, node.path, node.error)
+        if _read_by_kubelet(node.path) and isinstance(node.content, ManifestInfo):
+            continue  # the kubelet's decoder and validation say it (checks/pods)
         for problem in _partial_problems(node.content):
             if not any(marker in problem for marker in REPORTED_ELSEWHERE):
                 yield Finding(
@@ -44,6 +51,11 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
                 )
+
+
+def _read_by_kubelet(path: str) -> bool:
+    folder, _, name = path.partition("/")
+    return folder == "manifests" and "/" not in name and not name.startswith(".")
 
 
 def _partial_problems(content: object) -> tuple[str, ...]:

@@ -78,8 +78,11 @@ def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
     return [heading(f"Findings ({len(findings)})"), FindingsTable(findings, with_path=False)]
 
 
-def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) -> Syntax | Text:
-    """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
+def redacted_yaml_view(
+    session: Session, path: str, line_numbers: bool = False, highlight: int | None = None
+) -> Syntax | Text:
+    """A file's YAML, highlighted, with every secret value replaced by REDACTED (and, when
+    asked, one line marked)."""
     from rich.syntax import Syntax  # with pygments, only once a YAML tab is built
 
     # redacted as a document (read_kubeconfig.redacted_yaml): a certificate's base64 stays
@@ -92,4 +95,5 @@ def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) 
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     return Syntax(printable_lines(redacted_yaml(data)), "yaml", theme="ansi_dark", word_wrap=True,
-                  line_numbers=line_numbers, background_color="default")
+                  line_numbers=line_numbers, background_color="default",
+                  highlight_lines={highlight} if highlight else None)
