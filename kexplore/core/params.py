@@ -92,6 +92,8 @@ class ClusterParams:
     ca_validity: timedelta = DEFAULT_CA_VALIDITY
     image_repository: str = "registry.k8s.io"
     etcd_image_tag: str = field(default="")
+    # kubeadm's certificatesDir, as the components see it on the host.
+    cert_dir: str = "/etc/kubernetes/pki"
 
     def __post_init__(self) -> None:
         ipaddress.ip_address(self.advertise_address)
@@ -160,6 +162,24 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
+_ADDRESS = re.compile(r"\[?([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|\d+\.\d+\.\d+\.\d+)\]?")
+
+
+def canonical_addresses(text: str) -> str:
+    """`text` with every IP address in it written the one way ipaddress writes it, so
+    values compare as the components read them: "https://[FD00:0::10]:2379" is
+    "https://[fd00::10]:2379". Anything that is not an address is left as it is."""
+
+    def canonical(found: re.Match[str]) -> str:
+        try:
+            address = str(ipaddress.ip_address(found.group(1)))
+        except ValueError:
+            return found.group(0)
+        return found.group(0).replace(found.group(1), address)
+
+    return _ADDRESS.sub(canonical, text)
+
+
 def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
@@ -221,6 +241,23 @@ class Inferred:
             )
             for label, value, key in rows
         ]
+
+    def knows(self, name: str) -> bool:
+        """Whether the tree itself gave parameter `name`; one it did not is unknown, and
+        its value in `params` (a default) must never be held against the tree."""
+        return name in self.sources
+
+    @property
+    def unknown_values(self) -> frozenset[str]:
+        """The values in `params` of the node-specific parameters the tree did not give:
+        what no expectation may carry into a finding."""
+        p = self.params
+        values = {
+            "node_name": p.node_name,
+            "advertise_address": p.advertise_address,
+            "cert_dir": p.cert_dir,
+        }
+        return frozenset(v for name, v in values.items() if v and not self.knows(name))
 
     @property
     def expected_params(self) -> ClusterParams:

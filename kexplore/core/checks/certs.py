@@ -222,16 +222,28 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
             pointer=at.pointer or "subject CN",
         )
     orgs = at.spec.organization(params.version)
-    if tuple(sorted(cert.subject_o)) == tuple(sorted(orgs)):
+    actual = tuple(sorted(cert.subject_o))
+    if ctx.withheld("cert-subject") or actual in at.spec.accepted_organizations(params.version):
         return
-    others = {v.value for v in at.spec.organizations}
-    if tuple(cert.subject_o) in others:
+    others = {tuple(sorted(v.value)) for v in at.spec.organizations}
+    if at.spec.organization_is_later(actual, params.version):
+        yield Finding(
+            "cert-subject",
+            Severity.WARNING,
+            at.path,
+            f"O is {list(cert.subject_o)}, the layout of a later kubeadm; kubeadm "
+            f"{params.version} writes {list(orgs)}, and without that group this identity "
+            "lacks the rights the later layout grants it by other means",
+            pointer=at.pointer or "subject O",
+            fix=f"kubeadm certs renew {at.spec.name}" if at.spec.file else "",
+        )
+    elif actual in others:
         yield Finding(
             "cert-subject",
             Severity.INFO,
             at.path,
             f"O is {list(cert.subject_o)}, kubeadm's layout before this version; "
-            f"kubeadm {params.version.major}.{params.version.minor} writes {list(orgs)}"
+            f"kubeadm {params.version} writes {list(orgs)}"
             " (a version difference: renewing keeps the old O)",
             pointer=at.pointer or "subject O",
             fix="regenerate it to move out of system:masters"

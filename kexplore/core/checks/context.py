@@ -9,6 +9,7 @@ from functools import cached_property
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
@@ -54,6 +55,15 @@ class Context:
     def params(self) -> ClusterParams:
         """The parameters the conventions are evaluated with (a version they describe)."""
         return self.inferred.expected_params
+
+    def knows(self, *names: str) -> bool:
+        """Whether the tree gave every one of these parameters (see Inferred.knows)."""
+        return all(self.inferred.knows(name) for name in names)
+
+    def withheld(self, fact: str) -> bool:
+        """Whether a version-specific convention is left unchecked: the tree's kubeadm is
+        older than the conventions know, and this fact may have differed there."""
+        return any(f.name == fact for f in withheld_facts(self.params.version))
 
     def live(self, *kinds: Kind) -> list[Node]:
         """Nodes of these kinds outside the upgrade backups, each file once."""
