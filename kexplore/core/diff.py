@@ -19,11 +19,11 @@ from kexplore.core.conventions.manifests import (
     COMPONENT_DEFAULTS,
     ETCD_JOIN_STATE,
     GUARDED_FLAGS,
-    REQUIRED_MEMBERS,
-    UNDOING_MEMBERS,
     KNOWN_CUSTOMISATION_PREFIXES,
+    REQUIRED_MEMBERS,
     RHEL_CA_VOLUMES,
     STATIC_PODS_BY_FILE,
+    UNDOING_MEMBERS,
     StaticPodSpec,
     expected_pod,
 )
