@@ -17,7 +17,9 @@ def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:
     issuer = ctx.issuer_of(cert)
     if issuer is None:
         return cert.issuer_cn or cert.issuer
-    path = ca_paths[id(issuer)]
+    path = ca_paths.get(id(issuer), "")
+    if not path:
+        return issuer.subject_cn or issuer.subject
     spec = CERTS_BY_FILE.get(path)
     return spec.name if spec else path
 
@@ -30,7 +32,7 @@ def _externally_managed(tree: Tree, ca_path: str) -> bool:
 def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
     """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last."""
     ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
-    ca_paths = {id(c.cert): c.path for c in ctx.certs if not c.embedded}
+    ca_paths = {id(c.cert): c.path for c in (*ctx.certs, *ctx.authority_files) if not c.embedded}
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
     rows = []
     for at in ctx.certs:

@@ -12,9 +12,15 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, files, kubeconfigs, manifests
+    from kexplore.core.checks import certs, files, kubeconfigs, manifests, versions
 
-    return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES]
+    return [
+        *files.RULES,
+        *certs.RULES,
+        *kubeconfigs.RULES,
+        *manifests.RULES,
+        *versions.RULES,
+    ]
 
 
 def run_rules(ctx: Context) -> list[Finding]:

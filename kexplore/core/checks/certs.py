@@ -9,6 +9,7 @@ from kexplore.core.checks.context import CertAt, Context
 from kexplore.core.conventions.certs import CERTS_BY_NAME, SA_KEY, SA_PUB
 from kexplore.core.crypto import verify_signature
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.params import canonical_addresses
 from kexplore.core.pki import (
     KeyInfo,
     PublicKeyInfo,
@@ -213,7 +214,7 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
     cn = at.spec.cn(params)
     if cert.subject_cn != cn and at.embedded:
         return  # another component's identity altogether: kubeconfig-client-cert says so
-    if cert.subject_cn != cn:
+    if cert.subject_cn != cn and (ctx.knows("node_name") or params.node_name not in cn):
         yield Finding(
             "cert-subject",
             Severity.WARNING,
@@ -282,11 +283,13 @@ def _sans(ctx: Context, at: CertAt) -> Iterator[Finding]:
     assert at.spec is not None
     expected = at.spec.sans(ctx.params)
     cert = at.cert
+    unknown = ctx.inferred.unknown_values  # a name the tree does not give is not required
     for name in expected.dns:
-        if name not in cert.dns_sans:
+        if name not in cert.dns_sans and name not in unknown:
             yield _missing_san(at, f"DNS:{name}")
+    held = {canonical_addresses(ip) for ip in cert.ip_sans}
     for ip in expected.ips:
-        if ip not in cert.ip_sans:
+        if canonical_addresses(ip) not in held and ip not in unknown:
             yield _missing_san(at, f"IP:{ip}")
 
 

@@ -7,12 +7,13 @@ from datetime import datetime
 from functools import cached_property
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
+from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import ManifestInfo
+from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
@@ -90,6 +91,93 @@ class Context:
                 hidden.add(node.reads_as)
         return frozenset(hidden)
 
+    @cached_property
+    def unreadable_folders(self) -> frozenset[str]:
+        """Folders whose listing the user running kexplore was refused."""
+        return frozenset(
+            n.path for n in self.tree if n.kind is Kind.DIRECTORY and denied(n.error)
+        )
+
+    def unseen(self, path: str) -> bool:
+        """Whether `path` lies in a folder kexplore could not read: not missing, unseen."""
+        return any(path.startswith(folder + "/") for folder in self.unreadable_folders)
+
+    def absent_folder(self, path: str) -> str | None:
+        """The outermost folder on the way to `path` that is not in the tree, if any."""
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            node = self.tree.get(folder)
+            if node is None or node.kind is not Kind.DIRECTORY:
+                return folder
+        return None
+
+    @cached_property
+    def references(self) -> tuple[tuple[str, str, str], ...]:
+        """(file, pointer, tree path) for every file in the tree that a manifest flag or a
+        kubeconfig field names: what the components will open."""
+        root = self.tree.root
+        found: list[tuple[str, str, str]] = []
+        for node, pod in self.manifests():
+            for ref in pod.file_paths():
+                target = map_to_root(ref.path, root)
+                if target is not None and target != root:
+                    found.append((node.path, f"--{ref.flag}", target.relative_to(root).as_posix()))
+        for node, info in self.kubeconfigs():
+            refs = [(f"user {u.name}", p) for u in info.users
+                    for p in (u.client_cert_path, u.client_key_path) if p]
+            refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
+            for pointer, path in dict.fromkeys(refs):
+                rel = self.inside(node, path)
+                if rel is not None:
+                    found.append((node.path, pointer, rel))
+        return tuple(found)
+
+    def inside(self, node: Node, path: str) -> str | None:
+        """The tree path a kubeconfig's reference lands on, if it lies in the tree."""
+        root = self.tree.root
+        target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
+        if target is None:
+            return None
+        try:
+            return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    @cached_property
+    def missing_kubeconfigs(self) -> tuple[str, ...]:
+        """kubeadm's kubeconfigs absent from the tree, when several are: one cause (a tree
+        copied without them), told once. super-admin.conf is the init node's alone."""
+        absent = tuple(
+            path
+            for path in KUBECONFIGS_BY_FILE
+            if path != "super-admin.conf" and self.tree.get(path) is None
+        )
+        return absent if len(absent) > 1 and self.is_control_plane else ()
+
+    def reported_by_folder(self, path: str) -> bool:
+        """Whether a missing `path` is told once, by the folder it is in: one the tree lacks
+        (file-missing counts it), one kexplore could not read (unreadable says so), or
+        the root when it lacks several kubeconfigs."""
+        folder = self.absent_folder(path)
+        return (
+            self.unseen(path)
+            or (folder in DIRECTORY_MODES and self.is_control_plane)
+            or path in self.missing_kubeconfigs
+        )
+
+    @property
+    def certs_here(self) -> bool:
+        """Whether kubeadm's certificatesDir is this tree's pki/: the flags may name
+        another (minikube's /var/lib/minikube/certs), whose files are not the tree's."""
+        return self.params.cert_dir.rstrip("/") == f"{KUBERNETES_DIR}/pki"
+
+    @property
+    def is_control_plane(self) -> bool:
+        """A control-plane node's tree: what kubeadm's full file list is expected of."""
+        tree = self.tree
+        return bool(tree.get("manifests/kube-apiserver.yaml") or tree.get("pki/apiserver.crt"))
+
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [
             (n, n.content) for n in self.live(Kind.MANIFEST) if isinstance(n.content, ManifestInfo)
@@ -139,12 +227,24 @@ class Context:
     @cached_property
     def authorities(self) -> tuple[CertInfo, ...]:
         """The CA certificates in the tree's files: what a chain may end in. Copies of one
-        CA (backups keep many) count once, the live file first."""
+        CA (backups keep many) count once: kubeadm's own file first (pki/ca.crt, never a
+        copy that sorts before it), then the live copies, then the backups."""
         unique: dict[str, CertInfo] = {}
-        for c in sorted(self.certs, key=lambda c: c.archived):
-            if not c.embedded and (c.cert.is_ca or c.cert.self_issued):
-                unique.setdefault(c.cert.sha256_fingerprint, c.cert)
+        for c in sorted(self.authority_files, key=lambda c: (c.archived, c.spec is None)):
+            unique.setdefault(c.cert.sha256_fingerprint, c.cert)
         return tuple(unique.values())
+
+    @cached_property
+    def authority_files(self) -> tuple[CertAt, ...]:
+        """Where the tree's CAs stand: its CA files, and, in a tree with no pki/ at all,
+        the CAs its kubeconfigs embed (they vouch for the client certs beside them)."""
+        embedded_count = self.tree.get("pki") is None
+        return tuple(
+            c
+            for c in self.certs
+            if (c.cert.is_ca or c.cert.self_issued)
+            and (not c.embedded or (embedded_count and c.pointer.endswith(" CA")))
+        )
 
     @cached_property
     def _authorities_by_key_id(self) -> dict[str, list[CertInfo]]:
@@ -187,6 +287,11 @@ _KUBEADM_FILES = frozenset(
     [*CERTS_BY_FILE, *(str(s.key_file) for s in CERTS_BY_FILE.values() if s.key_file),
      SA_KEY, SA_PUB, *KUBECONFIGS_BY_FILE, *STATIC_PODS_BY_FILE]
 )
+
+
+def denied(error: str) -> bool:
+    """Whether a read failed for want of permission (EACCES), not for want of a file."""
+    return "permission denied" in error
 
 
 def _kubeadm_file(path: str) -> bool:

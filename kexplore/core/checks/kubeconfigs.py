@@ -8,10 +8,11 @@ from kexplore.core.checks.context import Context
 from kexplore.core.conventions.kubeconfigs import (
     JOINED_KUBELET_NAMES,
     KUBECONFIGS_BY_FILE,
+    KubeconfigSpec,
+    ServerRule,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import map_to_root
-from kexplore.core.model import Finding, Kind, Node, Severity
+from kexplore.core.model import Finding, Kind, Severity
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
@@ -85,8 +86,8 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         ]
         refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
         for pointer, path in dict.fromkeys(refs):
-            rel = _inside(ctx, node, path)
-            if rel is not None and ctx.tree.get(rel) is None:
+            rel = ctx.inside(node, path)
+            if rel is not None and ctx.tree.get(rel) is None and not ctx.reported_by_folder(rel):
                 yield Finding(
                     "kubeconfig-file-missing",
                     Severity.ERROR,
@@ -97,18 +98,6 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _inside(ctx: Context, node: Node, path: str) -> str | None:
-    """The tree-relative path a kubeconfig reference lands on, if it lies in the tree."""
-    root = ctx.tree.root
-    target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
-    if target is None:
-        return None
-    try:
-        return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return None
-
-
 def client_cert(ctx: Context) -> Iterator[Finding]:
     """Each component is authorised by the identity in its certificate, not by its file name."""
     params = ctx.params
@@ -116,6 +105,8 @@ def client_cert(ctx: Context) -> Iterator[Finding]:
         spec = KUBECONFIGS_BY_FILE.get(node.path)
         if spec is None or _joined_kubelet(node.path, info):
             continue
+        if spec.file == "kubelet.conf" and not ctx.knows("node_name"):
+            continue  # its identity names the node, which the tree does not give
         expected = spec.user(params)
         for user in info.users:
             cert = user.cert
@@ -140,9 +131,11 @@ def _joined_kubelet(path: str, info: KubeconfigInfo) -> bool:
 def server(ctx: Context) -> Iterator[Finding]:
     """Some kubeconfigs must reach the shared endpoint, others this node's own API server."""
     params = ctx.params
+    if ctx.withheld("kubeconfig-server"):
+        return
     for node, info in ctx.kubeconfigs():
         spec = KUBECONFIGS_BY_FILE.get(node.path)
-        if spec is None:
+        if spec is None or not _server_known(ctx, spec):
             continue
         rule = spec.server_rule(params.version)
         allowed = spec.accepted_servers(params)
@@ -156,6 +149,17 @@ def server(ctx: Context) -> Iterator[Finding]:
                     f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
                     pointer=f"cluster {cluster.name}",
                 )
+
+
+def _server_known(ctx: Context, spec: KubeconfigSpec) -> bool:
+    """Whether the tree gives every address this kubeconfig may be held to: the node's
+    own for the local endpoint, the endpoint (or the node's address, when there is none
+    beside it) for the shared one."""
+    version = ctx.params.version
+    rules = set(ServerRule) if spec.either_server.covers(version) else {spec.server_rule(version)}
+    local = ctx.knows("advertise_address")
+    shared = ctx.knows("control_plane_endpoint") or local
+    return (ServerRule.LOCAL not in rules or local) and (ServerRule.ENDPOINT not in rules or shared)
 
 
 RULES = [ca_mismatch, context, file_missing, client_cert, server]

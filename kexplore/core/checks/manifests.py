@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import (
+    ETCD_VERSIONED_FLAGS,
     LEADER_ELECTED,
     NAMESPACE,
     POD_CONVENTIONS_BY_RULE,
@@ -90,7 +91,7 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
             if target is None:
                 continue  # outside /etc/kubernetes: not ours to see
             rel = target.relative_to(root).as_posix() if target != root else ""
-            if rel and ctx.tree.get(rel) is None:
+            if rel and ctx.tree.get(rel) is None and not ctx.reported_by_folder(rel):
                 yield Finding(
                     "manifest-file-missing",
                     Severity.ERROR,
@@ -111,11 +112,14 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
     from kexplore.core.diff import CUSTOMISATION, DEFECT, diff_manifest
 
     for node, _pod in ctx.manifests():
+        if ctx.withheld(_fact_of(node.path)):
+            continue
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
             continue
+        covered = COVERED_FLAGS | _etcd_version_flags(ctx, node.path)
         for d in diff.flags:
-            if d.where in COVERED_FLAGS or "not in the tree" in d.reason:
+            if d.where in covered or "not in the tree" in d.reason:
                 continue
             if d.kind == DEFECT:
                 yield Finding(
@@ -135,6 +139,20 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
                     f"{d.where} is {_shown(d.actual)} (kubeadm: {_shown(d.expected)}): {d.reason}",
                     pointer=d.where,
                 )
+
+
+def _fact_of(path: str) -> str:
+    return "etcd-flags" if path == "manifests/etcd.yaml" else "control-plane-flags"
+
+
+def _etcd_version_flags(ctx: Context, path: str) -> set[str]:
+    """The flags kubeadm picks by etcd's minor, when etcd-version already reports that
+    minor as other than kubeadm's: one cause, one finding."""
+    if path != "manifests/etcd.yaml":
+        return set()
+    from kexplore.core.checks.versions import etcd_version
+
+    return {f"--{f}" for f in ETCD_VERSIONED_FLAGS} if any(etcd_version(ctx)) else set()
 
 
 def _shown(value: str | None) -> str:

@@ -216,6 +216,14 @@ def scheduler_flags(_params: ClusterParams) -> dict[str, str]:
 
 
 ETCD_36_FLAGS_ONLY: Span = since(36)
+# The flags kubeadm picks by the etcd minor, and those etcd before 3.6 does not know.
+ETCD_VERSIONED_FLAGS = (
+    "feature-gates",
+    "watch-progress-notify-interval",
+    "experimental-initial-corrupt-check",
+    "experimental-watch-progress-notify-interval",
+)
+ETCD_36_ONLY_FLAGS = ("feature-gates", "watch-progress-notify-interval")
 
 
 def etcd_flags(params: ClusterParams) -> dict[str, str]:
