@@ -76,6 +76,9 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
         if issuer is None:
             if at.spec is None and not at.embedded:
                 continue  # a stray certificate from elsewhere: nothing to chain it to here
+            if at.spec is not None and at.spec.is_ca:
+                yield _trust_anchor(at)
+                continue
             if _ca_file_broken(ctx, at):
                 continue  # its CA's file does not decode: parse-error names the cause
             yield Finding(
@@ -94,6 +97,57 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
                 "(signed by another CA of the same name?)",
                 pointer=at.pointer,
                 fix="reissue it from the tree's CA (kubeadm certs renew)",
+            )
+
+
+def _trust_anchor(at: CertAt) -> Finding:
+    """kubeadm's CA files are where the components' trust starts, whoever signed them: an
+    intermediate under a root kept elsewhere works, and is worth knowing."""
+    return Finding(
+        "ca-intermediate",
+        Severity.INFO,
+        at.path,
+        f"is an intermediate CA issued by {at.cert.issuer or '(empty)'}, which is not in the "
+        "tree; the components trust this file itself as their anchor",
+        pointer=at.pointer,
+    )
+
+
+def cert_copy(ctx: Context) -> Iterator[Finding]:
+    """A copy of one of kubeadm's certificates under another name (ca-old.crt) is no
+    harm, but it is not what the components read: said, so nobody renews the copy."""
+    own = {
+        at.cert.sha256_fingerprint: at.path
+        for at in ctx.certs
+        if at.spec is not None and not at.embedded and not at.pointer
+    }
+    for at in ctx.certs:
+        original = own.get(at.cert.sha256_fingerprint)
+        if at.embedded or at.archived or at.spec is not None or original in (None, at.path):
+            continue
+        yield Finding(
+            "cert-copy",
+            Severity.INFO,
+            at.path,
+            f"is a copy of {original}; the components read {original}",
+            pointer=at.pointer,
+        )
+
+
+def cert_serial(ctx: Context) -> Iterator[Finding]:
+    """RFC 5280 wants a positive serial; kubeadm before 1.28 gave its CAs serial 0. Today's
+    components accept it, but strict libraries (a future cryptography) will refuse it."""
+    for at in ctx.certs:
+        if at.cert.serial <= 0 and not at.archived:
+            yield Finding(
+                "cert-serial",
+                Severity.INFO,
+                at.path,
+                f"serial number is {at.cert.serial}, not positive as RFC 5280 requires "
+                "(kubeadm before 1.28 gave its CAs serial 0); strict TLS libraries may "
+                "refuse it in future",
+                pointer=at.pointer,
+                fix="renew it with the next CA rotation",
             )
 
 
@@ -306,4 +360,13 @@ def _missing_san(at: CertAt, san: str) -> Finding:
     )
 
 
-RULES = [cert_time, cert_chain, cert_encoding, key_mismatch, ca_constraints, cert_conventions]
+RULES = [
+    cert_time,
+    cert_chain,
+    cert_copy,
+    cert_serial,
+    cert_encoding,
+    key_mismatch,
+    ca_constraints,
+    cert_conventions,
+]
