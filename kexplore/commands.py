@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,10 +23,20 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _scan(path: Path):  # type: ignore[no-untyped-def]
+    from kexplore.core.parts import what_it_holds
     from kexplore.core.scan import scan
 
     if not path.is_dir():
-        raise RootError(f"cannot read {path}: not a folder")
+        raise RootError(
+            f"cannot read {path}: not a folder; point kexplore at the tree that holds it "
+            "(the folder with manifests/ and pki/, such as /etc/kubernetes)"
+        )
+    looks = what_it_holds(path)
+    if looks:
+        raise RootError(
+            f"{path} holds kubeadm's {looks}/ files but is not in a kubeadm tree; point "
+            f"kexplore at the folder that holds {looks}/ (such as /etc/kubernetes)"
+        )
     try:
         next(path.iterdir(), None)
     except OSError as exc:
@@ -85,10 +96,18 @@ def run_check(args: argparse.Namespace) -> int:
 def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The report for the arguments, and its text in the chosen format."""
     from kexplore.core.check import check_tree
+    from kexplore.core.parts import locate
     from kexplore.core.report import findings_json, findings_renderable
 
-    tree = _scan(args.path)
+    part = locate(args.path)
+    tree = _scan(part.root if part else args.path)
     report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile)
+    note: dict[str, str] = {}
+    if part is not None:
+        # The part is checked in its tree, as the components read it; only its findings
+        # are told.
+        report = replace(report, findings=tuple(f for f in report.findings if part.holds(f.path)))
+        note = {"part": part.part}
     cis = None
     if args.profile in ("cis", "all"):
         from kexplore.core.cis import evaluate_cis
@@ -96,13 +115,15 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         cis = evaluate_cis(tree)
     if args.format == "json":
         extra = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
-        return report, findings_json(report, extra)
+        return report, findings_json(report, {**note, **extra})
     if args.format == "junit":
         from kexplore.core.junit import to_junit
 
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
     parts: list[Any] = []
+    if part is not None:
+        parts.append(f"{part.part} checked as part of the tree at {tree.root}")
     if cis is not None:
         from kexplore.core.cis import cis_tables
 
