@@ -57,7 +57,7 @@ def test_faults_on_other_targets_are_reported_there(make_tree: Factory, fault: s
     assert found == {(fault.split(":")[0], target_path(fault))}
 
 
-@pytest.mark.parametrize("minor", range(28, 36))
+@pytest.mark.parametrize("minor", range(28, 38))
 @pytest.mark.parametrize("etcd", list(EtcdMode))
 def test_every_supported_version_and_etcd_mode_is_clean(
     make_tree: Factory, minor: int, etcd: EtcdMode
