@@ -188,6 +188,10 @@ def is_ip(text: str) -> bool:
     return True
 
 
+# Parameters only the node's own files can give: without them they are unknown.
+NODE_SPECIFIC = ("node_name", "advertise_address", "cert_dir")
+
+
 @dataclass(frozen=True)
 class Inferred:
     """The parameters kubeadm most likely ran with, and the evidence for each."""
@@ -231,16 +235,24 @@ class Inferred:
             ("etcd image tag", p.etcd_image_tag or "(kubeadm's for the version)", "etcd_image_tag"),
             ("node role", "joined control-plane node" if self.joined_node else "init node", ""),
         ]
+        rows.insert(4, ("certificates folder", p.cert_dir, "cert_dir"))
         return [
-            (
-                label,
-                value,
-                self.sources.get(
-                    key, "kubeadm's default" if key else "super-admin.conf and kubelet.conf"
-                ),
-            )
+            (label, *self._shown(value, key))
             for label, value, key in rows
         ]
+
+    def _shown(self, value: str, key: str) -> tuple[str, str]:
+        """A value and where it was read; a node-specific value the tree does not hold is
+        unknown, never our default."""
+        if not key:
+            return value, "super-admin.conf and kubelet.conf"
+        if key in self.sources:
+            return value, self.sources[key]
+        if key in NODE_SPECIFIC:
+            return "(unknown)", "not in the tree"
+        if key == "kubernetes_version":
+            return f"(unknown; held to {value}'s conventions)", "not in the tree"
+        return value, "kubeadm's default"
 
     def knows(self, name: str) -> bool:
         """Whether the tree itself gave parameter `name`; one it did not is unknown, and
@@ -251,12 +263,7 @@ class Inferred:
     def unknown_values(self) -> frozenset[str]:
         """The values in `params` of the node-specific parameters the tree did not give:
         what no expectation may carry into a finding."""
-        p = self.params
-        values = {
-            "node_name": p.node_name,
-            "advertise_address": p.advertise_address,
-            "cert_dir": p.cert_dir,
-        }
+        values = {name: str(getattr(self.params, name)) for name in NODE_SPECIFIC}
         return frozenset(v for name, v in values.items() if v and not self.knows(name))
 
     @property
