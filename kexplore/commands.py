@@ -23,8 +23,12 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _scan(path: Path):  # type: ignore[no-untyped-def]
-    from kexplore.core.parts import what_it_holds
+    """The tree at `path`, or the whole tree `path` is a part of."""
+    from kexplore.core.parts import locate, what_it_holds
     from kexplore.core.scan import scan
+
+    part = locate(path)
+    path = part.root if part else path
 
     if not path.is_dir():
         raise RootError(
@@ -100,7 +104,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from kexplore.core.report import findings_json, findings_renderable
 
     part = locate(args.path)
-    tree = _scan(part.root if part else args.path)
+    tree = _scan(args.path)
     report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile)
     note: dict[str, str] = {}
     if part is not None:

@@ -13,6 +13,7 @@ from kexplore.core.conventions.kubeconfigs import (
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.params import canonical_addresses
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
@@ -140,9 +141,10 @@ def server(ctx: Context) -> Iterator[Finding]:
         if spec is None or not _server_known(ctx, spec):
             continue
         rule = spec.server_rule(params.version)
-        allowed = spec.accepted_servers(params)
+        allowed = {canonical_addresses(url) for url in spec.accepted_servers(params)}
         for cluster in info.clusters:
-            if cluster.server and cluster.server.rstrip("/") not in allowed:
+            server = canonical_addresses(cluster.server.rstrip("/"))
+            if cluster.server and server not in allowed:
                 yield Finding(
                     "kubeconfig-server",
                     Severity.WARNING,
