@@ -382,3 +382,16 @@ def test_a_ca_with_serial_zero_is_a_note_and_stderr_stays_quiet(writable_tree,
     assert [(f["rule"], f["severity"]) for f in found if f["rule"] != "cert-not-yet-valid"] == [
         ("cert-serial", "info")
     ]
+
+
+def test_an_absent_leader_elect_is_the_components_default(writable_tree) -> None:
+    root = writable_tree()
+    edit(root, "manifests/kube-scheduler.yaml", "    - --leader-elect=true\n", "")
+    assert findings(root) == []
+
+
+def test_the_headline_names_nothing_the_tree_does_not_hold(make_tree: Factory,
+                                                           tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", "scheduler.conf")
+    assert infer(scan(root)).headline() == ("?", "?", "?")
+    assert infer(scan(make_tree())).headline() == ("cp-1", "v1.35.0", "https://192.168.1.10:6443")

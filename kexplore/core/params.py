@@ -254,6 +254,15 @@ class Inferred:
             return f"(unknown; held to {value}'s conventions)", "not in the tree"
         return value, "kubeadm's default"
 
+    def headline(self) -> tuple[str, str, str]:
+        """Node name, version and endpoint for a header; "?" for what the tree does not
+        hold, never our sample's defaults."""
+        p = self.params
+        node = p.node_name if self.knows("node_name") else "?"
+        version = str(p.version) if self.version_found else "?"
+        endpoint_known = self.knows("control_plane_endpoint") or self.knows("advertise_address")
+        return node, version, p.endpoint_url if endpoint_known else "?"
+
     def knows(self, name: str) -> bool:
         """Whether the tree itself gave parameter `name`; one it did not is unknown, and
         its value in `params` (a default) must never be held against the tree."""

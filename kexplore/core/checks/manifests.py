@@ -72,8 +72,9 @@ def conventions(ctx: Context) -> Iterator[Finding]:
             )
         container = pod.container()
         if name in LEADER_ELECTED and container is not None:
+            # Absent, the flag is the components' default: true.
             value = container.flag_value("leader-elect")
-            if (value or "true").lower() != "true" or container.has_flag("leader-elect") is False:
+            if (value or "true").lower() != "true":
                 yield _convention(
                     "manifest-leader-elect",
                     node,

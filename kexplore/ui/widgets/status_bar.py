@@ -29,12 +29,12 @@ class StatusBar(Static):
                         style=fmt.STYLE[Severity.ERROR])
             self.update(line)
             return
-        params = getattr(session.inferred, "params", None)
-        if params is not None:
+        if session.inferred is not None:
+            node, version, endpoint = session.inferred.headline()
             line.append("  │  ", style=fmt.MUTED)
-            line.append(f"{params.node_name} ", style="bold")
-            line.append(f"{params.kubernetes_version} ")
-            line.append(params.endpoint_url, style=fmt.MUTED)
+            line.append(f"{node} ", style="bold")
+            line.append(f"{version} ")
+            line.append(endpoint, style=fmt.MUTED)
         counts = {s: 0 for s in Severity}
         for finding in session.findings(profile):
             counts[finding.severity] += 1
