@@ -14,7 +14,7 @@ def target_path(fault: str) -> str:
         if f.target == "sa":
             return "pki/sa.key"
         return f.target if f.target.endswith(".conf") else _key_file(f.target)
-    if f.name.startswith("manifest-"):
+    if f.name.startswith("manifest-") or f.name == "etcd-version":
         return f"manifests/{f.target}.yaml"
     if f.target.endswith(".conf"):
         return f.target

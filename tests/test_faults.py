@@ -101,6 +101,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
     ),
     "file-mode": ("pki/apiserver.key", lambda s: s["mode"] == 0o644),
     "parse-error": ("pki/front-proxy-client.crt", lambda s: s.get("unreadable") is True),
+    "etcd-version": (
+        "manifests/etcd.yaml",
+        lambda s: _container(s)["image"] == "registry.k8s.io/etcd:3.4.13-0",
+    ),
 }
 # A cut-off certificate also leaves its key with nothing to be matched against.
 ALSO_CHANGED = {"parse-error": {"pki/front-proxy-client.key"}}

@@ -139,6 +139,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         tuple(n for n in POD_NAMES if n not in ("etcd", "kube-apiserver")),
     ),
     FaultSpec(
+        "etcd-version",
+        "etcd pinned to 3.4, older than the etcd kubeadm pairs with",
+        "etcd",
+        ("etcd",),
+    ),
+    FaultSpec(
         "file-mode",
         "a private key or kubeconfig readable by everyone",
         "apiserver",

@@ -376,6 +376,8 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "etcd-version":
+            container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "manifest-version-skew":
             v = params.version
             older = Version(v.major, v.minor - 1, 0)
