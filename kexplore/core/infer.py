@@ -11,7 +11,7 @@ from kexplore.core.conventions.manifests import (
     APISERVER_ENDPOINT_ANNOTATION,
     ETCD_URLS_ANNOTATION,
 )
-from kexplore.core.conventions.versions import is_supported, nearest_supported
+from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity, Tree
@@ -267,7 +267,12 @@ def infer(tree: Tree) -> Inferred:
     version_found = "kubernetes_version" in values
     conventions_version = nearest_supported(params.version)
     notes = []
-    if version_found and not is_supported(params.version):
+    if version_found and is_older(params.version):
+        notes.append(
+            f"kubeadm {params.version} is older than the conventions kexplore knows; "
+            f"held to {conventions_version}'s only where they did not change since"
+        )
+    elif version_found and not is_supported(params.version):
         notes.append(
             f"kubeadm {params.version} is not described by kexplore's conventions; "
             f"holding the tree against {conventions_version}, the nearest it knows"
