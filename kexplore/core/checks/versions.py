@@ -34,7 +34,8 @@ def kubeadm_version_older(ctx: Context) -> Iterator[Finding]:
         Severity.INFO,
         _version_source(ctx),
         f"kubeadm v{version.major}.{version.minor} is older than the conventions kexplore "
-        f"knows ({known}): {len(skipped)} version-specific checks were skipped{what}",
+        f"knows ({known}): {len(skipped)} version-specific "
+        f"{'check was' if len(skipped) == 1 else 'checks were'} skipped{what}",
     )
 
 
