@@ -247,6 +247,9 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "peer-client-cert-auth": "true",
         "peer-key-file": _pki(params, "etcd/peer.key"),
         "peer-trusted-ca-file": _pki(params, "etcd/ca.crt"),
+        # etcd 3.7 kept --snapshot-count (etcd-io/etcd#21162); that kubeadm 1.37 still
+        # passes it, and that etcd 3.7 still takes the InitialCorruptCheck gate below, are
+        # presumed, not read [U]: no change was found in 1.37's notes.
         "snapshot-count": "10000",
         "trusted-ca-file": _pki(params, "etcd/ca.crt"),
     }
@@ -528,7 +531,9 @@ def static_pods_for(params: ClusterParams) -> tuple[StaticPodSpec, ...]:
 
 
 def command_line(spec: StaticPodSpec, params: ClusterParams) -> list[str]:
-    """The binary, then every flag as --name=value, sorted by name as kubeadm sorts them."""
+    """The binary, then every flag as --name=value, sorted by name as kubeadm sorts them.
+    Since 1.36 (#135400) extraArgs overrides keep their own order after the sorted defaults
+    or before them [U]; the checker compares flags by name, so either reads the same."""
     flags = spec.flags(params)
     return [spec.name, *(f"--{name}={flags[name]}" for name in sorted(flags))]
 
