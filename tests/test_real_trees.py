@@ -395,3 +395,17 @@ def test_the_headline_names_nothing_the_tree_does_not_hold(make_tree: Factory,
     root = only(make_tree(), tmp_path / "t", "scheduler.conf")
     assert infer(scan(root)).headline() == ("?", "?", "?")
     assert infer(scan(make_tree())).headline() == ("cp-1", "v1.35.0", "https://192.168.1.10:6443")
+
+
+def test_a_pki_only_tree_holds_its_certs_to_nothing_it_lacks(make_tree: Factory,
+                                                             tmp_path: Path) -> None:
+    """No manifest gives the address, the service subnet or the endpoint: the serving
+    cert is not held to kubeadm's default subnet nor to our sample's address."""
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="cp-3",
+                           advertise_address="10.5.5.5", service_subnet="10.100.0.0/16",
+                           dns_domain="corp.local", control_plane_endpoint="lb.example.com:6443")
+    root = only(make_tree(params), tmp_path / "t", "pki")
+    assert rules(root) == [
+        ("file-missing", Severity.ERROR, "."),
+        ("file-missing", Severity.ERROR, "manifests"),
+    ]

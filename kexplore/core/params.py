@@ -270,9 +270,13 @@ class Inferred:
 
     @property
     def unknown_values(self) -> frozenset[str]:
-        """The values in `params` of the node-specific parameters the tree did not give:
-        what no expectation may carry into a finding."""
+        """The values in `params` of the node-specific parameters the tree did not give, and
+        the names made from kubeadm's defaults where the tree gives none: what no
+        expectation may carry into a finding."""
         values = {name: str(getattr(self.params, name)) for name in NODE_SPECIFIC}
+        # Names made from kubeadm's defaults, where the tree gives no value to check them by.
+        values["service_subnet"] = self.params.service_ip
+        values["dns_domain"] = f"kubernetes.default.svc.{self.params.dns_domain}"
         return frozenset(v for name, v in values.items() if v and not self.knows(name))
 
     @property
