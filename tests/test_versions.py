@@ -192,3 +192,16 @@ def test_a_126_tree_keeps_the_facts_that_held_then() -> None:
     names = {f.name for f in withheld_facts(Version(1, 26, 3))}
     assert names == {"etcd-version"}
     assert withheld_facts(Version(1, 28, 0)) == ()
+
+
+def test_a_kept_flexvolume_on_136_is_a_version_difference(writable_tree) -> None:
+    from kexplore.core.diff import VERSION, diff_manifest
+    from kexplore.core.infer import infer
+
+    root = writable_tree(at("1.35.0"))
+    retag(root, "v1.35.0", "v1.36.0")
+    tree = scan(root)
+    diff = diff_manifest(tree, "manifests/kube-controller-manager.yaml", infer(tree))
+    assert diff is not None and diff.fields
+    assert {d.kind for d in diff.fields} == {VERSION}
+    assert all("flexvolume-dir" in d.where for d in diff.fields)

@@ -18,6 +18,7 @@ from kexplore.core.conventions.manifests import (
     CA_TRUST_VOLUMES,
     COMPONENT_DEFAULTS,
     ETCD_JOIN_STATE,
+    FLEXVOLUME,
     GUARDED_FLAGS,
     KNOWN_CUSTOMISATION_PREFIXES,
     REQUIRED_MEMBERS,
@@ -206,6 +207,8 @@ def _joined_etcd(
 def _field_kind(where: str, actual: str | None, own: dict[str, str]) -> tuple[str, str]:
     if own.get(where) == actual or where.startswith(VERSION_FIELDS):
         return VERSION, "what kubeadm writes for the tree's own version"
+    if f"[{FLEXVOLUME.name}]" in where and actual is not None:
+        return VERSION, "kubeadm 1.35 and older mounted it; an upgraded manifest may keep it"
     if where.startswith(CONVENTION_FIELDS):
         return DEFECT, "breaks a control-plane convention"
     if any(f"[{name}]" in where for name in OPTIONAL_VOLUMES):
