@@ -248,7 +248,9 @@ class Inferred:
             return value, "super-admin.conf and kubelet.conf"
         if key in self.sources:
             return value, self.sources[key]
-        if key in NODE_SPECIFIC:
+        if key in NODE_SPECIFIC or (
+            key == "control_plane_endpoint" and not self.knows("advertise_address")
+        ):
             return "(unknown)", "not in the tree"
         if key == "kubernetes_version":
             return f"(unknown; held to {value}'s conventions)", "not in the tree"
