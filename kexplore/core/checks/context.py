@@ -46,6 +46,15 @@ class CertAt:
 
 
 @dataclass(frozen=True)
+class FileReference:
+    """A file one of the tree's files names: `source` at `pointer` names `target`."""
+
+    source: str
+    pointer: str
+    target: str  # relative to the root
+
+
+@dataclass(frozen=True)
 class Context:
     tree: Tree
     now: datetime
@@ -113,16 +122,17 @@ class Context:
         return None
 
     @cached_property
-    def references(self) -> tuple[tuple[str, str, str], ...]:
-        """(file, pointer, tree path) for every file in the tree that a manifest flag or a
-        kubeconfig field names: what the components will open."""
+    def file_references(self) -> tuple[FileReference, ...]:
+        """Every file in the tree that a manifest flag or a kubeconfig field names: what
+        the components will open."""
         root = self.tree.root
-        found: list[tuple[str, str, str]] = []
+        found: list[FileReference] = []
         for node, pod in self.manifests():
             for ref in pod.file_paths():
                 target = map_to_root(ref.path, root)
                 if target is not None and target != root:
-                    found.append((node.path, f"--{ref.flag}", target.relative_to(root).as_posix()))
+                    rel = target.relative_to(root).as_posix()
+                    found.append(FileReference(node.path, f"--{ref.flag}", rel))
         for node, info in self.kubeconfigs():
             refs = [(f"user {u.name}", p) for u in info.users
                     for p in (u.client_cert_path, u.client_key_path) if p]
@@ -130,7 +140,7 @@ class Context:
             for pointer, path in dict.fromkeys(refs):
                 rel = self.inside(node, path)
                 if rel is not None:
-                    found.append((node.path, pointer, rel))
+                    found.append(FileReference(node.path, pointer, rel))
         return tuple(found)
 
     def inside(self, node: Node, path: str) -> str | None:

@@ -164,8 +164,8 @@ def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
     if folder == ".":
         return _kubeconfigs_missing(ctx, paths)
     inside = folder + "/"
-    flags = [(src, ptr) for src, ptr, rel in ctx.references if rel.startswith(inside)]
-    sources = sorted({src for src, _ in flags})
+    flags = [r for r in ctx.file_references if r.target.startswith(inside)]
+    sources = sorted({r.source for r in flags})
     named = (
         f", and {len(flags)} flag{'s' if len(flags) != 1 else ''} in "
         f"{', '.join(sources)} name{'s' if len(flags) == 1 else ''} files in it"
@@ -183,7 +183,7 @@ def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
 
 
 def _kubeconfigs_missing(ctx: Context, paths: list[str]) -> Finding:
-    flags = [src for src, _ptr, rel in ctx.references if rel in paths]
+    flags = [r.source for r in ctx.file_references if r.target in paths]
     named = (
         f", and {len(flags)} flag{'s' if len(flags) != 1 else ''} in "
         f"{', '.join(sorted(set(flags)))} name them"
