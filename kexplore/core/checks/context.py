@@ -138,9 +138,9 @@ class Context:
                     for p in (u.client_cert_path, u.client_key_path) if p]
             refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
             for pointer, path in dict.fromkeys(refs):
-                rel = self.inside(node, path)
-                if rel is not None:
-                    found.append(FileReference(node.path, pointer, rel))
+                inside = self.inside(node, path)
+                if inside is not None:
+                    found.append(FileReference(node.path, pointer, inside))
         return tuple(found)
 
     def inside(self, node: Node, path: str) -> str | None:
