@@ -141,6 +141,10 @@ APISERVER = "manifests/kube-apiserver.yaml"
         # the API server's default: no finding
         ("    - --advertise-address=192.168.1.10\n",
          "    - --advertise-address=192.168.1.10\n    - --bind-address=0.0.0.0\n", []),
+        # one address instead of all: narrower, a customisation
+        ("    - --advertise-address=192.168.1.10\n",
+         "    - --advertise-address=192.168.1.10\n    - --bind-address=192.168.1.10\n",
+         [("manifest-flag", Severity.INFO, APISERVER)]),
         # its default port, spelt out by kubeadm, left out: the same thing
         ("    - --secure-port=6443\n", "", []),
         ("--enable-admission-plugins=NodeRestriction",

@@ -35,6 +35,7 @@ from kexplore.core.secrets import REDACTED, redact_document
 from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
+LISTEN_FLAGS = ("bind-address",)
 
 # Fields the five control-plane conventions cover; a change there is a defect.
 CONVENTION_FIELDS = (
@@ -163,6 +164,9 @@ def _flag_kind(
     members = _members_kind(name, actual)
     if members:
         return members
+    if name in LISTEN_FLAGS and expected is None:
+        # kubeadm leaves the API server on all addresses; one address is narrower.
+        return CUSTOMISATION, "listens on fewer addresses than kubeadm's default: narrower"
     if name in GUARDED_FLAGS:
         return DEFECT, "kubeadm relies on this flag; changing or dropping it weakens the node"
     if expected is None or name.startswith(KNOWN_CUSTOMISATION_PREFIXES):
