@@ -39,13 +39,17 @@ def locate(path: Path) -> Part | None:
     """The tree `path` is a part of, when it is one of kubeadm's folders or files under a
     folder that looks like a kubeadm root; None for a root, or anything else."""
     path = path.absolute()
-    if path.is_dir() and looks_like_root(path):
+    try:
+        is_dir = path.is_dir()
+    except OSError:
+        return None  # the command says why it cannot read it
+    if is_dir and looks_like_root(path):
         return None
     for depth, ancestor in enumerate(path.parents, start=1):
         if depth > MAX_PART_DEPTH:
             break
         rel = path.relative_to(ancestor).as_posix()
-        if _kubeadm_part(rel, path.is_dir()) and looks_like_root(ancestor):
+        if _kubeadm_part(rel, is_dir) and looks_like_root(ancestor):
             return Part(ancestor, rel)
     return None
 
