@@ -31,10 +31,12 @@ def _scan(path: Path):  # type: ignore[no-untyped-def]
     path = part.root if part else path
 
     if not path.is_dir():
-        raise RootError(
-            f"cannot read {path}: not a folder; point kexplore at the tree that holds it "
+        hint = (
+            "not a folder; point kexplore at the tree that holds it "
             "(the folder with manifests/ and pki/, such as /etc/kubernetes)"
         )
+        why = hint if path.exists() else "no such folder"
+        raise RootError(f"cannot read {path}: {why}")
     looks = what_it_holds(path)
     if looks:
         raise RootError(
