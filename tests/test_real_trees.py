@@ -190,10 +190,13 @@ def test_addresses_compare_as_addresses(writable_tree) -> None:
     params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, advertise_address="fd00::10",
                            service_subnet="fd00:96::/112")
     root = writable_tree(params)
-    for pod in ("etcd", "kube-apiserver"):
-        path = root / f"manifests/{pod}.yaml"
-        path.write_text(path.read_text().replace("fd00::10", "FD00:0::10"))
+    spelt = [*(f"manifests/{pod}.yaml" for pod in ("etcd", "kube-apiserver")),
+             "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
+    for rel in spelt:
+        edit(root, rel, "fd00::10", "FD00:0::10")
     assert findings(root) == []
+    edit(root, "scheduler.conf", "FD00:0::10", "FD00:0::11")
+    assert [(f.rule, f.path) for f in findings(root)] == [("kubeconfig-server", "scheduler.conf")]
 
 
 # --- said once per folder ------------------------------------------------------------
