@@ -211,7 +211,8 @@ def test_a_manifests_only_tree_is_one_finding_per_folder(make_tree: Factory,
         ("file-missing", Severity.ERROR, "pki"),
     ]
     assert "4 of kubeadm's kubeconfigs" in found[0].message
-    assert "pki/ is not there: 19 files" in found[1].message and "25 flags" in found[1].message
+    assert "pki/ is not there: it should hold 19 files kubeadm writes" in found[1].message
+    assert "; 25 flags in manifests/etcd.yaml" in found[1].message
 
 
 def test_a_missing_pki_in_a_full_tree_is_one_finding(writable_tree) -> None:

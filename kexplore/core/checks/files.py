@@ -107,8 +107,8 @@ def unreadable(ctx: Context) -> Iterator[Finding]:
             "unreadable",
             Severity.WARNING,
             paths[0] if len(paths) == 1 else folder or ".",
-            f"cannot read {len(paths)} file{'s' if len(paths) > 1 else ''} "
-            f"(permission denied): {shown}; they were not checked",
+            f"cannot read {_counted(len(paths), 'file')} (permission denied): {shown}; "
+            "not checked",
             fix=RUN_AS_ROOT,
         )
 
@@ -167,8 +167,7 @@ def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
     flags = [r for r in ctx.file_references if r.target.startswith(inside)]
     sources = sorted({r.source for r in flags})
     named = (
-        f", and {len(flags)} flag{'s' if len(flags) != 1 else ''} in "
-        f"{', '.join(sources)} name{'s' if len(flags) == 1 else ''} files in it"
+        f"; {_counted(len(flags), 'flag')} in {', '.join(sources)} name files in it"
         if flags
         else ""
     )
@@ -176,8 +175,8 @@ def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
         "file-missing",
         Severity.ERROR,
         folder,
-        f"{inside} is not there: {len(paths)} file{'s' if len(paths) != 1 else ''} kubeadm "
-        f"writes there {'are' if len(paths) != 1 else 'is'} missing{named}",
+        f"{inside} is not there: it should hold {_counted(len(paths), 'file')} kubeadm "
+        f"writes{named}",
         fix=f"restore {inside} from a backup, or point kexplore at the whole tree",
     )
 
@@ -185,8 +184,7 @@ def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
 def _kubeconfigs_missing(ctx: Context, paths: list[str]) -> Finding:
     flags = [r.source for r in ctx.file_references if r.target in paths]
     named = (
-        f", and {len(flags)} flag{'s' if len(flags) != 1 else ''} in "
-        f"{', '.join(sorted(set(flags)))} name them"
+        f", and {_counted(len(flags), 'flag')} in {', '.join(sorted(set(flags)))} name them"
         if flags
         else ""
     )
@@ -197,6 +195,10 @@ def _kubeconfigs_missing(ctx: Context, paths: list[str]) -> Finding:
         f"{len(paths)} of kubeadm's kubeconfigs are not there ({', '.join(paths)}){named}",
         fix="restore them from a backup, or kubeadm init phase kubeconfig all",
     )
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _expected_files(ctx: Context) -> list[tuple[str, str]]:
