@@ -94,10 +94,12 @@ def test_apiserver_kubelet_client_organisation_is_keyed_by_patch(
 
 def test_an_unverified_backport_accepts_either_organisation() -> None:
     spec = CERTS_BY_NAME["apiserver-kubelet-client"]
-    for version in ("1.33.12", "1.34.8"):
+    for version in ("1.33.12", "1.34.8", "1.34.10"):
         accepted = spec.accepted_organizations(Version.parse(version))
         assert accepted == {(), ("kubeadm:cluster-admins",)}
-    assert spec.accepted_organizations(Version.parse("1.35.4")) == {("kubeadm:cluster-admins",)}
+    for version in ("1.33.11", "1.34.7", "1.35.4"):
+        accepted = spec.accepted_organizations(Version.parse(version))
+        assert accepted == {("kubeadm:cluster-admins",)}
 
 
 def test_the_old_organisation_on_a_newer_patch_is_a_note(writable_tree) -> None:

@@ -129,8 +129,10 @@ _ADMINS = ("kubeadm:cluster-admins",)
 _UNVERIFIED_BACKPORT = "backport to 1.33.12/1.34.8 reported by third parties only"
 KUBELET_CLIENT_ORGS: Orgs = (
     Variant(until(28), ("system:masters",)),
-    Variant(between((29,), (32,)), _ADMINS),
-    Variant(between((33,), (34,)), _ADMINS, also=((),), note=_UNVERIFIED_BACKPORT),
+    Variant(between((29,), (33, 11)), _ADMINS),
+    Variant(between((33, 12), (33,)), _ADMINS, also=((),), note=_UNVERIFIED_BACKPORT),
+    Variant(between((34, 0), (34, 7)), _ADMINS),
+    Variant(between((34, 8), (34,)), _ADMINS, also=((),), note=_UNVERIFIED_BACKPORT),
     Variant(between((35, 0), (35, 4)), _ADMINS),
     Variant(between((35, 5), (35,)), ()),
     Variant(between((36, 0), (36, 0)), _ADMINS),
