@@ -417,3 +417,21 @@ def test_a_pki_only_tree_holds_its_certs_to_nothing_it_lacks(make_tree: Factory,
         ("file-missing", Severity.ERROR, "."),
         ("file-missing", Severity.ERROR, "manifests"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("https://[FD00:0::10]:2379", "https://[fd00::10]:2379"),
+        ("cp-2=https://[FD00:0:0::11]:2380,cp-1=https://10.0.0.1:2380",
+         "cp-2=https://[fd00::11]:2380,cp-1=https://10.0.0.1:2380"),
+        ("0:0:0:0:0:0:0:1", "::1"),
+        ("10.96.0.0/12", "10.96.0.0/12"),
+        ("registry.k8s.io/etcd:3.6.6-0", "registry.k8s.io/etcd:3.6.6-0"),
+        ("a" * 100_000 + ":" * 100_000, "a" * 100_000 + ":" * 100_000),
+    ],
+)
+def test_addresses_are_written_one_way(text: str, canonical: str) -> None:
+    from kexplore.core.params import canonical_addresses
+
+    assert canonical_addresses(text) == canonical

@@ -162,7 +162,10 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
-_ADDRESS = re.compile(r"\[?([0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|\d+\.\d+\.\d+\.\d+)\]?")
+# Runs of the characters an address is written with: one pass, no backtracking, however
+# long a hostile flag value is.
+_ADDRESS_RUN = re.compile(r"[0-9A-Fa-f:.]+")
+_LONGEST_ADDRESS = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
 
 
 def canonical_addresses(text: str) -> str:
@@ -171,13 +174,15 @@ def canonical_addresses(text: str) -> str:
     "https://[fd00::10]:2379". Anything that is not an address is left as it is."""
 
     def canonical(found: re.Match[str]) -> str:
+        run = found.group(0)
+        if len(run) > _LONGEST_ADDRESS or (":" not in run and run.count(".") != 3):
+            return run
         try:
-            address = str(ipaddress.ip_address(found.group(1)))
+            return str(ipaddress.ip_address(run))
         except ValueError:
-            return found.group(0)
-        return found.group(0).replace(found.group(1), address)
+            return run
 
-    return _ADDRESS.sub(canonical, text)
+    return _ADDRESS_RUN.sub(canonical, text)
 
 
 def is_ip(text: str) -> bool:
