@@ -15,7 +15,7 @@ from kexplore.errors import UsageError
 
 DEFAULT_ROOT = Path("/etc/kubernetes")
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample_etc"
-COMMANDS = ("check", "certs", "diff", "generate")
+COMMANDS = ("check", "certs", "diff", "generate", "inventory", "compare", "serve")
 
 
 def parse_time(text: str) -> datetime:
@@ -99,17 +99,25 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         metavar="NAME[:TARGET]",
         help="plant a named defect (repeatable); see --list-faults",
     )
+    p.add_argument(
+        "--nodes",
+        type=int,
+        default=1,
+        metavar="N",
+        help="write an HA set: DIR/cp-1 (init) to DIR/cp-N (joined), one CA set; "
+        "needs --control-plane-endpoint",
+    )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     p.set_defaults(run=run_generate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from kexplore.core.faults import FAULTS, FaultError, parse_fault
+    from kexplore.core.faults import FAULTS, HA_FAULTS, FaultError, parse_fault
     from kexplore.core.generate import TargetNotEmpty, generate_tree
 
     if args.list_faults:
-        width = max(len(f.name) for f in FAULTS)
-        for fault in FAULTS:
+        width = max(len(f.name) for f in (*FAULTS, *HA_FAULTS))
+        for fault in (*FAULTS, *HA_FAULTS):
             print(
                 f"{fault.name:<{width}}  {fault.description} (default target: "
                 f"{fault.default_target})"
@@ -137,7 +145,14 @@ def run_generate(args: argparse.Namespace) -> int:
             external_etcd_endpoints=tuple(args.external_etcd_endpoint)
             or ClusterParams.external_etcd_endpoints,
         )
-        written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
+        if args.nodes > 1:
+            from kexplore.core.generate_ha import generate_ha
+
+            trees = generate_ha(args.dir, params, args.nodes, args.now or now_utc(), faults,
+                                args.force)
+            written = [f"{node}/{path}" for node, paths in trees.items() for path in paths]
+        else:
+            written = generate_tree(args.dir, params, args.now or now_utc(), faults, args.force)
     except (FaultError, TargetNotEmpty, ValueError) as exc:
         raise UsageError(str(exc)) from exc
     except OverflowError as exc:
@@ -177,11 +192,15 @@ def run_explorer(argv: Sequence[str]) -> int:
         f"Commands: {', '.join(COMMANDS)} (kexplore COMMAND --help).",
     )
     p.add_argument("path", nargs="?", type=Path, help="the tree (default /etc/kubernetes)")
+    p.add_argument("more", nargs="*", type=Path, metavar="NODE",
+                   help="further nodes' trees: opens the nodes side by side")
     p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
     p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
     p.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS)")
     p.add_argument("--version", action="version", version=f"kexplore {__version__}")
     args = p.parse_args(argv)
+    if args.more:
+        return _run_side_by_side([args.path, *args.more], args.now)
     root, note = (args.path, "") if args.path else default_root()
     if not root.is_dir():
         raise UsageError(f"cannot read {root}: not a folder")
@@ -192,6 +211,15 @@ def run_explorer(argv: Sequence[str]) -> int:
 
     return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll,
                    preload=early)
+
+
+def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
+    for root in roots:
+        if not root.is_dir():
+            raise UsageError(f"cannot read {root}: not a folder")
+    from kexplore.ui.compare_app import run_compare_app
+
+    return run_compare_app(roots, now)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -188,7 +188,7 @@ def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         description="The expiry of every certificate in the tree, those "
         "embedded in kubeconfigs and the kubelet's client cert included.",
     )
-    _common(p)
+    _common(p, ("text", "json", "prometheus", "kubeadm-json"))
     p.set_defaults(run=run_certs)
 
 
@@ -196,12 +196,41 @@ def run_certs(args: argparse.Namespace) -> int:
     from kexplore.core.expiry import expiry_rows
     from kexplore.core.report import expiry_json, expiry_tables
 
+    if args.format == "prometheus":
+        return _certs_prometheus(args)
     tree = _scan(args.path)
     rows = expiry_rows(tree, _now(args))
     if args.format == "json":
         print(expiry_json(str(tree.root), _now(args), rows))
+    elif args.format == "kubeadm-json":
+        from kexplore.core.kubeadm_json import kubeadm_json
+
+        print(kubeadm_json(rows))
     else:
         print(_render_text([expiry_tables(rows)]), end="")
+    return 0
+
+
+def _certs_prometheus(args: argparse.Namespace) -> int:
+    """Textfile metrics; a tree that cannot be read still yields kexplore_scrape_error 1,
+    so the collector's file says so instead of going stale."""
+    import sys
+
+    from kexplore.core.check import check_tree
+    from kexplore.core.expiry import expiry_rows
+    from kexplore.core.prometheus import failed_textfile, textfile
+
+    now = _now(args)
+    try:
+        tree = _scan(args.path)
+    except RootError as exc:
+        print(failed_textfile(args.path, now, str(exc)), end="")
+        print(f"kexplore: {exc}", file=sys.stderr)
+        return 2
+    rows = expiry_rows(tree, now)
+    findings = check_tree(tree, now).findings
+    # the control-plane connections' breaks_at join here once core/plane yields them
+    print(textfile(args.path, rows, findings, now), end="")
     return 0
 
 
@@ -258,5 +287,115 @@ def _against_notes(against: Version | None) -> list[str]:
             f"those of {nearest_supported(against)}, with its own image tags"]
 
 
+# --- inventory ---------------------------------------------------------------------------
+
+
+def add_inventory(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "inventory",
+        help="one node's tree as secret-free JSON, for compare and for keeping",
+        description="Describe one node's tree without a secret: every certificate's "
+        "fingerprints, names and validity, public-key fingerprints, each manifest's digest "
+        "and flags (secret values redacted), the inferred parameters and the findings.",
+    )
+    _common(p, ("json",))
+    p.set_defaults(run=run_inventory, format="json")
+
+
+def run_inventory(args: argparse.Namespace) -> int:
+    from kexplore.core.check import check_tree
+    from kexplore.core.inventory import build_inventory, inventory_json
+
+    tree = _scan(args.path)
+    now = _now(args)
+    print(inventory_json(build_inventory(tree, now, check_tree(tree, now))))
+    return 0
+
+
+# --- compare -----------------------------------------------------------------------------
+
+
+def add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from kexplore.cli import parse_time
+
+    p = commands.add_parser(
+        "compare",
+        help="the control-plane nodes of one cluster against each other",
+        description="Hold several nodes against each other, each a tree or an inventory "
+        "JSON file: shared CAs and sa pair identical, per-node certificates not copied, "
+        "versions, parameters, flags and etcd members in agreement. Exit 1 on any error.",
+    )
+    p.add_argument("nodes", type=Path, nargs="+", metavar="NODE",
+                   help="a node's tree, or its `kexplore inventory` JSON file")
+    p.add_argument("--format", choices=("text", "json"), default="text")
+    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
+    p.set_defaults(run=run_compare)
+
+
+def run_compare(args: argparse.Namespace) -> int:
+    from kexplore.core.compare import compare
+    from kexplore.core.compare_output import comparison_json, comparison_renderable
+
+    if len(args.nodes) < 2:
+        raise RootError("compare needs two nodes or more")
+    result = compare([_node_inventory(path, _now(args)) for path in args.nodes])
+    if args.format == "json":
+        print(comparison_json(result))
+    else:
+        print(_render_text([comparison_renderable(result)]), end="")
+    return 1 if result.counts()["error"] else 0
+
+
+def _node_inventory(path: Path, now: datetime):  # type: ignore[no-untyped-def]
+    """A node as an inventory: made from its tree, or read back from its JSON file."""
+    from kexplore.core.inventory import InventoryError, build_inventory, load_inventory
+    from kexplore.core.safeio import read_regular_file
+
+    if path.is_dir():
+        return build_inventory(_scan(path), now)
+    try:
+        return load_inventory(read_regular_file(path, 64 << 20).decode("utf-8", "replace"))
+    except OSError as exc:
+        raise RootError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    except InventoryError as exc:
+        raise RootError(f"{path}: {exc}") from exc
+
+
+# --- serve -------------------------------------------------------------------------------
+
+
+def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = commands.add_parser(
+        "serve",
+        help="serve /metrics and /inventory over HTTP (for a DaemonSet)",
+        description="Serve the tree's certificate metrics (/metrics, Prometheus text "
+        "format) and its inventory (/inventory, JSON), read afresh on every request. "
+        "Writes nothing.",
+    )
+    p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
+    p.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (127.0.0.1; a pod needs 0.0.0.0)")
+    p.add_argument("--port", type=int, default=9102, help="port to listen on (9102)")
+    p.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    import sys
+
+    from kexplore.serve import make_server
+
+    try:
+        server = make_server(args.path, args.address, args.port)
+    except OSError as exc:
+        raise RootError(f"cannot listen on {args.address}:{args.port}: {exc.strerror}") from exc
+    print(f"kexplore: serving {args.path} on http://{args.address}:{server.server_port}/metrics",
+          file=sys.stderr, flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_diff]
+ADDERS: list[Adder] = [add_check, add_certs, add_diff, add_inventory, add_compare, add_serve]

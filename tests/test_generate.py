@@ -341,11 +341,11 @@ def test_generate_refuses_what_kubeadm_cannot_write(
 
 
 def test_list_faults_names_every_fault(capsys: pytest.CaptureFixture[str]) -> None:
-    from kexplore.core.faults import FAULTS
+    from kexplore.core.faults import FAULTS, HA_FAULTS
 
     assert main(["generate", "--list-faults"]) == 0
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == [f.name for f in FAULTS]
+    assert listed == [f.name for f in (*FAULTS, *HA_FAULTS)]
 
 
 def test_the_default_key_algorithm_is_kubeadms() -> None:

@@ -122,5 +122,17 @@ def _row(
 ) -> ExpiryRow:
     seconds = int((cert.not_after - now).total_seconds())
     return ExpiryRow(
-        name, path, pointer, cert.not_after, residual_time(seconds), seconds, ca, external, is_ca
+        name,
+        path,
+        pointer,
+        cert.not_after,
+        residual_time(seconds),
+        seconds,
+        ca,
+        external,
+        is_ca,
+        not_before=cert.not_before,
+        subject_cn=cert.subject_cn,
+        issuer_cn=cert.issuer_cn,
+        serial=str(cert.serial),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.certs import CA_NAMES, CERTS
+from kexplore.core.conventions.ha import PER_NODE, SHARED
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS
 from kexplore.core.conventions.manifests import LEADER_ELECTED, STATIC_PODS
 
@@ -156,6 +157,36 @@ FAULTS: tuple[FaultSpec, ...] = (
 )
 FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
 
+# Faults of an HA set (`generate --nodes N`), planted on its last node and reported by
+# `kexplore compare`; every fault above is planted on the last node too.
+HA_FAULTS: tuple[FaultSpec, ...] = (
+    FaultSpec(
+        "ha-shared-mismatch",
+        "the last node holds a CA (or sa pair) of its own instead of the shared one",
+        "ca",
+        tuple(m.name for m in SHARED),
+    ),
+    FaultSpec(
+        "ha-copied-cert",
+        "the first node's per-node certificate and key copied onto the last node",
+        "apiserver",
+        tuple(m.name for m in PER_NODE),
+    ),
+    FaultSpec(
+        "ha-version-skew",
+        "the last node runs an older Kubernetes (one minor: mid-upgrade; two: unsupported)",
+        "one-minor",
+        ("one-minor", "two-minors"),
+    ),
+    FaultSpec(
+        "ha-flag-mismatch",
+        "a flag set on the last node alone (--profiling=false)",
+        "kube-apiserver",
+        tuple(n for n in POD_NAMES if n != "etcd"),
+    ),
+)
+HA_FAULTS_BY_NAME = {spec.name: spec for spec in HA_FAULTS}
+
 
 class FaultError(ValueError):
     pass
@@ -164,7 +195,7 @@ class FaultError(ValueError):
 def parse_fault(text: str) -> Fault:
     """Parse NAME or NAME:TARGET, checking both against the catalogue."""
     name, _, target = text.partition(":")
-    spec = FAULTS_BY_NAME.get(name)
+    spec = FAULTS_BY_NAME.get(name) or HA_FAULTS_BY_NAME.get(name)
     if spec is None:
         raise FaultError(f"unknown fault {name!r}; `kexplore generate --list-faults` lists them")
     target = target or spec.default_target

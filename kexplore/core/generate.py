@@ -251,10 +251,39 @@ def _impostor_ca(of: Issued, params: ClusterParams, now: datetime) -> Issued:
     return Issued(issue(plan, key, None), key)
 
 
-def issue_all(params: ClusterParams, now: datetime, faults: Sequence[Fault]) -> dict[str, Issued]:
-    """Every certificate of the tree, CAs first, by kubeadm name."""
+@dataclass(frozen=True)
+class SharedPki:
+    """What every control-plane node of one cluster holds alike: the CAs and the sa key,
+    copied to a joining node by `kubeadm join --control-plane --certificate-key`."""
+
+    cas: dict[str, Issued]
+    sa: PrivateKey
+
+
+def issue_shared(params: ClusterParams, now: datetime) -> SharedPki:
+    cas = {spec.name: issue_one(spec, params, now, None) for spec in certs_for(params)
+           if spec.is_ca}
+    return SharedPki(cas, new_key(params.key_algorithm))
+
+
+def issue_one(spec: CertSpec, params: ClusterParams, now: datetime, ca: Issued | None) -> Issued:
+    key = new_key(params.key_algorithm)
+    return Issued(issue(plan_for(spec, params, now, ca), key, ca), key)
+
+
+def issue_all(
+    params: ClusterParams,
+    now: datetime,
+    faults: Sequence[Fault],
+    shared: SharedPki | None = None,
+) -> dict[str, Issued]:
+    """Every certificate of the tree, CAs first, by kubeadm name. A shared CA is used as
+    it is, unless a fault targets it: the fault then needs a CA of this node's own."""
     issued: dict[str, Issued] = {}
     for spec in certs_for(params):
+        if shared and spec.name in shared.cas and not any(f.target == spec.name for f in faults):
+            issued[spec.name] = shared.cas[spec.name]
+            continue
         ca = issued[spec.ca] if spec.ca else None
         if ca is not None and _has(faults, "cert-chain", spec.name):
             ca = _impostor_ca(ca, params, now)
@@ -342,7 +371,7 @@ def _fault_kubeconfig(
             user["client-key"] = f"/etc/kubernetes/pki/{stem}-client.key"
 
 
-def _set_flag(command: list[str], name: str, value: str) -> None:
+def set_flag(command: list[str], name: str, value: str) -> None:
     prefix = f"--{name}="
     kept = [item for item in command[1:] if not item.startswith(prefix)]
     command[1:] = sorted([*kept, f"{prefix}{value}"])
@@ -365,11 +394,11 @@ def _fault_pod(
         elif fault.name == "manifest-host-network":
             pod["spec"]["hostNetwork"] = False
         elif fault.name == "manifest-leader-elect":
-            _set_flag(container["command"], "leader-elect", "false")
+            set_flag(container["command"], "leader-elect", "false")
         elif fault.name == "manifest-file-missing":
             # A hand-added flag whose file was never copied: the component crash-loops.
             flag = "encryption-provider-config" if name == "kube-apiserver" else "config"
-            _set_flag(
+            set_flag(
                 container["command"],
                 flag,
                 "/etc/kubernetes/encryption-config.yaml"
@@ -385,10 +414,13 @@ def _fault_pod(
 
 
 def build_files(
-    params: ClusterParams, now: datetime, faults: Sequence[Fault] = ()
+    params: ClusterParams,
+    now: datetime,
+    faults: Sequence[Fault] = (),
+    shared: SharedPki | None = None,
 ) -> dict[str, bytes]:
     """Every file of the tree as bytes, by path relative to the root."""
-    issued = issue_all(params, now, faults)
+    issued = issue_all(params, now, faults, shared)
     files: dict[str, bytes] = {}
     for spec in certs_for(params):
         if spec.file is None:
@@ -398,7 +430,7 @@ def build_files(
             key = new_key(params.key_algorithm)
         files[spec.file] = cert_pem(cert)
         files[spec.key_file or ""] = key_pem(key)
-    sa = new_key(params.key_algorithm)
+    sa = shared.sa if shared else new_key(params.key_algorithm)
     sa_public = new_key(params.key_algorithm) if _has(faults, "key-mismatch", "sa") else sa
     files[SA_KEY] = key_pem(sa)
     files[SA_PUB] = sa_public.public_key().public_bytes(
@@ -452,11 +484,21 @@ def generate_tree(
     now: datetime,
     faults: Sequence[Fault] = (),
     force: bool = False,
+    shared: SharedPki | None = None,
 ) -> list[str]:
     """Write the tree under `root`; return the paths written, relative to it."""
     refuse_unwritable(params)
+    ha = [str(f) for f in faults if f.name.startswith("ha-")]
+    if ha:
+        raise ValueError(f"{', '.join(ha)}: a fault of an HA set; it needs --nodes 2 or more")
     _check_target(root, force)
-    files = build_files(params, now, faults)
+    return write_files(root, build_files(params, now, faults, shared), params, faults)
+
+
+def write_files(
+    root: Path, files: dict[str, bytes], params: ClusterParams, faults: Sequence[Fault] = ()
+) -> list[str]:
+    """Write a tree's files under `root` with kubeadm's modes; return the paths written."""
     _check_in_the_way(root, [*DIRECTORY_MODES, *files])
     root.mkdir(parents=True, exist_ok=True)
     for folder, mode in DIRECTORY_MODES.items():

@@ -154,6 +154,7 @@ def _gather(tree: Tree) -> _Evidence:
         etcd_dir = _folder_of(etcd.flag_value("trusted-ca-file"))
         if etcd_dir.endswith("/etcd"):
             ev.add("cert_dir", etcd_dir.removesuffix("/etcd"), f"{ETCD} --trusted-ca-file")
+        ev.add("etcd_members", _joined_members(etcd), f"{ETCD} --initial-cluster")
     if etcd_pod:
         ev.add(
             "advertise_address",
@@ -298,11 +299,21 @@ def _valid_network(text: str) -> bool:
     return True
 
 
+def _joined_members(etcd: Container) -> tuple[str, ...]:
+    """The members a joining etcd was told of, itself left out; none for a new cluster."""
+    if etcd.flag_value("initial-cluster-state") != "existing":
+        return ()
+    name = etcd.flag_value("name")
+    listed = (etcd.flag_value("initial-cluster") or "").split(",")
+    return tuple(m for m in listed if m and m.partition("=")[0] != name)
+
+
 def _infer_etcd(ev: _Evidence, values: dict[str, Any], sources: dict[str, str]) -> None:
     servers = ev.first("etcd_servers")
-    tag = ev.first("etcd_tag")
-    if tag:
-        values["etcd_image_tag"], sources["etcd_image_tag"] = tag
+    for name, evidence in (("etcd_image_tag", "etcd_tag"), ("etcd_members", "etcd_members")):
+        found = ev.first(evidence)
+        if found:
+            values[name], sources[name] = found
     if servers is None:
         return
     endpoints = tuple(s for s in servers[0].split(",") if s)

@@ -168,6 +168,11 @@ class ExpiryRow:
     externally_managed: bool
     is_ca: bool
     missing: bool = False
+    # What monitoring labels a certificate with (x509-certificate-exporter's labels)
+    not_before: datetime | None = None
+    subject_cn: str = ""
+    issuer_cn: str = ""
+    serial: str = ""  # decimal
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -94,6 +94,10 @@ class ClusterParams:
     etcd_image_tag: str = field(default="")
     # kubeadm's certificatesDir, as the components see it on the host.
     cert_dir: str = "/etc/kubernetes/pki"
+    # A node that `kubeadm join --control-plane` wrote: no super-admin.conf, and its etcd
+    # joins the members already there ("name=peer-url", in the order they joined).
+    joined: bool = False
+    etcd_members: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         ipaddress.ip_address(self.advertise_address)

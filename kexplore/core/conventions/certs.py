@@ -67,6 +67,7 @@ class CertSpec:
     is_ca: bool = False
     local_etcd_only: bool = False
     span: Span = ALWAYS
+    init_only: bool = False  # written by `kubeadm init` alone, never by a join
 
     @property
     def key_file(self) -> str | None:
@@ -97,7 +98,11 @@ class CertSpec:
         ) and not any(tuple(sorted(v.value)) == key for v in self.organizations[: own + 1])
 
     def applies(self, params: ClusterParams) -> bool:
-        return self.span.covers(params.version) and (params.local_etcd or not self.local_etcd_only)
+        return (
+            self.span.covers(params.version)
+            and (params.local_etcd or not self.local_etcd_only)
+            and not (self.init_only and params.joined)
+        )
 
     def validity_hours(self, params: ClusterParams) -> float:
         chosen = params.ca_validity if self.is_ca else params.cert_validity
@@ -299,6 +304,7 @@ CERTS: tuple[CertSpec, ...] = (
         usages=(CLIENT_AUTH,),
         purpose="break-glass identity in system:masters, which RBAC cannot restrain",
         span=since(29),
+        init_only=True,
     ),
     CertSpec(
         name="kubelet.conf",

@@ -30,6 +30,7 @@ class KubeconfigSpec:
     # Where the version's rule is only a default (a feature gate can switch it), either
     # endpoint is what kubeadm writes.
     either_server: Span = NEVER
+    init_only: bool = False  # written by `kubeadm init` alone, never by a join
 
     @property
     def client_cert(self) -> CertSpec:
@@ -51,7 +52,7 @@ class KubeconfigSpec:
         return {self.server_rule(params.version).url(params)}
 
     def applies(self, params: ClusterParams) -> bool:
-        return self.span.covers(params.version)
+        return self.span.covers(params.version) and not (self.init_only and params.joined)
 
 
 ADMIN_WHY = "admins reach the cluster through its shared endpoint, which survives a node loss"
@@ -69,6 +70,7 @@ KUBECONFIGS: tuple[KubeconfigSpec, ...] = (
         servers=(Variant(ALWAYS, ServerRule.ENDPOINT),),
         why_server=ADMIN_WHY,
         span=since(29),
+        init_only=True,
     ),
     KubeconfigSpec(
         file="kubelet.conf",

@@ -237,7 +237,7 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "client-cert-auth": "true",
         "data-dir": ETCD_DATA_DIR,
         "initial-advertise-peer-urls": peer_url,
-        "initial-cluster": f"{params.node_name}={peer_url}",
+        "initial-cluster": ",".join((*params.etcd_members, f"{params.node_name}={peer_url}")),
         "key-file": _pki(params, "etcd/server.key"),
         "listen-client-urls": f"https://{loopback}:2379,{client_url}",
         "listen-metrics-urls": f"http://{loopback}:2381",
@@ -253,6 +253,9 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
         "snapshot-count": "10000",
         "trusted-ca-file": _pki(params, "etcd/ca.crt"),
     }
+    if params.etcd_members:
+        # a joining member: the cluster exists, and this node is added to it
+        flags["initial-cluster-state"] = "existing"
     # etcd 3.6 graduated these from --experimental-* flags: kubeadm 1.34 and 1.35 pick by
     # the etcd version, 1.36 dropped the older branch (#135701) and always writes these.
     if ETCD_36_FLAGS_ONLY.covers(params.version) or etcd_minor_for(

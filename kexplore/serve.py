@@ -1,0 +1,99 @@
+"""`kexplore serve`: the node's metrics and inventory over HTTP, for a DaemonSet pod.
+
+Each request reads the tree afresh, so nothing is cached and nothing is written: the pod
+needs no output folder and runs with a read-only root filesystem. Three paths, GET only:
+/metrics (the Prometheus text format, as `certs --format prometheus`), /inventory (as
+`inventory --format json`) and /healthz.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kexplore.core.model import Tree
+
+PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+JSON_TYPE = "application/json"
+Clock = Callable[[], datetime]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _read(root: Path) -> Tree | str:
+    """The tree, or why it cannot be read. Read in this process: forking beside the
+    server's threads is not safe."""
+    from kexplore.core.scan import scan
+
+    try:
+        next(root.iterdir(), None)
+    except OSError as exc:
+        return f"cannot read {root}: {exc.strerror or exc}"
+    return scan(root)
+
+
+def metrics_text(root: Path, now: datetime) -> str:
+    from kexplore.core.check import check_tree
+    from kexplore.core.expiry import expiry_rows
+    from kexplore.core.prometheus import failed_textfile, textfile
+
+    tree = _read(root)
+    if isinstance(tree, str):
+        return failed_textfile(root, now, tree)
+    return textfile(root, expiry_rows(tree, now), check_tree(tree, now).findings, now)
+
+
+def inventory_text(root: Path, now: datetime) -> str | None:
+    from kexplore.core.check import check_tree
+    from kexplore.core.inventory import build_inventory, inventory_json
+
+    tree = _read(root)
+    if isinstance(tree, str):
+        return None
+    return inventory_json(build_inventory(tree, now, check_tree(tree, now)))
+
+
+def make_server(root: Path, address: str, port: int, clock: Clock = _now) -> ThreadingHTTPServer:
+    # one tree read at a time: two scrapes at once would only double the work
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "kexplore"
+        sys_version = ""
+
+        def do_GET(self) -> None:
+            path = self.path.split("?", 1)[0]
+            if path == "/healthz":
+                self._send(200, "text/plain", "ok\n")
+            elif path == "/metrics":
+                with lock:
+                    self._send(200, PROMETHEUS_TYPE, metrics_text(root, clock()))
+            elif path == "/inventory":
+                with lock:
+                    text = inventory_text(root, clock())
+                if text is None:
+                    self._send(503, "text/plain", f"cannot read {root}\n")
+                else:
+                    self._send(200, JSON_TYPE, text + "\n")
+            else:
+                self._send(404, "text/plain", "not found: /metrics, /inventory, /healthz\n")
+
+        def _send(self, code: int, kind: str, body: str) -> None:
+            data = body.encode()
+            self.send_response(code)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # a scrape every 30 s would fill the pod log
+
+    return ThreadingHTTPServer((address, port), Handler)
