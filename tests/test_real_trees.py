@@ -435,3 +435,11 @@ def test_addresses_are_written_one_way(text: str, canonical: str) -> None:
     from kexplore.core.params import canonical_addresses
 
     assert canonical_addresses(text) == canonical
+
+
+def test_certs_lists_nothing_missing_from_a_kubeconfig_only_tree(make_tree: Factory,
+                                                                 tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", *KUBECONFIGS)
+    rows = expiry_rows(scan(root), NOW)
+    assert [r.name for r in rows if r.missing] == []
+    assert {r.name for r in rows} == set(KUBECONFIGS)

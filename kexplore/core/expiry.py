@@ -58,7 +58,7 @@ def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
     present = {r.name for r in rows}
     params = ctx.params
     for spec in CERTS:
-        if spec.applies(params) and spec.name not in present and _expected_here(tree, spec.name):
+        if spec.applies(params) and spec.name not in present and _expected_here(ctx, spec.name):
             rows.append(
                 ExpiryRow(
                     spec.name,
@@ -76,12 +76,17 @@ def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
     return sorted(rows, key=lambda r: (r.missing, r.not_after or now))
 
 
-def _expected_here(tree: Tree, name: str) -> bool:
-    """super-admin.conf exists only on the init node; kubelet.conf is the kubelet's to rotate."""
-    if name in ("super-admin.conf", "kubelet.conf"):
+def _expected_here(ctx: Context, name: str) -> bool:
+    """super-admin.conf exists only on the init node; kubelet.conf is the kubelet's to rotate.
+    Nothing is missing from a tree that is no control plane's, from a folder the tree lacks
+    as a whole (file-missing says so once) or cannot read, or from a pki/ that is not
+    the node's certificatesDir."""
+    if name in ("super-admin.conf", "kubelet.conf") or not ctx.is_control_plane:
         return False
-    spec = CERTS_BY_NAME[name]
-    return tree.get(spec.file or name) is None
+    path = CERTS_BY_NAME[name].file or name
+    if path.startswith("pki/") and not ctx.certs_here:
+        return False
+    return ctx.tree.get(path) is None and not ctx.reported_by_folder(path)
 
 
 def _rotated_kubelet_certs(
