@@ -6,16 +6,26 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from kexplore import __version__
+from kexplore import __version__, helptext
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.errors import UsageError
 
+if TYPE_CHECKING:
+    from kexplore.core.sample import Lesson
+
 DEFAULT_ROOT = Path("/etc/kubernetes")
-SAMPLE_ROOT = Path(__file__).resolve().parent.parent / "sample_etc"
-COMMANDS = ("check", "certs", "diff", "generate", "inventory", "compare", "serve")
+COMMAND_SUMMARIES = helptext.COMMANDS
+COMMANDS = tuple(name for name, _ in COMMAND_SUMMARIES)
+# Longer than any CA kubeadm would make (ten years), short of datetime's year 9999.
+LONGEST_VALIDITY = timedelta(days=100 * 365)
+# etcd's quorum makes more than a handful of control-plane nodes a mistake; 99 is no limit
+# anyone meets, and keeps a typo (--nodes 3000) from filling a disk
+MAX_NODES = 99
 
 
 def parse_time(text: str) -> datetime:
@@ -28,12 +38,23 @@ def parse_time(text: str) -> datetime:
 
 
 def parse_hours(text: str) -> timedelta:
-    """A duration as kubeadm spells it (8760h), or plain days (365d)."""
+    """A duration as kubeadm spells it (8760h), or plain days (365d) or minutes (90m)."""
     units = {"h": "hours", "d": "days", "m": "minutes"}
     number, unit = text[:-1], text[-1:]
     if unit not in units or not number.replace(".", "", 1).isdigit():
         raise argparse.ArgumentTypeError(f"not a duration like 8760h or 365d: {text!r}")
-    return timedelta(**{units[unit]: float(number)})
+    try:
+        duration = timedelta(**{units[unit]: float(number)})
+    except OverflowError:
+        duration = LONGEST_VALIDITY * 2
+    if not timedelta(0) < duration <= LONGEST_VALIDITY:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range: choose more than 0 and at most {LONGEST_VALIDITY.days}d")
+    return duration
+
+
+def _hours(duration: timedelta) -> str:
+    return f"{int(duration.total_seconds() // 3600)}h"
 
 
 def parse_version(text: str) -> Version:
@@ -51,25 +72,39 @@ def now_utc() -> datetime:
 
 
 def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "generate",
-        help="write a realistic kubeadm tree with real keys and certificates",
-        description="Write the /etc/kubernetes tree kubeadm would write on an init node.",
+    p = helptext.command_parser(
+        commands, "generate",
+        "Write the /etc/kubernetes tree `kubeadm init` would write on its first node, "
+        "following\nkubeadm's conventions for the version asked, with kubeadm's file modes. "
+        "Faults plant\none named defect each, for tests and for learning what kexplore finds.",
+        (
+            ("kexplore generate /tmp/etc-kubernetes", "the default cluster, valid from now"),
+            ("kexplore generate /tmp/k --kubernetes-version v1.31.0 --key-algorithm RSA-4096",
+             "another version and key type"),
+            ("kexplore generate /tmp/broken --fault cert-expired",
+             "a tree with an expired API server certificate"),
+            ("kexplore generate --list-faults", "every fault, with its default target"),
+        ),
+        ((0, "the tree was written (or the faults listed)"),
+         (2, "DIR is not empty (see --force), or an argument is wrong")),
+        helptext.supported_section(),
     )
     d = ClusterParams()
-    p.add_argument("dir", type=Path, nargs="?", help="folder to write into")
-    p.add_argument("--node-name", default=d.node_name)
-    p.add_argument("--advertise-address", default=d.advertise_address)
-    p.add_argument("--bind-port", type=int, default=d.bind_port)
+    p.add_argument("dir", type=Path, nargs="?", help="folder to write into (must be empty)")
+    p.add_argument("--node-name", default=d.node_name, help="the node's name")
+    p.add_argument("--advertise-address", default=d.advertise_address,
+                   help="the API server's address on this node")
+    p.add_argument("--bind-port", type=helptext.bounded(int, 1, 65535, "port"),
+                   default=d.bind_port, help="the API server's port (1 to 65535)")
     p.add_argument(
         "--control-plane-endpoint",
         default=d.control_plane_endpoint,
         help="host[:port] of a shared endpoint such as a load balancer",
     )
-    p.add_argument("--cluster-name", default=d.cluster_name)
-    p.add_argument("--dns-domain", default=d.dns_domain)
-    p.add_argument("--service-subnet", default=d.service_subnet)
-    p.add_argument("--pod-subnet", default=d.pod_subnet)
+    p.add_argument("--cluster-name", default=d.cluster_name, help="the kubeconfigs' cluster name")
+    p.add_argument("--dns-domain", default=d.dns_domain, help="the cluster's DNS domain")
+    p.add_argument("--service-subnet", default=d.service_subnet, help="CIDR of service IPs")
+    p.add_argument("--pod-subnet", default=d.pod_subnet, help="CIDR of pod IPs")
     p.add_argument(
         "--cert-san",
         action="append",
@@ -77,20 +112,27 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         dest="cert_sans",
         help="extra API server SAN (repeatable)",
     )
-    p.add_argument("--kubernetes-version", type=parse_version, default=d.kubernetes_version)
+    p.add_argument("--kubernetes-version", type=parse_version, default=d.kubernetes_version,
+                   help=f"the version whose conventions to follow ({helptext.SUPPORTED})")
     p.add_argument(
-        "--key-algorithm", choices=[a.value for a in KeyAlgorithm], default=d.key_algorithm.value
+        "--key-algorithm", choices=[a.value for a in KeyAlgorithm], default=d.key_algorithm.value,
+        metavar="ALGORITHM",
+        help=f"every key's type: {', '.join(a.value for a in KeyAlgorithm)} "
+        "(ECDSA is much faster to generate)",
     )
-    p.add_argument("--etcd", choices=[m.value for m in EtcdMode], default=d.etcd.value)
+    p.add_argument("--etcd", choices=[m.value for m in EtcdMode], default=d.etcd.value,
+                   help="a stacked etcd pod, or an external etcd")
     p.add_argument(
         "--external-etcd-endpoint",
         action="append",
         default=[],
         help="endpoint of an external etcd (repeatable)",
     )
-    p.add_argument("--cert-validity", type=parse_hours, default=d.cert_validity)
-    p.add_argument("--ca-validity", type=parse_hours, default=d.ca_validity)
-    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
+    p.add_argument("--cert-validity", type=parse_hours, default=_hours(d.cert_validity),
+                   help="each leaf certificate's life, in hours (8760h) or days (365d)")
+    p.add_argument("--ca-validity", type=parse_hours, default=_hours(d.ca_validity),
+                   help="each CA's life, in hours or days")
+    p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")
     p.add_argument(
         "--fault",
@@ -101,11 +143,11 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     )
     p.add_argument(
         "--nodes",
-        type=int,
+        type=helptext.bounded(int, 1, MAX_NODES, "nodes"),
         default=1,
         metavar="N",
         help="write an HA set: DIR/cp-1 (init) to DIR/cp-N (joined), one CA set; "
-        "needs --control-plane-endpoint",
+        f"needs --control-plane-endpoint (1 to {MAX_NODES})",
     )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
     p.set_defaults(run=run_generate)
@@ -168,49 +210,100 @@ def run_generate(args: argparse.Namespace) -> int:
 # --- the explorer ------------------------------------------------------------------------
 
 
-def default_root() -> tuple[Path, str]:
-    """/etc/kubernetes when this is a control-plane node, else the bundled sample."""
-    if DEFAULT_ROOT.is_dir():
-        return DEFAULT_ROOT, ""
-    note = f"{DEFAULT_ROOT} not found: showing the bundled sample {SAMPLE_ROOT}"
-    if _modes_lost(SAMPLE_ROOT / "pki" / "ca.key"):
-        note += " (a git checkout keeps no 0600 modes: its file-mode warnings are that)"
-    return SAMPLE_ROOT, note
+@dataclass(frozen=True)
+class Target:
+    """The tree the explorer opens, what the header says about it, and the demo's lessons."""
+
+    root: Path
+    note: str = ""
+    lessons: tuple[Lesson, ...] = ()
 
 
-def _modes_lost(key: Path) -> bool:
+def default_root(now: datetime | None = None, *, demo: bool = False) -> Target:
+    """/etc/kubernetes on a control-plane node; elsewhere (or with --demo) a sample made
+    fresh by the generator in the cache, valid at `now`."""
+    if DEFAULT_ROOT.is_dir() and not demo:
+        return Target(DEFAULT_ROOT)
+    from kexplore.core.sample import ensure_sample
+
     try:
-        return bool(key.stat().st_mode & 0o077)
-    except OSError:
-        return False
+        sample = ensure_sample(now or now_utc(), demo=demo)
+    except OSError as exc:
+        raise UsageError(f"cannot make the sample tree: {exc.strerror or exc}") from exc
+    except OverflowError as exc:  # --now near year 1 or 9999: no certificate can span it
+        raise UsageError("no sample can be valid at that --now: its certificates would run "
+                         "past the years 1 to 9999; give a PATH") from exc
+    from kexplore.core.names import printable
+
+    where = printable(str(sample.root))  # $XDG_CACHE_HOME is the user's to name
+    if demo:
+        note = (f"demo: a sample with {len(sample.lessons)} planted faults, made in "
+                f"{where}; the overview says what each teaches. "
+                "kexplore PATH opens a real tree")
+    else:
+        note = (f"sample: no {DEFAULT_ROOT} here, so kexplore made one in {where}; "
+                "kexplore PATH opens a real tree, kexplore --demo one with faults")
+    return Target(sample.root, note, sample.lessons)
+
+
+def explorer_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="kexplore",
+        formatter_class=helptext.Formatter,
+        description="Explore and check a kubeadm /etc/kubernetes tree, in a terminal, "
+        "read-only.\n\ncommands (kexplore COMMAND --help):\n"
+        + "\n".join(f"  {name:<9} {summary}" for name, summary in COMMAND_SUMMARIES),
+        epilog=helptext.epilog(
+            (
+                ("kexplore", "/etc/kubernetes, or a healthy sample where there is none"),
+                ("kexplore --demo", "a sample with planted faults: the way to learn the tool"),
+                ("kexplore /srv/backup/etc-kubernetes", "any copy of the tree"),
+                ("kexplore /mnt/cp-1 /mnt/cp-2 /mnt/cp-3", "the nodes of one cluster side by side"),
+                ("kexplore check /etc/kubernetes", "the findings as text, for scripts and CI"),
+            ),
+            ((0, "quit normally"), (2, "PATH cannot be read, or an argument is wrong")),
+            "keys: ? in the explorer lists the keys of the focused view; ctrl+p searches "
+            "files, rules and commands",
+            helptext.supported_section(),
+        ),
+    )
+    p.add_argument("path", nargs="?", type=Path,
+                   help="the tree (default: /etc/kubernetes, else a sample made in the cache)")
+    p.add_argument("more", nargs="*", type=Path, metavar="NODE",
+                   help="further nodes' trees: opens the nodes side by side")
+    p.add_argument("--demo", action="store_true",
+                   help="open a sample with one planted fault of each kind, each explained")
+    p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
+    p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
+    p.add_argument("--poll", action="store_true",
+                   help="poll instead of inotify (NFS, some container mounts)")
+    p.add_argument("--version", action="version", version=f"kexplore {__version__}")
+    return p
+
+
+def explorer_target(args: argparse.Namespace) -> Target:
+    if args.demo and args.path:
+        raise UsageError("--demo makes its own tree: give it no PATH")
+    target = Target(args.path) if args.path else default_root(args.now, demo=args.demo)
+    if not target.root.is_dir():
+        raise UsageError(f"cannot read {target.root}: not a folder")
+    return target
 
 
 def run_explorer(argv: Sequence[str]) -> int:
-    p = argparse.ArgumentParser(
-        prog="kexplore",
-        description="Explore and check a kubeadm /etc/kubernetes tree. "
-        f"Commands: {', '.join(COMMANDS)} (kexplore COMMAND --help).",
-    )
-    p.add_argument("path", nargs="?", type=Path, help="the tree (default /etc/kubernetes)")
-    p.add_argument("more", nargs="*", type=Path, metavar="NODE",
-                   help="further nodes' trees: opens the nodes side by side")
-    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
-    p.add_argument("--no-watch", action="store_true", help="do not follow changes on disk")
-    p.add_argument("--poll", action="store_true", help="poll instead of inotify (NFS)")
-    p.add_argument("--version", action="version", version=f"kexplore {__version__}")
-    args = p.parse_args(argv)
+    args = explorer_parser().parse_args(argv)
     if args.more:
+        if args.demo:
+            raise UsageError("--demo makes one tree: give it no NODE")
         return _run_side_by_side([args.path, *args.more], args.now)
-    root, note = (args.path, "") if args.path else default_root()
-    if not root.is_dir():
-        raise UsageError(f"cannot read {root}: not a folder")
+    target = explorer_target(args)
     from kexplore.ui import preload
 
-    early = preload.start(root, args.now)  # reads the tree while Textual loads
+    early = preload.start(target.root, args.now)  # reads the tree while Textual loads
     from kexplore.ui.app import run_app
 
-    return run_app(root, now=args.now, note=note, watch=not args.no_watch, poll=args.poll,
-                   preload=early)
+    return run_app(target.root, now=args.now, note=target.note, watch=not args.no_watch,
+                   poll=args.poll, preload=early, lessons=target.lessons)
 
 
 def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
@@ -223,7 +316,7 @@ def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kexplore")
+    parser = argparse.ArgumentParser(prog="kexplore", formatter_class=helptext.Formatter)
     commands = parser.add_subparsers(dest="command", required=True)
     add_generate(commands)
     from kexplore.commands import ADDERS
@@ -233,12 +326,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_a_command_word(word: str) -> bool:
+    """A first word that is no option and no path the explorer could open: a command,
+    mistyped (`kexplore cert /etc/kubernetes`)."""
+    return not word.startswith("-") and "/" not in word and not Path(word).exists()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in COMMANDS:
             args = build_parser().parse_args(argv)
             return int(args.run(args))
+        if argv and _is_a_command_word(argv[0]):
+            raise UsageError(helptext.unknown_command(argv[0], COMMANDS))
         return run_explorer(argv)
     except UsageError as exc:  # a wrong argument, or a root that cannot be read
         print(f"kexplore: {exc}", file=sys.stderr)

@@ -13,9 +13,12 @@ if TYPE_CHECKING:
     from kexplore.core.cis import CisResult
     from kexplore.core.params import Version
 
+from kexplore import helptext
 from kexplore.errors import RootError
 
 Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+# Ten years: kubeadm's CA lifetime, the longest any certificate of the tree lives.
+MAX_WARN_DAYS = 3650
 
 
 def _now(args: argparse.Namespace) -> datetime:
@@ -50,32 +53,59 @@ def _scan(path: Path):  # type: ignore[no-untyped-def]
     return scan(path, fork=True)
 
 
-def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json")) -> None:
+def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json"),
+            *, clock: bool = True) -> None:
+    """PATH and --format; --now only for a command whose result depends on the time."""
     from kexplore.cli import parse_time
 
     p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
-    p.add_argument("--format", choices=formats, default="text")
-    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
+    p.add_argument("--format", choices=formats, default="text", help="what to print")
+    if clock:
+        p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
+    else:  # refused with the reason, never accepted and ignored
+        p.add_argument("--now", type=_no_clock, help=argparse.SUPPRESS)
+
+
+def _no_clock(text: str) -> None:
+    raise argparse.ArgumentTypeError("this command has no clock: what it compares does not "
+                                     "age, so --now would change nothing")
 
 
 # --- check -------------------------------------------------------------------------------
 
 
 def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "check",
-        help="every finding about a tree; exit 1 on any error",
-        description="Check a tree against kubeadm's conventions "
-        "(and the CIS benchmark with --profile cis|all).",
+    from kexplore.core.check import DEFAULT_WARN_DAYS
+
+    p = helptext.command_parser(
+        commands, "check",
+        "Hold every certificate, key, kubeconfig and manifest against what kubeadm of the\n"
+        "tree's own version writes (and the CIS benchmark with --profile cis or all).\n"
+        "Findings are error (something fails or the cluster is exposed), warning (a real\n"
+        "risk) or info (a harmless difference), each with a stable rule id.",
+        (
+            ("kexplore check /etc/kubernetes", "a table per file, worst first"),
+            ("kexplore check /etc/kubernetes --format json | jq .summary",
+             "counts for a script"),
+            ("kexplore check /etc/kubernetes --profile all --format junit > cis.xml",
+             "kubeadm conventions and CIS checks as JUnit XML for CI"),
+            ("kexplore check /etc/kubernetes --warn-days 90",
+             "warn three months before a certificate expires"),
+            ("kexplore check /etc/kubernetes --watch", "print again on every change"),
+        ),
+        helptext.CHECK_EXITS,
+        helptext.profiles_section(),
+        helptext.supported_section(),
     )
     _common(p, ("text", "json", "junit"))
     p.add_argument(
         "--warn-days",
-        type=int,
-        default=30,
-        help="warn about certificates expiring within this many days (30)",
+        type=helptext.bounded(int, 0, MAX_WARN_DAYS, "days"), metavar="DAYS",
+        default=DEFAULT_WARN_DAYS,
+        help=f"warn about certificates expiring within this many days (0 to {MAX_WARN_DAYS})",
     )
-    p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm")
+    p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm",
+                   help="which checks to run (see profiles below)")
     p.add_argument(
         "--poll",
         action="store_true",
@@ -162,14 +192,16 @@ def _render_text(parts: list) -> str:  # type: ignore[type-arg]
         color_system="auto",
     )
     for part in parts:
-        console.print(part)
+        # a table too wide for the width prints one line per row, never cut
+        console.print(part, crop=False)
     return buffer.getvalue()
 
 
 def _width() -> int:
+    """The terminal's width, or COLUMNS in a pipe (120 when neither says)."""
     import shutil
 
-    return max(shutil.get_terminal_size((120, 40)).columns, 80)
+    return max(shutil.get_terminal_size((120, 40)).columns, 20)
 
 
 def _is_terminal() -> bool:
@@ -182,11 +214,20 @@ def _is_terminal() -> bool:
 
 
 def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "certs",
-        help="every certificate's expiry, like kubeadm certs check-expiration",
-        description="The expiry of every certificate in the tree, those "
-        "embedded in kubeconfigs and the kubelet's client cert included.",
+    p = helptext.command_parser(
+        commands, "certs",
+        "The expiry of every certificate in the tree, those embedded in kubeconfigs and the\n"
+        "kubelet's rotated client certificate included, soonest first, with the columns of\n"
+        "`kubeadm certs check-expiration`. RESIDUAL TIME is in days (d) or hours (h).",
+        (
+            ("kexplore certs /etc/kubernetes", "the two tables, certificates then CAs"),
+            ("kexplore certs /etc/kubernetes --format json",
+             "residualTime in seconds, for monitoring"),
+            ("kexplore certs /etc/kubernetes --now 2027-06-01",
+             "what will be left on that day"),
+        ),
+        ((0, "the certificates were listed (expired ones too: `check` is the gate)"),
+         (2, "PATH cannot be read, or an argument is wrong")),
     )
     _common(p, ("text", "json", "prometheus", "kubeadm-json"))
     p.set_defaults(run=run_certs)
@@ -240,13 +281,24 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
 def add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from kexplore.cli import parse_version
 
-    p = commands.add_parser(
-        "diff",
-        help="each manifest against what kubeadm would write",
-        description="Hold each static pod manifest against the one kubeadm "
-        "would write for the tree's own parameters; no cluster needed.",
+    p = helptext.command_parser(
+        commands, "diff",
+        "Hold each static pod manifest against the one kubeadm would write for the tree's\n"
+        "own parameters (read back from the tree and shown first); no cluster needed.\n"
+        "Each difference is a version note, a customisation, or a defect. No clock: a\n"
+        "manifest does not age, so there is no --now.",
+        (
+            ("kexplore diff /etc/kubernetes", "every difference, with why it matters"),
+            ("kexplore diff /etc/kubernetes --format unified", "a patch towards kubeadm's"),
+            ("kexplore diff /etc/kubernetes --against v1.35.0",
+             "what an upgrade to 1.35 would change"),
+        ),
+        ((0, "no defect (versions and customisations may differ)"),
+         (1, "at least one difference is a defect"),
+         (2, "PATH cannot be read, or an argument is wrong")),
+        helptext.supported_section(),
     )
-    _common(p, ("text", "json", "unified"))
+    _common(p, ("text", "json", "unified"), clock=False)
     p.add_argument(
         "--against",
         type=parse_version,
@@ -275,7 +327,7 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         notes = [f"note: {n}" for n in (*inferred.notes, *_against_notes(args.against))]
         print(_render_text([*notes, diff_renderable(diffs, inferred)]), end="")
-    return 0
+    return 1 if any(d.of_kind("defect") for d in diffs) else 0
 
 
 def _against_notes(against: Version | None) -> list[str]:
@@ -291,12 +343,20 @@ def _against_notes(against: Version | None) -> list[str]:
 
 
 def add_inventory(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "inventory",
-        help="one node's tree as secret-free JSON, for compare and for keeping",
-        description="Describe one node's tree without a secret: every certificate's "
-        "fingerprints, names and validity, public-key fingerprints, each manifest's digest "
-        "and flags (secret values redacted), the inferred parameters and the findings.",
+    p = helptext.command_parser(
+        commands, "inventory",
+        "Describe one node's tree without a secret: every certificate's fingerprints, names "
+        "and validity, public-key fingerprints, each manifest's digest and flags (secret "
+        "values redacted), the inferred parameters and the findings. Schema "
+        "kexplore.inventory/v1.",
+        (
+            ("kexplore inventory /etc/kubernetes --format json > cp-1.json",
+             "a file safe to copy off the node"),
+            ("kexplore compare cp-1.json cp-2.json cp-3.json", "what the files are for"),
+        ),
+        ((0, "the inventory was printed (whatever its findings)"),
+         (2, "PATH cannot be read, or an argument is wrong")),
+        helptext.supported_section(),
     )
     _common(p, ("json",))
     p.set_defaults(run=run_inventory, format="json")
@@ -318,17 +378,24 @@ def run_inventory(args: argparse.Namespace) -> int:
 def add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from kexplore.cli import parse_time
 
-    p = commands.add_parser(
-        "compare",
-        help="the control-plane nodes of one cluster against each other",
-        description="Hold several nodes against each other, each a tree or an inventory "
-        "JSON file: shared CAs and sa pair identical, per-node certificates not copied, "
-        "versions, parameters, flags and etcd members in agreement. Exit 1 on any error.",
+    p = helptext.command_parser(
+        commands, "compare",
+        "Hold several nodes against each other, each a tree or an inventory JSON file: "
+        "shared CAs and sa pair identical, per-node certificates not copied, versions, "
+        "parameters, flags and etcd members in agreement.",
+        (
+            ("kexplore compare /mnt/cp-1 /mnt/cp-2 /mnt/cp-3", "trees, copied or mounted"),
+            ("kexplore compare cp-*.json --format json", "inventories, as JSON for a script"),
+        ),
+        ((0, "no error (warnings and notes may be present)"),
+         (1, "at least one error"),
+         (2, "a NODE cannot be read or is not an inventory, or an argument is wrong")),
+        helptext.supported_section(),
     )
     p.add_argument("nodes", type=Path, nargs="+", metavar="NODE",
                    help="a node's tree, or its `kexplore inventory` JSON file")
-    p.add_argument("--format", choices=("text", "json"), default="text")
-    p.add_argument("--now", type=parse_time, help="fix the clock (ISO 8601)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="what to print")
+    p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
     p.set_defaults(run=run_compare)
 
 
@@ -365,17 +432,24 @@ def _node_inventory(path: Path, now: datetime):  # type: ignore[no-untyped-def]
 
 
 def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = commands.add_parser(
-        "serve",
-        help="serve /metrics and /inventory over HTTP (for a DaemonSet)",
-        description="Serve the tree's certificate metrics (/metrics, Prometheus text "
-        "format) and its inventory (/inventory, JSON), read afresh on every request. "
-        "Writes nothing.",
+    p = helptext.command_parser(
+        commands, "serve",
+        "Serve the tree's certificate metrics (/metrics, Prometheus text format) and its "
+        "inventory (/inventory, JSON), read afresh on every request. Writes nothing. Runs "
+        "until stopped.",
+        (
+            ("kexplore serve /etc/kubernetes", "http://127.0.0.1:9102/metrics on this node"),
+            ("kexplore serve /etc/kubernetes --address 0.0.0.0",
+             "in a pod, for Prometheus to scrape"),
+        ),
+        ((0, "stopped normally"), (2, "the address cannot be listened on, or an argument "
+                                       "is wrong"), (130, "stopped by ctrl+c")),
     )
     p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
     p.add_argument("--address", default="127.0.0.1",
-                   help="address to listen on (127.0.0.1; a pod needs 0.0.0.0)")
-    p.add_argument("--port", type=int, default=9102, help="port to listen on (9102)")
+                   help="address to listen on (a pod needs 0.0.0.0)")
+    p.add_argument("--port", type=helptext.bounded(int, 0, 65535, "port; 0 picks a free one"),
+                   default=9102, help="port to listen on (0 to 65535; 0 picks a free one)")
     p.set_defaults(run=run_serve)
 
 

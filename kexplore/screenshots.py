@@ -3,8 +3,9 @@
     python -m kexplore.screenshots [OUT_DIR]
 
 The sample tree gives the overview, certificate and kubeconfig shots; a tree generated
-with planted faults gives the manifest diff and the broken-tree shots. No shot shows a
-private key: key files are only ever summarised, and embedded keys are redacted.
+with planted faults gives the manifest diff and the broken-tree shots; `kexplore --demo`'s
+tree gives the demo shot. No shot shows a private key: key files are only ever
+summarised, and embedded keys are redacted.
 """
 
 from __future__ import annotations
@@ -74,13 +75,14 @@ async def broken_tree(pilot: Pilot[int]) -> None:
     await show(pilot, "pki/front-proxy-client.crt")
 
 
-# (file name, scene, uses the generated faulty tree)
-SHOTS: tuple[tuple[str, Scene, bool], ...] = (
-    ("overview", overview, False),
-    ("certificate", certificate, False),
-    ("kubeconfig", kubeconfig, False),
-    ("manifest-diff", manifest_diff, True),
-    ("broken-tree", broken_tree, True),
+# (file name, scene, the tree it is taken on: "sample", "faulty" or "demo")
+SHOTS: tuple[tuple[str, Scene, str], ...] = (
+    ("demo", overview, "demo"),
+    ("overview", overview, "sample"),
+    ("certificate", certificate, "sample"),
+    ("kubeconfig", kubeconfig, "sample"),
+    ("manifest-diff", manifest_diff, "faulty"),
+    ("broken-tree", broken_tree, "faulty"),
 )
 
 
@@ -115,6 +117,17 @@ def faulty_app(root: Path) -> KexploreApp:
     return KexploreApp(root, now=FAULTS_NOW, root_label="/etc/kubernetes", theme=THEME)
 
 
+def demo_app(scratch: Path) -> KexploreApp:
+    from kexplore.core.sample import ensure_sample
+    from kexplore.ui.app import KexploreApp
+
+    demo = ensure_sample(FAULTS_NOW, demo=True, home=scratch / "cache")
+    note = (f"demo: a sample with {len(demo.lessons)} planted faults; the overview says "
+            "what each teaches. kexplore PATH opens a real tree")
+    return KexploreApp(demo.root, now=FAULTS_NOW, root_label="kexplore --demo", theme=THEME,
+                       note=note, lessons=demo.lessons)
+
+
 def generate_faulty(target: Path) -> Path:
     from kexplore.core.faults import parse_fault
     from kexplore.core.generate import generate_tree
@@ -139,8 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as scratch:
         faulty_root = generate_faulty(Path(scratch))
         sample_root = stable_sample(Path(scratch))
-        for name, scene, faulty in SHOTS:
-            app = faulty_app(faulty_root) if faulty else sample_app(sample_root)
+        for name, scene, tree in SHOTS:
+            app = {"faulty": lambda: faulty_app(faulty_root),
+                   "demo": lambda: demo_app(Path(scratch)),
+                   "sample": lambda: sample_app(sample_root)}[tree]()
             written = asyncio.run(shoot(app, scene, out, name))
             svg = written.read_text()
             if "PRIVATE KEY" in svg:

@@ -37,7 +37,7 @@ from kexplore.core.scan import follow
 from kexplore.core.yamlio import load_yaml
 
 if TYPE_CHECKING:
-    from rich.table import Table
+    from kexplore.core.texttable import FittedTable
 
 Result = Literal["pass", "fail", "manual", "not-applicable"]
 PASS: Result = "pass"
@@ -455,22 +455,22 @@ _STYLES = {PASS: "green", FAIL: "bold red", MANUAL: "yellow", NOT_APPLICABLE: "d
 _SHORT = {PASS: "pass", FAIL: "FAIL", MANUAL: "manual", NOT_APPLICABLE: "n/a"}
 
 
-def cis_tables(results: Sequence[CisResult]) -> list[Table]:
-    """A rich table per section, its counts in the title, for the text report."""
-    from rich.table import Table
+def cis_tables(results: Sequence[CisResult]) -> list[FittedTable]:
+    """A table per section, its counts in the title, for the text report; the reasons
+    name files, so they break only between words."""
     from rich.text import Text
 
+    from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
+
+    columns = (Column("id", WHOLE), Column("result", WHOLE), Column("check", PROSE),
+               Column("why", WORDS))
     tables = []
     for section, counts in cis_summary(results).items():
         title = (
             f"CIS {section} {SECTION_TITLES.get(section, '')}: {counts[PASS]} pass, "
             f"{counts[FAIL]} fail, {counts[MANUAL]} manual, {counts[NOT_APPLICABLE]} n/a"
         )
-        table = Table(title=title, title_justify="left", expand=False)
-        table.add_column("id", no_wrap=True)
-        table.add_column("result", no_wrap=True)
-        table.add_column("check")
-        table.add_column("why")
+        table = FittedTable(columns, title=Text(title), boxed=True)
         for r in results:
             if r.section == section:
                 kind = "" if r.automated else " (manual)"

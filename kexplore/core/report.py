@@ -9,13 +9,13 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.names import printable
 from kexplore.core.params import Inferred
+from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
@@ -34,6 +34,35 @@ def summary_line(report: Report) -> str:
     )
 
 
+FINDING_COLUMNS = (
+    Column("severity", WHOLE),
+    Column("rule", WHOLE, style="bold"),
+    Column("where", WORDS),
+    Column("message", PROSE, ratio=3),
+    Column("fix", WORDS, ratio=2),
+)
+CERT_COLUMNS = (
+    Column("CERTIFICATE", WHOLE),
+    Column("EXPIRES", WHOLE),
+    Column("RESIDUAL TIME", WHOLE),
+    Column("CERTIFICATE AUTHORITY", WHOLE),
+    Column("EXTERNALLY MANAGED", WHOLE),
+    Column("FILE", WHOLE),
+)
+CA_COLUMNS = (
+    Column("CERTIFICATE AUTHORITY", WHOLE),
+    *(c for c in CERT_COLUMNS[1:] if c.header != "CERTIFICATE AUTHORITY"),
+)
+DIFF_COLUMNS = (
+    Column("kind", WHOLE),
+    Column("change", WHOLE),
+    Column("where", WORDS),
+    Column("kubeadm", WORDS),
+    Column("this tree", WORDS),
+    Column("why", PROSE),
+)
+
+
 def findings_renderable(report: Report) -> Group:
     """A table per file, files with the worst findings first."""
     by_path: dict[str, list[Finding]] = {}
@@ -42,18 +71,8 @@ def findings_renderable(report: Report) -> Group:
     order = sorted(by_path, key=lambda p: (-max(f.severity.rank for f in by_path[p]), p))
     parts: list[Any] = []
     for path in order:
-        table = Table(
-            title=Text(printable(path), style="bold"),
-            title_justify="left",
-            expand=True,
-            show_edge=False,
-            pad_edge=False,
-        )
-        table.add_column("severity", width=8)
-        table.add_column("rule", style="bold", no_wrap=True)
-        table.add_column("where", overflow="fold")
-        table.add_column("message", ratio=3, overflow="fold")
-        table.add_column("fix", ratio=2, overflow="fold")
+        table = FittedTable(FINDING_COLUMNS, title=Text(printable(path), style="bold"),
+                            boxed=True)
         for f in by_path[path]:
             table.add_row(
                 Text(f.severity.value, style=STYLE[f.severity]),
@@ -82,25 +101,8 @@ def findings_json(report: Report, extra: dict[str, Any] | None = None) -> str:
 
 def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     """Two tables, certificates then CAs, with kubeadm's column names."""
-    certs = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for column in (
-        "CERTIFICATE",
-        "EXPIRES",
-        "RESIDUAL TIME",
-        "CERTIFICATE AUTHORITY",
-        "EXTERNALLY MANAGED",
-        "FILE",
-    ):
-        certs.add_column(column, no_wrap=column != "FILE")
-    cas = Table(show_edge=False, pad_edge=False, box=None, header_style="bold")
-    for column in (
-        "CERTIFICATE AUTHORITY",
-        "EXPIRES",
-        "RESIDUAL TIME",
-        "EXTERNALLY MANAGED",
-        "FILE",
-    ):
-        cas.add_column(column, no_wrap=column != "FILE")
+    certs = FittedTable(CERT_COLUMNS)
+    cas = FittedTable(CA_COLUMNS)
     for row in rows:
         cells: list[Text | str]
         if row.missing:
@@ -117,7 +119,7 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
                 row.not_after.strftime("%b %d, %Y %H:%M UTC"),
                 Text(row.residual if row.residual_seconds > 0 else "expired", style=style),
             ]
-        where = row.path
+        where = printable(row.path)
         if row.is_ca:
             cas.add_row(*cells[:3], "yes" if row.externally_managed else "no", where)
         else:
@@ -139,17 +141,12 @@ def expiry_json(root: str, now: datetime, rows: Sequence[ExpiryRow]) -> str:
     )
 
 
-def parameters_table(inferred: Inferred) -> Table:
+def parameters_table(inferred: Inferred) -> FittedTable:
     """The cluster's parameters as read back out of the tree, each with its source."""
-    table = Table(
-        title="the cluster, as read from the tree",
-        title_justify="left",
-        show_edge=False,
-        box=None,
-        header_style="bold",
+    table = FittedTable(
+        (Column("parameter", WORDS), Column("value", WORDS), Column("read from", WORDS)),
+        title=Text("the cluster, as read from the tree"),
     )
-    for column in ("parameter", "value", "read from"):
-        table.add_column(column, overflow="fold")
     for label, value, source in inferred.described():
         table.add_row(label, Text(printable(value)), Text(printable(source), style="dim"))
     return table
@@ -164,9 +161,7 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
         for title, entries in (("flags", diff.flags), ("fields", diff.fields)):
             if not entries:
                 continue
-            table = Table(title=title, title_justify="left", show_edge=False, expand=True)
-            for column in ("kind", "change", "where", "kubeadm", "this tree", "why"):
-                table.add_column(column, overflow="fold")
+            table = FittedTable(DIFF_COLUMNS, title=Text(title), boxed=True)
             for kind, group in groupby(sorted(entries, key=lambda d: d.kind), key=lambda d: d.kind):
                 for d in group:
                     table.add_row(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
@@ -11,6 +12,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kexplore.core.sample import Lesson
 from kexplore.ui.commands import KexploreCommands
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
 from kexplore.ui.preload import Preload
@@ -40,6 +42,7 @@ class KexploreApp(App[int]):
         root_label: str | None = None,
         theme: str | None = None,
         preload: Preload | None = None,
+        lessons: tuple[Lesson, ...] = (),
     ) -> None:
         super().__init__()
         self.root = root
@@ -50,6 +53,7 @@ class KexploreApp(App[int]):
         self.root_label = root_label if root_label is not None else str(root)
         self.session: Session | None = None
         self.preload = preload
+        self.lessons = lessons  # the demo's planted faults, explained in the overview
         if theme:
             self.theme = theme
 
@@ -142,12 +146,48 @@ class KexploreApp(App[int]):
     def action_reload(self) -> None:
         self.reload()
 
+    def deliver_screenshot(
+        self, filename: str | None = None, path: str | None = None,
+        time_format: str | None = None,
+    ) -> str | None:
+        """Save an SVG of the screen in a folder that exists, and say where: Textual's own
+        default (~/Downloads) is missing on most servers."""
+        folder = Path(path) if path else screenshot_folder()
+        if folder is None or not folder.is_dir():
+            self.notify("No folder to save it in: start kexplore in a folder you can write "
+                        "to, or set XDG_PICTURES_DIR.", title="Screenshot", severity="error")
+            return None
+        try:
+            saved = self.save_screenshot(filename, str(folder), time_format)
+        except OSError as exc:
+            self.notify(f"{folder}: {exc.strerror or exc}", title="Screenshot not saved",
+                        severity="error", markup=False)
+            return None
+        # name and folder on lines of their own: a toast crops a long path
+        self.notify(f"{Path(saved).name}\nin {Path(saved).parent}", title="Screenshot saved",
+                    markup=False)
+        return saved
+
     def action_help(self) -> None:
         from kexplore.ui.screens.help import HelpScreen, help_rows
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display)))
+        view = self.main.view if self.screen is self.main else None
+        widgets = [view, *view.query("*")] if view is not None else []
+        self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display,
+                                              widgets)))
+
+
+def screenshot_folder() -> Path | None:
+    """Where a screenshot goes: the pictures folder the user named (XDG_PICTURES_DIR) if
+    it exists, else the folder kexplore was started in if it can be written; never a
+    folder kexplore would have to create."""
+    named = os.environ.get("XDG_PICTURES_DIR", "")
+    if named and Path(named).is_dir():
+        return Path(named)
+    here = Path.cwd()
+    return here if os.access(here, os.W_OK) else None
 
 
 def run_app(
@@ -157,7 +197,9 @@ def run_app(
     watch: bool,
     poll: bool,
     preload: Preload | None = None,
+    lessons: tuple[Lesson, ...] = (),
 ) -> int:
-    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload)
+    app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload,
+                      lessons=lessons)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
+from kexplore.core.model import Severity
 from kexplore.core.pki import CertInfo
 from kexplore.ui.session import Session
 
@@ -50,3 +51,11 @@ class ProfileChanged(Message):
     """The overview now shows another profile's findings; the tree and header follow."""
 
     profile: str
+
+
+@dataclass
+class SeverityChanged(Message):
+    """The overview now shows findings of this severity and worse (None: all); the screen
+    keeps it, so the overview comes back as it was left."""
+
+    level: Severity | None

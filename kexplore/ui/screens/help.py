@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import ClassVar
 
 from rich.table import Table
@@ -21,6 +21,8 @@ OWNERS = {
     "FileTree": "Tree",
     "KeyTable": "Table",
     "FindingsTable": "Table",
+    "SortableTable": "Table",
+    "SearchableText": "Text",
     "OverviewView": "Overview",
     "CertificateScreen": "Certificate",
     "Tabs": "Tabs",
@@ -53,23 +55,46 @@ class HelpScreen(ModalScreen[None]):
             yield Static(table)
 
 
+def owner_name(node: DOMNode) -> str:
+    return OWNERS.get(type(node).__name__, type(node).__name__)
+
+
+def declared_bindings(node: DOMNode) -> list[Binding]:
+    """The bindings a widget's classes declare, merged as Textual merges them: a key a
+    subclass binds replaces its base's."""
+    merged: dict[str, Binding] = {}
+    for base in reversed(type(node).__mro__):
+        for binding in Binding.make_bindings(base.__dict__.get("BINDINGS", [])):
+            merged[binding.key] = binding
+    return list(merged.values())
+
+
 def help_rows(
-    active: Mapping[str, ActiveBinding], key_display: Callable[[Binding], str]
+    active: Mapping[str, ActiveBinding],
+    key_display: Callable[[Binding], str],
+    view: Iterable[DOMNode] = (),
 ) -> list[tuple[str, str, str, str]]:
-    """(owner, keys, description, tooltip) for every binding that applies now, grouped by
-    owner, one row per action with all its keys."""
-    merged: dict[tuple[int, str], tuple[DOMNode, Binding, list[str]]] = {}
+    """(owner, keys, description, tooltip) for every binding that applies now, and every
+    binding of the view in focus (its widgets included, focused or not: `s` and `p` work
+    once the overview has the focus), grouped by owner, one row per action."""
+    merged: dict[tuple[str, str], tuple[str, Binding, list[str]]] = {}
+
+    def note(owner: str, binding: Binding) -> None:
+        if binding.description:
+            slot = merged.setdefault((owner, binding.action), (owner, binding, []))
+            slot[2].append(key_display(binding))
+
     for active_binding in active.values():
-        node, binding = active_binding.node, active_binding.binding
-        if not binding.description:
-            continue
-        slot = merged.setdefault((id(node), binding.action), (node, binding, []))
-        slot[2].append(key_display(binding))
+        note(owner_name(active_binding.node), active_binding.binding)
+    for node in view:
+        if type(node).__name__ not in OWNERS:
+            continue  # a scroll's or an input's own keys are the ones every app has
+        for binding in declared_bindings(node):
+            note(owner_name(node), binding)
     order = list(dict.fromkeys(OWNERS.values()))
     rows = [
-        (OWNERS.get(type(node).__name__, type(node).__name__), " ".join(dict.fromkeys(keys)),
-         binding.description, binding.tooltip)
-        for node, binding, keys in merged.values()
+        (owner, " ".join(dict.fromkeys(keys)), binding.description, binding.tooltip)
+        for owner, binding, keys in merged.values()
     ]
     rows.sort(key=lambda r: order.index(r[0]) if r[0] in order else len(order))
     return rows

@@ -13,12 +13,13 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
-from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged
+from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged, SeverityChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
 from kexplore.ui.widgets.file_tree import Entry, FileTree
 from kexplore.ui.widgets.footer import KeysFooter
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.status_bar import StatusBar
 
 PROBLEMS = (Severity.ERROR, Severity.WARNING)
@@ -41,12 +42,19 @@ class MainScreen(Screen[None]):
                 tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
         Binding("escape", "back", "Back", show=False, id="main.back",
                 tooltip="Clear the filter, or go back to the tree"),
+        Binding("less_than_sign", "narrower", "Narrower tree", show=False,
+                id="main.tree-narrower", tooltip="Make the tree pane narrower"),
+        Binding("greater_than_sign", "wider", "Wider tree", show=False,
+                id="main.tree-wider", tooltip="Make the tree pane wider: long backup names"),
     ]
+    # the tree pane's width, in columns: from a name and a mark up to most of the screen
+    TREE_WIDTHS = (30, 46, 64, 84, 110)
 
     def __init__(self) -> None:
         super().__init__()
         self.session: Session | None = None
         self.profile = "kubeadm"
+        self.level: Severity | None = None  # the overview's severity filter, kept across views
         self.current: str | None = None  # None: the overview
         self._view: View | None = None
 
@@ -125,7 +133,8 @@ class MainScreen(Screen[None]):
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
-            view: View = OverviewView(self.session, self.profile)
+            view: View = OverviewView(self.session, self.profile, self.level,
+                                      lessons=getattr(self.app, "lessons", ()))
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
         else:
@@ -156,6 +165,17 @@ class MainScreen(Screen[None]):
             if shown is not None:
                 await shown
         self._focus_view()
+
+    def _text_in_view(self) -> SearchableText | None:
+        """The searchable text on show in the view, when the focus is in the view."""
+        view, focused = self.view, self.focused
+        if view is None or focused is None or view not in focused.ancestors_with_self:
+            return None
+        for text in view.query(SearchableText):
+            if all(node.display for node in text.ancestors_with_self
+                   if isinstance(node, Widget)):
+                return text
+        return None
 
     def _focus_view(self) -> None:
         view = self.view
@@ -189,6 +209,10 @@ class MainScreen(Screen[None]):
         if self.session is not None:
             self.app.push_screen(CertificateScreen(self.session, message, self.profile))
 
+    @on(SeverityChanged)
+    def _severity(self, message: SeverityChanged) -> None:
+        self.level = message.level
+
     @on(ProfileChanged)
     def _profile(self, message: ProfileChanged) -> None:
         self.profile = message.profile
@@ -200,6 +224,10 @@ class MainScreen(Screen[None]):
     # --- filter -------------------------------------------------------------------
 
     def action_filter(self) -> None:
+        text = self._text_in_view()
+        if text is not None:
+            text.action_search()  # `/` in a YAML or PEM searches it, as in less
+            return
         box = self.query_one("#filter", Input)
         box.display = True
         box.focus()
@@ -229,6 +257,23 @@ class MainScreen(Screen[None]):
             self.files.focus()
         elif self.focused is not self.files:
             self.files.focus()
+
+    # --- layout -------------------------------------------------------------------
+
+    def _resize_tree(self, step: int) -> None:
+        left = self.query_one("#left")
+        now = left.styles.width.value if left.styles.width is not None else 46
+        widths = self.TREE_WIDTHS
+        index = min(range(len(widths)), key=lambda i: abs(widths[i] - now))
+        chosen = widths[max(0, min(len(widths) - 1, index + step))]
+        left.styles.width = chosen
+        self.notify(f"tree pane {chosen} columns (< and > resize it)", title="Layout")
+
+    def action_narrower(self) -> None:
+        self._resize_tree(-1)
+
+    def action_wider(self) -> None:
+        self._resize_tree(1)
 
     # --- moving -------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ class ClusterView(View):
             if inferred is None:
                 yield Static(Text("the cluster could not be read", style=fmt.MUTED))
                 return
-            table = parameters_table(inferred)
+            table = parameters_table(inferred).as_table()
             table.title = None
             yield Static(table, id="cluster")
             for note in inferred.notes:

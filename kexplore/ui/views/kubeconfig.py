@@ -10,8 +10,9 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Severity
 from kexplore.ui import format as fmt
-from kexplore.ui.messages import OpenCertificate
+from kexplore.ui.messages import JumpTo, OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 REDACTED = Text("REDACTED", style="reverse")
@@ -34,15 +35,16 @@ class KubeconfigView(View):
                 yield self._clusters()
                 yield heading("Users")
                 yield self._users()
-                yield Static(Text("enter on a cluster or user opens its certificate",
+                yield Static(Text("enter on a cluster or user opens its certificate, or the "
+                                  "file the kubeconfig names",
                                   style=fmt.MUTED), classes="note")
                 problems = info.all_problems()
                 if problems:
                     yield heading("Problems")
                     yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
-            with TabPane("YAML (redacted)", id="kc-yaml"), VerticalScroll():
-                yield Static(redacted_yaml_view(self.session, self.path), id="yaml")
+            with TabPane("YAML (redacted)", id="kc-yaml"):
+                yield SearchableText(redacted_yaml_view(self.session, self.path), text_id="yaml")
 
     def _contexts(self, current: str) -> KeyTable:
         table = KeyTable("", "context", "cluster", "user", "namespace", id="contexts")
@@ -85,16 +87,30 @@ class KubeconfigView(View):
         table = event.data_table
         if table.id == "clusters":
             entry = self._cluster_rows[event.cursor_row]
-            if entry.ca:
+            if entry.ca_source == "file" and self._open_file(entry.ca_path):
+                event.stop()
+            elif entry.ca:
                 event.stop()
                 self.post_message(OpenCertificate(entry.ca, self.path, f"cluster {entry.name}"))
         elif table.id == "users":
             user = self._user_rows[event.cursor_row]
-            if user.client_cert:
+            if user.client_cert_source == "file" and self._open_file(user.client_cert_path):
+                event.stop()
+            elif user.client_cert:
                 event.stop()
                 self.post_message(
                     OpenCertificate(user.client_cert, self.path, f"user {user.name}")
                 )
+
+    def _open_file(self, path: str) -> bool:
+        """Open a file the kubeconfig names when the tree holds it (its own view, with its
+        findings, rather than a copy of its certificate)."""
+        from kexplore.core.flagfiles import node_file
+
+        found = node_file(self.session.tree, path, self.path)
+        if found is not None:
+            self.post_message(JumpTo(found))
+        return found is not None
 
     def default_copy(self) -> Copyable | None:
         current = self.info.current()

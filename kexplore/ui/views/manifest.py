@@ -9,12 +9,13 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static, TabbedContent, TabPane
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.manifest import ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.secrets import redact_flag_value
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 # how each kind of difference is marked
@@ -52,9 +53,9 @@ class ManifestView(View):
                 yield from findings_section(self.findings)
             with TabPane("Flags", id="mf-flags"), VerticalScroll():
                 yield self._flags()
-            with TabPane("YAML", id="mf-yaml"), VerticalScroll():
-                yield Static(redacted_yaml_view(self.session, self.path, line_numbers=True),
-                             id="yaml")
+            with TabPane("YAML", id="mf-yaml"):
+                yield SearchableText(redacted_yaml_view(self.session, self.path,
+                                                        line_numbers=True), text_id="yaml")
 
     def _diff(self) -> ComposeResult:
         diff = core_api.diff_manifest(self.session.tree, self.path, self.session.inferred)
@@ -72,7 +73,8 @@ class ManifestView(View):
                 value = d.actual if d.actual is not None else d.expected
                 table.add(Text(label, style=style), d.change, Text(d.where, style="bold"),
                           _text(d.actual), _text(d.expected), d.reason, height=None,
-                          copy=("flag", f"{d.where}={value}" if value else d.where))
+                          copy=("flag", f"{d.where}={value}" if value else d.where),
+                          target=self._file_named(self.info.container(), value))
             yield table
         else:
             yield Static(Text("✓ every flag is what kubeadm writes", style=fmt.OK_STYLE),
@@ -85,7 +87,8 @@ class ManifestView(View):
                 label, style = DIFF_KINDS.get(d.kind, (d.kind, ""))
                 table.add(Text(label, style=style), d.change, d.where, _text(d.actual),
                           _text(d.expected), d.reason, height=None,
-                          copy=("value", d.actual) if d.actual else None)
+                          copy=("value", d.actual) if d.actual else None,
+                          target=self._node_file(d.actual))
             yield table
         if diff.unified:
             yield heading("Unified diff (this file → what kubeadm would write)")
@@ -119,8 +122,25 @@ class ManifestView(View):
                 value = redact_flag_value(flag.name, flag.value) or ""
                 table.add(c.name, Text(f"--{flag.name}", style="bold"), value,
                           copy=("flag", f"--{flag.name}={value}" if flag.value is not None
-                                else f"--{flag.name}"))
+                                else f"--{flag.name}"),
+                          target=self._file_named(c, flag.value))
         return table
+
+    def _node_file(self, value: str | None) -> str | None:
+        """The tree's file a field names (a hostPath), for `enter` to open."""
+        from kexplore.core.flagfiles import node_file
+
+        if value is None or not value.startswith("/"):
+            return None  # a field's relative value is no path on the node
+        return node_file(self.session.tree, value)
+
+    def _file_named(self, container: Container | None, value: str | None) -> str | None:
+        """The tree's file a flag names, for `enter` to open."""
+        from kexplore.core.flagfiles import file_named
+
+        if container is None:
+            return None
+        return file_named(self.session.tree, self.info, container, value)
 
     def default_copy(self) -> Copyable | None:
         container = self.info.container()

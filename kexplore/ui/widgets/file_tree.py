@@ -80,6 +80,10 @@ class FileTree(Tree[Entry]):
         self._order: list[str] = []
         # groups whose leaves are made when first opened: (session, profile, members)
         self._pending: dict[str, tuple[Session, str, list[Member]]] = {}
+        # the groups open before a filter began (a filter opens every group it matches);
+        # None while no filter is on
+        self._open_before_filter: set[str] | None = None
+        self._built = False
 
     # --- building ------------------------------------------------------------------
 
@@ -93,7 +97,13 @@ class FileTree(Tree[Entry]):
             for child in self.root.children
             if child.data is not None and child.is_expanded
         }
-        first_build = not self.root.children
+        # a filter that matched nothing leaves no groups: that is not a first build
+        first_build = not self.root.children and not self._built
+        self._built = True
+        if pattern and self._open_before_filter is None:
+            self._open_before_filter = expanded
+        elif not pattern and self._open_before_filter is not None:
+            expanded, self._open_before_filter = self._open_before_filter, None
         self.clear()
         self._order = []
         self._pending = {}
@@ -109,7 +119,8 @@ class FileTree(Tree[Entry]):
                 members[group].append((name, path, None))
         needle = pattern.lower()
         for key, title, open_at_start in GROUPS:
-            items = sorted(m for m in members[key] if needle in m[0].lower())
+            # the whole path: `etcd` finds pki/etcd/*, `pki/` every file under pki
+            items = sorted(m for m in members[key] if needle in m[1].lower())
             if not items:
                 continue
             worst = _worst([session.worst(p, profile) for _, p, _ in items])

@@ -53,5 +53,5 @@ class StatusBar(Static):
         if profile != "kubeadm":
             line.append(f"  │  profile {profile}", style=fmt.MUTED)
         if note:
-            line.append(f"\n{note}", style=fmt.STYLE[Severity.WARNING])
+            line.append(f"\n{note}", style=fmt.MUTED)  # a fact about the tree, not a finding
         self.update(line)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.message import Message
 from textual.widgets import DataTable
 
 from kexplore.core.model import Finding
@@ -61,7 +63,100 @@ class KeyTable(DataTable[object]):
             self.post_message(JumpTo(target))
 
 
-class FindingsTable(KeyTable):
+Cell = str | Text
+SortValue = Any  # what a column sorts by, when its text would sort wrongly (dates, marks)
+Row = tuple[tuple[Cell, ...], "Copyable | None", "str | None", "int | None", tuple[SortValue, ...]]
+
+
+class SortableTable(KeyTable):
+    """A table an operator sorts: `t` picks the next column (then the default order
+    again), `T` reverses. Rows keep their copy value and target whatever the order."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "sort_column", "Sort", id="table.sort",
+                tooltip="Sort by the next column (after the last: the default order)"),
+        Binding("T", "sort_order", "Order", id="table.order",
+                tooltip="Reverse the sort order"),
+    ]
+
+    @dataclass
+    class Sorted(Message):
+        table: SortableTable
+
+    def __init__(self, *columns: str, default_order: str = "default order",
+                 **kwargs: Any) -> None:
+        super().__init__(*columns, **kwargs)
+        self.headers = columns
+        self.default_order = default_order
+        self._rows: list[Row] = []
+        self._last: list[Row] = []
+        self._sort: tuple[int, bool] | None = None  # (column, descending)
+
+    def add(
+        self, *cells: str | Text, copy: Copyable | None = None, target: str | None = None,
+        height: int | None = 1, sort: tuple[SortValue, ...] | None = None,
+        last: bool = False,
+    ) -> None:
+        """`sort` gives what each column sorts by; a `last` row (a "… more" line) stays
+        at the end whatever the order."""
+        values = sort if sort is not None else tuple(
+            c.plain if isinstance(c, Text) else c for c in cells)
+        (self._last if last else self._rows).append((cells, copy, target, height, values))
+        super().add(*cells, copy=copy, target=target, height=height)
+
+    def column_name(self, index: int) -> str:
+        return self.headers[index] or f"column {index + 1}"
+
+    @property
+    def sorting(self) -> tuple[str, bool] | None:
+        """(the column sorted by, descending), or None in the default order."""
+        if self._sort is None:
+            return None
+        return self.column_name(self._sort[0]), self._sort[1]
+
+    def describe_sort(self) -> str:
+        if self._sort is None:
+            return self.default_order
+        name, descending = self.sorting or ("", False)
+        return f"{name} {'↓' if descending else '↑'}"
+
+    def sort_by(self, name: str, descending: bool) -> None:
+        names = [self.column_name(i) for i in range(len(self.headers))]
+        if name in names:
+            self._sort = (names.index(name), descending)
+            self._rebuild()
+
+    def action_sort_column(self) -> None:
+        following = 0 if self._sort is None else self._sort[0] + 1
+        self._sort = (following, False) if following < len(self.headers) else None
+        self._rebuild()
+
+    def action_sort_order(self) -> None:
+        column, descending = self._sort if self._sort is not None else (0, False)
+        self._sort = (column, not descending)
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        rows = list(self._rows)
+        if self._sort is not None:
+            column, descending = self._sort
+            rows.sort(key=lambda row: _orderable(row[4][column]), reverse=descending)
+        self.clear()
+        self._copy.clear()
+        self._targets.clear()
+        for cells, copy, target, height, _ in [*rows, *self._last]:
+            KeyTable.add(self, *cells, copy=copy, target=target, height=height)
+        self.post_message(self.Sorted(self))
+
+
+def _orderable(value: SortValue) -> tuple[int, Any]:
+    """Numbers before text, and never a comparison of a number with a string."""
+    if isinstance(value, bool | int | float):
+        return (0, value)
+    return (1, str(value).lower())
+
+
+class FindingsTable(SortableTable):
     """Findings, worst first; `c` copies the fix, `enter` opens the file when asked to."""
 
     def __init__(self, findings: Iterable[Finding], *, with_path: bool, **kwargs: Any) -> None:
@@ -71,6 +166,7 @@ class FindingsTable(KeyTable):
         # message starts as far left as it can: it is what an operator reads.
         columns = ["", "file", "rule", "message"] if with_path else [
             "", "rule", "where", "message"]
+        kwargs.setdefault("default_order", "worst first")
         super().__init__(*columns, **kwargs)
         for f in findings:
             cells: list[str | Text] = [fmt.mark(f.severity)]
@@ -89,4 +185,9 @@ class FindingsTable(KeyTable):
                 copy=("fix", f.fix) if f.fix else ("message", f.message),
                 target=f.path if with_path and f.path else None,
                 height=None if inline_fix else 1,
+                sort=(f.severity.rank, *(c.plain if isinstance(c, Text) else c
+                                         for c in cells[1:])),
             )
+
+    def column_name(self, index: int) -> str:
+        return "severity" if index == 0 else super().column_name(index)

@@ -1,0 +1,99 @@
+"""A text table that never cuts what an operator copies: a path, a flag, a rule id.
+
+Each column says how its cells may break. When the terminal (or `COLUMNS` in a pipe) is
+too narrow for the table with every unbreakable cell whole, it prints one line per row
+instead, which a terminal wraps and `grep` and `cut` read as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+
+from rich import box as boxes
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.table import Table
+from rich.text import Text
+
+WHOLE = "whole"  # never broken: a rule id, a date, a file path
+WORDS = "words"  # broken only between words: a flag with its value, a pointer
+PROSE = "prose"  # broken anywhere it must: a message
+# narrower than this, a prose column is no longer worth reading in a table
+PROSE_MIN = 16
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    breaks: str = PROSE
+    style: str = ""
+    ratio: int | None = None
+
+
+@dataclass
+class FittedTable:
+    """A rich table when it fits at the console's width, else one plain line per row.
+
+    Print it with `crop=False`: the fallback lines are meant to run past the width."""
+
+    columns: Sequence[Column]
+    title: Text | None = None
+    boxed: bool = False
+    rows: list[list[Text]] = field(default_factory=list)
+
+    def add_row(self, *cells: str | Text) -> None:
+        self.rows.append([c if isinstance(c, Text) else Text(c) for c in cells])
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.needed_width() <= options.max_width:
+            yield self._table()
+        else:
+            yield from self._lines(console)
+
+    def needed_width(self) -> int:
+        """The narrowest the table can be with every whole cell and word intact."""
+        per_column = 3 if self.boxed else 2  # padding and the rule between columns
+        return sum(self._min_width(i, c) + per_column for i, c in enumerate(self.columns))
+
+    def _min_width(self, index: int, column: Column) -> int:
+        cells = [row[index].plain for row in self.rows if index < len(row)]
+        if column.breaks == WHOLE:
+            return max((len(c) for c in [column.header, *cells]), default=0)
+        if column.breaks == WORDS:
+            return _longest_word([column.header, *cells])
+        return min(PROSE_MIN, _longest_word([column.header, *cells]))
+
+    def as_table(self) -> Table:
+        """The rich table, whatever the width (a view that scrolls never needs the lines)."""
+        return self._table()
+
+    def _table(self) -> Table:
+        table = Table(
+            title=self.title, title_justify="left", expand=self.boxed, show_edge=False,
+            pad_edge=False, box=boxes.HEAVY_HEAD if self.boxed else None, header_style="bold",
+        )
+        for i, column in enumerate(self.columns):
+            table.add_column(
+                column.header, style=column.style or None, ratio=column.ratio,
+                no_wrap=column.breaks == WHOLE, overflow="fold",
+                min_width=self._min_width(i, column) if column.breaks != PROSE else None,
+            )
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def _lines(self, console: Console) -> Iterator[Segment]:
+        lines = [Text("  ".join(c.header for c in self.columns), style="bold")]
+        # an empty cell prints as "-": every line keeps the header's fields, in order
+        lines += [Text("  ").join(cell if cell.plain else Text("-") for cell in row)
+                  for row in self.rows]
+        if self.title is not None:
+            lines.insert(0, self.title)
+        for line in lines:
+            yield from line.render(console, end="")
+            yield Segment.line()
+
+
+def _longest_word(cells: Iterable[str]) -> int:
+    return max((len(word) for cell in cells for word in cell.split()), default=0)
