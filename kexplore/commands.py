@@ -1,4 +1,4 @@
-"""The headless commands beside generate: check, certs and diff."""
+"""The headless commands beside generate: check, certs, connections and diff."""
 
 from __future__ import annotations
 
@@ -252,6 +252,39 @@ def run_certs(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- connections -------------------------------------------------------------------------
+
+
+def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = helptext.command_parser(
+        commands, "connections",
+        "Every connection, signing relation and cert/key pair of the control plane as the\n"
+        "files make it run: ok, broken or unknown, why, and when it breaks.",
+        (
+            ("kexplore connections /etc/kubernetes", "a table per status, broken first"),
+            ("kexplore connections /etc/kubernetes --format json",
+             "every relation with its id, ends, files, status and breaks_at"),
+        ),
+        ((0, "no relation is broken"), (1, "a relation is broken"),
+         (2, "PATH cannot be read, or an argument is wrong")),
+    )
+    _common(p)
+    p.set_defaults(run=run_connections)
+
+
+def run_connections(args: argparse.Namespace) -> int:
+    from kexplore.core.plane import build_plane
+    from kexplore.core.report import connections_json, connections_renderable
+
+    tree = _scan(args.path)
+    plane = build_plane(tree, _now(args))
+    if args.format == "json":
+        print(connections_json(plane))
+    else:
+        print(_render_text([connections_renderable(plane)]), end="")
+    return 1 if plane.broken() else 0
+
+
 def _certs_prometheus(args: argparse.Namespace) -> int:
     """Textfile metrics; a tree that cannot be read still yields kexplore_scrape_error 1,
     so the collector's file says so instead of going stale."""
@@ -472,4 +505,5 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_diff, add_inventory, add_compare, add_serve]
+ADDERS: list[Adder] = [add_check, add_certs, add_connections, add_diff, add_inventory,
+                      add_compare, add_serve]

@@ -75,6 +75,14 @@ async def broken_tree(pilot: Pilot[int]) -> None:
     await show(pilot, "pki/front-proxy-client.crt")
 
 
+async def control_plane(pilot: Pilot[int]) -> None:
+    """The components and their links, the first broken one described below."""
+    await ready(pilot)
+    await pilot.press("C")
+    await pilot.pause()
+    await pilot.pause()
+
+
 # (file name, scene, the tree it is taken on: "sample", "faulty" or "demo")
 SHOTS: tuple[tuple[str, Scene, str], ...] = (
     ("demo", overview, "demo"),
@@ -83,6 +91,7 @@ SHOTS: tuple[tuple[str, Scene, str], ...] = (
     ("kubeconfig", kubeconfig, "sample"),
     ("manifest-diff", manifest_diff, "faulty"),
     ("broken-tree", broken_tree, "faulty"),
+    ("control-plane", control_plane, "faulty"),
 )
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from kexplore.core.conventions.certs import CERTS_BY_NAME
-from kexplore.core.faults import parse_fault
+from kexplore.core.faults import POD_NAMES, parse_fault
+from kexplore.core.generate import HAND_MADE
 
 
 def target_path(fault: str) -> str:
@@ -14,7 +15,9 @@ def target_path(fault: str) -> str:
         if f.target == "sa":
             return "pki/sa.key"
         return f.target if f.target.endswith(".conf") else _key_file(f.target)
-    if f.name.startswith("manifest-") or f.name == "etcd-version":
+    if f.name == "connection-eku":
+        return HAND_MADE[0]  # the hand-made cert the flag names is what lacks the usage
+    if f.name.startswith("manifest-") or f.target in POD_NAMES:
         return f"manifests/{f.target}.yaml"
     if f.target.endswith(".conf"):
         return f.target

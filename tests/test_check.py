@@ -168,12 +168,13 @@ def _diff(root: Path):  # type: ignore[no-untyped-def]
 
 def test_added_audit_flags_are_a_customisation(writable_tree) -> None:
     root = writable_tree()
-    (root / "audit-policy.yaml").write_text("apiVersion: audit.k8s.io/v1\nkind: Policy\n")
+    # under a folder the API server mounts: elsewhere it could not open it (plane-not-mounted)
+    (root / "pki/audit-policy.yaml").write_text("apiVersion: audit.k8s.io/v1\nkind: Policy\n")
 
     def add(command: list[str]) -> None:
         command += [
             "--audit-log-path=/var/log/kubernetes/audit.log",
-            "--audit-policy-file=/etc/kubernetes/audit-policy.yaml",
+            "--audit-policy-file=/etc/kubernetes/pki/audit-policy.yaml",
             "--audit-log-maxage",
             "30",
         ]

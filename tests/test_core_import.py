@@ -52,6 +52,7 @@ def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) 
         "from kexplore.ui.session import load_session\n"
         "s = load_session(Path(sys.argv[1]), datetime(2026, 11, 1, tzinfo=timezone.utc))\n"
         "assert s.tree.nodes and s.report.findings and s.expiry and s.inferred\n"
+        "assert s.plane.links and s.plane.used_by('pki/apiserver.crt')\n"
         "Path(sys.argv[2]).write_bytes(pickle.dumps(s))\n"
     )
     sample = tmp_path / "etc"
@@ -65,9 +66,10 @@ def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) 
                    check=True, timeout=60)
     code_load = (
         "import pickle, sys\n"
-        "import kexplore.ui.app\n"
+        "import kexplore.ui.app, kexplore.ui.views.plane, kexplore.ui.views.uses\n"
         "s = pickle.loads(open(sys.argv[1], 'rb').read())\n"
         "print(len(s.tree.nodes))\n"
+        "assert s.plane.trusted_by('pki/ca.crt') and s.plane.link(s.plane.links[0].id)\n"
         "print(','.join(sorted(m for m in sys.modules\n"
         "                      if m.split('.')[0] in ('cryptography', 'yaml'))))\n"
     )

@@ -62,6 +62,10 @@ def test_private_key(snap_compare) -> None:  # type: ignore[no-untyped-def]
     assert snap_compare(_app(), run_before=run_before, terminal_size=shots.SIZE)
 
 
+def test_control_plane(snap_compare) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(_app(), run_before=shots.control_plane, terminal_size=shots.SIZE)
+
+
 def test_help(snap_compare) -> None:  # type: ignore[no-untyped-def]
     async def run_before(pilot: Pilot[int]) -> None:
         await shots.ready(pilot)

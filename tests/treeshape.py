@@ -56,10 +56,11 @@ def file_shape(path: Path, rel: str) -> Any:
         doc = yaml.safe_load(data)
         if rel.endswith(".conf"):
             for cluster in doc["clusters"]:
-                ca = cluster["cluster"].pop("certificate-authority-data")
-                cluster["cluster"]["ca"] = cert_shape(
-                    x509.load_pem_x509_certificate(base64.b64decode(ca))
-                )
+                ca = cluster["cluster"].pop("certificate-authority-data", None)
+                if ca:
+                    cluster["cluster"]["ca"] = cert_shape(
+                        x509.load_pem_x509_certificate(base64.b64decode(ca))
+                    )
             for user in doc["users"]:
                 data_ = user["user"].pop("client-certificate-data", None)
                 user["user"].pop("client-key-data", None)
@@ -126,7 +127,7 @@ def _matches(key_path: Path, partner: Path) -> bool | None:
 
 def _embedded_ca(path: Path) -> bytes:
     doc = yaml.safe_load(path.read_bytes())
-    return base64.b64decode(doc["clusters"][0]["cluster"]["certificate-authority-data"])
+    return base64.b64decode(doc["clusters"][0]["cluster"].get("certificate-authority-data", ""))
 
 
 def _kubeconfig_signer(path: Path, root: Path) -> str | None:

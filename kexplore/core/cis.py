@@ -32,6 +32,7 @@ from kexplore.core.conventions.manifests import ETCD_DATA_DIR, K8S_DIR, STATIC_P
 from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Finding, Kind, Node, Severity, Tree
 from kexplore.core.pki import CertInfo, DecodeError
+from kexplore.core.plane.mounts import container_host_path, tree_path
 from kexplore.core.safeio import read_regular_file
 from kexplore.core.scan import follow
 from kexplore.core.yamlio import load_yaml
@@ -237,22 +238,18 @@ class Component:
         return nxt if nxt and not nxt.startswith("-") else ""
 
     def host_path(self, path: str) -> str | None:
-        """The host path behind a container path, through the pod's hostPath volumes."""
+        """The host path behind a container path, through the pod's hostPath volumes
+        (the plane's one mapping)."""
         if self.container is None or self.manifest is None:
             return None
-        norm = posixpath.normpath(path)
-        best = None
-        for mount in self.container.volume_mounts:
-            mp = posixpath.normpath(mount.mount_path) if mount.mount_path else ""
-            covers = mp and (norm == mp or norm.startswith(mp.rstrip("/") + "/"))
-            if covers and (best is None or len(mp) > len(best[1])):
-                best = (mount.name, mp)
-        if best is None:
-            return None
-        volume = self.manifest.volume(best[0])
-        if volume is None or volume.source != "hostPath" or not volume.host_path:
-            return None
-        return posixpath.normpath(volume.host_path + norm[len(best[1]):])
+        return container_host_path(self.manifest, self.container, path)[0]
+
+    def unseen(self, path: str) -> str:
+        """Why the container cannot see `path` ("" when a volume shows it)."""
+        if self.container is None or self.manifest is None:
+            return f"{self.path} holds no container"
+        host, why = container_host_path(self.manifest, self.container, path)
+        return "" if host is not None else why
 
 
 def _env_raw(container: Container, name: str) -> Raw | None:
@@ -277,14 +274,6 @@ def _config_raw(config: Mapping[str, Any], path: str, name: str) -> Raw | None:
         return None
     text = str(value).lower() if isinstance(value, bool) else str(value)
     return Raw(text, f"{'.'.join(keys)}: {text} in {path}")
-
-
-def tree_path(host_path: str) -> str | None:
-    """Where a host path lies in a tree rooted at /etc/kubernetes; None outside it."""
-    norm = posixpath.normpath(host_path)
-    if not norm.startswith(K8S_DIR + "/"):
-        return None
-    return norm[len(K8S_DIR) + 1:]
 
 
 def _pick_container(manifest: ManifestInfo, name: str) -> Container | None:
@@ -1294,9 +1283,11 @@ def _etcd_peer_auto_tls(ctx: _Context) -> _Outcome:
 
 def _ca_cert(ctx: _Context, comp: Component, path: str) -> tuple[CertInfo | None, str]:
     host = comp.host_path(path)
-    rel = tree_path(host) if host else None
+    if host is None:
+        return None, f"{comp.name} cannot see {path}: {comp.unseen(path)}"
+    rel = tree_path(host)
     if rel is None:
-        return None, f"{path} is outside {K8S_DIR}"
+        return None, f"{host} is outside {K8S_DIR}"
     node = ctx.tree.get(rel)
     node = follow(ctx.tree, node) if node is not None else None
     if node is None or not isinstance(node.content, tuple) or not node.content:

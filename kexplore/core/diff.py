@@ -334,11 +334,15 @@ def diff_manifest(
 
 
 def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
-    prefix = "/etc/kubernetes/"
+    """The flag paths whose file is not there, read through the pod's mounts (the plane's
+    one mapping of paths)."""
+    from kexplore.core.plane.mounts import absent
+
+    containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
     return frozenset(
         ref.path
         for ref in pod.file_paths()
-        if ref.path.startswith(prefix) and tree.get(ref.path[len(prefix) :]) is None
+        if ref.container in containers and absent(tree, pod, containers[ref.container], ref.path)
     )
 
 

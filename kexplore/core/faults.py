@@ -154,6 +154,93 @@ FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "parse-error", "a certificate cut off in the middle", "front-proxy-client", CERT_NAMES
     ),
+    # --- the control plane as it runs (checks/connections.py) ---
+    FaultSpec(
+        "plane-not-mounted",
+        "a flag naming a host file no volume shows the container (etcd: --trusted-ca-file "
+        "is pki/ca.crt; kube-apiserver: --tls-cert-file is a copy outside pki/)",
+        "etcd",
+        ("etcd", "kube-apiserver"),
+    ),
+    FaultSpec(
+        "connection-ca",
+        "a certificate signed by another CA of the tree than the one its peer trusts "
+        "(front-proxy-client by the cluster CA)",
+        "front-proxy-client",
+        ("front-proxy-client", "apiserver-etcd-client"),
+    ),
+    FaultSpec(
+        "connection-eku",
+        "--tls-cert-file naming a hand-made serving certificate without serverAuth",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "connection-key-pair",
+        "--proxy-client-key-file naming the key of another pair",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "connection-server-name",
+        "a kubeconfig dialling an address apiserver.crt does not name",
+        "scheduler.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "connection-identity",
+        "--requestheader-allowed-names without front-proxy-client's CN",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "connection-address",
+        "a kubeconfig whose server is not a URL (port 64430 typed as 644300)",
+        "kubelet.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "connection-plain-http",
+        "a kubeconfig whose server is http://",
+        "controller-manager.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-insecure",
+        "a kubeconfig with insecure-skip-tls-verify instead of the CA",
+        "admin.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "kubeconfig-token",
+        "a kubeconfig user with a bearer token instead of a client certificate",
+        "admin.conf",
+        KUBECONFIG_FILES,
+    ),
+    FaultSpec(
+        "authorization-always-allow",
+        "--authorization-mode=AlwaysAllow",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "etcd-servers-peer-port",
+        "--etcd-servers on etcd's peer port",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "service-account-key",
+        "--service-account-key-file naming a certificate whose key signed no token",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "cluster-signing",
+        "the controller manager signing CSRs with a CA the API server does not trust",
+        "kube-controller-manager",
+        ("kube-controller-manager",),
+    ),
 )
 FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
 

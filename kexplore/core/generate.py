@@ -287,6 +287,8 @@ def issue_all(
         ca = issued[spec.ca] if spec.ca else None
         if ca is not None and _has(faults, "cert-chain", spec.name):
             ca = _impostor_ca(ca, params, now)
+        if ca is not None and _has(faults, "connection-ca", spec.name):
+            ca = issued["ca"]  # a real CA of the tree, but not the one the peer trusts
         plan = _faulted_plan(plan_for(spec, params, now, ca), spec.name, faults, params, now)
         key = new_key(params.key_algorithm)
         issued[spec.name] = Issued(issue(plan, key, ca), key)
@@ -360,7 +362,30 @@ def _fault_kubeconfig(
             user["client-certificate-data"] = _b64(cert_pem(issued[other].cert))
             user["client-key-data"] = _b64(key_pem(issued[other].key))
         elif fault.name == "kubeconfig-server":
+            # A server apiserver.crt names, so TLS holds and only the convention differs
+            # (one it does not name is connection-server-name). admin.conf's server is
+            # what the endpoint is read from, so there the URL gains a proxy's path.
+            server = doc["clusters"][0]["cluster"]["server"]
+            doc["clusters"][0]["cluster"]["server"] = (
+                f"{server}/proxy" if file in ENDPOINT_KUBECONFIGS
+                else "https://kubernetes.default.svc:443")
+        elif fault.name == "connection-server-name":
             doc["clusters"][0]["cluster"]["server"] = "https://10.255.0.1:6443"
+        elif fault.name == "connection-address":
+            cluster = doc["clusters"][0]["cluster"]
+            cluster["server"] = cluster["server"].rsplit(":", 1)[0] + ":644300"
+        elif fault.name == "connection-plain-http":
+            cluster = doc["clusters"][0]["cluster"]
+            cluster["server"] = cluster["server"].replace("https://", "http://", 1)
+        elif fault.name == "kubeconfig-insecure":
+            # kubectl refuses a CA beside the flag, so the hand edit drops the CA
+            cluster = doc["clusters"][0]["cluster"]
+            del cluster["certificate-authority-data"]
+            cluster["insecure-skip-tls-verify"] = True
+        elif fault.name == "kubeconfig-token":
+            user.pop("client-certificate-data")
+            user.pop("client-key-data")
+            user["token"] = f"{secrets.token_hex(3)}.{secrets.token_hex(8)}"
         elif fault.name == "kubeconfig-context":
             doc["current-context"] = "kubernetes-admin@old-cluster"
         elif fault.name == "kubeconfig-file-missing":
@@ -369,6 +394,15 @@ def _fault_kubeconfig(
             user.pop("client-key-data")
             user["client-certificate"] = f"/etc/kubernetes/pki/{stem}-client.crt"
             user["client-key"] = f"/etc/kubernetes/pki/{stem}-client.key"
+
+
+ENDPOINT_KUBECONFIGS = ("admin.conf", "super-admin.conf")
+K8S = "/etc/kubernetes"
+# plane-not-mounted:kube-apiserver: a copy of apiserver.crt beside pki/, which the pod
+# does not mount
+MOVED_CERT = "apiserver.crt"
+# connection-eku: a hand-made serving pair beside kubeadm's, for clients only
+HAND_MADE = ("pki/apiserver-serving.crt", "pki/apiserver-serving.key")
 
 
 def set_flag(command: list[str], name: str, value: str) -> None:
@@ -407,6 +441,32 @@ def _fault_pod(
             )
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
+        elif fault.name == "plane-not-mounted":
+            if name == "etcd":
+                set_flag(container["command"], "trusted-ca-file", f"{K8S}/pki/ca.crt")
+            else:
+                set_flag(container["command"], "tls-cert-file", f"{K8S}/{MOVED_CERT}")
+        elif fault.name == "connection-eku":
+            set_flag(container["command"], "tls-cert-file", f"{K8S}/{HAND_MADE[0]}")
+            set_flag(container["command"], "tls-private-key-file", f"{K8S}/{HAND_MADE[1]}")
+        elif fault.name == "connection-key-pair":
+            set_flag(container["command"], "proxy-client-key-file",
+                      f"{K8S}/pki/apiserver-kubelet-client.key")
+        elif fault.name == "connection-identity":
+            set_flag(container["command"], "requestheader-allowed-names", "aggregator")
+        elif fault.name == "authorization-always-allow":
+            set_flag(container["command"], "authorization-mode", "AlwaysAllow")
+        elif fault.name == "etcd-servers-peer-port":
+            host = params.advertise_address
+            host = f"[{host}]" if ":" in host else host
+            set_flag(container["command"], "etcd-servers", f"https://{host}:2380")
+        elif fault.name == "service-account-key":
+            set_flag(container["command"], "service-account-key-file", f"{K8S}/pki/ca.crt")
+        elif fault.name == "cluster-signing":
+            set_flag(container["command"], "cluster-signing-cert-file",
+                      f"{K8S}/pki/front-proxy-ca.crt")
+            set_flag(container["command"], "cluster-signing-key-file",
+                      f"{K8S}/pki/front-proxy-ca.key")
         elif fault.name == "manifest-version-skew":
             v = params.version
             older = Version(v.major, v.minor - 1, 0)
@@ -446,11 +506,26 @@ def build_files(
         _fault_pod(pod, pod_spec.name, faults, params)
         files[pod_spec.file] = dump_yaml(pod)
     for fault in faults:
+        if fault.name == "plane-not-mounted" and fault.target == "kube-apiserver":
+            files[MOVED_CERT] = files["pki/apiserver.crt"]
+        if fault.name == "connection-eku":
+            files.update(_client_only_serving_pair(params, now, issued))
         if fault.name == "parse-error":
             path = next(s.file for s in certs_for(params) if s.name == fault.target)
             assert path is not None
             files[path] = files[path][: len(files[path]) // 2]
     return files
+
+
+def _client_only_serving_pair(
+    params: ClusterParams, now: datetime, issued: dict[str, Issued]
+) -> dict[str, bytes]:
+    """apiserver.crt's names and CA, but issued for clientAuth only (a hand-made cert)."""
+    spec = next(s for s in certs_for(params) if s.name == "apiserver")
+    plan = replace(plan_for(spec, params, now, issued["ca"]), usages=(CLIENT_AUTH,))
+    key = new_key(params.key_algorithm)
+    cert = issue(plan, key, issued["ca"])
+    return {HAND_MADE[0]: cert_pem(cert), HAND_MADE[1]: key_pem(key)}
 
 
 def _mode_for(path: str, faults: Sequence[Fault], params: ClusterParams) -> int:

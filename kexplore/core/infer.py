@@ -343,6 +343,16 @@ def _safe_params(defaults: ClusterParams, values: dict[str, Any]) -> ClusterPara
         return replace(defaults, **good)
 
 
+def _dialable(url: str) -> bool:
+    """Whether a server URL parses with a host and a valid port: else it is no endpoint."""
+    from urllib.parse import urlsplit
+
+    try:
+        return bool(urlsplit(url).hostname) and urlsplit(url).port != 0
+    except ValueError:
+        return False
+
+
 def _infer_endpoint_and_sans(
     ev: _Evidence, params: ClusterParams, sources: dict[str, str]
 ) -> ClusterParams:
@@ -357,7 +367,7 @@ def _infer_endpoint_and_sans(
         # Without the node's own address, admin.conf's server is all the tree says of
         # the endpoint: kubeadm writes the control-plane endpoint there.
         local = params.local_endpoint if "advertise_address" in sources else ""
-        if canonical_addresses(f"https://{host_port}") != local and named:
+        if canonical_addresses(f"https://{host_port}") != local and named and _dialable(admin[0]):
             params = replace(params, control_plane_endpoint=host_port)
             sources["control_plane_endpoint"] = admin[1]
     if sans:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -242,13 +241,14 @@ KUBERNETES_DIR = "/etc/kubernetes"
 
 
 def map_to_root(path: str, root: Path) -> Path | None:
-    """Where an /etc/kubernetes path lies in the scanned root; None for any other path."""
-    norm = posixpath.normpath(path)
-    if norm == KUBERNETES_DIR:
-        return root
-    if not norm.startswith(KUBERNETES_DIR + "/"):
+    """Where an /etc/kubernetes path lies in the scanned root; None for any other path.
+    The mapping itself is the plane's (kexplore.core.plane.mounts.tree_path)."""
+    from kexplore.core.plane.mounts import tree_path
+
+    rel = tree_path(path)
+    if rel is None:
         return None
-    return root.joinpath(*norm[len(KUBERNETES_DIR) + 1 :].split("/"))
+    return root.joinpath(*rel.split("/")) if rel else root
 
 
 def decode_manifest(data: bytes) -> ManifestInfo:

@@ -9,12 +9,14 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console, Group
+from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.names import printable
 from kexplore.core.params import Inferred
+from kexplore.core.plane import Plane, Relation
 from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -213,3 +215,55 @@ def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | Non
 
 def print_renderable(renderable: Any) -> None:
     Console(highlight=False, soft_wrap=False).print(renderable)
+
+
+# --- connections -------------------------------------------------------------------------
+
+STATUS_STYLE = {"broken": "bold red", "unknown": "yellow", "ok": "green"}
+STATUS_ORDER = ("broken", "unknown", "ok")
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
+
+
+def _lines(*parts: str) -> Text:
+    return Text("\n".join(printable(p) for p in parts if p))
+
+
+def _files_of(relation: Relation) -> list[str]:
+    return [f"{role}: {s.path or s.named} ({s.pointer})" if s.pointer else
+            f"{role}: {s.path or s.named}" for role, s in relation.sources()]
+
+
+def connections_renderable(plane: Plane) -> Group:
+    """A table per status, broken first: each relation, its ends, files and when it breaks."""
+    parts: list[Any] = []
+    for status in STATUS_ORDER:
+        rows = [r for r in plane.connections if r.status.value == status]
+        if not rows:
+            continue
+        table = Table(
+            title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]),
+            title_justify="left", expand=True, show_edge=False, pad_edge=False,
+        )
+        table.add_column("relation", ratio=2, overflow="fold")
+        table.add_column("address", ratio=1, overflow="fold")
+        table.add_column("breaks", no_wrap=True)
+        table.add_column("why, and the files", ratio=4, overflow="fold")
+        for r in rows:
+            relation = _lines(f"{r.status.mark} {r.title}", r.id)
+            relation.stylize("bold", 0, len(r.title) + 2)
+            why = _lines(r.reason or r.purpose, *(f"  {line}" for line in _files_of(r)))
+            table.add_row(relation, _lines(r.address),
+                          Text(_when(r.breaks_at)), why)
+        parts += [table, Text("")]
+    counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
+    parts.append(Text(
+        f"{counts['broken']} broken, {counts['unknown']} unknown, {counts['ok']} ok "
+        f"relations under {printable(str(plane.root))}", style="bold"))
+    return Group(*parts)
+
+
+def connections_json(plane: Plane) -> str:
+    return json.dumps(plane.as_json(), indent=2)

@@ -23,6 +23,8 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
     entries: list[Entry] = [
         ("Overview", "Every finding and every certificate by expiry", main.action_overview),
         ("Cluster", "The cluster's parameters as read from the tree", main.action_cluster),
+        ("Control plane", "The components as they run and every link between them",
+         main.action_control_plane),
         ("Next problem", "The next file with an error or warning", main.action_next_problem),
         ("Filter the tree", "Show only files whose name matches", main.action_filter),
         ("Reload", "Scan the tree again", app.action_reload),
@@ -33,6 +35,11 @@ def palette_entries(app: KexploreApp) -> list[Entry]:
         return entries
     for path in main.files.paths:
         entries.append((f"Open {path}", _file_help(session, path), partial(main.jump, path)))
+    # a link's title may name a file of the tree; its help stays free of them (the reason
+    # is one keypress away, in the view)
+    for link in session.plane.links if session.plane is not None else ():
+        entries.append((f"Link {link.title} ({link.id})", f"{link.mark} {link.status}",
+                        partial(main.show_link, link.id)))
     by_rule: dict[str, list[str]] = {}
     for finding in session.findings("all"):
         by_rule.setdefault(finding.rule, []).append(finding.path)

@@ -28,6 +28,15 @@ def expiry_rows(tree: Tree, now: datetime) -> list[Any]:
     return list(real(tree, now))
 
 
+def plane_outline(tree: Tree, now: datetime, inferred: Any) -> Any:
+    """The control plane as plain values (a PlaneOutline): built where the tree is read,
+    so the process that receives it never loads the signature checks."""
+    from kexplore.core.plane import build_plane
+    from kexplore.core.plane_outline import outline
+
+    return outline(build_plane(tree, now, inferred))
+
+
 def diff_manifest(tree: Tree, path: str, inferred: Any) -> Any | None:
     """The manifest against what kubeadm would write; None for a third-party static pod."""
     from kexplore.core.diff import diff_manifest as real

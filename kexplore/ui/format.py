@@ -69,3 +69,12 @@ def fingerprint(value: str) -> Text:
     """A long colon-separated fingerprint on lines of 16 bytes, so it never scrolls away."""
     parts = value.split(":")
     return Text("\n".join(":".join(parts[i : i + 16]) for i in range(0, len(parts), 16)))
+
+
+# a relation's status, as the plane judged it: ✓ ok, ✗ broken, ? unknown
+STATUS_STYLE = {"ok": OK_STYLE, "broken": STYLE[Severity.ERROR], "unknown": STYLE[Severity.WARNING]}
+
+
+def status_mark(status: str, mark: str) -> Text:
+    """The plane's own mark for a relation, coloured by its status."""
+    return Text(mark, style=STATUS_STYLE.get(status, MUTED))

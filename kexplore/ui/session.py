@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from kexplore.core.model import Finding, Report, Severity, Tree
+from kexplore.core.plane_outline import PlaneOutline, UseLine
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
@@ -27,6 +28,7 @@ class Session:
     expiry: list[Any]
     now: datetime
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
+    plane: PlaneOutline | None = None  # the control plane as it runs, as plain values
     _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -61,6 +63,13 @@ class Session:
         """A symlink that reads as this file, if there is one; else ""."""
         return self._links_to.get(path, "")
 
+    def uses(self, path: str) -> tuple[tuple[UseLine, ...], tuple[UseLine, ...]]:
+        """Who presents this file and who trusts it, with the links' marks; () without a
+        plane."""
+        if self.plane is None:
+            return (), ()
+        return self.plane.used_by(path), self.plane.trusted_by(path)
+
     def worst(self, path: str, profile: str = "kubeadm") -> Severity | None:
         found = self.for_path(path, profile)
         return max((f.severity for f in found), key=lambda s: s.rank) if found else None
@@ -76,12 +85,15 @@ def load_session(root: Path, now: datetime | None, previous: Tree | None = None)
 
 
 def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
-    """Everything the views read about a checked tree; runs in a worker, never the UI thread."""
+    """Everything the views read about a checked tree; runs in a worker, never the UI thread
+    (the first time in the forked child, then on every live change)."""
+    inferred = core_api.infer(tree)
     return Session(
         tree=tree,
         report=report,
-        inferred=core_api.infer(tree),
+        inferred=inferred,
         expiry=core_api.expiry_rows(tree, report.now),
         now=report.now,
         root_error=root_error,
+        plane=core_api.plane_outline(tree, report.now, inferred),
     )

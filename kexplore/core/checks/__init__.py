@@ -12,19 +12,22 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, files, kubeconfigs, manifests, versions
+    from kexplore.core.checks import certs, connections, files, kubeconfigs, manifests, versions
 
     return [
         *files.RULES,
         *certs.RULES,
         *kubeconfigs.RULES,
         *manifests.RULES,
+        *connections.RULES,
         *versions.RULES,
     ]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
+    from kexplore.core.checks.connections import settle
+
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return findings
+    return settle(ctx, findings)

@@ -30,6 +30,19 @@ def _renew_fix(at: CertAt) -> str:
     return ""
 
 
+def _breaks(ctx: Context, at: CertAt, since: str) -> str:
+    """What the expiry breaks, from the plane: "a → b, c → d fail from <day>"."""
+    if at.archived:
+        return ""
+    pointer = at.pointer if at.embedded else ""
+    titles = [r.title for r in ctx.plane.relations_with(at.path, pointer)]
+    if not titles:
+        return ""
+    shown = ", ".join(titles[:4]) + (f" and {len(titles) - 4} more" if len(titles) > 4 else "")
+    verb = "fails" if len(titles) == 1 else "fail"
+    return f": {shown} {verb} {since} {_day(at.cert.not_after)}"
+
+
 def cert_time(ctx: Context) -> Iterator[Finding]:
     """An expired certificate fails every TLS handshake it takes part in; warn in time."""
     warn = timedelta(days=ctx.warn_days)
@@ -40,7 +53,8 @@ def cert_time(ctx: Context) -> Iterator[Finding]:
                 "cert-expired",
                 ctx.time_severity(at, Severity.ERROR),
                 at.path,
-                f"expired {_day(cert.not_after)}; it must be valid at {_day(ctx.now)}",
+                f"expired {_day(cert.not_after)}; it must be valid at {_day(ctx.now)}"
+                f"{_breaks(ctx, at, 'since')}",
                 pointer=at.pointer,
                 fix=_renew_fix(at),
             )
@@ -60,7 +74,7 @@ def cert_time(ctx: Context) -> Iterator[Finding]:
                 ctx.time_severity(at, Severity.WARNING),
                 at.path,
                 f"expires {_day(cert.not_after)}, in {cert.residual(ctx.now)} "
-                f"(warning within {ctx.warn_days} days)",
+                f"(warning within {ctx.warn_days} days){_breaks(ctx, at, 'from')}",
                 pointer=at.pointer,
                 fix=_renew_fix(at),
             )
@@ -269,12 +283,14 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
     if cert.subject_cn != cn and at.embedded:
         return  # another component's identity altogether: kubeconfig-client-cert says so
     if cert.subject_cn != cn and (ctx.knows("node_name") or params.node_name not in cn):
+        pointer = at.pointer or "subject CN"
+        severity, breaks = _breaking(ctx, at.path, pointer, Severity.WARNING)
         yield Finding(
             "cert-subject",
-            Severity.WARNING,
+            severity,
             at.path,
-            f"CN is {cert.subject_cn!r}; kubeadm's {at.spec.name} has CN {cn!r}",
-            pointer=at.pointer or "subject CN",
+            f"CN is {cert.subject_cn!r}; kubeadm's {at.spec.name} has CN {cn!r}{breaks}",
+            pointer=pointer,
         )
     orgs = at.spec.organization(params.version)
     actual = tuple(sorted(cert.subject_o))
@@ -340,20 +356,29 @@ def _sans(ctx: Context, at: CertAt) -> Iterator[Finding]:
     unknown = ctx.inferred.unknown_values  # a name the tree does not give is not required
     for name in expected.dns:
         if name not in cert.dns_sans and name not in unknown:
-            yield _missing_san(at, f"DNS:{name}")
+            yield _missing_san(ctx, at, f"DNS:{name}")
     held = {canonical_addresses(ip) for ip in cert.ip_sans}
     for ip in expected.ips:
         if canonical_addresses(ip) not in held and ip not in unknown:
-            yield _missing_san(at, f"IP:{ip}")
+            yield _missing_san(ctx, at, f"IP:{ip}")
 
 
-def _missing_san(at: CertAt, san: str) -> Finding:
+def _breaking(ctx: Context, path: str, pointer: str, severity: Severity) -> tuple[Severity, str]:
+    """An error, saying which, when the plane shows relations this problem breaks."""
+    titles = ctx.plane.broken_through(path, pointer)
+    if not titles:
+        return severity, ""
+    return Severity.ERROR, f"; this breaks {', '.join(titles)}"
+
+
+def _missing_san(ctx: Context, at: CertAt, san: str) -> Finding:
     assert at.spec is not None
+    severity, breaks = _breaking(ctx, at.path, san, Severity.WARNING)
     return Finding(
         "cert-san-missing",
-        Severity.WARNING,
+        severity,
         at.path,
-        f"has no SAN {san}, which kubeadm includes: clients dialling it are refused",
+        f"has no SAN {san}, which kubeadm includes: clients dialling it are refused{breaks}",
         pointer=san,
         fix=f"delete {at.path} and its key, then kubeadm init phase certs "
         f"{at.spec.name} (renew keeps the old SANs)",

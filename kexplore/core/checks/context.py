@@ -17,6 +17,7 @@ from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
+from kexplore.core.plane import Plane, build_plane
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -82,6 +83,11 @@ class Context:
             for n in self.tree.of_kind(*kinds)
             if not is_archived(n.path) and n.path not in self.aliased
         ]
+
+    @cached_property
+    def plane(self) -> Plane:
+        """The control plane as these files make it run: every rule reads paths through it."""
+        return build_plane(self.tree, self.now, self.inferred)
 
     @cached_property
     def aliased(self) -> frozenset[str]:

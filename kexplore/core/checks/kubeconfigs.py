@@ -12,8 +12,9 @@ from kexplore.core.conventions.kubeconfigs import (
     ServerRule,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.model import Finding, Kind, Node, Severity
 from kexplore.core.params import canonical_addresses
+from kexplore.core.plane.mounts import Reach, beside
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
@@ -89,7 +90,7 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         ]
         refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
         for pointer, path in dict.fromkeys(refs):
-            rel = ctx.inside(node, path)
+            rel = _inside(ctx, node, path)
             if rel is not None and ctx.tree.get(rel) is None and not ctx.reported_by_folder(rel):
                 yield Finding(
                     "kubeconfig-file-missing",
@@ -99,6 +100,12 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                     pointer=pointer,
                     fix=f"restore {path}",
                 )
+
+
+def _inside(ctx: Context, node: Node, path: str) -> str | None:
+    """The tree-relative path a kubeconfig reference lands on, if it lies in the tree."""
+    resolved = beside(ctx.tree, node.path, path)
+    return resolved.node if resolved.reach in (Reach.IN_TREE, Reach.MISSING) else None
 
 
 def client_cert(ctx: Context) -> Iterator[Finding]:

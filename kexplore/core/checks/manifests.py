@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context
@@ -15,7 +14,7 @@ from kexplore.core.conventions.manifests import (
     STATIC_PODS_BY_FILE,
     TIER,
 )
-from kexplore.core.manifest import ManifestInfo, map_to_root
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
 
 
@@ -80,26 +79,6 @@ def conventions(ctx: Context) -> Iterator[Finding]:
                     node,
                     f"--leader-elect is {value if value is not None else 'absent'}",
                     "--leader-elect",
-                )
-
-
-def file_missing(ctx: Context) -> Iterator[Finding]:
-    """A component whose flag names a missing file crash-loops at start."""
-    root = ctx.tree.root
-    for node, pod in ctx.manifests():
-        for ref in pod.file_paths():
-            target = map_to_root(ref.path, root)
-            if target is None:
-                continue  # outside /etc/kubernetes: not ours to see
-            rel = target.relative_to(root).as_posix() if target != root else ""
-            if rel and ctx.tree.get(rel) is None and not ctx.reported_by_folder(rel):
-                yield Finding(
-                    "manifest-file-missing",
-                    Severity.ERROR,
-                    node.path,
-                    f"--{ref.flag} names {ref.path}, which is not there",
-                    pointer=f"--{ref.flag}",
-                    fix=f"restore {shlex.quote(ref.path)} or fix the flag",
                 )
 
 
@@ -196,4 +175,4 @@ def third_party(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-RULES = [conventions, file_missing, manifest_flags, third_party]
+RULES = [conventions, manifest_flags, third_party]

@@ -17,6 +17,7 @@ from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged, Severi
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
 from kexplore.ui.views.cluster import CLUSTER
+from kexplore.ui.views.plane import PLANE, PlaneView
 from kexplore.ui.widgets.file_tree import Entry, FileTree
 from kexplore.ui.widgets.footer import KeysFooter
 from kexplore.ui.widgets.search import SearchableText
@@ -38,6 +39,8 @@ class MainScreen(Screen[None]):
                 tooltip="Every finding and every certificate by expiry"),
         Binding("i", "cluster", "Cluster", id="main.cluster",
                 tooltip="The cluster's parameters as read from the tree, with their sources"),
+        Binding("C", "control_plane", "Control plane", id="main.control-plane",
+                tooltip="The components as they run and every link between them, ✓ ✗ ?"),
         Binding("c", "copy", "Copy", id="main.copy",
                 tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
         Binding("escape", "back", "Back", show=False, id="main.back",
@@ -57,6 +60,7 @@ class MainScreen(Screen[None]):
         self.level: Severity | None = None  # the overview's severity filter, kept across views
         self.current: str | None = None  # None: the overview
         self._view: View | None = None
+        self._plane_link = ""  # the link last highlighted in the control-plane view
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -92,7 +96,7 @@ class MainScreen(Screen[None]):
         self.session = session
         self._status()
         self.files.populate(session, self.profile, self.query_one("#filter", Input).value)
-        if self.current is not None and self.current != CLUSTER and \
+        if self.current is not None and self.current not in (CLUSTER, PLANE) and \
                 session.tree.get(self.current) is None and \
                 not session.for_path(self.current, self.profile):
             return  # the file is gone: the tree moves the cursor to its neighbour
@@ -106,12 +110,13 @@ class MainScreen(Screen[None]):
     def _unaffected(self, before: Session, changed: frozenset[str]) -> bool:
         """Whether the open file view would look the same on the new session."""
         path = self.current
-        if path is None or path in changed or self.session is None:
+        if path is None or path in (CLUSTER, PLANE) or path in changed or self.session is None:
             return False
         # a certificate's chain and its key live in other files of the same folders
         neighbours = {p for p in changed if p.rsplit("/", 1)[0] == path.rsplit("/", 1)[0]}
         return not neighbours and (before.for_path(path, self.profile)
-                                   == self.session.for_path(path, self.profile))
+                                   == self.session.for_path(path, self.profile)) \
+            and before.uses(path) == self.session.uses(path)
 
     def show_failure(self, error: str) -> None:
         """The first load failed: say so where the cluster would be, not 'loading…'."""
@@ -129,7 +134,10 @@ class MainScreen(Screen[None]):
         from kexplore.ui.views.choose import view_for
         from kexplore.ui.views.cluster import CLUSTER, ClusterView
         from kexplore.ui.views.overview import OverviewView
-
+        keep_focus = False
+        if isinstance(self._view, PlaneView):
+            self._plane_link = self._view.selected  # back on the same link next time
+            keep_focus = path == PLANE and self._view.has_focus_within  # a reload
         self.current = path
         host = self.query_one("#view-host")
         if path is None:
@@ -137,12 +145,18 @@ class MainScreen(Screen[None]):
                                       lessons=getattr(self.app, "lessons", ()))
         elif path == CLUSTER:
             view = ClusterView(self.session, self.profile)
+        elif path == PLANE:
+            view = PlaneView(self.session, self.profile, self._plane_link)
         else:
             view = view_for(self.session, path, self.profile)
-        host.border_title = {None: "overview", CLUSTER: "cluster"}.get(path, path)
+        host.border_title = {None: "overview", CLUSTER: "cluster",
+                             PLANE: "control plane"}.get(path, path)
         host.remove_children()
         self._view = view
-        return host.mount(view)
+        mounted = host.mount(view)
+        if keep_focus and isinstance(view, PlaneView):
+            self.call_after_refresh(view.focus_links)
+        return mounted
 
     # --- tree events --------------------------------------------------------------
 
@@ -302,6 +316,20 @@ class MainScreen(Screen[None]):
         shown = self._show(CLUSTER)
         if shown is not None:
             await shown
+
+    async def show_link(self, rid: str) -> None:
+        """The control-plane view with the cursor on one link."""
+        self._plane_link = rid
+        if isinstance(self._view, PlaneView):
+            self._view.selected = rid  # _show keeps what the old view had highlighted
+        await self.action_control_plane()
+
+    async def action_control_plane(self) -> None:
+        shown = self._show(PLANE)
+        if shown is not None:
+            await shown
+        if isinstance(self.view, PlaneView):
+            self.view.focus_links()
 
     async def action_overview(self) -> None:
         shown = self._show(None)

@@ -13,6 +13,7 @@ from kexplore.core.pki import CertInfo, KeyInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.views.uses import uses_section
 from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
@@ -75,6 +76,7 @@ class CertificateView(View):
                         yield heading("Private key")
                         yield Static(self._key_line(cert), classes="note")
                 yield from findings_section(self.findings)
+                yield from uses_section(self.session, self.path, self.pointer)
             with TabPane("PEM", id="cert-pem"):
                 yield SearchableText(Text("".join(c.pem() for c in self.certs)), text_id="pem")
 

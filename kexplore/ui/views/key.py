@@ -11,6 +11,7 @@ from kexplore.core import relations
 from kexplore.core.pki import KeyInfo, PublicKeyInfo
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, title
+from kexplore.ui.views.uses import uses_section
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
 
@@ -43,6 +44,7 @@ class KeyView(View):
             yield heading("Belongs to")
             yield self._owners(info)
             yield from findings_section(self.findings)
+            yield from uses_section(self.session, self.path)
 
     def _owners(self, info: object) -> KeyTable | Static:
         table = KeyTable("", "certificate", "file", classes="owners")

@@ -12,6 +12,7 @@ from kexplore.core.model import Severity
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
+from kexplore.ui.views.uses import uses_section
 from kexplore.ui.widgets.search import SearchableText
 from kexplore.ui.widgets.tables import Copyable, KeyTable
 
@@ -43,6 +44,7 @@ class KubeconfigView(View):
                     yield heading("Problems")
                     yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
+                yield from uses_section(self.session, self.path)
             with TabPane("YAML (redacted)", id="kc-yaml"):
                 yield SearchableText(redacted_yaml_view(self.session, self.path), text_id="yaml")
 

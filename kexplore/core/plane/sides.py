@@ -1,0 +1,133 @@
+"""The material each side of a relation uses, as Sources: a file a flag names (through the
+container's mounts) or an entry of a kubeconfig (embedded, or a path it names)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
+from kexplore.core.model import Tree
+from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
+from kexplore.core.plane.components import PodComponent
+from kexplore.core.plane.model import Source
+from kexplore.core.plane.mounts import Reach, Resolved, beside, in_container
+
+
+def _content(tree: Tree, r: Resolved) -> tuple[Any, str]:
+    """The decoded content at a resolved path, or why there is none."""
+    if r.reach is not Reach.IN_TREE:
+        return None, r.reason
+    node = tree.get(r.node)
+    if node is None:
+        return None, f"{r.node} is not there"
+    if node.content is None:
+        return None, f"{r.node} cannot be read: {node.error or 'no content'}"
+    return node.content, ""
+
+
+def _source(tree: Tree, pointer: str, owner: str, r: Resolved) -> Source:
+    content, why = _content(tree, r)
+    path = r.node or r.host or r.named
+    return Source(pointer, owner, r.named, r.reach, path, why, content)
+
+
+def flag_source(tree: Tree, comp: PodComponent | None, flag: str) -> Source | None:
+    """What `--flag` of a component names, as its container opens it; None when unset."""
+    if comp is None:
+        return None
+    value = comp.flag(flag)
+    if not value:
+        return None
+    r = in_container(tree, comp.pod, comp.container, value)
+    return _source(tree, f"--{flag}", comp.path, r)
+
+
+def kubeconfig_source(
+    tree: Tree, comp: PodComponent | None, flag: str
+) -> tuple[Source | None, KubeconfigInfo | None]:
+    src = flag_source(tree, comp, flag)
+    info = src.content if src and isinstance(src.content, KubeconfigInfo) else None
+    return src, info
+
+
+def _entry_path(tree: Tree, owner: str, comp: PodComponent | None, path: str) -> Resolved:
+    """A path in a kubeconfig: a component reads it through its mounts, a host-side client
+    (kubectl, the kubelet) from the host, relative to the kubeconfig's folder."""
+    if comp is not None and path.startswith("/"):
+        return in_container(tree, comp.pod, comp.container, path)
+    return beside(tree, owner, path)
+
+
+def cluster_ca(
+    tree: Tree, owner: str, cluster: ClusterEntry, comp: PodComponent | None
+) -> Source | None:
+    pointer = f"cluster {cluster.name}"
+    if cluster.ca_source == "data":
+        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
+                      "" if cluster.ca else "certificate-authority-data does not decode",
+                      cluster.ca or None)
+    if cluster.ca_path:
+        return _source(tree, pointer, owner, _entry_path(tree, owner, comp, cluster.ca_path))
+    return None
+
+
+def user_cert(
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+) -> Source | None:
+    pointer = f"user {user.name}"
+    if user.client_cert_source == "data":
+        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
+                      "" if user.client_cert else "client-certificate-data does not decode",
+                      user.client_cert or None)
+    if user.client_cert_path:
+        src = _source(tree, pointer, owner,
+                      _entry_path(tree, owner, comp, user.client_cert_path))
+        if src.content is None and src.reach is Reach.IN_TREE and user.client_cert:
+            return Source(src.pointer, owner, src.named, src.reach, src.path, "",
+                          user.client_cert)
+        return src
+    return None
+
+
+def user_key(
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+) -> Source | None:
+    pointer = f"user {user.name}"
+    if user.client_key_source == "data":
+        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
+                      "" if user.client_key else "client-key-data does not decode",
+                      user.client_key)
+    if user.client_key_path:
+        src = _source(tree, pointer, owner,
+                      _entry_path(tree, owner, comp, user.client_key_path))
+        if src.reach is Reach.IN_TREE and not isinstance(src.content, KeyInfo):
+            # a PEM holding cert and key (the kubelet's rotated file) reads as a cert
+            return Source(src.pointer, owner, src.named, src.reach, src.path, src.reason,
+                          user.client_key)
+        return src
+    return None
+
+
+def certs_of(src: Source | None) -> tuple[CertInfo, ...]:
+    if src is None or not isinstance(src.content, tuple):
+        return ()
+    return tuple(c for c in src.content if isinstance(c, CertInfo))
+
+
+def key_of(src: Source | None) -> KeyInfo | None:
+    if src is None:
+        return None
+    return src.content if isinstance(src.content, KeyInfo) else None
+
+
+def public_keys_of(src: Source | None) -> tuple[str, ...]:
+    """SubjectPublicKeyInfo fingerprints a verifying file holds: public keys, certs' keys,
+    or a private key's public half (the API server accepts all three)."""
+    if src is None:
+        return ()
+    content = src.content
+    if isinstance(content, PublicKeyInfo):
+        return (content.fingerprint,)
+    if isinstance(content, KeyInfo):
+        return (content.public_key_fingerprint,) if content.public_key_fingerprint else ()
+    return tuple(c.public_key_fingerprint for c in certs_of(src))

@@ -1,0 +1,102 @@
+"""`kexplore connections` as scripts use it: exit codes as for check, stable JSON, a table
+grouped by status, and nothing from the tree reaching the terminal as control bytes."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from conftest import Factory
+
+from kexplore.cli import main
+
+AT = "2026-11-01T09:00:00Z"
+KEYS = {"id", "kind", "client", "server", "purpose", "address", "address_source", "status",
+        "reason", "breaks_at", "identity", "anchor", "symptom"}
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_clean_tree_exits_0_with_every_relation_ok(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(["connections", str(make_tree()), "--now", AT, "--format", "json"],
+                       capsys)
+    doc = json.loads(out)
+    assert code == 0
+    assert set(doc) == {"root", "now", "connections"} and doc["now"] == AT
+    assert all(set(c) >= KEYS for c in doc["connections"])
+    assert {c["status"] for c in doc["connections"]} == {"ok"}
+    link = next(c for c in doc["connections"] if c["id"] == "kube-scheduler->kube-apiserver")
+    assert link["address"] == "https://192.168.1.10:6443"
+    assert link["server_cert"]["path"] == "pki/apiserver.crt"
+    assert link["server_cert"]["pointer"] == "--tls-cert-file"
+    assert link["client_ca"]["path"] == "pki/ca.crt"
+    assert link["identity"]["user"] == "system:kube-scheduler"
+    assert link["breaks_at"] == "2027-11-01T09:00:00Z"
+
+
+def test_a_broken_relation_exits_1_and_says_where_and_why(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_tree(faults=["connection-server-name"])
+    code, out, _ = run(["connections", str(root), "--now", AT, "--format", "json"], capsys)
+    assert code == 1
+    (broken,) = [c for c in json.loads(out)["connections"] if c["status"] == "broken"]
+    assert broken["id"] == "kube-scheduler->kube-apiserver"
+    assert broken["anchor"] == {"path": "scheduler.conf", "pointer": "cluster kubernetes"}
+    assert "not 10.255.0.1" in broken["reason"]
+    code, text, _ = run(["connections", str(root), "--now", AT], capsys)
+    assert code == 1
+    assert text.index("broken (1)") < text.index("ok (")
+    assert "✗ kube-scheduler" in text
+
+
+def test_check_reports_the_broken_relation(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_tree(faults=["connection-server-name"])
+    code, out, _ = run(["check", str(root), "--now", AT, "--format", "json"], capsys)
+    rules = {(f["rule"], f["path"]) for f in json.loads(out)["findings"]}
+    assert code == 1 and ("connection-server-name", "scheduler.conf") in rules
+
+
+def test_an_unreadable_root_or_a_bad_argument_exits_2(
+    tmp_path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    code, _, err = run(["connections", str(tmp_path / "nowhere")], capsys)
+    assert code == 2 and "cannot read" in err
+    with pytest.raises(SystemExit) as exit_:
+        main(["connections", str(tmp_path), "--format", "yaml"])
+    assert exit_.value.code == 2
+
+
+def test_unknown_relations_say_why_and_do_not_fail(
+    make_tree: Factory, tmp_path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    root = tmp_path / "t"
+    shutil.copytree(make_tree(), root)
+    for pod in (root / "manifests").iterdir():
+        pod.unlink()
+    code, out, _ = run(["connections", str(root), "--now", AT, "--format", "json"], capsys)
+    unknown = [c for c in json.loads(out)["connections"] if c["status"] == "unknown"]
+    assert code == 0 and unknown and all(c["reason"] for c in unknown)
+
+
+def test_names_from_the_tree_never_reach_the_terminal_raw(
+    make_tree: Factory, tmp_path, capsys: pytest.CaptureFixture[str]  # type: ignore[no-untyped-def]
+) -> None:
+    root = tmp_path / "t"
+    shutil.copytree(make_tree(), root)
+    shutil.copy(root / "admin.conf", root / "evil\x1b[2Jname.conf")
+    code, out, _ = run(["connections", str(root), "--now", AT], capsys)
+    assert code == 0
+    assert "\x1b[2J" not in out and "evil\\x1b[2Jname.conf" in out
+    _, out, _ = run(["connections", str(root), "--now", AT, "--format", "json"], capsys)
+    assert "\x1b" not in json.loads(out)["connections"][0]["id"]
+    assert any(c["id"].startswith("evil\\x1b") for c in json.loads(out)["connections"])
