@@ -156,7 +156,7 @@ APISERVER = "manifests/kube-apiserver.yaml"
         ("--authorization-mode=Node,RBAC", "--authorization-mode=Node,RBAC,Webhook",
          [("manifest-flag", Severity.INFO, APISERVER)]),
         ("--authorization-mode=Node,RBAC", "--authorization-mode=AlwaysAllow,Node,RBAC",
-         [("manifest-flag", Severity.WARNING, APISERVER)]),
+         [("authorization-always-allow", Severity.ERROR, APISERVER)]),
     ],
 )
 def test_flags_are_judged_as_the_api_server_reads_them(
@@ -196,7 +196,9 @@ def test_addresses_compare_as_addresses(writable_tree) -> None:
         edit(root, rel, "fd00::10", "FD00:0::10")
     assert findings(root) == []
     edit(root, "scheduler.conf", "FD00:0::10", "FD00:0::11")
-    assert [(f.rule, f.path) for f in findings(root)] == [("kubeconfig-server", "scheduler.conf")]
+    assert [(f.rule, f.path) for f in findings(root)] == [
+        ("connection-server-name", "scheduler.conf")
+    ]
 
 
 # --- said once per folder ------------------------------------------------------------
