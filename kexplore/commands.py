@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,10 +27,26 @@ def _now(args: argparse.Namespace) -> datetime:
 
 
 def _scan(path: Path):  # type: ignore[no-untyped-def]
+    """The tree at `path`, or the whole tree `path` is a part of."""
+    from kexplore.core.parts import locate, what_it_holds
     from kexplore.core.scan import scan
 
+    part = locate(path)
+    path = part.root if part else path
+
     if not path.is_dir():
-        raise RootError(f"cannot read {path}: not a folder")
+        hint = (
+            "not a folder; point kexplore at the tree that holds it "
+            "(the folder with manifests/ and pki/, such as /etc/kubernetes)"
+        )
+        why = hint if path.exists() else "no such folder"
+        raise RootError(f"cannot read {path}: {why}")
+    looks = what_it_holds(path)
+    if looks:
+        raise RootError(
+            f"{path} holds kubeadm's {looks}/ files but is not in a kubeadm tree; point "
+            f"kexplore at the folder that holds {looks}/ (such as /etc/kubernetes)"
+        )
     try:
         next(path.iterdir(), None)
     except OSError as exc:
@@ -150,13 +167,21 @@ def run_check(args: argparse.Namespace) -> int:
 def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The report for the arguments, and its text in the chosen format."""
     from kexplore.core.check import check_tree
+    from kexplore.core.parts import locate
     from kexplore.core.report import findings_json, findings_renderable
 
+    part = locate(args.path)
     tree = _scan(args.path)
     node = node_files_for(args, tree)
     report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile,
                         node_files=node)
     notes = _unchecked(tree) if node is None and args.profile != "cis" else []
+    note: dict[str, str] = {}
+    if part is not None:
+        # The part is checked in its tree, as the components read it; only its findings
+        # are told.
+        report = replace(report, findings=tuple(f for f in report.findings if part.holds(f.path)))
+        note = {"part": part.part}
     cis = None
     if args.profile in ("cis", "all"):
         from kexplore.core.cis import evaluate_cis
@@ -166,7 +191,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         extra: dict[str, Any] = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
         if notes:
             extra["notes"] = notes
-        return report, findings_json(report, extra)
+        return report, findings_json(report, {**note, **extra})
     if args.format == "junit":
         from kexplore.core.junit import to_junit
 
@@ -175,6 +200,11 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from rich.text import Text  # a path is never read as markup
 
     parts: list[Any] = [Text(f"note: {n}") for n in notes]
+    if part is not None:
+        from kexplore.core.names import printable
+
+        where = printable(str(tree.root))
+        parts.append(Text(f"{part.part} checked as part of the tree at {where}"))
     if cis is not None:
         from kexplore.core.cis import cis_tables
 

@@ -57,7 +57,7 @@ def test_faults_on_other_targets_are_reported_there(make_tree: Factory, fault: s
     assert found == {(fault.split(":")[0], target_path(fault))}
 
 
-@pytest.mark.parametrize("minor", range(28, 36))
+@pytest.mark.parametrize("minor", range(28, 38))
 @pytest.mark.parametrize("etcd", list(EtcdMode))
 def test_every_supported_version_and_etcd_mode_is_clean(
     make_tree: Factory, minor: int, etcd: EtcdMode
@@ -89,7 +89,7 @@ def test_infer_reads_the_parameters_back_with_their_sources(make_tree: Factory) 
         service_subnet="10.100.0.0/16",
         pod_subnet="10.244.0.0/16",
         cert_sans=("10.0.0.99", "api.alt"),
-        kubernetes_version=Version(1, 33, 1),
+        kubernetes_version=Version(1, 34, 1),  # ECDSA-P384 came in 1.34
     )
     inferred = infer(scan(make_tree(params)))
     got = inferred.params
@@ -116,10 +116,10 @@ def test_an_unknown_version_is_held_against_the_nearest_known(writable_tree) -> 
     root = writable_tree()
     for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler"):
         path = root / f"manifests/{name}.yaml"
-        path.write_text(path.read_text().replace(":v1.35.0", ":v1.37.1"))
+        path.write_text(path.read_text().replace(":v1.35.0", ":v1.39.1"))
     inferred = infer(scan(root))
-    assert inferred.params.version == Version(1, 37, 1)
-    assert inferred.conventions_version == Version(1, 35, 0)
+    assert inferred.params.version == Version(1, 39, 1)
+    assert inferred.conventions_version == Version(1, 37, 0)
     assert "nearest" in inferred.notes[0]
 
 

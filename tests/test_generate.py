@@ -298,7 +298,7 @@ def test_generate_cli_sets_parameters_and_rejects_bad_ones(
                 "--kubernetes-version",
                 "v1.30.2",
                 "--key-algorithm",
-                "ECDSA-P384",
+                "ECDSA-P256",
                 "--cert-validity",
                 "720h",
                 "--now",
@@ -318,6 +318,40 @@ def test_generate_cli_sets_parameters_and_rejects_bad_ones(
     assert "cannot target" in capsys.readouterr().err
     assert not (tmp_path / "u").exists()
     assert main(["generate", str(tmp_path / "w"), "--advertise-address", "not-an-ip"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "says"),
+    [
+        (["--kubernetes-version", "v1.38.0"], "outside the versions kexplore can write"),
+        (["--kubernetes-version", "v1.23.17"], "outside the versions kexplore can write"),
+        (["--kubernetes-version", "v1.33.0", "--key-algorithm", "ECDSA-P384"], "v1.34+"),
+        (["--kubernetes-version", "v1.30.2", "--key-algorithm", "RSA-4096"], "v1.31+"),
+        (["--cert-validity", "0h"], "--cert-validity"),
+        (["--ca-validity", "0d"], "--ca-validity"),
+    ],
+)
+def test_generate_refuses_what_kubeadm_cannot_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], says: str
+) -> None:
+    try:
+        code = main(["generate", str(tmp_path / "t"), *options])
+    except SystemExit as exc:  # an argument argparse itself refuses
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert says in err and "Traceback" not in err
+    assert not (tmp_path / "t").exists()
+
+
+def test_the_core_refuses_a_zero_validity_whoever_asks(tmp_path: Path) -> None:
+    from kexplore.core.generate import NotWritableByKubeadm, generate_tree
+
+    for params in (ClusterParams(cert_validity=timedelta(0)),
+                   ClusterParams(ca_validity=timedelta(hours=-1))):
+        with pytest.raises(NotWritableByKubeadm, match="must be longer than zero"):
+            generate_tree(tmp_path / "t", params, NOW)
+    assert not (tmp_path / "t").exists()
 
 
 def test_list_faults_names_every_fault(capsys: pytest.CaptureFixture[str]) -> None:

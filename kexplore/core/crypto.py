@@ -8,6 +8,7 @@ costs tens of milliseconds, so only the readers and the checks import it.
 from __future__ import annotations
 
 import hashlib
+import warnings
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -15,6 +16,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from kexplore.core.pki import (
@@ -33,6 +35,11 @@ from kexplore.core.pki import (
     pem_blocks,
     what_else,
 )
+
+# cryptography warns on stderr about what a certificate holds (a CA serial of 0, as kubeadm
+# before 1.28 wrote): that is the tree's business, reported as a finding (cert-serial),
+# never as noise on the terminal.
+warnings.filterwarnings("ignore", category=CryptographyDeprecationWarning)
 
 
 def _blocks_of(data: bytes, labels: frozenset[str], what: str) -> list[PemBlock]:

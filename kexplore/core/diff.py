@@ -16,20 +16,26 @@ from typing import Any
 
 from kexplore.core.conventions.manifests import (
     CA_TRUST_VOLUMES,
+    COMPONENT_DEFAULTS,
+    ETCD_JOIN_STATE,
+    FLEXVOLUME,
     GUARDED_FLAGS,
     KNOWN_CUSTOMISATION_PREFIXES,
+    REQUIRED_MEMBERS,
     RHEL_CA_VOLUMES,
     STATIC_PODS_BY_FILE,
+    UNDOING_MEMBERS,
     StaticPodSpec,
     expected_pod,
 )
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
-from kexplore.core.params import EtcdMode, Inferred, Version
+from kexplore.core.params import EtcdMode, Inferred, Version, canonical_addresses
 from kexplore.core.secrets import REDACTED, redact_document
 from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
+LISTEN_FLAGS = ("bind-address",)
 
 # Fields the five control-plane conventions cover; a change there is a defect.
 CONVENTION_FIELDS = (
@@ -155,6 +161,12 @@ def _flag_kind(
         return VERSION, "what kubeadm writes for the tree's own version"
     if missing_file:
         return DEFECT, "names a file that is not in the tree"
+    members = _members_kind(name, actual)
+    if members:
+        return members
+    if name in LISTEN_FLAGS and expected is None:
+        # kubeadm leaves the API server on all addresses; one address is narrower.
+        return CUSTOMISATION, "listens on fewer addresses than kubeadm's default: narrower"
     if name in GUARDED_FLAGS:
         return DEFECT, "kubeadm relies on this flag; changing or dropping it weakens the node"
     if expected is None or name.startswith(KNOWN_CUSTOMISATION_PREFIXES):
@@ -164,9 +176,43 @@ def _flag_kind(
     return CUSTOMISATION, "an extraArgs-style override of a default"
 
 
+def _members_kind(name: str, actual: str | None) -> tuple[str, str] | None:
+    """A list flag judged by what it holds: kubeadm's members kept is a customisation,
+    one lost or undone is a weakening."""
+    held = set((actual or "").split(","))
+    undoing = [m for m in UNDOING_MEMBERS.get(name, ()) if m in held]
+    if undoing:
+        return DEFECT, f"{', '.join(undoing)} undoes what kubeadm relies on"
+    required = REQUIRED_MEMBERS.get(name)
+    if required is None:
+        return None
+    lost = [m for m in required if m not in held]
+    if lost:
+        return DEFECT, f"loses {', '.join(lost)}, which kubeadm relies on"
+    return CUSTOMISATION, f"keeps {', '.join(required)}: a customisation, not a weakening"
+
+
+def _joined_etcd(
+    name: str, actual: str | None, expected: str | None, have: dict[str, str]
+) -> bool:
+    """What kubeadm join writes on a control-plane node it adds to a stacked etcd: the
+    state "existing" and an --initial-cluster that lists the members before it too."""
+    state, existing = ETCD_JOIN_STATE
+    if have.get(state) != existing:
+        return False
+    if name == state:
+        return True
+    if name != "initial-cluster" or not actual or not expected:
+        return False
+    members = {canonical_addresses(m) for m in actual.split(",")}
+    return canonical_addresses(expected) in members
+
+
 def _field_kind(where: str, actual: str | None, own: dict[str, str]) -> tuple[str, str]:
     if own.get(where) == actual or where.startswith(VERSION_FIELDS):
         return VERSION, "what kubeadm writes for the tree's own version"
+    if f"[{FLEXVOLUME.name}]" in where and actual is not None:
+        return VERSION, "kubeadm 1.35 and older mounted it; an upgraded manifest may keep it"
     if where.startswith(CONVENTION_FIELDS):
         return DEFECT, "breaks a control-plane convention"
     if any(f"[{name}]" in where for name in OPTIONAL_VOLUMES):
@@ -205,13 +251,18 @@ def diff_pod(
         flag_map(_command(own)),
     )
     shown_want, shown_have = flag_map(_command(shown_expected)), flag_map(_command(shown_actual))
+    defaults = COMPONENT_DEFAULTS.get(spec.name, {})
+    unknown = inferred.unknown_values
     flags = []
     for name in sorted(want.keys() | have.keys()):
         e, a = want.get(name), have.get(name)
-        if e == a:
+        if _same_value(e, a, defaults.get(name)) or _needs_unknown(e, unknown):
             continue
         change = "added" if e is None else "removed" if a is None else "changed"
-        kind, reason = _flag_kind(name, e, a, own_flags, bool(a and a in missing))
+        if spec.name == "etcd" and _joined_etcd(name, a, e, have):
+            kind, reason = VERSION, "what kubeadm join writes on a joined control-plane node"
+        else:
+            kind, reason = _flag_kind(name, e, a, own_flags, bool(a and a in missing))
         shown_e, shown_a = _shown(name, shown_want), _shown(name, shown_have)
         flag = f"--{name}" if name in shown_want or name in shown_have else REDACTED
         flags.append(Difference(flag, change, shown_e, shown_a, kind, reason))
@@ -222,7 +273,7 @@ def diff_pod(
     fields = []
     for where in sorted(want_f.keys() | have_f.keys()):
         e, a = want_f.get(where), have_f.get(where)
-        if e == a:
+        if _same_value(e, a) or _needs_unknown(e, unknown):
             continue
         change = "added" if e is None else "removed" if a is None else "changed"
         kind, reason = _field_kind(where, a, own_f)
@@ -240,6 +291,21 @@ def diff_pod(
     return ManifestDiff(
         path, spec.name, target.version, tuple(flags), tuple(fields), shown_actual, shown_expected
     )
+
+
+def _same_value(expected: str | None, actual: str | None, default: str | None = None) -> bool:
+    """Equal as the component reads them: an absent flag is its default, and addresses
+    compare as addresses."""
+    e = expected if expected is not None else default
+    a = actual if actual is not None else default
+    if e is None or a is None:
+        return e is a
+    return e == a or canonical_addresses(e) == canonical_addresses(a)
+
+
+def _needs_unknown(expected: str | None, unknown: frozenset[str]) -> bool:
+    """An expectation built from a parameter the tree does not hold compares nothing."""
+    return bool(expected) and any(value in str(expected) for value in unknown)
 
 
 def _shown(key: str, shown: Mapping[str, str]) -> str | None:

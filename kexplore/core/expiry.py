@@ -22,7 +22,9 @@ def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:
     issuer = ctx.issuer_of(cert)
     if issuer is None:
         return cert.issuer_cn or cert.issuer
-    path = ca_paths[id(issuer)]
+    path = ca_paths.get(id(issuer), "")
+    if not path:
+        return issuer.subject_cn or issuer.subject
     spec = CERTS_BY_FILE.get(path)
     return spec.name if spec else path
 
@@ -36,7 +38,7 @@ def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> lis
     """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last.
     With `node`, the kubelet's own certificates and the kubeconfig copies too."""
     ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
-    ca_paths = {id(c.cert): c.path for c in ctx.certs if not c.embedded}
+    ca_paths = {id(c.cert): c.path for c in (*ctx.certs, *ctx.authority_files) if not c.embedded}
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
     rows = []
     for at in ctx.certs:
@@ -66,7 +68,7 @@ def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> lis
     present = {r.name for r in rows}
     params = ctx.params
     for spec in CERTS:
-        if spec.applies(params) and spec.name not in present and _expected_here(tree, spec.name):
+        if spec.applies(params) and spec.name not in present and _expected_here(ctx, spec.name):
             rows.append(
                 ExpiryRow(
                     spec.name,
@@ -84,12 +86,17 @@ def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> lis
     return sorted(rows, key=lambda r: (r.missing, r.not_after or now))
 
 
-def _expected_here(tree: Tree, name: str) -> bool:
-    """super-admin.conf exists only on the init node; kubelet.conf is the kubelet's to rotate."""
-    if name in ("super-admin.conf", "kubelet.conf"):
+def _expected_here(ctx: Context, name: str) -> bool:
+    """super-admin.conf exists only on the init node; kubelet.conf is the kubelet's to rotate.
+    Nothing is missing from a tree that is no control plane's, from a folder the tree lacks
+    as a whole (file-missing says so once) or cannot read, or from a pki/ that is not
+    the node's certificatesDir."""
+    if name in ("super-admin.conf", "kubelet.conf") or not ctx.is_control_plane:
         return False
-    spec = CERTS_BY_NAME[name]
-    return tree.get(spec.file or name) is None
+    path = CERTS_BY_NAME[name].file or name
+    if path.startswith("pki/") and not ctx.certs_here:
+        return False
+    return ctx.tree.get(path) is None and not ctx.reported_by_folder(path)
 
 
 def _rotated_kubelet_certs(

@@ -258,6 +258,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-controller-manager", "kube-scheduler"),
     ),
     FaultSpec(
+        "etcd-version",
+        "etcd pinned to 3.4, older than the etcd kubeadm pairs with",
+        "etcd",
+        ("etcd",),
+    ),
+    FaultSpec(
         "file-mode",
         "a private key or kubeconfig readable by everyone",
         "apiserver",

@@ -23,6 +23,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from kexplore.core.conventions.certs import (
     CLIENT_AUTH,
+    KEY_ALGORITHMS,
+    KEY_ENCIPHERMENT_RSA_ONLY,
     SA_KEY,
     SA_PUB,
     SERVER_AUTH,
@@ -33,7 +35,12 @@ from kexplore.core.conventions.certs import (
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode
 from kexplore.core.conventions.kubeconfigs import KubeconfigSpec, kubeconfigs_for
 from kexplore.core.conventions.manifests import expected_pod, static_pods_for
-from kexplore.core.conventions.versions import since
+from kexplore.core.conventions.versions import (
+    NEWEST_SUPPORTED,
+    OLDEST_SUPPORTED,
+    is_supported,
+    since,
+)
 from kexplore.core.faults import Fault
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
 from kexplore.core.yamlio import dump_yaml
@@ -50,6 +57,31 @@ EKU_OIDS = {
 
 class TargetNotEmpty(Exception):
     """Raised instead of writing into a folder that already holds something."""
+
+
+class NotWritableByKubeadm(ValueError):
+    """Parameters no kubeadm release could have written a tree for."""
+
+
+def refuse_unwritable(params: ClusterParams) -> None:
+    """Raise NotWritableByKubeadm, saying why, for what kubeadm cannot write: a version
+    the conventions do not describe, an algorithm that version lacks, no validity."""
+    version = params.version
+    if not is_supported(version):
+        raise NotWritableByKubeadm(
+            f"kubeadm {version} is outside the versions kexplore can write "
+            f"(v{OLDEST_SUPPORTED.major}.{OLDEST_SUPPORTED.minor} to "
+            f"v{NEWEST_SUPPORTED.major}.{NEWEST_SUPPORTED.minor})"
+        )
+    if not KEY_ALGORITHMS[params.key_algorithm].covers(version):
+        raise NotWritableByKubeadm(
+            f"kubeadm {version} cannot write {params.key_algorithm.value} keys "
+            f"(that algorithm needs {KEY_ALGORITHMS[params.key_algorithm]})"
+        )
+    for name, validity in (("--cert-validity", params.cert_validity),
+                           ("--ca-validity", params.ca_validity)):
+        if validity <= timedelta(0):
+            raise NotWritableByKubeadm(f"{name} must be longer than zero")
 
 
 @dataclass(frozen=True)
@@ -98,6 +130,7 @@ class CertPlan:
     is_ca: bool
     not_before: datetime
     not_after: datetime
+    key_encipherment: bool = True
 
 
 def plan_for(spec: CertSpec, params: ClusterParams, now: datetime, ca: Issued | None) -> CertPlan:
@@ -114,6 +147,8 @@ def plan_for(spec: CertSpec, params: ClusterParams, now: datetime, ca: Issued | 
         is_ca=spec.is_ca,
         not_before=start,
         not_after=now + validity,
+        key_encipherment=params.key_algorithm.is_rsa
+        or not KEY_ENCIPHERMENT_RSA_ONLY.covers(params.version),
     )
 
 
@@ -137,7 +172,7 @@ def issue(plan: CertPlan, key: PrivateKey, ca: Issued | None) -> x509.Certificat
             x509.KeyUsage(
                 digital_signature=True,
                 content_commitment=False,
-                key_encipherment=True,
+                key_encipherment=plan.key_encipherment,
                 data_encipherment=False,
                 key_agreement=False,
                 key_cert_sign=plan.is_ca,
@@ -404,6 +439,8 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "etcd-version":
+            container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":
             if name == "etcd":
                 set_flag(container["command"], "trusted-ca-file", f"{K8S}/pki/ca.crt")
@@ -585,6 +622,7 @@ def generate_tree(
     shared: SharedPki | None = None,
 ) -> list[str]:
     """Write the tree under `root`; return the paths written, relative to it."""
+    refuse_unwritable(params)
     ha = [str(f) for f in faults if f.name.startswith("ha-")]
     if ha:
         raise ValueError(f"{', '.join(ha)}: a fault of an HA set; it needs --nodes 2 or more")

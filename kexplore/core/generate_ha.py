@@ -29,6 +29,7 @@ from kexplore.core.generate import (
     issue_one,
     issue_shared,
     new_key,
+    refuse_unwritable,
     set_flag,
     write_files,
 )
@@ -73,6 +74,7 @@ def generate_ha(
     force: bool = False,
 ) -> dict[str, list[str]]:
     """Write ROOT/cp-1 ... ROOT/cp-N; return the paths written, by node folder."""
+    refuse_unwritable(base)
     nodes = node_params(base, count)
     ha = [f for f in faults if f.name in HA_FAULTS_BY_NAME]
     plain = [f for f in faults if f.name not in HA_FAULTS_BY_NAME]

@@ -11,7 +11,7 @@ from kexplore.core.conventions.manifests import (
     APISERVER_ENDPOINT_ANNOTATION,
     ETCD_URLS_ANNOTATION,
 )
-from kexplore.core.conventions.versions import is_supported, nearest_supported
+from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity, Tree
@@ -21,6 +21,7 @@ from kexplore.core.params import (
     Inferred,
     KeyAlgorithm,
     Version,
+    canonical_addresses,
     is_ip,
     split_host_port,
 )
@@ -57,6 +58,13 @@ def _kubeconfig(tree: Tree, path: str) -> KubeconfigInfo | None:
 def _url_host(url: str) -> str:
     rest = url.split("://", 1)[-1].split("/", 1)[0]
     return split_host_port(rest)[0]
+
+
+def _folder_of(path: str | None) -> str:
+    """The folder of an absolute path a flag names; "" for anything else."""
+    if not path or not path.startswith("/") or "/" not in path.rstrip("/")[1:]:
+        return ""
+    return path.rsplit("/", 1)[0]
 
 
 def _tag_version(container: Container | None) -> Version | None:
@@ -124,6 +132,8 @@ def _gather(tree: Tree) -> _Evidence:
         if issuer.startswith(prefix):
             ev.add("dns_domain", issuer[len(prefix) :], f"{APISERVER} --service-account-issuer")
         ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{APISERVER} --etcd-servers")
+        for flag in ("client-ca-file", "tls-cert-file"):
+            ev.add("cert_dir", _folder_of(api.flag_value(flag)), f"{APISERVER} --{flag}")
         for flag, name in (
             ("etcd-cafile", "external_etcd_ca"),
             ("etcd-certfile", "external_etcd_cert"),
@@ -143,6 +153,9 @@ def _gather(tree: Tree) -> _Evidence:
             f"{ETCD} --advertise-client-urls",
         )
         ev.add("etcd_tag", etcd.image_tag, f"{ETCD} image tag")
+        etcd_dir = _folder_of(etcd.flag_value("trusted-ca-file"))
+        if etcd_dir.endswith("/etcd"):
+            ev.add("cert_dir", etcd_dir.removesuffix("/etcd"), f"{ETCD} --trusted-ca-file")
         ev.add("etcd_members", _joined_members(etcd), f"{ETCD} --initial-cluster")
     if etcd_pod:
         ev.add(
@@ -155,6 +168,11 @@ def _gather(tree: Tree) -> _Evidence:
             "cluster_name", kcm.flag_value("cluster-name"), f"{CONTROLLER_MANAGER} --cluster-name"
         )
         ev.add("pod_subnet", kcm.flag_value("cluster-cidr"), f"{CONTROLLER_MANAGER} --cluster-cidr")
+        ev.add(
+            "cert_dir",
+            _folder_of(kcm.flag_value("root-ca-file")),
+            f"{CONTROLLER_MANAGER} --root-ca-file",
+        )
     _gather_kubeconfigs(tree, ev)
     _gather_certs(tree, ev)
     return ev
@@ -232,13 +250,16 @@ def infer(tree: Tree) -> Inferred:
         "dns_domain",
         "kubernetes_version",
         "key_algorithm",
+        "cert_dir",
     ):
         found = ev.first(name)
         if found:
             values[name], sources[name] = found
     address = ev.first("advertise_address")
     if address and is_ip(address[0]):
-        values["advertise_address"], sources["advertise_address"] = address
+        # Compared as an address from here on: FD00:0::10 is fd00::10.
+        values["advertise_address"] = str(ipaddress.ip_address(address[0]))
+        sources["advertise_address"] = address[1]
     for name in ("service_subnet", "pod_subnet"):
         found = ev.first(name)
         if found and _valid_network(found[0]):
@@ -249,7 +270,12 @@ def infer(tree: Tree) -> Inferred:
     version_found = "kubernetes_version" in values
     conventions_version = nearest_supported(params.version)
     notes = []
-    if version_found and not is_supported(params.version):
+    if version_found and is_older(params.version):
+        notes.append(
+            f"kubeadm {params.version} is older than the conventions kexplore knows; "
+            f"held to {conventions_version}'s only where they did not change since"
+        )
+    elif version_found and not is_supported(params.version):
         notes.append(
             f"kubeadm {params.version} is not described by kexplore's conventions; "
             f"holding the tree against {conventions_version}, the nearest it knows"
@@ -340,7 +366,10 @@ def _infer_endpoint_and_sans(
         # kubeadm puts the control-plane endpoint into the serving cert; an admin.conf
         # server the cert does not name is a wrong server, not an endpoint.
         named = sans is None or host in (*sans[0][0], *sans[0][1])
-        if f"https://{host_port}" != params.local_endpoint and named and _dialable(admin[0]):
+        # Without the node's own address, admin.conf's server is all the tree says of
+        # the endpoint: kubeadm writes the control-plane endpoint there.
+        local = params.local_endpoint if "advertise_address" in sources else ""
+        if canonical_addresses(f"https://{host_port}") != local and named and _dialable(admin[0]):
             params = replace(params, control_plane_endpoint=host_port)
             sources["control_plane_endpoint"] = admin[1]
     if sans:
@@ -401,6 +430,8 @@ def _conflicts(ev: _Evidence) -> list[Finding]:
 def _same(name: str, a: Any, b: Any) -> bool:
     if name == "kubernetes_version":
         return bool(a.minor_tuple == b.minor_tuple)
+    if isinstance(a, str) and isinstance(b, str):
+        return canonical_addresses(a) == canonical_addresses(b)
     return bool(a == b)
 
 

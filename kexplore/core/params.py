@@ -92,6 +92,8 @@ class ClusterParams:
     ca_validity: timedelta = DEFAULT_CA_VALIDITY
     image_repository: str = "registry.k8s.io"
     etcd_image_tag: str = field(default="")
+    # kubeadm's certificatesDir, as the components see it on the host.
+    cert_dir: str = "/etc/kubernetes/pki"
     # A node that `kubeadm join --control-plane` wrote: no super-admin.conf, and its etcd
     # joins the members already there ("name=peer-url", in the order they joined).
     joined: bool = False
@@ -164,12 +166,39 @@ def split_host_port(text: str) -> tuple[str, int | None]:
     return text, None
 
 
+# Runs of the characters an address is written with: one pass, no backtracking, however
+# long a hostile flag value is.
+_ADDRESS_RUN = re.compile(r"[0-9A-Fa-f:.]+")
+_LONGEST_ADDRESS = len("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255")
+
+
+def canonical_addresses(text: str) -> str:
+    """`text` with every IP address in it written the one way ipaddress writes it, so
+    values compare as the components read them: "https://[FD00:0::10]:2379" is
+    "https://[fd00::10]:2379". Anything that is not an address is left as it is."""
+
+    def canonical(found: re.Match[str]) -> str:
+        run = found.group(0)
+        if len(run) > _LONGEST_ADDRESS or (":" not in run and run.count(".") != 3):
+            return run
+        try:
+            return str(ipaddress.ip_address(run))
+        except ValueError:
+            return run
+
+    return _ADDRESS_RUN.sub(canonical, text)
+
+
 def is_ip(text: str) -> bool:
     try:
         ipaddress.ip_address(text)
     except ValueError:
         return False
     return True
+
+
+# Parameters only the node's own files can give: without them they are unknown.
+NODE_SPECIFIC = ("node_name", "advertise_address", "cert_dir")
 
 
 @dataclass(frozen=True)
@@ -215,16 +244,51 @@ class Inferred:
             ("etcd image tag", p.etcd_image_tag or "(kubeadm's for the version)", "etcd_image_tag"),
             ("node role", "joined control-plane node" if self.joined_node else "init node", ""),
         ]
+        rows.insert(4, ("certificates folder", p.cert_dir, "cert_dir"))
         return [
-            (
-                label,
-                value,
-                self.sources.get(
-                    key, "kubeadm's default" if key else "super-admin.conf and kubelet.conf"
-                ),
-            )
+            (label, *self._shown(value, key))
             for label, value, key in rows
         ]
+
+    def _shown(self, value: str, key: str) -> tuple[str, str]:
+        """A value and where it was read; a node-specific value the tree does not hold is
+        unknown, never our default."""
+        if not key:
+            return value, "super-admin.conf and kubelet.conf"
+        if key in self.sources:
+            return value, self.sources[key]
+        if key in NODE_SPECIFIC or (
+            key == "control_plane_endpoint" and not self.knows("advertise_address")
+        ):
+            return "(unknown)", "not in the tree"
+        if key == "kubernetes_version":
+            return f"(unknown; held to {value}'s conventions)", "not in the tree"
+        return value, "kubeadm's default"
+
+    def headline(self) -> tuple[str, str, str]:
+        """Node name, version and endpoint for a header; "?" for what the tree does not
+        hold, never our sample's defaults."""
+        p = self.params
+        node = p.node_name if self.knows("node_name") else "?"
+        version = str(p.version) if self.version_found else "?"
+        endpoint_known = self.knows("control_plane_endpoint") or self.knows("advertise_address")
+        return node, version, p.endpoint_url if endpoint_known else "?"
+
+    def knows(self, name: str) -> bool:
+        """Whether the tree itself gave parameter `name`; one it did not is unknown, and
+        its value in `params` (a default) must never be held against the tree."""
+        return name in self.sources
+
+    @property
+    def unknown_values(self) -> frozenset[str]:
+        """The values in `params` of the node-specific parameters the tree did not give, and
+        the names made from kubeadm's defaults where the tree gives none: what no
+        expectation may carry into a finding."""
+        values = {name: str(getattr(self.params, name)) for name in NODE_SPECIFIC}
+        # Names made from kubeadm's defaults, where the tree gives no value to check them by.
+        values["service_subnet"] = self.params.service_ip
+        values["dns_domain"] = f"kubernetes.default.svc.{self.params.dns_domain}"
+        return frozenset(v for name, v in values.items() if v and not self.knows(name))
 
     @property
     def expected_params(self) -> ClusterParams:

@@ -24,11 +24,12 @@ def all_rules() -> list[Rule]:
         pods,
         references,
         restarts,
+        versions,
     )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *connections.RULES, *pods.RULES, *kubelet_client.RULES, *node_files.RULES,
-            *copies.RULES, *references.RULES, *restarts.RULES]
+            *connections.RULES, *versions.RULES, *pods.RULES, *kubelet_client.RULES,
+            *node_files.RULES, *copies.RULES, *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:

@@ -9,6 +9,7 @@ from kexplore.core.checks.context import CertAt, Context
 from kexplore.core.conventions.certs import CERTS_BY_NAME, SA_KEY, SA_PUB
 from kexplore.core.crypto import verify_signature
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.params import canonical_addresses
 from kexplore.core.pki import (
     KeyInfo,
     PublicKeyInfo,
@@ -89,6 +90,9 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
         if issuer is None:
             if at.spec is None and not at.embedded:
                 continue  # a stray certificate from elsewhere: nothing to chain it to here
+            if at.spec is not None and at.spec.is_ca:
+                yield _trust_anchor(at)
+                continue
             if _ca_file_broken(ctx, at):
                 continue  # its CA's file does not decode: parse-error names the cause
             yield Finding(
@@ -107,6 +111,57 @@ def cert_chain(ctx: Context) -> Iterator[Finding]:
                 "(signed by another CA of the same name?)",
                 pointer=at.pointer,
                 fix="reissue it from the tree's CA (kubeadm certs renew)",
+            )
+
+
+def _trust_anchor(at: CertAt) -> Finding:
+    """kubeadm's CA files are where the components' trust starts, whoever signed them: an
+    intermediate under a root kept elsewhere works, and is worth knowing."""
+    return Finding(
+        "ca-intermediate",
+        Severity.INFO,
+        at.path,
+        f"is an intermediate CA issued by {at.cert.issuer or '(empty)'}, which is not in the "
+        "tree; the components trust this file itself as their anchor",
+        pointer=at.pointer,
+    )
+
+
+def cert_copy(ctx: Context) -> Iterator[Finding]:
+    """A copy of one of kubeadm's certificates under another name (ca-old.crt) is no
+    harm, but it is not what the components read: said, so nobody renews the copy."""
+    own = {
+        at.cert.sha256_fingerprint: at.path
+        for at in ctx.certs
+        if at.spec is not None and not at.embedded and not at.pointer
+    }
+    for at in ctx.certs:
+        original = own.get(at.cert.sha256_fingerprint)
+        if at.embedded or at.archived or at.spec is not None or original in (None, at.path):
+            continue
+        yield Finding(
+            "cert-copy",
+            Severity.INFO,
+            at.path,
+            f"is a copy of {original}; the components read {original}",
+            pointer=at.pointer,
+        )
+
+
+def cert_serial(ctx: Context) -> Iterator[Finding]:
+    """RFC 5280 wants a positive serial; kubeadm before 1.28 gave its CAs serial 0. Today's
+    components accept it, but strict libraries (a future cryptography) will refuse it."""
+    for at in ctx.certs:
+        if at.cert.serial <= 0 and not at.archived:
+            yield Finding(
+                "cert-serial",
+                Severity.INFO,
+                at.path,
+                f"serial number is {at.cert.serial}, not positive as RFC 5280 requires "
+                "(kubeadm before 1.28 gave its CAs serial 0); strict TLS libraries may "
+                "refuse it in future",
+                pointer=at.pointer,
+                fix="renew it with the next CA rotation",
             )
 
 
@@ -227,7 +282,7 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
     cn = at.spec.cn(params)
     if cert.subject_cn != cn and at.embedded:
         return  # another component's identity altogether: kubeconfig-client-cert says so
-    if cert.subject_cn != cn:
+    if cert.subject_cn != cn and (ctx.knows("node_name") or params.node_name not in cn):
         pointer = at.pointer or "subject CN"
         severity, breaks = _breaking(ctx, at.path, pointer, Severity.WARNING)
         yield Finding(
@@ -238,16 +293,28 @@ def _subject(ctx: Context, at: CertAt) -> Iterator[Finding]:
             pointer=pointer,
         )
     orgs = at.spec.organization(params.version)
-    if tuple(sorted(cert.subject_o)) == tuple(sorted(orgs)):
+    actual = tuple(sorted(cert.subject_o))
+    if ctx.withheld("cert-subject") or actual in at.spec.accepted_organizations(params.version):
         return
-    others = {v.value for v in at.spec.organizations}
-    if tuple(cert.subject_o) in others:
+    others = {tuple(sorted(v.value)) for v in at.spec.organizations}
+    if at.spec.organization_is_later(actual, params.version):
+        yield Finding(
+            "cert-subject",
+            Severity.WARNING,
+            at.path,
+            f"O is {list(cert.subject_o)}, the layout of a later kubeadm; kubeadm "
+            f"{params.version} writes {list(orgs)}, and without that group this identity "
+            "lacks the rights the later layout grants it by other means",
+            pointer=at.pointer or "subject O",
+            fix=f"kubeadm certs renew {at.spec.name}" if at.spec.file else "",
+        )
+    elif actual in others:
         yield Finding(
             "cert-subject",
             Severity.INFO,
             at.path,
             f"O is {list(cert.subject_o)}, kubeadm's layout before this version; "
-            f"kubeadm {params.version.major}.{params.version.minor} writes {list(orgs)}"
+            f"kubeadm {params.version} writes {list(orgs)}"
             " (a version difference: renewing keeps the old O)",
             pointer=at.pointer or "subject O",
             fix="regenerate it to move out of system:masters"
@@ -286,11 +353,13 @@ def _sans(ctx: Context, at: CertAt) -> Iterator[Finding]:
     assert at.spec is not None
     expected = at.spec.sans(ctx.params)
     cert = at.cert
+    unknown = ctx.inferred.unknown_values  # a name the tree does not give is not required
     for name in expected.dns:
-        if name not in cert.dns_sans:
+        if name not in cert.dns_sans and name not in unknown:
             yield _missing_san(ctx, at, f"DNS:{name}")
+    held = {canonical_addresses(ip) for ip in cert.ip_sans}
     for ip in expected.ips:
-        if ip not in cert.ip_sans:
+        if canonical_addresses(ip) not in held and ip not in unknown:
             yield _missing_san(ctx, at, f"IP:{ip}")
 
 
@@ -316,4 +385,13 @@ def _missing_san(ctx: Context, at: CertAt, san: str) -> Finding:
     )
 
 
-RULES = [cert_time, cert_chain, cert_encoding, key_mismatch, ca_constraints, cert_conventions]
+RULES = [
+    cert_time,
+    cert_chain,
+    cert_copy,
+    cert_serial,
+    cert_encoding,
+    key_mismatch,
+    ca_constraints,
+    cert_conventions,
+]

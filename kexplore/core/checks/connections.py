@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kexplore.core.checks.context import Context
-from kexplore.core.manifest import Container, ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo, map_to_root
 from kexplore.core.model import Finding, Node, Severity
 from kexplore.core.plane import Cause, Reach, RelationKind
 from kexplore.core.plane.connections import (
@@ -174,6 +174,8 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
 def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
     for ref in _pod_paths(ctx):
+        if _told_by_folder(ctx, ref.path):
+            continue  # file-missing counts it under its missing folder, or unreadable
         if absent(ctx.tree, ref.pod, ref.container, ref.path):
             yield Finding(
                 "manifest-file-missing",
@@ -183,6 +185,13 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                 pointer=ref.flag,
                 fix=f"restore {shlex.quote(ref.path)} or fix the flag",
             )
+
+
+def _told_by_folder(ctx: Context, path: str) -> bool:
+    target = map_to_root(path, ctx.tree.root)
+    if target is None or target == ctx.tree.root:
+        return False
+    return ctx.reported_by_folder(target.relative_to(ctx.tree.root).as_posix())
 
 
 RULES = [wrong_ca, key_usage, server_name, key_pair, identity, address, plain_http, insecure,

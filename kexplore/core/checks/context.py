@@ -8,11 +8,13 @@ from functools import cached_property
 from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
+from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import ManifestInfo
+from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
 from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
@@ -50,6 +52,15 @@ class CertAt:
 
 
 @dataclass(frozen=True)
+class FileReference:
+    """A file one of the tree's files names: `source` at `pointer` names `target`."""
+
+    source: str
+    pointer: str
+    target: str  # relative to the root
+
+
+@dataclass(frozen=True)
 class Context:
     tree: Tree
     now: datetime
@@ -62,6 +73,15 @@ class Context:
     def params(self) -> ClusterParams:
         """The parameters the conventions are evaluated with (a version they describe)."""
         return self.inferred.expected_params
+
+    def knows(self, *names: str) -> bool:
+        """Whether the tree gave every one of these parameters (see Inferred.knows)."""
+        return all(self.inferred.knows(name) for name in names)
+
+    def withheld(self, fact: str) -> bool:
+        """Whether a version-specific convention is left unchecked: the tree's kubeadm is
+        older than the conventions know, and this fact may have differed there."""
+        return any(f.name == fact for f in withheld_facts(self.params.version))
 
     def live(self, *kinds: Kind) -> list[Node]:
         """Nodes of these kinds outside the upgrade backups, each file once."""
@@ -99,6 +119,92 @@ class Context:
         from kexplore.core.plane.pods import for_tree
 
         return for_tree(self.tree, self.inferred)
+    def unreadable_folders(self) -> frozenset[str]:
+        """Folders whose listing the user running kexplore was refused."""
+        return frozenset(
+            n.path for n in self.tree if n.kind is Kind.DIRECTORY and denied(n.error)
+        )
+
+    def unseen(self, path: str) -> bool:
+        """Whether `path` lies in a folder kexplore could not read: not missing, unseen."""
+        return any(path.startswith(folder + "/") for folder in self.unreadable_folders)
+
+    def absent_folder(self, path: str) -> str | None:
+        """The outermost folder on the way to `path` that is not in the tree, if any."""
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            node = self.tree.get(folder)
+            if node is None or node.kind is not Kind.DIRECTORY:
+                return folder
+        return None
+
+    @cached_property
+    def file_references(self) -> tuple[FileReference, ...]:
+        """Every file in the tree that a manifest flag or a kubeconfig field names: what
+        the components will open."""
+        root = self.tree.root
+        found: list[FileReference] = []
+        for node, pod in self.manifests():
+            for ref in pod.file_paths():
+                target = map_to_root(ref.path, root)
+                if target is not None and target != root:
+                    rel = target.relative_to(root).as_posix()
+                    found.append(FileReference(node.path, f"--{ref.flag}", rel))
+        for node, info in self.kubeconfigs():
+            refs = [(f"user {u.name}", p) for u in info.users
+                    for p in (u.client_cert_path, u.client_key_path) if p]
+            refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
+            for pointer, path in dict.fromkeys(refs):
+                inside = self.inside(node, path)
+                if inside is not None:
+                    found.append(FileReference(node.path, pointer, inside))
+        return tuple(found)
+
+    def inside(self, node: Node, path: str) -> str | None:
+        """The tree path a kubeconfig's reference lands on, if it lies in the tree."""
+        root = self.tree.root
+        target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
+        if target is None:
+            return None
+        try:
+            return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return None
+
+    @cached_property
+    def missing_kubeconfigs(self) -> tuple[str, ...]:
+        """kubeadm's kubeconfigs absent from the tree, when several are: one cause (a tree
+        copied without them), told once. super-admin.conf is the init node's alone."""
+        absent = tuple(
+            path
+            for path in KUBECONFIGS_BY_FILE
+            if path != "super-admin.conf" and self.tree.get(path) is None
+        )
+        return absent if len(absent) > 1 and self.is_control_plane else ()
+
+    def reported_by_folder(self, path: str) -> bool:
+        """Whether a missing `path` is told once, by the folder it is in: one the tree lacks
+        (file-missing counts it), one kexplore could not read (unreadable says so), or
+        the root when it lacks several kubeconfigs."""
+        folder = self.absent_folder(path)
+        return (
+            self.unseen(path)
+            or (folder in DIRECTORY_MODES and self.is_control_plane)
+            or path in self.missing_kubeconfigs
+        )
+
+    @property
+    def certs_here(self) -> bool:
+        """Whether kubeadm's certificatesDir is this tree's pki/: the flags may name
+        another (minikube's /var/lib/minikube/certs), whose files are not the tree's."""
+        return self.params.cert_dir.rstrip("/") == f"{KUBERNETES_DIR}/pki"
+
+    @property
+    def is_control_plane(self) -> bool:
+        """A control-plane node's tree: what kubeadm's full file list is expected of."""
+        tree = self.tree
+        return bool(tree.get("manifests/kube-apiserver.yaml") or tree.get("pki/apiserver.crt"))
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [
@@ -149,12 +255,24 @@ class Context:
     @cached_property
     def authorities(self) -> tuple[CertInfo, ...]:
         """The CA certificates in the tree's files: what a chain may end in. Copies of one
-        CA (backups keep many) count once, the live file first."""
+        CA (backups keep many) count once: kubeadm's own file first (pki/ca.crt, never a
+        copy that sorts before it), then the live copies, then the backups."""
         unique: dict[str, CertInfo] = {}
-        for c in sorted(self.certs, key=lambda c: c.archived):
-            if not c.embedded and (c.cert.is_ca or c.cert.self_issued):
-                unique.setdefault(c.cert.sha256_fingerprint, c.cert)
+        for c in sorted(self.authority_files, key=lambda c: (c.archived, c.spec is None)):
+            unique.setdefault(c.cert.sha256_fingerprint, c.cert)
         return tuple(unique.values())
+
+    @cached_property
+    def authority_files(self) -> tuple[CertAt, ...]:
+        """Where the tree's CAs stand: its CA files, and, in a tree with no pki/ at all,
+        the CAs its kubeconfigs embed (they vouch for the client certs beside them)."""
+        embedded_count = self.tree.get("pki") is None
+        return tuple(
+            c
+            for c in self.certs
+            if (c.cert.is_ca or c.cert.self_issued)
+            and (not c.embedded or (embedded_count and c.pointer.endswith(" CA")))
+        )
 
     @cached_property
     def _authorities_by_key_id(self) -> dict[str, list[CertInfo]]:
@@ -197,6 +315,11 @@ _KUBEADM_FILES = frozenset(
     [*CERTS_BY_FILE, *(str(s.key_file) for s in CERTS_BY_FILE.values() if s.key_file),
      SA_KEY, SA_PUB, *KUBECONFIGS_BY_FILE, *STATIC_PODS_BY_FILE]
 )
+
+
+def denied(error: str) -> bool:
+    """Whether a read failed for want of permission (EACCES), not for want of a file."""
+    return "permission denied" in error
 
 
 def _kubeadm_file(path: str) -> bool:

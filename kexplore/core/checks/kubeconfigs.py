@@ -8,9 +8,12 @@ from kexplore.core.checks.context import Context
 from kexplore.core.conventions.kubeconfigs import (
     JOINED_KUBELET_NAMES,
     KUBECONFIGS_BY_FILE,
+    KubeconfigSpec,
+    ServerRule,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Finding, Kind, Node, Severity
+from kexplore.core.params import canonical_addresses
 from kexplore.core.plane.mounts import Reach, beside
 
 
@@ -30,7 +33,9 @@ def ca_mismatch(ctx: Context) -> Iterator[Finding]:
         if node.path not in KUBECONFIGS_BY_FILE:
             continue
         for cluster in info.clusters:
-            if cluster.ca and cluster.ca[0].sha256_fingerprint != tree_ca:
+            # A bundle that holds the tree's CA trusts it (kubeadm's manual CA rotation
+            # puts the old and the new CA side by side).
+            if cluster.ca and all(c.sha256_fingerprint != tree_ca for c in cluster.ca):
                 yield Finding(
                     "kubeconfig-ca-mismatch",
                     Severity.ERROR,
@@ -86,7 +91,7 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
         for pointer, path in dict.fromkeys(refs):
             rel = _inside(ctx, node, path)
-            if rel is not None and ctx.tree.get(rel) is None:
+            if rel is not None and ctx.tree.get(rel) is None and not ctx.reported_by_folder(rel):
                 yield Finding(
                     "kubeconfig-file-missing",
                     Severity.ERROR,
@@ -110,6 +115,8 @@ def client_cert(ctx: Context) -> Iterator[Finding]:
         spec = KUBECONFIGS_BY_FILE.get(node.path)
         if spec is None or _joined_kubelet(node.path, info):
             continue
+        if spec.file == "kubelet.conf" and not ctx.knows("node_name"):
+            continue  # its identity names the node, which the tree does not give
         expected = spec.user(params)
         for user in info.users:
             cert = user.cert
@@ -134,14 +141,17 @@ def _joined_kubelet(path: str, info: KubeconfigInfo) -> bool:
 def server(ctx: Context) -> Iterator[Finding]:
     """Some kubeconfigs must reach the shared endpoint, others this node's own API server."""
     params = ctx.params
+    if ctx.withheld("kubeconfig-server"):
+        return
     for node, info in ctx.kubeconfigs():
         spec = KUBECONFIGS_BY_FILE.get(node.path)
-        if spec is None:
+        if spec is None or not _server_known(ctx, spec):
             continue
         rule = spec.server_rule(params.version)
-        allowed = spec.accepted_servers(params)
+        allowed = {canonical_addresses(url) for url in spec.accepted_servers(params)}
         for cluster in info.clusters:
-            if cluster.server and cluster.server.rstrip("/") not in allowed:
+            server = canonical_addresses(cluster.server.rstrip("/"))
+            if cluster.server and server not in allowed:
                 yield Finding(
                     "kubeconfig-server",
                     Severity.WARNING,
@@ -150,6 +160,17 @@ def server(ctx: Context) -> Iterator[Finding]:
                     f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
                     pointer=f"cluster {cluster.name}",
                 )
+
+
+def _server_known(ctx: Context, spec: KubeconfigSpec) -> bool:
+    """Whether the tree gives every address this kubeconfig may be held to: the node's
+    own for the local endpoint, the endpoint (or the node's address, when there is none
+    beside it) for the shared one."""
+    version = ctx.params.version
+    rules = set(ServerRule) if spec.either_server.covers(version) else {spec.server_rule(version)}
+    local = ctx.knows("advertise_address")
+    shared = ctx.knows("control_plane_endpoint") or local
+    return (ServerRule.LOCAL not in rules or local) and (ServerRule.ENDPOINT not in rules or shared)
 
 
 RULES = [ca_mismatch, context, file_missing, client_cert, server]

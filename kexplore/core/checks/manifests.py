@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import (
+    ETCD_VERSIONED_FLAGS,
     LEADER_ELECTED,
     NAMESPACE,
     POD_CONVENTIONS_BY_RULE,
@@ -73,8 +74,9 @@ def conventions(ctx: Context) -> Iterator[Finding]:
             )
         container = pod.container()
         if name in LEADER_ELECTED and container is not None and node.path not in refused:
+            # Absent, the flag is the components' default: true.
             value = container.flag_value("leader-elect")
-            if (value or "true").lower() != "true" or container.has_flag("leader-elect") is False:
+            if (value or "true").lower() != "true":
                 yield _convention(
                     "manifest-leader-elect",
                     node,
@@ -96,13 +98,14 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
     named = flags_reported(ctx)  # a pod rule says what such a flag breaks
     refused = decode_refused(ctx)
     for node, _pod in ctx.manifests():
-        if node.path in refused:
+        if node.path in refused or ctx.withheld(_fact_of(node.path)):
             continue
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
             continue
+        covered = COVERED_FLAGS | _etcd_version_flags(ctx, node.path)
         for d in diff.flags:
-            if d.where in COVERED_FLAGS or "not in the tree" in d.reason or (
+            if d.where in covered or "not in the tree" in d.reason or (
                 (node.path, d.where) in named
             ):
                 continue
@@ -124,6 +127,20 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
                     f"{d.where} is {_shown(d.actual)} (kubeadm: {_shown(d.expected)}): {d.reason}",
                     pointer=d.where,
                 )
+
+
+def _fact_of(path: str) -> str:
+    return "etcd-flags" if path == "manifests/etcd.yaml" else "control-plane-flags"
+
+
+def _etcd_version_flags(ctx: Context, path: str) -> set[str]:
+    """The flags kubeadm picks by etcd's minor, when etcd-version already reports that
+    minor as other than kubeadm's: one cause, one finding."""
+    if path != "manifests/etcd.yaml":
+        return set()
+    from kexplore.core.checks.versions import etcd_version
+
+    return {f"--{f}" for f in ETCD_VERSIONED_FLAGS} if any(etcd_version(ctx)) else set()
 
 
 def _shown(value: str | None) -> str:

@@ -9,14 +9,37 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from kexplore.core.conventions.versions import ALWAYS, Span, Variant, pick, since, until
-from kexplore.core.params import ClusterParams, Version, is_ip, split_host_port
+from kexplore.core.conventions.versions import (
+    ALWAYS,
+    Span,
+    Variant,
+    between,
+    pick,
+    since,
+    until,
+)
+from kexplore.core.params import ClusterParams, KeyAlgorithm, Version, is_ip, split_host_port
 
 SERVER_AUTH = "ServerAuth"
 CLIENT_AUTH = "ClientAuth"
 
 LEAF_KEY_USAGE = ("digital_signature", "key_encipherment")
 CA_KEY_USAGE = ("digital_signature", "key_encipherment", "key_cert_sign")
+# kubeadm 1.38 (announced in its alphas, #142037) sets KeyEncipherment for RSA keys only;
+# before, every key got it. Dormant until 1.38 is a known version.
+KEY_ENCIPHERMENT_RSA_ONLY: Span = since(38)
+# The kubeadm versions that can write each key algorithm: v1beta4's encryptionAlgorithm
+# (1.31) brought RSA-3072/4096, 1.34 ECDSA-P384; ECDSA-P256 came before through the
+# PublicKeysECDSA feature gate.
+KEY_ALGORITHMS: dict[KeyAlgorithm, Span] = {
+    KeyAlgorithm.RSA_2048: ALWAYS,
+    KeyAlgorithm.ECDSA_P256: ALWAYS,
+    KeyAlgorithm.RSA_3072: since(31),
+    KeyAlgorithm.RSA_4096: since(31),
+    KeyAlgorithm.ECDSA_P384: since(34),
+}
+# 1.38 also announces ML-DSA-44/65/87 as encryptionAlgorithm values; they are not in
+# KeyAlgorithm until 1.38 is known and the crypto library can issue them.
 
 
 @dataclass(frozen=True)
@@ -57,6 +80,23 @@ class CertSpec:
     def organization(self, version: Version) -> tuple[str, ...]:
         return pick(self.organizations, version)
 
+    def accepted_organizations(self, version: Version) -> set[tuple[str, ...]]:
+        """Every O kubeadm of `version` may have written, sorted: its own, and any other
+        where the sources leave the version's value open."""
+        for variant in self.organizations:
+            if variant.span.covers(version):
+                return {tuple(sorted(v)) for v in (variant.value, *variant.also)}
+        return set()
+
+    def organization_is_later(self, orgs: tuple[str, ...], version: Version) -> bool:
+        """Whether `orgs` is a layout only a later kubeadm than `version` writes."""
+        key = tuple(sorted(orgs))
+        own = next((i for i, v in enumerate(self.organizations) if v.span.covers(version)), -1)
+        return any(
+            tuple(sorted(v.value)) == key
+            for v in self.organizations[own + 1 :]
+        ) and not any(tuple(sorted(v.value)) == key for v in self.organizations[: own + 1])
+
     def applies(self, params: ClusterParams) -> bool:
         return (
             self.span.covers(params.version)
@@ -86,6 +126,23 @@ CLUSTER_ADMINS_SINCE_129: Orgs = (
     Variant(since(29), ("kubeadm:cluster-admins",)),
 )
 MASTERS_UNTIL_128: Orgs = (Variant(until(28), ("system:masters",)), Variant(since(29), ()))
+# #138957 took apiserver-kubelet-client out of kubeadm:cluster-admins: a ClusterRoleBinding
+# to system:kubelet-api-admin authorises it instead. In 1.37.0, backported to 1.36.1 and
+# 1.35.5 (as the task's sources state). Third parties also name 1.34.8 and 1.33.12 [U]:
+# there either O is accepted, and the generator keeps the older one.
+_ADMINS = ("kubeadm:cluster-admins",)
+_UNVERIFIED_BACKPORT = "backport to 1.33.12/1.34.8 reported by third parties only"
+KUBELET_CLIENT_ORGS: Orgs = (
+    Variant(until(28), ("system:masters",)),
+    Variant(between((29,), (33, 11)), _ADMINS),
+    Variant(between((33, 12), (33,)), _ADMINS, also=((),), note=_UNVERIFIED_BACKPORT),
+    Variant(between((34, 0), (34, 7)), _ADMINS),
+    Variant(between((34, 8), (34,)), _ADMINS, also=((),), note=_UNVERIFIED_BACKPORT),
+    Variant(between((35, 0), (35, 4)), _ADMINS),
+    Variant(between((35, 5), (35,)), ()),
+    Variant(between((36, 0), (36, 0)), _ADMINS),
+    Variant(since(36, 1), ()),
+)
 
 
 def _self_sans(params_cn: str) -> Callable[[ClusterParams], SANs]:
@@ -150,7 +207,7 @@ CERTS: tuple[CertSpec, ...] = (
         file="pki/apiserver-kubelet-client.crt",
         ca="ca",
         cn=_constant("kube-apiserver-kubelet-client"),
-        organizations=CLUSTER_ADMINS_SINCE_129,
+        organizations=KUBELET_CLIENT_ORGS,
         usages=(CLIENT_AUTH,),
         purpose="client certificate the API server presents to kubelets (logs, exec, port-forward)",
     ),

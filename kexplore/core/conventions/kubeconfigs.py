@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from kexplore.core.conventions.certs import CERTS_BY_NAME, CertSpec
-from kexplore.core.conventions.versions import ALWAYS, Span, Variant, pick, since, until
+from kexplore.core.conventions.versions import ALWAYS, NEVER, Span, Variant, pick, since, until
 from kexplore.core.params import ClusterParams, Version
 
 
@@ -29,7 +29,7 @@ class KubeconfigSpec:
     span: Span = ALWAYS
     # Where the version's rule is only a default (a feature gate can switch it), either
     # endpoint is what kubeadm writes.
-    either_server: bool = False
+    either_server: Span = NEVER
     init_only: bool = False  # written by `kubeadm init` alone, never by a join
 
     @property
@@ -47,7 +47,7 @@ class KubeconfigSpec:
 
     def accepted_servers(self, params: ClusterParams) -> set[str]:
         """Every server URL kubeadm may have written into this file."""
-        if self.either_server:
+        if self.either_server.covers(params.version):
             return {rule.url(params) for rule in ServerRule}
         return {self.server_rule(params.version).url(params)}
 
@@ -82,7 +82,8 @@ KUBECONFIGS: tuple[KubeconfigSpec, ...] = (
             Variant(since(33), ServerRule.LOCAL),
         ),
         why_server="a control-plane kubelet must not depend on a newer or older remote API server",
-        either_server=True,  # ControlPlaneKubeletLocalMode is a gate until 1.35
+        # ControlPlaneKubeletLocalMode is a gate until 1.35; 1.36 removed it (#135773).
+        either_server=until(35),
     ),
     KubeconfigSpec(
         file="controller-manager.conf",

@@ -130,17 +130,17 @@ class StaticPodSpec:
 # --- flags -----------------------------------------------------------------------------
 
 
-def _pki(name: str) -> str:
-    return f"{PKI_DIR}/{name}"
+def _pki(params: ClusterParams, name: str) -> str:
+    return f"{params.cert_dir}/{name}"
 
 
 def apiserver_flags(params: ClusterParams) -> dict[str, str]:
     if params.local_etcd:
         loopback = "[::1]" if params.ipv6 else "127.0.0.1"
         etcd = {
-            "etcd-cafile": _pki("etcd/ca.crt"),
-            "etcd-certfile": _pki("apiserver-etcd-client.crt"),
-            "etcd-keyfile": _pki("apiserver-etcd-client.key"),
+            "etcd-cafile": _pki(params, "etcd/ca.crt"),
+            "etcd-certfile": _pki(params, "apiserver-etcd-client.crt"),
+            "etcd-keyfile": _pki(params, "apiserver-etcd-client.key"),
             "etcd-servers": f"https://{loopback}:2379",
         }
     else:
@@ -154,27 +154,27 @@ def apiserver_flags(params: ClusterParams) -> dict[str, str]:
         "advertise-address": params.advertise_address,
         "allow-privileged": "true",
         "authorization-mode": "Node,RBAC",
-        "client-ca-file": _pki("ca.crt"),
+        "client-ca-file": _pki(params, "ca.crt"),
         "enable-admission-plugins": "NodeRestriction",
         "enable-bootstrap-token-auth": "true",
         **etcd,
-        "kubelet-client-certificate": _pki("apiserver-kubelet-client.crt"),
-        "kubelet-client-key": _pki("apiserver-kubelet-client.key"),
+        "kubelet-client-certificate": _pki(params, "apiserver-kubelet-client.crt"),
+        "kubelet-client-key": _pki(params, "apiserver-kubelet-client.key"),
         "kubelet-preferred-address-types": "InternalIP,ExternalIP,Hostname",
-        "proxy-client-cert-file": _pki("front-proxy-client.crt"),
-        "proxy-client-key-file": _pki("front-proxy-client.key"),
+        "proxy-client-cert-file": _pki(params, "front-proxy-client.crt"),
+        "proxy-client-key-file": _pki(params, "front-proxy-client.key"),
         "requestheader-allowed-names": "front-proxy-client",
-        "requestheader-client-ca-file": _pki("front-proxy-ca.crt"),
+        "requestheader-client-ca-file": _pki(params, "front-proxy-ca.crt"),
         "requestheader-extra-headers-prefix": "X-Remote-Extra-",
         "requestheader-group-headers": "X-Remote-Group",
         "requestheader-username-headers": "X-Remote-User",
         "secure-port": str(params.bind_port),
         "service-account-issuer": f"https://kubernetes.default.svc.{params.dns_domain}",
-        "service-account-key-file": _pki("sa.pub"),
-        "service-account-signing-key-file": _pki("sa.key"),
+        "service-account-key-file": _pki(params, "sa.pub"),
+        "service-account-signing-key-file": _pki(params, "sa.key"),
         "service-cluster-ip-range": params.service_subnet,
-        "tls-cert-file": _pki("apiserver.crt"),
-        "tls-private-key-file": _pki("apiserver.key"),
+        "tls-cert-file": _pki(params, "apiserver.crt"),
+        "tls-private-key-file": _pki(params, "apiserver.key"),
     }
 
 
@@ -184,16 +184,16 @@ def controller_manager_flags(params: ClusterParams) -> dict[str, str]:
         "authentication-kubeconfig": kubeconfig,
         "authorization-kubeconfig": kubeconfig,
         "bind-address": "127.0.0.1",
-        "client-ca-file": _pki("ca.crt"),
+        "client-ca-file": _pki(params, "ca.crt"),
         "cluster-name": params.cluster_name,
-        "cluster-signing-cert-file": _pki("ca.crt"),
-        "cluster-signing-key-file": _pki("ca.key"),
+        "cluster-signing-cert-file": _pki(params, "ca.crt"),
+        "cluster-signing-key-file": _pki(params, "ca.key"),
         "controllers": "*,bootstrapsigner,tokencleaner",
         "kubeconfig": kubeconfig,
         "leader-elect": "true",
-        "requestheader-client-ca-file": _pki("front-proxy-ca.crt"),
-        "root-ca-file": _pki("ca.crt"),
-        "service-account-private-key-file": _pki("sa.key"),
+        "requestheader-client-ca-file": _pki(params, "front-proxy-ca.crt"),
+        "root-ca-file": _pki(params, "ca.crt"),
+        "service-account-private-key-file": _pki(params, "sa.key"),
         "use-service-account-credentials": "true",
     }
     if params.pod_subnet:
@@ -215,6 +215,17 @@ def scheduler_flags(_params: ClusterParams) -> dict[str, str]:
     }
 
 
+ETCD_36_FLAGS_ONLY: Span = since(36)
+# The flags kubeadm picks by the etcd minor, and those etcd before 3.6 does not know.
+ETCD_VERSIONED_FLAGS = (
+    "feature-gates",
+    "watch-progress-notify-interval",
+    "experimental-initial-corrupt-check",
+    "experimental-watch-progress-notify-interval",
+)
+ETCD_36_ONLY_FLAGS = ("feature-gates", "watch-progress-notify-interval")
+
+
 def etcd_flags(params: ClusterParams) -> dict[str, str]:
     adv = params.advertise_address
     loopback = "[::1]" if params.ipv6 else "127.0.0.1"
@@ -222,28 +233,34 @@ def etcd_flags(params: ClusterParams) -> dict[str, str]:
     peer_url = f"https://{host_port(adv, 2380)}"
     flags = {
         "advertise-client-urls": client_url,
-        "cert-file": _pki("etcd/server.crt"),
+        "cert-file": _pki(params, "etcd/server.crt"),
         "client-cert-auth": "true",
         "data-dir": ETCD_DATA_DIR,
         "initial-advertise-peer-urls": peer_url,
         "initial-cluster": ",".join((*params.etcd_members, f"{params.node_name}={peer_url}")),
-        "key-file": _pki("etcd/server.key"),
+        "key-file": _pki(params, "etcd/server.key"),
         "listen-client-urls": f"https://{loopback}:2379,{client_url}",
         "listen-metrics-urls": f"http://{loopback}:2381",
         "listen-peer-urls": peer_url,
         "name": params.node_name,
-        "peer-cert-file": _pki("etcd/peer.crt"),
+        "peer-cert-file": _pki(params, "etcd/peer.crt"),
         "peer-client-cert-auth": "true",
-        "peer-key-file": _pki("etcd/peer.key"),
-        "peer-trusted-ca-file": _pki("etcd/ca.crt"),
+        "peer-key-file": _pki(params, "etcd/peer.key"),
+        "peer-trusted-ca-file": _pki(params, "etcd/ca.crt"),
+        # etcd 3.7 kept --snapshot-count (etcd-io/etcd#21162); that kubeadm 1.37 still
+        # passes it, and that etcd 3.7 still takes the InitialCorruptCheck gate below, are
+        # presumed, not read [U]: no change was found in 1.37's notes.
         "snapshot-count": "10000",
-        "trusted-ca-file": _pki("etcd/ca.crt"),
+        "trusted-ca-file": _pki(params, "etcd/ca.crt"),
     }
     if params.etcd_members:
         # a joining member: the cluster exists, and this node is added to it
         flags["initial-cluster-state"] = "existing"
-    # etcd 3.6 graduated these from --experimental-* flags (kubeadm 1.34+ picks by etcd version).
-    if etcd_minor_for(params.etcd_image_tag, params.version) >= (3, 6):
+    # etcd 3.6 graduated these from --experimental-* flags: kubeadm 1.34 and 1.35 pick by
+    # the etcd version, 1.36 dropped the older branch (#135701) and always writes these.
+    if ETCD_36_FLAGS_ONLY.covers(params.version) or etcd_minor_for(
+        params.etcd_image_tag, params.version
+    ) >= (3, 6):
         flags["feature-gates"] = "InitialCorruptCheck=true"
         flags["watch-progress-notify-interval"] = "5s"
     else:
@@ -286,6 +303,28 @@ GUARDED_FLAGS = frozenset(
         "secure-port",
     }
 )
+
+# What each component does with a flag it is not given, for the flags where that matters
+# to a comparison: an absent flag and the same flag set to its default are one thing.
+COMPONENT_DEFAULTS: dict[str, dict[str, str]] = {
+    "kube-apiserver": {"bind-address": "0.0.0.0", "secure-port": "6443"},
+    "kube-controller-manager": {"bind-address": "0.0.0.0", "leader-elect": "true"},
+    "kube-scheduler": {"bind-address": "0.0.0.0", "leader-elect": "true"},
+}
+
+# List flags where kubeadm relies on some members only: more members is a customisation,
+# losing one of these is a weakening.
+REQUIRED_MEMBERS: dict[str, tuple[str, ...]] = {
+    "enable-admission-plugins": ("NodeRestriction",),
+    "authorization-mode": ("Node", "RBAC"),
+}
+# Members that undo what the required ones give, wherever they stand in the list.
+UNDOING_MEMBERS: dict[str, tuple[str, ...]] = {
+    "authorization-mode": ("AlwaysAllow",),
+    "disable-admission-plugins": ("NodeRestriction",),
+}
+# kubeadm join writes these on every control-plane node it adds to a stacked etcd.
+ETCD_JOIN_STATE = ("initial-cluster-state", "existing")
 
 # Flags whose absence or change is a known, deliberate customisation rather than a defect
 # (what kubeadm's extraArgs are typically used for).
@@ -344,9 +383,14 @@ RHEL_CA_VOLUMES = (
 K8S_CERTS = Volume("k8s-certs", PKI_DIR, PKI_DIR)
 
 
+def cert_volume(params: ClusterParams) -> Volume:
+    """kubeadm mounts its certificatesDir at the same path inside the pod."""
+    return Volume("k8s-certs", params.cert_dir, params.cert_dir)
+
+
 def _external_etcd_volumes(params: ClusterParams) -> list[Volume]:
     """kubeadm mounts each external etcd file's folder unless a volume already covers it."""
-    covered = [K8S_CERTS.host_path, *(v.host_path for v in CA_TRUST_VOLUMES)]
+    covered = [params.cert_dir, *(v.host_path for v in CA_TRUST_VOLUMES)]
     folders: list[str] = []
     for path in (params.external_etcd_ca, params.external_etcd_cert, params.external_etcd_key):
         folder = posixpath.dirname(path)
@@ -358,19 +402,25 @@ def _external_etcd_volumes(params: ClusterParams) -> list[Volume]:
 
 def apiserver_volumes(params: ClusterParams) -> list[Volume]:
     extra = [] if params.local_etcd else _external_etcd_volumes(params)
-    return [*CA_TRUST_VOLUMES, K8S_CERTS, *extra]
+    return [*CA_TRUST_VOLUMES, cert_volume(params), *extra]
 
 
-def controller_manager_volumes(_params: ClusterParams) -> list[Volume]:
+FLEXVOLUME = Volume(
+    "flexvolume-dir",
+    "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+    "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
+    read_only=False,
+)
+# kubeadm 1.36 removed its flex-volume support (#136423): no volume, no mount.
+FLEXVOLUME_MOUNTED: Span = until(35)
+
+
+def controller_manager_volumes(params: ClusterParams) -> list[Volume]:
+    flex = [FLEXVOLUME] if FLEXVOLUME_MOUNTED.covers(params.version) else []
     return [
         *CA_TRUST_VOLUMES,
-        K8S_CERTS,
-        Volume(
-            "flexvolume-dir",
-            "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
-            "/usr/libexec/kubernetes/kubelet-plugins/volume/exec",
-            read_only=False,
-        ),
+        cert_volume(params),
+        *flex,
         Volume(
             "kubeconfig",
             f"{K8S_DIR}/controller-manager.conf",
@@ -385,11 +435,11 @@ def scheduler_volumes(_params: ClusterParams) -> list[Volume]:
     return [Volume("kubeconfig", path, path, type="FileOrCreate")]
 
 
-def etcd_volumes(_params: ClusterParams) -> list[Volume]:
+def etcd_volumes(params: ClusterParams) -> list[Volume]:
     # Listed data first: kubeadm writes etcd's mounts as an explicit list, not a sorted map.
     return [
         Volume("etcd-data", ETCD_DATA_DIR, ETCD_DATA_DIR, read_only=False),
-        Volume("etcd-certs", f"{PKI_DIR}/etcd", f"{PKI_DIR}/etcd", read_only=False),
+        Volume("etcd-certs", f"{params.cert_dir}/etcd", f"{params.cert_dir}/etcd", read_only=False),
     ]
 
 
@@ -484,7 +534,9 @@ def static_pods_for(params: ClusterParams) -> tuple[StaticPodSpec, ...]:
 
 
 def command_line(spec: StaticPodSpec, params: ClusterParams) -> list[str]:
-    """The binary, then every flag as --name=value, sorted by name as kubeadm sorts them."""
+    """The binary, then every flag as --name=value, sorted by name as kubeadm sorts them.
+    Since 1.36 (#135400) extraArgs overrides keep their own order after the sorted defaults
+    or before them [U]; the checker compares flags by name, so either reads the same."""
     flags = spec.flags(params)
     return [spec.name, *(f"--{name}={flags[name]}" for name in sorted(flags))]
 

@@ -30,12 +30,12 @@ class StatusBar(Static):
                         style=fmt.STYLE[Severity.ERROR])
             self.update(line)
             return
-        params = getattr(session.inferred, "params", None)
-        if params is not None:
+        if session.inferred is not None:
+            node, version, endpoint = session.inferred.headline()
             line.append("  │  ", style=fmt.MUTED)
-            line.append(f"{printable(params.node_name)} ", style="bold")
-            line.append(f"{printable(str(params.kubernetes_version))} ")
-            line.append(printable(params.endpoint_url), style=fmt.MUTED)
+            line.append(f"{printable(node)} ", style="bold")
+            line.append(f"{printable(version)} ")
+            line.append(printable(endpoint), style=fmt.MUTED)
         counts = {s: 0 for s in Severity}
         for finding in session.findings(profile):
             counts[finding.severity] += 1

@@ -1,0 +1,447 @@
+"""Trees as they are found in the field: partial, moved, joined, hand-edited, unreadable.
+
+Each case asserts what must be reported and that nothing else is."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import FAST, NOW, Factory
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from kexplore.core.check import check_tree
+from kexplore.core.conventions.certs import CERTS_BY_NAME
+from kexplore.core.expiry import expiry_rows
+from kexplore.core.generate import Issued, cert_pem, issue, new_key, plan_for
+from kexplore.core.infer import infer
+from kexplore.core.model import Finding, Severity
+from kexplore.core.params import ClusterParams, KeyAlgorithm
+from kexplore.core.scan import scan
+
+TREES = Path(__file__).parent / "data" / "trees"
+REPO = Path(__file__).parent.parent
+KUBECONFIGS = ("admin.conf", "super-admin.conf", "kubelet.conf", "controller-manager.conf",
+               "scheduler.conf")
+
+
+def findings(root: Path) -> list[Finding]:
+    return list(check_tree(scan(root), NOW).findings)
+
+
+def rules(root: Path) -> list[tuple[str, Severity, str]]:
+    return [(f.rule, f.severity, f.path) for f in findings(root)]
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> None:
+    path = root / rel
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {rel}"
+    path.write_text(text.replace(old, new))
+
+
+def only(source: Path, target: Path, *names: str) -> Path:
+    """A copy of part of a tree, as people commit them."""
+    target.mkdir()
+    for name in names:
+        if (source / name).is_dir():
+            shutil.copytree(source / name, target / name, symlinks=True)
+        else:
+            shutil.copy2(source / name, target / name)
+    return target
+
+
+def data_manifests(case: str, root: Path) -> None:
+    """The hand-written manifests of tests/data/trees/<case>, with kubeadm's mode."""
+    (root / "manifests").mkdir(exist_ok=True)
+    for manifest in (TREES / case / "manifests").iterdir():
+        target = root / "manifests" / manifest.name
+        target.write_text(manifest.read_text())
+        target.chmod(0o600)
+
+
+# --- parameters read, never invented --------------------------------------------------
+
+
+def test_a_kubeconfig_only_tree_invents_no_address(make_tree: Factory, tmp_path: Path) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, advertise_address="10.1.2.3",
+                           node_name="cp-9")
+    root = only(make_tree(params), tmp_path / "t", *KUBECONFIGS)
+    edit(root, "controller-manager.conf", "https://10.1.2.3:6443", "https://10.9.9.9:6443")
+    report = check_tree(scan(root), NOW)
+    text = json.dumps([f.as_json() for f in report.findings])
+    assert report.findings == ()  # this node's own address is not in the tree
+    assert "192.168.1.10" not in text and "cp-1" not in text
+    inferred = infer(scan(root))
+    assert not inferred.knows("advertise_address")
+    assert "192.168.1.10" in inferred.unknown_values
+
+
+def test_embedded_cas_vouch_for_embedded_certs_without_pki(make_tree: Factory,
+                                                           tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", *KUBECONFIGS)
+    assert [f for f in findings(root) if f.rule == "cert-chain"] == []
+    rows = {r.name: r.ca_name for r in expiry_rows(scan(root), NOW)}
+    assert rows["admin.conf"] == "kubernetes"
+
+
+def test_a_minikube_cert_dir_is_legitimate(make_tree: Factory, tmp_path: Path) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="minikube",
+                           advertise_address="192.168.49.2", kubernetes_version=FAST.version)
+    root = only(make_tree(params), tmp_path / "t", *KUBECONFIGS)
+    data_manifests("minikube", root)
+    inferred = infer(scan(root))
+    assert inferred.params.cert_dir == "/var/lib/minikube/certs"
+    found = findings(root)
+    # Two customisations (admission plugins that keep NodeRestriction, etcd's data dir);
+    # not one "weakened", not one missing file.
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("manifest-flag", Severity.INFO, "manifests/etcd.yaml", "--data-dir"),
+        ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml",
+         "--enable-admission-plugins"),
+    ]
+
+
+def test_unknown_node_name_keeps_its_rules_silent(make_tree: Factory, tmp_path: Path) -> None:
+    """Without etcd.yaml, kubelet.conf or an etcd cert, the node name is unknown: no CN
+    and no SAN is held to the sample's "cp-1"."""
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="cp-5")
+    source = make_tree(params)
+    root = only(source, tmp_path / "t", "pki")
+    for rel in ("pki/etcd/server.crt", "pki/etcd/peer.crt"):
+        (root / rel).unlink()
+    inferred = infer(scan(root))
+    assert not inferred.knows("node_name")
+    assert [f for f in findings(root) if "cp-1" in f.message] == []
+
+
+# --- flags judged as the components read them ----------------------------------------
+
+
+APISERVER = "manifests/kube-apiserver.yaml"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        # the API server's default: no finding
+        ("    - --advertise-address=192.168.1.10\n",
+         "    - --advertise-address=192.168.1.10\n    - --bind-address=0.0.0.0\n", []),
+        # one address instead of all: narrower, a customisation
+        ("    - --advertise-address=192.168.1.10\n",
+         "    - --advertise-address=192.168.1.10\n    - --bind-address=192.168.1.10\n",
+         [("manifest-flag", Severity.INFO, APISERVER)]),
+        # its default port, spelt out by kubeadm, left out: the same thing
+        ("    - --secure-port=6443\n", "", []),
+        ("--enable-admission-plugins=NodeRestriction",
+         "--enable-admission-plugins=NodeRestriction,PodSecurity,EventRateLimit",
+         [("manifest-flag", Severity.INFO, APISERVER)]),
+        ("--enable-admission-plugins=NodeRestriction",
+         "--enable-admission-plugins=PodSecurity",
+         [("manifest-flag", Severity.WARNING, APISERVER)]),
+        ("--authorization-mode=Node,RBAC", "--authorization-mode=Node,RBAC,Webhook",
+         [("manifest-flag", Severity.INFO, APISERVER)]),
+        ("--authorization-mode=Node,RBAC", "--authorization-mode=AlwaysAllow,Node,RBAC",
+         [("authorization-always-allow", Severity.ERROR, APISERVER)]),
+    ],
+)
+def test_flags_are_judged_as_the_api_server_reads_them(
+    writable_tree, old: str, new: str, expected: list[tuple[str, Severity, str]]
+) -> None:
+    root = writable_tree()
+    edit(root, APISERVER, old, new)
+    assert rules(root) == expected
+
+
+def test_a_joined_nodes_etcd_flags_are_kubeadm_joins_own(writable_tree) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="cp-2",
+                           advertise_address="192.168.1.11")
+    root = writable_tree(params)
+    data_manifests("joined-etcd", root)
+    assert findings(root) == []
+
+
+def test_a_joined_etcd_without_itself_in_the_cluster_is_still_reported(writable_tree) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="cp-2",
+                           advertise_address="192.168.1.11")
+    root = writable_tree(params)
+    data_manifests("joined-etcd", root)
+    edit(root, "manifests/etcd.yaml", ",cp-2=https://192.168.1.11:2380", "")
+    assert [(f.rule, f.pointer) for f in findings(root)] == [
+        ("manifest-flag", "--initial-cluster")
+    ]
+
+
+def test_addresses_compare_as_addresses(writable_tree) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, advertise_address="fd00::10",
+                           service_subnet="fd00:96::/112")
+    root = writable_tree(params)
+    spelt = [*(f"manifests/{pod}.yaml" for pod in ("etcd", "kube-apiserver")),
+             "controller-manager.conf", "scheduler.conf", "kubelet.conf"]
+    for rel in spelt:
+        edit(root, rel, "fd00::10", "FD00:0::10")
+    assert findings(root) == []
+    edit(root, "scheduler.conf", "FD00:0::10", "FD00:0::11")
+    assert [(f.rule, f.path) for f in findings(root)] == [
+        ("connection-server-name", "scheduler.conf")
+    ]
+
+
+# --- said once per folder ------------------------------------------------------------
+
+
+def test_a_manifests_only_tree_is_one_finding_per_folder(make_tree: Factory,
+                                                         tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", "manifests")
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path) for f in found] == [
+        ("file-missing", Severity.ERROR, "."),
+        ("file-missing", Severity.ERROR, "pki"),
+    ]
+    assert "4 of kubeadm's kubeconfigs" in found[0].message
+    assert "pki/ is not there: it should hold 19 files kubeadm writes" in found[1].message
+    assert "; 25 flags in manifests/etcd.yaml" in found[1].message
+
+
+def test_a_missing_pki_in_a_full_tree_is_one_finding(writable_tree) -> None:
+    root = writable_tree()
+    shutil.rmtree(root / "pki")
+    assert rules(root) == [("file-missing", Severity.ERROR, "pki")]
+
+
+def test_one_missing_kubeconfig_is_still_named(writable_tree) -> None:
+    root = writable_tree()
+    (root / "scheduler.conf").unlink()
+    assert {(f.rule, f.path) for f in findings(root)} == {
+        ("file-missing", "scheduler.conf"),
+        ("manifest-file-missing", "manifests/kube-scheduler.yaml"),
+    }
+
+
+# --- the tree as it is -----------------------------------------------------------------
+
+
+def test_a_copy_of_the_ca_is_a_copy(writable_tree) -> None:
+    root = writable_tree()
+    shutil.copy2(root / "pki/ca.crt", root / "pki/ca-old.crt")
+    assert rules(root) == [("cert-copy", Severity.INFO, "pki/ca-old.crt")]
+    rows = {r.name: r.ca_name for r in expiry_rows(scan(root), NOW)}
+    assert rows["apiserver"] == "ca" and rows["admin.conf"] == "ca"
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def test_a_ca_bundle_that_holds_the_tree_ca_matches(writable_tree) -> None:
+    root = writable_tree()
+    bundle = (root / "pki/front-proxy-ca.crt").read_bytes() + (root / "pki/ca.crt").read_bytes()
+    doc = yaml.safe_load((root / "admin.conf").read_text())
+    doc["clusters"][0]["cluster"]["certificate-authority-data"] = _b64(bundle)
+    (root / "admin.conf").write_text(yaml.safe_dump(doc))
+    assert [f for f in findings(root) if f.rule == "kubeconfig-ca-mismatch"] == []
+
+
+def test_an_intermediate_ca_is_a_trust_anchor(writable_tree) -> None:
+    """pki/ca.crt re-issued, same key and name, by a root kept outside the tree."""
+    root = writable_tree()
+    ca_key = serialization.load_pem_private_key((root / "pki/ca.key").read_bytes(), None)
+    outside_key = new_key(FAST.key_algorithm)
+    plan = plan_for(CERTS_BY_NAME["ca"], FAST, NOW - timedelta(hours=1), None)
+    outside = issue(replace(plan, cn="outside-root"), outside_key, None)
+    intermediate = issue(plan, ca_key, Issued(outside, outside_key))  # type: ignore[arg-type]
+    pem = cert_pem(intermediate)
+    (root / "pki/ca.crt").write_bytes(pem)
+    for name in KUBECONFIGS:
+        doc = yaml.safe_load((root / name).read_text())
+        doc["clusters"][0]["cluster"]["certificate-authority-data"] = _b64(pem)
+        (root / name).write_text(yaml.safe_dump(doc))
+        (root / name).chmod(0o600)
+    assert x509.load_pem_x509_certificate(pem).issuer.rfc4514_string() == "CN=outside-root"
+    assert rules(root) == [("ca-intermediate", Severity.INFO, "pki/ca.crt")]
+
+
+# --- unreadable is not missing ---------------------------------------------------------
+
+
+@pytest.fixture
+def shared_tree(make_tree: Factory) -> Iterator[Path]:
+    """A generated tree where another user can reach it (pytest's folders are 0700)."""
+    base = Path(tempfile.mkdtemp(prefix="kexplore-"))
+    base.chmod(0o755)
+    root = base / "etc-kubernetes"
+    shutil.copytree(make_tree(), root, symlinks=True)
+    root.chmod(0o755)
+    yield root
+    shutil.rmtree(base)
+
+
+def _check_as_nobody(root: Path) -> tuple[list[dict[str, str]], str]:
+    """check_tree in a forked child that has given up root: the findings, and what it
+    wrote on stderr."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to fork a child that runs as another user")
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                report = check_tree(scan(root), NOW)
+            doc = {"findings": [f.as_json() for f in report.findings], "stderr": err.getvalue()}
+            with os.fdopen(write_end, "w") as out:
+                json.dump(doc, out)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end) as source:
+        text = source.read()
+    _, status = os.waitpid(pid, 0)
+    if status != 0 or not text:
+        pytest.skip("the child could not give up root (setuid refused?)")
+    doc = json.loads(text)
+    return doc["findings"], doc["stderr"]
+
+
+def test_an_unreadable_manifests_folder_is_said_once(shared_tree: Path) -> None:
+    (shared_tree / "manifests").chmod(0o700)
+    found, stderr = _check_as_nobody(shared_tree)
+    assert stderr == ""
+    unreadable = [(f["rule"], f["path"]) for f in found if f["rule"] == "unreadable"]
+    assert ("unreadable", "manifests") in unreadable
+    assert [f for f in found if "missing" in f["rule"]] == []
+    assert [f for f in found if "restore" in f["fix"]] == []
+    assert [f for f in found if f["path"].startswith("manifests/")] == []
+    assert all("run kexplore as root" in f["fix"] for f in found if f["rule"] == "unreadable")
+    # kubeadm's 0600 keys and kubeconfigs: one finding per folder, none per file
+    assert sorted(unreadable) == [("unreadable", p) for p in (".", "manifests", "pki", "pki/etcd")]
+
+
+# --- pointed at a part -----------------------------------------------------------------
+
+
+def _check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "kexplore", "check", *args, "--now", NOW.isoformat()],
+        cwd=REPO, capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def test_a_part_of_a_tree_is_checked_as_that_part(writable_tree) -> None:
+    root = writable_tree(faults=["cert-expired", "manifest-leader-elect"])
+    run = _check(str(root / "manifests"), "--format", "json")
+    doc = json.loads(run.stdout)
+    assert doc["part"] == "manifests" and doc["root"] == str(root)
+    assert [(f["rule"], f["path"]) for f in doc["findings"]] == [
+        ("manifest-leader-elect", "manifests/kube-scheduler.yaml")
+    ]
+    run = _check(str(root / "pki/apiserver.crt"), "--format", "json")
+    assert [(f["rule"], f["path"]) for f in json.loads(run.stdout)["findings"]] == [
+        ("cert-expired", "pki/apiserver.crt")
+    ]
+    assert run.returncode == 1 and run.stderr == ""
+
+
+def test_a_loose_folder_of_manifests_says_how_to_point_at_the_root(make_tree: Factory,
+                                                                   tmp_path: Path) -> None:
+    loose = tmp_path / "copied"
+    shutil.copytree(make_tree() / "manifests", loose)
+    run = _check(str(loose))
+    assert run.returncode == 2 and run.stdout == ""
+    assert "point kexplore at the folder that holds manifests/" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+# --- nothing on stderr -----------------------------------------------------------------
+
+
+def test_a_ca_with_serial_zero_is_a_note_and_stderr_stays_quiet(writable_tree,
+                                                                tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed; it makes the serial-0 certificate")
+    root = writable_tree()
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-subj", "/CN=kubernetes", "-set_serial", "0", "-days", "3650",
+         "-keyout", str(tmp_path / "old.key"), "-out", str(root / "pki/legacy-ca.crt")],
+        check=True, capture_output=True,
+    )
+    run = _check(str(root), "--format", "json")
+    assert run.stderr == ""
+    found = [f for f in json.loads(run.stdout)["findings"] if f["path"] == "pki/legacy-ca.crt"]
+    assert [(f["rule"], f["severity"]) for f in found if f["rule"] != "cert-not-yet-valid"] == [
+        ("cert-serial", "info")
+    ]
+
+
+def test_an_absent_leader_elect_is_the_components_default(writable_tree) -> None:
+    root = writable_tree()
+    edit(root, "manifests/kube-scheduler.yaml", "    - --leader-elect=true\n", "")
+    assert findings(root) == []
+
+
+def test_the_headline_names_nothing_the_tree_does_not_hold(make_tree: Factory,
+                                                           tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", "scheduler.conf")
+    assert infer(scan(root)).headline() == ("?", "?", "?")
+    assert infer(scan(make_tree())).headline() == ("cp-1", "v1.35.0", "https://192.168.1.10:6443")
+
+
+def test_a_pki_only_tree_holds_its_certs_to_nothing_it_lacks(make_tree: Factory,
+                                                             tmp_path: Path) -> None:
+    """No manifest gives the address, the service subnet or the endpoint: the serving
+    cert is not held to kubeadm's default subnet nor to our sample's address."""
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, node_name="cp-3",
+                           advertise_address="10.5.5.5", service_subnet="10.100.0.0/16",
+                           dns_domain="corp.local", control_plane_endpoint="lb.example.com:6443")
+    root = only(make_tree(params), tmp_path / "t", "pki")
+    assert rules(root) == [
+        ("file-missing", Severity.ERROR, "."),
+        ("file-missing", Severity.ERROR, "manifests"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "canonical"),
+    [
+        ("https://[FD00:0::10]:2379", "https://[fd00::10]:2379"),
+        ("cp-2=https://[FD00:0:0::11]:2380,cp-1=https://10.0.0.1:2380",
+         "cp-2=https://[fd00::11]:2380,cp-1=https://10.0.0.1:2380"),
+        ("0:0:0:0:0:0:0:1", "::1"),
+        ("10.96.0.0/12", "10.96.0.0/12"),
+        ("registry.k8s.io/etcd:3.6.6-0", "registry.k8s.io/etcd:3.6.6-0"),
+        ("a" * 100_000 + ":" * 100_000, "a" * 100_000 + ":" * 100_000),
+    ],
+)
+def test_addresses_are_written_one_way(text: str, canonical: str) -> None:
+    from kexplore.core.params import canonical_addresses
+
+    assert canonical_addresses(text) == canonical
+
+
+def test_certs_lists_nothing_missing_from_a_kubeconfig_only_tree(make_tree: Factory,
+                                                                 tmp_path: Path) -> None:
+    root = only(make_tree(), tmp_path / "t", *KUBECONFIGS)
+    rows = expiry_rows(scan(root), NOW)
+    assert [r.name for r in rows if r.missing] == []
+    assert {r.name for r in rows} == set(KUBECONFIGS)
