@@ -148,8 +148,12 @@ APISERVER = "manifests/kube-apiserver.yaml"
         # its default port, spelt out by kubeadm, left out: the same thing
         ("    - --secure-port=6443\n", "", []),
         ("--enable-admission-plugins=NodeRestriction",
-         "--enable-admission-plugins=NodeRestriction,PodSecurity,EventRateLimit",
+         "--enable-admission-plugins=NodeRestriction,PodSecurity,AlwaysPullImages",
          [("manifest-flag", Severity.INFO, APISERVER)]),
+        # EventRateLimit with no --admission-control-config-file: the API server exits
+        ("--enable-admission-plugins=NodeRestriction",
+         "--enable-admission-plugins=NodeRestriction,EventRateLimit",
+         [("pod-admission-config", Severity.ERROR, APISERVER)]),
         ("--enable-admission-plugins=NodeRestriction",
          "--enable-admission-plugins=PodSecurity",
          [("manifest-flag", Severity.WARNING, APISERVER)]),

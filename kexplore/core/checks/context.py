@@ -119,6 +119,8 @@ class Context:
         from kexplore.core.plane.pods import for_tree
 
         return for_tree(self.tree, self.inferred)
+
+    @cached_property
     def unreadable_folders(self) -> frozenset[str]:
         """Folders whose listing the user running kexplore was refused."""
         return frozenset(
