@@ -1,4 +1,5 @@
-"""The headless commands beside generate: check, certs, connections and diff."""
+"""The headless commands beside generate: check, certs, connections, diff, inventory, compare
+and serve."""
 
 from __future__ import annotations
 
@@ -225,20 +226,48 @@ def run_certs(args: argparse.Namespace) -> int:
     return 0
 
 
+def _certs_prometheus(args: argparse.Namespace) -> int:
+    """Textfile metrics; a tree that cannot be read still yields kexplore_scrape_error 1,
+    so the collector's file says so instead of going stale."""
+    import sys
+
+    from kexplore.core.check import check_tree
+    from kexplore.core.expiry import expiry_rows
+    from kexplore.core.prometheus import breakings, failed_textfile, textfile
+
+    now = _now(args)
+    try:
+        tree = _scan(args.path)
+    except RootError as exc:
+        print(failed_textfile(args.path, now, str(exc)), end="")
+        print(f"kexplore: {exc}", file=sys.stderr)
+        return 2
+    rows = expiry_rows(tree, now)
+    findings = check_tree(tree, now).findings
+    print(textfile(args.path, rows, findings, now, breakings(tree, now)), end="")
+    return 0
+
+
 # --- connections -------------------------------------------------------------------------
 
 
 def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = helptext.command_parser(
         commands, "connections",
-        "Every connection, signing relation and cert/key pair of the control plane as the\n"
-        "files make it run: ok, broken or unknown, why, and when it breaks.",
+        "Every connection, signing relation and cert/key flag pair of the control plane as\n"
+        "the files make it run, each verified as its peer would: ok, broken, or unknown\n"
+        "with the reason; both ends, the files and flags of each side, and the date it\n"
+        "breaks (the soonest expiry of either certificate or CA along it). Paths come from\n"
+        f"the flags, never from defaults; trees of {helptext.SUPPORTED} are read.",
         (
             ("kexplore connections /etc/kubernetes", "a table per status, broken first"),
             ("kexplore connections /etc/kubernetes --format json",
-             "every relation with its id, ends, files, status and breaks_at"),
+             "{root, now, connections: [{id, client, server, status, reason, breaks_at, ...}]}"),
+            ("kexplore connections /etc/kubernetes --now 2027-06-01",
+             "what will have broken by that day"),
         ),
-        ((0, "no relation is broken"), (1, "a relation is broken"),
+        ((0, "no relation is broken (some may be unknown)"),
+         (1, "at least one relation is broken"),
          (2, "PATH cannot be read, or an argument is wrong")),
     )
     _common(p)
@@ -256,29 +285,6 @@ def run_connections(args: argparse.Namespace) -> int:
     else:
         print(_render_text([connections_renderable(plane)]), end="")
     return 1 if plane.broken() else 0
-
-
-def _certs_prometheus(args: argparse.Namespace) -> int:
-    """Textfile metrics; a tree that cannot be read still yields kexplore_scrape_error 1,
-    so the collector's file says so instead of going stale."""
-    import sys
-
-    from kexplore.core.check import check_tree
-    from kexplore.core.expiry import expiry_rows
-    from kexplore.core.prometheus import failed_textfile, textfile
-
-    now = _now(args)
-    try:
-        tree = _scan(args.path)
-    except RootError as exc:
-        print(failed_textfile(args.path, now, str(exc)), end="")
-        print(f"kexplore: {exc}", file=sys.stderr)
-        return 2
-    rows = expiry_rows(tree, now)
-    findings = check_tree(tree, now).findings
-    # the control-plane connections' breaks_at join here once core/plane yields them
-    print(textfile(args.path, rows, findings, now), end="")
-    return 0
 
 
 # --- diff --------------------------------------------------------------------------------
@@ -479,4 +485,4 @@ def run_serve(args: argparse.Namespace) -> int:
 
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
 ADDERS: list[Adder] = [add_check, add_certs, add_connections, add_diff, add_inventory,
-                      add_compare, add_serve]
+                       add_compare, add_serve]

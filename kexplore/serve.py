@@ -42,12 +42,13 @@ def _read(root: Path) -> Tree | str:
 def metrics_text(root: Path, now: datetime) -> str:
     from kexplore.core.check import check_tree
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.prometheus import failed_textfile, textfile
+    from kexplore.core.prometheus import breakings, failed_textfile, textfile
 
     tree = _read(root)
     if isinstance(tree, str):
         return failed_textfile(root, now, tree)
-    return textfile(root, expiry_rows(tree, now), check_tree(tree, now).findings, now)
+    return textfile(root, expiry_rows(tree, now), check_tree(tree, now).findings, now,
+                    breakings(tree, now))
 
 
 def inventory_text(root: Path, now: datetime) -> str | None:

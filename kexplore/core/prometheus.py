@@ -15,7 +15,7 @@ from pathlib import Path
 
 from kexplore import __version__
 from kexplore.core.conventions.certs import CERTS_BY_NAME
-from kexplore.core.model import ExpiryRow, Finding, Severity
+from kexplore.core.model import ExpiryRow, Finding, Severity, Tree
 from kexplore.core.names import printable
 
 
@@ -28,14 +28,20 @@ class Gauge:
 
 @dataclass(frozen=True)
 class Breaking:
-    """A connection and the moment it breaks: the control-plane model's `breaks_at`.
-
-    A hook: `connections_gauge` turns these into `kexplore_connection_breaks_at` once the
-    connections model (core/plane) yields them; until then no caller passes any."""
+    """A relation of the control plane and the moment it breaks: the plane's `breaks_at`,
+    which `connections_gauge` turns into `kexplore_connection_breaks_at`."""
 
     id: str
     status: str
     breaks_at: datetime | None
+
+
+def breakings(tree: Tree, now: datetime) -> list[Breaking]:
+    """Every relation of the tree's control plane that has a date it breaks."""
+    from kexplore.core.plane import build_plane
+
+    return [Breaking(r.id, r.status.value, r.breaks_at)
+            for r in build_plane(tree, now).connections if r.breaks_at is not None]
 
 
 def escape(value: str) -> str:

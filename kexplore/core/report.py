@@ -9,7 +9,6 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console, Group
-from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
@@ -227,13 +226,18 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
-def _lines(*parts: str) -> Text:
-    return Text("\n".join(printable(p) for p in parts if p))
-
-
 def _files_of(relation: Relation) -> list[str]:
     return [f"{role}: {s.path or s.named} ({s.pointer})" if s.pointer else
             f"{role}: {s.path or s.named}" for role, s in relation.sources()]
+
+
+CONNECTION_COLUMNS = (
+    Column("relation", WORDS, style="bold"),
+    Column("id", WHOLE, style="dim"),
+    Column("address", WHOLE),
+    Column("breaks", WORDS),
+    Column("why, and the files", PROSE, ratio=1),
+)
 
 
 def connections_renderable(plane: Plane) -> Group:
@@ -243,20 +247,13 @@ def connections_renderable(plane: Plane) -> Group:
         rows = [r for r in plane.connections if r.status.value == status]
         if not rows:
             continue
-        table = Table(
-            title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]),
-            title_justify="left", expand=True, show_edge=False, pad_edge=False,
-        )
-        table.add_column("relation", ratio=2, overflow="fold")
-        table.add_column("address", ratio=1, overflow="fold")
-        table.add_column("breaks", no_wrap=True)
-        table.add_column("why, and the files", ratio=4, overflow="fold")
+        table = FittedTable(CONNECTION_COLUMNS, boxed=True,
+                            title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]))
         for r in rows:
-            relation = _lines(f"{r.status.mark} {r.title}", r.id)
-            relation.stylize("bold", 0, len(r.title) + 2)
-            why = _lines(r.reason or r.purpose, *(f"  {line}" for line in _files_of(r)))
-            table.add_row(relation, _lines(r.address),
-                          Text(_when(r.breaks_at)), why)
+            why = "; ".join([r.reason or r.purpose, *_files_of(r)])
+            table.add_row(Text(printable(f"{r.status.mark} {r.title}")), Text(printable(r.id)),
+                          Text(printable(r.address)), Text(_when(r.breaks_at)),
+                          Text(printable(why)))
         parts += [table, Text("")]
     counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
     parts.append(Text(
