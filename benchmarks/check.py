@@ -11,6 +11,8 @@ Prints figures only; nothing is asserted. Targets:
   c. the control plane (kexplore.core.plane: build_plane and the rules of
      checks/connections.py) adds at most 10 ms in-process on sample_etc, and grows
      linearly on the synthetic trees.
+  d. would the kubelet run it: reading, decoding and validating the four static pods as
+     the kubelet does (checks/pods, plane/pods) adds at most 10 ms in-process to check.
 With --profile, cProfile the in-process check of both trees (top 15 by cumulative time).
 """
 
@@ -53,6 +55,8 @@ SYNTHETIC_INPROCESS_RUNS = 3
 SYNTHETIC_PROCESS_RUNS = 3
 TARGET_RATIO = 0.5
 TARGET_SYNTHETIC_S = 3.0
+TARGET_KUBELET_MS = 10.0
+KUBELET_RUNS = 50
 TARGET_PLANE_MS = 10.0
 SIZES = ((1_250, 125), (2_500, 250), (5_000, 500))
 
@@ -170,6 +174,70 @@ def count(root: Path) -> tuple[int, int]:
     return kinds.count("certificate"), kinds.count("manifest")
 
 
+# --- would the kubelet run it -------------------------------------------------------------
+
+
+def kubelet_cost(root: Path) -> None:
+    """What the kubelet's reading adds to check: the pod rules on a fresh context (which
+    builds the plane's reading of manifests/), the schema's first load, and the line
+    numbers the manifest decoder now keeps (the baseline: the plain loader)."""
+    from kexplore.core.checks import pods
+    from kexplore.core.checks.context import Context
+    from kexplore.core.infer import infer
+    from kexplore.core.plane import pod_schema
+    from kexplore.core.yamlio import load_first_document, load_yaml
+
+    tree = scan(root)
+    inferred = infer(tree)
+
+    def pod_rules() -> None:
+        ctx = Context(tree=tree, now=NOW, warn_days=30, inferred=inferred)
+        for rule in pods.RULES:
+            list(rule(ctx))
+
+    pod_schema._data.cache_clear()
+    pod_schema._table.cache_clear()
+    start = time.perf_counter()
+    pod_rules()
+    cold = time.perf_counter() - start
+    warm, _ = median_time(KUBELET_RUNS, pod_rules)
+    data = [p.read_bytes() for p in sorted((root / "manifests").iterdir())]
+    plain, _ = median_time(KUBELET_RUNS, lambda: [load_yaml(d) for d in data])
+    located, _ = median_time(KUBELET_RUNS, lambda: [load_first_document(d) for d in data])
+    lines = located - plain
+    imports = statistics.median(import_cost() for _ in range(5))
+    total = cold + lines
+    print(f"d. would the kubelet run it: {len(data)} manifests of {root.name}, "
+          f"median of {KUBELET_RUNS}")
+    print(f"  {'importing the kubelet modules (process, x5)':<44} {imports * 1000:7.2f} ms "
+          "(inside the first run below)")
+    print(f"  {'pod rules, first run (schema loaded)':<44} {cold * 1000:7.2f} ms")
+    print(f"  {'pod rules, warm':<44} {warm * 1000:7.2f} ms")
+    print(f"  {'decode: plain loader (baseline)':<44} {plain * 1000:7.2f} ms")
+    print(f"  {'decode: first document with lines':<44} {located * 1000:7.2f} ms "
+          f"(+{lines * 1000:.2f} ms)")
+    print(f"  added to one check: {total * 1000:.2f} ms   target <= {TARGET_KUBELET_MS:.0f} ms: "
+          f"{'met' if total * 1000 <= TARGET_KUBELET_MS else 'MISSED'}")
+    print()
+
+
+IMPORT_PROBE = """
+import time
+import kexplore.core.check, kexplore.core.checks.manifests, kexplore.core.checks.certs
+start = time.perf_counter()
+import kexplore.core.checks.pods, kexplore.core.plane.pods_decode
+import kexplore.core.plane.pods_validate, kexplore.core.plane.pods_runtime
+print(time.perf_counter() - start)
+"""
+
+
+def import_cost() -> float:
+    """Seconds a fresh process spends importing what reads pods as the kubelet does."""
+    out = subprocess.run([sys.executable, "-c", IMPORT_PROBE], capture_output=True, text=True,
+                         cwd=ROOT, check=True)
+    return float(out.stdout.strip())
+
+
 # --- profiling ---------------------------------------------------------------------------
 
 
@@ -236,6 +304,8 @@ def main(argv: list[str]) -> int:
         f"{TARGET_PLANE_MS:.0f} ms: {'met' if plane_cpu * 1000 <= TARGET_PLANE_MS else 'MISSED'}"
     )
     print()
+
+    kubelet_cost(SAMPLE)
 
     # b. a tree full of backups
     with tempfile.TemporaryDirectory(prefix="kexplore-bench-check-") as work:

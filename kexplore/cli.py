@@ -150,19 +150,34 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         f"needs --control-plane-endpoint (1 to {MAX_NODES})",
     )
     p.add_argument("--list-faults", action="store_true", help="list the faults and exit")
+    p.add_argument(
+        "--node-root",
+        action="store_true",
+        help="write a node's / instead: DIR/etc/kubernetes, DIR/var/lib/kubelet, "
+        "DIR/root/.kube/config (node faults need it)",
+    )
     p.set_defaults(run=run_generate)
 
 
 def run_generate(args: argparse.Namespace) -> int:
-    from kexplore.core.faults import FAULTS, HA_FAULTS, FaultError, parse_fault
+    from kexplore.core.faults import (
+        FAULTS,
+        HA_FAULTS,
+        NODE_FAULT_NAMES,
+        NODE_FAULTS,
+        FaultError,
+        parse_fault,
+    )
     from kexplore.core.generate import TargetNotEmpty, generate_tree
 
     if args.list_faults:
-        width = max(len(f.name) for f in (*FAULTS, *HA_FAULTS))
-        for fault in (*FAULTS, *HA_FAULTS):
+        listed = (*FAULTS, *HA_FAULTS, *NODE_FAULTS)
+        width = max(len(f.name) for f in listed)
+        for fault in listed:
+            node = " (with --node-root)" if fault.name in NODE_FAULT_NAMES else ""
             print(
                 f"{fault.name:<{width}}  {fault.description} (default target: "
-                f"{fault.default_target})"
+                f"{fault.default_target}){node}"
             )
         return 0
     if args.dir is None:
@@ -187,7 +202,17 @@ def run_generate(args: argparse.Namespace) -> int:
             external_etcd_endpoints=tuple(args.external_etcd_endpoint)
             or ClusterParams.external_etcd_endpoints,
         )
-        if args.nodes > 1:
+        if args.node_root and args.nodes > 1:
+            raise FaultError("--node-root writes one node: leave out --nodes")
+        if args.node_root:
+            from kexplore.core.generate_node import generate_node_root
+
+            written = generate_node_root(args.dir, params, args.now or now_utc(), faults,
+                                         args.force)
+        elif node_faults := [f for f in faults if f.name in NODE_FAULT_NAMES]:
+            raise FaultError(f"{node_faults[0].name} is planted outside the tree: "
+                             "add --node-root")
+        elif args.nodes > 1:
             from kexplore.core.generate_ha import generate_ha
 
             trees = generate_ha(args.dir, params, args.nodes, args.now or now_utc(), faults,
@@ -278,6 +303,9 @@ def explorer_parser() -> argparse.ArgumentParser:
     p.add_argument("--poll", action="store_true",
                    help="poll instead of inotify (NFS, some container mounts)")
     p.add_argument("--version", action="version", version=f"kexplore {__version__}")
+    from kexplore.commands import add_node_args
+
+    add_node_args(p)
     return p
 
 
@@ -297,13 +325,15 @@ def run_explorer(argv: Sequence[str]) -> int:
             raise UsageError("--demo makes one tree: give it no NODE")
         return _run_side_by_side([args.path, *args.more], args.now)
     target = explorer_target(args)
+    from kexplore.commands import node_sources
     from kexplore.ui import preload
 
-    early = preload.start(target.root, args.now)  # reads the tree while Textual loads
+    sources = node_sources(args, target.root)
+    early = preload.start(target.root, args.now, sources)  # reads the tree while Textual loads
     from kexplore.ui.app import run_app
 
     return run_app(target.root, now=args.now, note=target.note, watch=not args.no_watch,
-                   poll=args.poll, preload=early, lessons=target.lessons)
+                   poll=args.poll, preload=early, lessons=target.lessons, node_sources=sources)
 
 
 def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
@@ -342,7 +372,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise UsageError(helptext.unknown_command(argv[0], COMMANDS))
         return run_explorer(argv)
     except UsageError as exc:  # a wrong argument, or a root that cannot be read
-        print(f"kexplore: {exc}", file=sys.stderr)
+        from kexplore.core.names import printable
+
+        print(f"kexplore: {printable(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -55,6 +55,39 @@ def _no_clock(text: str) -> None:
                                      "age, so --now would change nothing")
 
 
+def add_node_args(p: argparse.ArgumentParser) -> None:
+    """Where the node's files outside the tree are: read only when asked for (or when the
+    root is this machine's own /etc/kubernetes)."""
+    p.add_argument("--node-root", type=Path, metavar="DIR",
+                   help="a copied node's / (DIR/var/lib/kubelet, DIR/root/.kube/config, ...)")
+    p.add_argument("--kubelet-dir", type=Path, metavar="DIR",
+                   help="the node's /var/lib/kubelet (config.yaml, pki/)")
+    p.add_argument("--kubeconfig", type=Path, action="append", default=[], metavar="PATH",
+                   dest="kubeconfigs",
+                   help="a kubeconfig copy to hold against admin.conf (repeatable)")
+    p.add_argument("--no-node-files", action="store_true",
+                   help="read nothing outside the tree, even on this machine")
+
+
+def node_sources(args: argparse.Namespace, root: Path):  # type: ignore[no-untyped-def]
+    """Where the node's files are, as the arguments ask (a NodeSources), or None."""
+    from kexplore.core.node_files import sources_for
+
+    for folder in (args.node_root, args.kubelet_dir):
+        if folder is not None and not folder.is_dir():
+            raise RootError(f"cannot read {folder}: not a folder")
+    return sources_for(root, node_root=args.node_root, kubelet_dir=args.kubelet_dir,
+                       kubeconfigs=args.kubeconfigs, off=args.no_node_files)
+
+
+def node_files_for(args: argparse.Namespace, tree):  # type: ignore[no-untyped-def]
+    """The node's files beside `tree` as the arguments ask, or None."""
+    from kexplore.core.node_files import read_node_files
+
+    sources = node_sources(args, tree.root)
+    return read_node_files(tree, sources) if sources is not None else None
+
+
 # --- check -------------------------------------------------------------------------------
 
 
@@ -90,6 +123,7 @@ def add_check(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     p.add_argument("--profile", choices=("kubeadm", "cis", "all"), default="kubeadm",
                    help="which checks to run (see profiles below)")
+    add_node_args(p)
     p.add_argument(
         "--poll",
         action="store_true",
@@ -119,27 +153,42 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from kexplore.core.report import findings_json, findings_renderable
 
     tree = _scan(args.path)
-    report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile)
+    node = node_files_for(args, tree)
+    report = check_tree(tree, _now(args), warn_days=args.warn_days, profile=args.profile,
+                        node_files=node)
+    notes = _unchecked(tree) if node is None and args.profile != "cis" else []
     cis = None
     if args.profile in ("cis", "all"):
         from kexplore.core.cis import evaluate_cis
 
         cis = evaluate_cis(tree)
     if args.format == "json":
-        extra = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
+        extra: dict[str, Any] = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
+        if notes:
+            extra["notes"] = notes
         return report, findings_json(report, extra)
     if args.format == "junit":
         from kexplore.core.junit import to_junit
 
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
-    parts: list[Any] = []
+    from rich.text import Text  # a path is never read as markup
+
+    parts: list[Any] = [Text(f"note: {n}") for n in notes]
     if cis is not None:
         from kexplore.core.cis import cis_tables
 
         parts += cis_tables(cis)
     parts.append(findings_renderable(report))
     return report, _render_text(parts)
+
+
+def _unchecked(tree) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the tree names outside itself and went unchecked, fit to print."""
+    from kexplore.core.checks.references import unchecked_notes
+    from kexplore.core.names import printable
+
+    return [printable(note) for note in unchecked_notes(tree)]
 
 
 def _cis_json(result: CisResult) -> dict[str, str]:
@@ -153,35 +202,9 @@ def _cis_json(result: CisResult) -> dict[str, str]:
 
 
 def _render_text(parts: list) -> str:  # type: ignore[type-arg]
-    import io
+    from kexplore.core.terminal import render_text
 
-    from rich.console import Console
-
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        highlight=False,
-        width=_width(),
-        force_terminal=_is_terminal(),
-        color_system="auto",
-    )
-    for part in parts:
-        # a table too wide for the width prints one line per row, never cut
-        console.print(part, crop=False)
-    return buffer.getvalue()
-
-
-def _width() -> int:
-    """The terminal's width, or COLUMNS in a pipe (120 when neither says)."""
-    import shutil
-
-    return max(shutil.get_terminal_size((120, 40)).columns, 20)
-
-
-def _is_terminal() -> bool:
-    import sys
-
-    return sys.stdout.isatty()
+    return render_text(parts)
 
 
 # --- certs -------------------------------------------------------------------------------
@@ -204,6 +227,7 @@ def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
          (2, "PATH cannot be read, or an argument is wrong")),
     )
     _common(p, ("text", "json", "prometheus", "kubeadm-json"))
+    add_node_args(p)
     p.set_defaults(run=run_certs)
 
 
@@ -214,7 +238,7 @@ def run_certs(args: argparse.Namespace) -> int:
     if args.format == "prometheus":
         return _certs_prometheus(args)
     tree = _scan(args.path)
-    rows = expiry_rows(tree, _now(args))
+    rows = expiry_rows(tree, _now(args), node_files_for(args, tree))
     if args.format == "json":
         print(expiry_json(str(tree.root), _now(args), rows))
     elif args.format == "kubeadm-json":
@@ -335,9 +359,16 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(diff_json(str(tree.root), diffs, inferred))
     elif args.format == "unified":
-        print("".join(d.unified for d in diffs), end="")
+        from kexplore.core.secrets import shown_lines
+
+        print(shown_lines("".join(d.unified for d in diffs)), end="")
     else:
-        notes = [f"note: {n}" for n in (*inferred.notes, *_against_notes(args.against))]
+        from rich.text import Text
+
+        from kexplore.core.secrets import shown
+
+        notes = [Text(f"note: {shown(n)}")
+                 for n in (*inferred.notes, *_against_notes(args.against))]
         print(_render_text([*notes, diff_renderable(diffs, inferred)]), end="")
     return 1 if any(d.of_kind("defect") for d in diffs) else 0
 
@@ -433,7 +464,9 @@ def _node_inventory(path: Path, now: datetime):  # type: ignore[no-untyped-def]
     if path.is_dir():
         return build_inventory(_scan(path), now)
     try:
-        return load_inventory(read_regular_file(path, 64 << 20).decode("utf-8", "replace"))
+        # the operator named this file: its folder is the root it may be read from
+        data = read_regular_file(path, 64 << 20, root=path.absolute().parent)
+        return load_inventory(data.decode("utf-8", "replace"))
     except OSError as exc:
         raise RootError(f"cannot read {path}: {exc.strerror or exc}") from exc
     except InventoryError as exc:

@@ -14,7 +14,7 @@ from kexplore.core.conventions.versions import NEWEST_SUPPORTED, OLDEST_SUPPORTE
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "every finding about a tree; exit 1 on any error"),
     ("certs", "every certificate's expiry, like kubeadm certs check-expiration"),
-    ("connections", "every connection of the control plane, verified as its peers do"),
+    ("connections", "every link of the control plane, judged; exit 1 if one is broken"),
     ("diff", "each manifest against what kubeadm would write; exit 1 on a defect"),
     ("generate", "write the tree kubeadm would write, with real keys and certificates"),
     ("inventory", "one node's tree as secret-free JSON, for compare and for keeping"),

@@ -23,12 +23,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import watchfiles
 
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
-from kexplore.core.scan import rescan, resolved_path
+from kexplore.core.names import printable
+from kexplore.core.safeio import special_devices
+from kexplore.core.scan import MAX_DEPTH, rescan, resolved_path
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
+
+# Reads the node's files outside the tree beside a fresh scan of it.
+NodeReader = Callable[[Tree], "NodeFiles | None"]
 
 
 @dataclass(frozen=True)
@@ -75,11 +84,23 @@ class Watcher:
     and changes made while nothing watched must be picked up.
     """
 
-    def __init__(self, root: Path, *, poll: bool = False, timing: Timing | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        poll: bool = False,
+        timing: Timing | None = None,
+        folders: Callable[[], frozenset[Path]] | None = None,
+    ) -> None:
         self.root = Path(os.path.abspath(root))
         self.poll = poll
         self.timing = timing or Timing()
         self._whole = frozenset({str(self.root)})
+        # Each folder is watched on its own, never recursively: a recursive watch follows
+        # directory symlinks out of the root (a link to / cost hundreds of watches), and
+        # the scanner never does. `folders` names what the scanner read (by default, a
+        # walk that descends as it does); a folder that comes or goes re-arms the watch.
+        self.folders = folders or (lambda: walked_folders(self.root))
 
     def batches(self, stop: threading.Event) -> Iterator[frozenset[str]]:
         """Yield until `stop` is set; returns within one step (or, while the root is
@@ -109,9 +130,10 @@ class Watcher:
         """
         t = self.timing
         synced = False
+        armed = self.folders() | {self.root}
         try:
             for changes in watchfiles.watch(
-                self.root,
+                *sorted(armed),
                 # every entry is a node in the tree, swap files included: filter nothing
                 watch_filter=None,
                 debounce=t.debounce_ms,
@@ -125,7 +147,7 @@ class Watcher:
                 # None, not False: WATCHFILES_FORCE_POLLING still applies without --poll
                 force_polling=True if self.poll else None,
                 poll_delay_ms=t.poll_delay_ms,
-                recursive=True,
+                recursive=False,
                 # a 0700 folder when not root must not end the watch of everything else
                 ignore_permission_denied=True,
             ):
@@ -135,8 +157,42 @@ class Watcher:
                     yield touched or self._whole
                 if _identity(self.root) != identity:
                     return  # gone or replaced: inotify would stay on the old folder
+                if self.folders() | {self.root} != armed:
+                    return  # a folder came or went: arm again on the new set
         except FileNotFoundError:
             return  # the root vanished while arming; the caller waits for it
+
+
+def walked_folders(root: Path) -> frozenset[Path]:
+    """The folders under `root` the scanner descends: real folders only, never a symlink,
+    never a mount of /proc, /sys or /dev, no deeper than it goes."""
+    found = {root}
+    for parent, dirs, _files in os.walk(root, followlinks=False):
+        depth = Path(parent).relative_to(root).parts
+        if len(depth) >= MAX_DEPTH:
+            dirs.clear()
+            continue
+        kept = []
+        for name in dirs:
+            path = Path(parent, name)
+            try:
+                st = os.lstat(path)
+            except OSError:
+                continue
+            if stat.S_ISDIR(st.st_mode) and st.st_dev not in special_devices():
+                kept.append(name)
+                found.add(path)
+        dirs[:] = kept
+    return frozenset(found)
+
+
+def tree_folders(tree: Tree) -> frozenset[Path]:
+    """The folders a scan descended: the root and every folder node it could list."""
+    return frozenset({tree.root} | {
+        tree.root.joinpath(*node.path.split("/"))
+        for node in tree.of_kind(Kind.DIRECTORY)
+        if not node.error
+    })
 
 
 # --- snapshots and changes ---------------------------------------------------------------
@@ -211,7 +267,7 @@ class Change:
         if self.root_lost:
             if self.after.root_error == os.strerror(errno.ENOENT):
                 return "root disappeared"
-            return f"root cannot be read: {self.after.root_error}"
+            return f"root cannot be read: {printable(self.after.root_error)}"
         if self.root_returned:
             return f"root is back: {_counts(self.after.report)}"
         if self.is_empty:
@@ -224,11 +280,13 @@ class Change:
             path = files[0]
             verb = "added" if path in self.added else "removed" if path in self.removed else (
                 "changed")
-            return f"{path} {verb}"
+            return f"{printable(path)} {verb}"
         if files:
             return f"{len(files)} files changed"
         folders = self.paths
-        return f"{folders[0]}/ changed" if len(folders) == 1 else f"{len(folders)} folders changed"
+        if len(folders) == 1:
+            return f"{printable(folders[0])}/ changed"
+        return f"{len(folders)} folders changed"
 
     def _is_folder(self, path: str) -> bool:
         node = self.after.tree.get(path) or self.before.tree.get(path)
@@ -273,16 +331,18 @@ def refresh(
     *,
     warn_days: int = DEFAULT_WARN_DAYS,
     profile: str = "kubeadm",
+    node_files: NodeReader | None = None,
 ) -> Change:
     """Scan the root again (re-decoding only files whose stamp changed), check it, and say
-    what differs from `previous`."""
+    what differs from `previous`. `node_files` reads the node's files beside the tree."""
     root = previous.tree.root
     try:
         tree = rescan(previous.tree)
     except OSError as exc:
         after = _missing(root, now, exc.strerror or str(exc))
     else:
-        report = check_tree(tree, now, warn_days=warn_days, profile=profile)
+        node = node_files(tree) if node_files is not None else None
+        report = check_tree(tree, now, warn_days=warn_days, profile=profile, node_files=node)
         after = Snapshot(tree, report)
     return difference(previous, after)
 
@@ -326,6 +386,7 @@ def live_changes(
     warn_days: int = DEFAULT_WARN_DAYS,
     profile: str = "kubeadm",
     timing: Timing | None = None,
+    node_files: NodeReader | None = None,
 ) -> Iterator[Change]:
     """Each Change to the tree from `start` on, until `stop` is set; empty ones are skipped.
 
@@ -334,9 +395,11 @@ def live_changes(
     `--now` gives a function that returns it).
     """
     current = start
-    watcher = Watcher(start.tree.root, poll=poll, timing=timing)
+    watcher = Watcher(start.tree.root, poll=poll, timing=timing,
+                      folders=lambda: tree_folders(current.tree))
     for _ in watcher.batches(stop):
-        change = refresh(current, now(), warn_days=warn_days, profile=profile)
+        change = refresh(current, now(), warn_days=warn_days, profile=profile,
+                         node_files=node_files)
         current = change.after
         if not change.is_empty:
             yield change

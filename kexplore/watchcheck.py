@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from typing import TextIO
 
 from kexplore.core.model import Finding, Report
+from kexplore.core.secrets import shown as printable
 from kexplore.live import Change, Snapshot, live_changes
 
 Render = Callable[[argparse.Namespace], tuple[Report, str]]
@@ -43,7 +44,7 @@ def watch_check(
     try:
         report, text = render(args)
     except RootError as exc:
-        print(exc, file=err)
+        print(printable(str(exc)), file=err)
         return UNREADABLE
     _show(out, headers, f"watching {args.path}; Ctrl-C to stop", text)
     if max_updates == 0:
@@ -107,6 +108,7 @@ def _status(report: Report) -> int:
 
 def _show(out: TextIO, headers: TextIO, title: str, text: str) -> None:
     stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %z")
-    print(f"── {stamp} · {title} ──", file=headers, flush=True)
+    # the title names files from the tree: escaped like every other name
+    print(f"── {stamp} · {printable(title)} ──", file=headers, flush=True)
     if text:
         print(text, end="" if text.endswith("\n") else "\n", file=out, flush=True)

@@ -15,9 +15,15 @@ def target_path(fault: str) -> str:
         if f.target == "sa":
             return "pki/sa.key"
         return f.target if f.target.endswith(".conf") else _key_file(f.target)
+    if f.name == "dir-mode":
+        return f.target
+    if f.name == "pod-duplicate":
+        return f"manifests/{f.target}.yaml.bak"
+    if f.name == "pod-backup-file":
+        return f"manifests/{f.target}.yaml.orig"
     if f.name == "connection-eku":
         return HAND_MADE[0]  # the hand-made cert the flag names is what lacks the usage
-    if f.name.startswith("manifest-") or f.target in POD_NAMES:
+    if f.name.startswith(("manifest-", "pod-", "etcd-")) or f.target in POD_NAMES:
         return f"manifests/{f.target}.yaml"
     if f.target.endswith(".conf"):
         return f.target

@@ -321,11 +321,14 @@ def test_generate_cli_sets_parameters_and_rejects_bad_ones(
 
 
 def test_list_faults_names_every_fault(capsys: pytest.CaptureFixture[str]) -> None:
-    from kexplore.core.faults import FAULTS, HA_FAULTS
+    from kexplore.core.faults import FAULTS, HA_FAULTS, NODE_FAULTS
 
     assert main(["generate", "--list-faults"]) == 0
-    listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
-    assert listed == [f.name for f in (*FAULTS, *HA_FAULTS)]
+    lines = capsys.readouterr().out.splitlines()
+    listed = (*FAULTS, *HA_FAULTS, *NODE_FAULTS)
+    assert [line.split()[0] for line in lines] == [f.name for f in listed]
+    # the faults planted outside the tree say what they need
+    assert all(line.endswith("(with --node-root)") for line in lines[-len(NODE_FAULTS):])
 
 
 def test_the_default_key_algorithm_is_kubeadms() -> None:

@@ -69,13 +69,14 @@ def _paths_kubeconfig(cert: str, key: str, ca: str) -> bytes:
     )
 
 
-def test_referenced_files_inside_and_outside_the_root(tmp_path: Path) -> None:
+def test_referenced_files_inside_are_read_and_outside_never_opened(tmp_path: Path) -> None:
     p = c.small_pki()
     root, outside = tmp_path / "root", tmp_path / "var-lib-kubelet"
     (root / "pki").mkdir(parents=True)
     outside.mkdir()
     (root / "pki" / "ca.crt").write_bytes(c.cert_pem(p.ca))
-    # kubelet's rotated pair: cert then key in one file, behind a symlink
+    (root / "pki" / "pair.pem").write_bytes(c.cert_pem(p.leaf) + c.key_pem(p.leaf_key))
+    # kubelet's rotated pair outside the tree: not the tree's, so not opened
     (outside / "kubelet-client-2026.pem").write_bytes(c.cert_pem(p.leaf) + c.key_pem(p.leaf_key))
     os.symlink("kubelet-client-2026.pem", outside / "kubelet-client-current.pem")
     current = str(outside / "kubelet-client-current.pem")
@@ -83,26 +84,37 @@ def test_referenced_files_inside_and_outside_the_root(tmp_path: Path) -> None:
                              source_dir=root, tree_root=root)
     user, cluster = info.users[0], info.clusters[0]
     assert cluster.ca[0].subject_cn == "kubernetes" and cluster.ca_source == "file"
+    assert user.cert is None and user.client_key is None and user.errors == ()
+    assert user.notes == (f"{current}: outside the tree; not opened, not checked",)
+    assert info.references == ("pki/ca.crt",) and info.outside_references == (current,)
+
+    # inside the tree, one file for both (as kubelet.conf names it), and relative paths
+    # resolve against the kubeconfig's folder
+    info = decode_kubeconfig(_paths_kubeconfig("pki/pair.pem", "pki/pair.pem", "pki/ca.crt"),
+                             source_dir=root, tree_root=root)
+    user = info.users[0]
     assert user.cert is not None and user.client_key is not None
     assert pki.key_matches(user.client_key, user.cert)
-    assert info.references == ("pki/ca.crt",) and info.outside_references == (current,)
+    assert info.clusters[0].ca and info.references == ("pki/ca.crt", "pki/pair.pem")
     assert user.errors == () and user.notes == ()
 
-    # relative paths resolve against the kubeconfig's folder
-    info = decode_kubeconfig(_paths_kubeconfig(current, current, "pki/ca.crt"),
+    # a link in the tree that leads out of it is not followed either
+    os.symlink(current, root / "pki" / "escape.pem")
+    info = decode_kubeconfig(_paths_kubeconfig("pki/escape.pem", "pki/escape.pem", "pki/ca.crt"),
                              source_dir=root, tree_root=root)
-    assert info.clusters[0].ca and info.references == ("pki/ca.crt",)
+    assert info.users[0].cert is None and info.users[0].errors == ()
+    assert "a link leads there" in info.users[0].notes[0]
 
 
-def test_unreadable_references_are_notes_missing_inside_are_errors(tmp_path: Path) -> None:
+def test_unreadable_references_are_errors_inside_and_notes_outside(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "fifo.pem")
     data = _paths_kubeconfig("/nonexistent/kubelet-client-current.pem",
-                             str(tmp_path / "fifo.pem"), "/etc/kubernetes/pki/ca.crt")
+                             "fifo.pem", "/etc/kubernetes/pki/ca.crt")
     info = decode_kubeconfig(data, source_dir=tmp_path, tree_root=tmp_path)
     user, cluster = info.users[0], info.clusters[0]
-    assert "not readable from here: /nonexistent/kubelet-client-current.pem (not found)" in (
-        user.notes)
-    assert any("not a regular file (a FIFO)" in n for n in user.notes)
+    assert user.notes == ("/nonexistent/kubelet-client-current.pem: outside the tree; "
+                          "not opened, not checked",)
+    assert any("not a regular file (a FIFO)" in e for e in user.errors)
     assert cluster.errors[0].startswith("/etc/kubernetes/pki/ca.crt: file not found")
     # without a tree nothing is read, and that is said
     info = decode_kubeconfig(data)

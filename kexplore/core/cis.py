@@ -35,6 +35,7 @@ from kexplore.core.pki import CertInfo, DecodeError
 from kexplore.core.plane.mounts import container_host_path, tree_path
 from kexplore.core.safeio import read_regular_file
 from kexplore.core.scan import follow
+from kexplore.core.secret_files import Holds, secret_files
 from kexplore.core.yamlio import load_yaml
 
 if TYPE_CHECKING:
@@ -340,7 +341,7 @@ def read_document(tree: Tree, comp: Component, path: str) -> tuple[Any, str, str
     if node is None:
         return None, rel, f"{rel} (named by {comp.name}) is missing"
     try:
-        data = read_regular_file(tree.root.joinpath(*rel.split("/")), _READ_CAP)
+        data = read_regular_file(tree.root.joinpath(*rel.split("/")), _READ_CAP, root=tree.root)
         return load_yaml(data), rel, ""
     except (OSError, DecodeError) as exc:
         return None, rel, f"{rel} cannot be read: {exc}"
@@ -666,7 +667,16 @@ def _pki_certs(ctx: _Context) -> _Outcome:
 
 @_check("1.1.21")
 def _pki_keys(ctx: _Context) -> _Outcome:
-    return _pki_files(ctx, ".key", 0o600)
+    # every private key under pki/ by what it holds, not by its name: `ls pki/*.key` would
+    # pass a world-readable pki/ca-backup.pem
+    paths = sorted(s.path for s in secret_files(ctx.tree)
+                   if s.holds is not Holds.CREDENTIALS and s.path.startswith("pki/"))
+    if not paths:
+        return _na("not applicable: no private key under pki/ (nothing to check)", "pki")
+    outcome = _modes_ok(ctx.tree, paths, 0o600)
+    if outcome.result == PASS:
+        return _pass(f"all {len(paths)} private keys under pki/ are 0600 or stricter", "pki")
+    return outcome
 
 
 @_check("4.1.1", "4.1.2")

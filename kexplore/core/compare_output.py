@@ -9,8 +9,8 @@ from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.compare import Comparison, side_by_side
-from kexplore.core.names import printable
 from kexplore.core.report import STYLE
+from kexplore.core.secrets import shown as printable
 
 
 def comparison_json(result: Comparison) -> str:

@@ -4,13 +4,18 @@ certificates embedded in kubeconfigs and the kubelet's rotated client certificat
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kexplore.core.checks.context import Context, is_archived
 from kexplore.core.conventions.certs import CERTS, CERTS_BY_FILE, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
+from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import ExpiryRow, Tree
 from kexplore.core.pki import CertInfo, residual_time
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 
 def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:
@@ -27,8 +32,9 @@ def _externally_managed(tree: Tree, ca_path: str) -> bool:
     return tree.get(ca_path) is not None and tree.get(ca_path.removesuffix(".crt") + ".key") is None
 
 
-def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
-    """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last."""
+def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> list[ExpiryRow]:
+    """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last.
+    With `node`, the kubelet's own certificates and the kubeconfig copies too."""
     ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
     ca_paths = {id(c.cert): c.path for c in ctx.certs if not c.embedded}
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
@@ -53,6 +59,10 @@ def expiry_rows(tree: Tree, now: datetime) -> list[ExpiryRow]:
             )
         )
     rows += _rotated_kubelet_certs(ctx, ca_paths, ca_files)
+    if node is not None:
+        rows = [r for r in rows if node.present(r.name) is None] + _node_rows(
+            ctx, node, ca_paths, ca_files
+        )
     present = {r.name for r in rows}
     params = ctx.params
     for spec in CERTS:
@@ -105,6 +115,26 @@ def _rotated_kubelet_certs(
                         False,
                     )
                 )
+    return rows
+
+
+def _node_rows(
+    ctx: Context, node: NodeFiles, ca_paths: dict[int, str], ca_files: dict[str, str]
+) -> list[ExpiryRow]:
+    """The leaf of every certificate file read outside the tree, and each copy's client
+    certs: named by where the node keeps them."""
+    rows = []
+    for found in node.files.values():
+        certs = [("", found.certs[0])] if found.certs else []
+        info = found.node.content if found.copy else None
+        if isinstance(info, KubeconfigInfo):
+            certs = [(f"user {u.name}", u.cert) for u in info.users if u.cert]
+        for pointer, cert in certs:
+            self_signed = cert.self_issued or cert.issuer in {c.subject for c in found.certs[1:]}
+            ca = "" if self_signed else _ca_name(ctx, cert, ca_paths)
+            external = _externally_managed(ctx.tree, ca_files.get(ca, "")) if ca else False
+            rows.append(_row(found.path, found.path, pointer, cert, ctx.now, ca, external,
+                             cert.is_ca))
     return rows
 
 

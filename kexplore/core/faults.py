@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.certs import CA_NAMES, CERTS
+from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.ha import PER_NODE, SHARED
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS
 from kexplore.core.conventions.manifests import LEADER_ELECTED, STATIC_PODS
@@ -139,11 +140,134 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-scheduler",
         tuple(n for n in POD_NAMES if n not in ("etcd", "kube-apiserver")),
     ),
+    # would the kubelet run it (checks/pods): two targets at most, a kubeadm pod of each
+    # shape; each target is a tree the tests generate and check
+    FaultSpec(
+        "pod-duplicate",
+        "a copy of a static pod left in manifests/ as <name>.yaml.bak",
+        "kube-scheduler",
+        ("kube-scheduler", "etcd"),
+    ),
+    FaultSpec(
+        "pod-backup-file",
+        "an older copy of a static pod, renamed <name>-old, left in manifests/ as .yaml.orig",
+        "kube-controller-manager",
+        ("kube-controller-manager", "kube-scheduler"),
+    ),
+    FaultSpec(
+        "pod-extra-document",
+        "a second YAML document after the pod, which the kubelet never reads",
+        "kube-controller-manager",
+        ("kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-duplicate-key",
+        "priorityClassName given twice in one mapping",
+        "kube-scheduler",
+        ("kube-scheduler",),
+    ),
+    FaultSpec(
+        "pod-dropped-field",
+        "readOlny instead of readOnly on a mount: the kubelet mounts it read-write",
+        "kube-apiserver",
+        ("kube-apiserver", "kube-scheduler"),
+    ),
+    FaultSpec(
+        "pod-decode-error",
+        "a CPU request of '250 m'",
+        "kube-controller-manager",
+        ("kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-invalid",
+        "a volumeMount naming a volume that does not exist",
+        "etcd",
+        ("etcd", "kube-apiserver"),
+    ),
+    FaultSpec(
+        "pod-probe",
+        "a liveness probe on a port the component does not serve",
+        "kube-apiserver",
+        ("kube-apiserver", "etcd"),
+    ),
+    FaultSpec(
+        "pod-probe-auth",
+        "--anonymous-auth=false beside kubeadm's unauthenticated probes",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "etcd-plaintext",
+        "http:// in --etcd-servers (kube-apiserver) or --listen-client-urls (etcd)",
+        "kube-apiserver",
+        ("kube-apiserver", "etcd"),
+    ),
+    FaultSpec(
+        "pod-flag-value",
+        "--advertise-address=<api_ip>, a placeholder where an IP is needed",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "pod-admission-config",
+        "EventRateLimit enabled without --admission-control-config-file",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
+    FaultSpec(
+        "pod-renamed",
+        "a static pod with another metadata.name",
+        "kube-scheduler",
+        ("kube-scheduler", "kube-apiserver"),
+    ),
+    FaultSpec(
+        "pod-mirror-export",
+        "kubectl get pod -o yaml saved as the manifest (uid, resourceVersion, status)",
+        "kube-controller-manager",
+        ("kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-image-name",
+        "an image whose repository is not lower case (InvalidImageName)",
+        "kube-scheduler",
+        ("kube-scheduler",),
+    ),
+    FaultSpec(
+        "pod-image",
+        "an image from another registry",
+        "kube-scheduler",
+        ("kube-scheduler", "kube-apiserver"),
+    ),
+    FaultSpec(
+        "pod-pki-path",
+        "the pki hostPath moved away from /etc/kubernetes/pki",
+        "kube-apiserver",
+        ("kube-apiserver", "kube-controller-manager", "etcd"),
+    ),
+    FaultSpec(
+        "pod-host-access",
+        "hostPID: true on a kubeadm pod",
+        "etcd",
+        ("etcd", "kube-controller-manager"),
+    ),
+    FaultSpec(
+        "pod-weakened",
+        "the liveness probe removed",
+        "kube-controller-manager",
+        ("kube-controller-manager", "kube-scheduler"),
+    ),
     FaultSpec(
         "file-mode",
         "a private key or kubeconfig readable by everyone",
         "apiserver",
         (*CERT_NAMES, "sa", *KUBECONFIG_FILES),
+    ),
+    FaultSpec(
+        "dir-mode",
+        "a folder of keys or static pods writable by everyone",
+        "pki",
+        tuple(DIRECTORY_MODES),
     ),
     FaultSpec(
         "parse-error", "a certificate cut off in the middle", "front-proxy-client", CERT_NAMES
@@ -236,7 +360,40 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-controller-manager",),
     ),
 )
+# Faults outside the tree, planted only by `generate DIR --node-root`: DIR is then a
+# node's `/`, with etc/kubernetes, var/lib/kubelet and root/.kube/config.
+KUBELET = ("kubelet",)
+COPIES = ("/root/.kube/config",)
+NODE_FAULTS: tuple[FaultSpec, ...] = (
+    FaultSpec("kubelet-client-expired", "the kubelet's rotated client cert expired a day ago",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-client-symlink",
+              "kubelet-client-current.pem is a symlink to a file that is gone", "kubelet",
+              KUBELET),
+    FaultSpec("kubelet-client-ca", "the kubelet's rotated client cert signed by another CA",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-client-identity",
+              "the kubelet's rotated client cert names another node", "kubelet", KUBELET),
+    FaultSpec("kubelet-client-embedded",
+              "kubelet.conf still embeds its first client cert (the pre-1.17 init node)",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-rotation", "config.yaml turns certificate rotation off", "kubelet",
+              KUBELET),
+    FaultSpec("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf left behind after the join",
+              "kubelet", KUBELET),
+    FaultSpec("kubelet-serving-expired", "the kubelet's self-signed serving cert has expired",
+              "kubelet", KUBELET),
+    FaultSpec("kubeconfig-copy-stale",
+              "~/.kube/config an old copy of admin.conf whose client cert expired",
+              "/root/.kube/config", COPIES),
+    FaultSpec("kubeconfig-copy-ca", "~/.kube/config copied from a re-initialised cluster",
+              "/root/.kube/config", COPIES),
+    FaultSpec("reference-missing",
+              "a kubeconfig naming files outside the tree that do not exist", "scheduler.conf",
+              KUBECONFIG_FILES),
+)
 FAULTS_BY_NAME = {spec.name: spec for spec in FAULTS}
+NODE_FAULT_NAMES = frozenset(spec.name for spec in NODE_FAULTS)
 
 # Faults of an HA set (`generate --nodes N`), planted on its last node and reported by
 # `kexplore compare`; every fault above is planted on the last node too.
@@ -267,6 +424,7 @@ HA_FAULTS: tuple[FaultSpec, ...] = (
     ),
 )
 HA_FAULTS_BY_NAME = {spec.name: spec for spec in HA_FAULTS}
+ANY_FAULT_BY_NAME = {spec.name: spec for spec in (*FAULTS, *HA_FAULTS, *NODE_FAULTS)}
 
 
 class FaultError(ValueError):
@@ -276,7 +434,7 @@ class FaultError(ValueError):
 def parse_fault(text: str) -> Fault:
     """Parse NAME or NAME:TARGET, checking both against the catalogue."""
     name, _, target = text.partition(":")
-    spec = FAULTS_BY_NAME.get(name) or HA_FAULTS_BY_NAME.get(name)
+    spec = ANY_FAULT_BY_NAME.get(name)
     if spec is None:
         raise FaultError(f"unknown fault {name!r}; `kexplore generate --list-faults` lists them")
     target = target or spec.default_target

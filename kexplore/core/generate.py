@@ -434,6 +434,53 @@ def _fault_pod(
             v = params.version
             older = Version(v.major, v.minor - 1, 0)
             container["image"] = container["image"].rsplit(":", 1)[0] + f":{older}"
+        elif fault.name.startswith("pod-") or fault.name == "etcd-plaintext":
+            _fault_kubelet_pod(pod, container, name, fault.name)
+
+
+def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str,
+                       fault: str) -> None:
+    """The defects the kubelet reacts to (checks/pods), planted in one pod."""
+    command: list[str] = container["command"]
+    if fault == "pod-dropped-field":
+        mount = next(m for m in container["volumeMounts"] if m.get("readOnly"))
+        mount["readOlny"] = mount.pop("readOnly")
+    elif fault == "pod-decode-error":
+        container["resources"]["requests"]["cpu"] = "250 m"
+    elif fault == "pod-invalid":
+        container["volumeMounts"][-1]["name"] += "-gone"
+    elif fault == "pod-probe":
+        http = container["livenessProbe"]["httpGet"]
+        port = next((p["containerPort"] for p in container.get("ports", ())), http["port"])
+        http["port"] = port + 1
+    elif fault == "pod-probe-auth":
+        set_flag(command, "anonymous-auth", "false")
+    elif fault == "etcd-plaintext":
+        flag = "etcd-servers" if name == "kube-apiserver" else "listen-client-urls"
+        set_flag(command, flag, "http://127.0.0.1:2379")
+    elif fault == "pod-flag-value":
+        set_flag(command, "advertise-address", "<api_ip>")
+    elif fault == "pod-admission-config":
+        set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
+    elif fault == "pod-flag-repeated":
+        command.append("--bind-address=0.0.0.0")
+    elif fault == "pod-renamed":
+        pod["metadata"]["name"] = name.removeprefix("kube-") + "-custom"
+    elif fault == "pod-mirror-export":
+        pod["metadata"].update(uid="5f0c1d7e-9a41-4c2b-8f3e-1d2a3b4c5d6e", resourceVersion="4711")
+        pod["status"] = {"phase": "Running", "qosClass": "Burstable"}
+    elif fault == "pod-image-name":
+        container["image"] = container["image"].replace(f"/{name}:", f"/{name.title()}:")
+    elif fault == "pod-image":
+        container["image"] = "docker.io/mirror/" + container["image"].rsplit("/", 1)[-1]
+    elif fault == "pod-pki-path":
+        volume = next(v for v in pod["spec"]["volumes"] if v["name"] in ("k8s-certs", "etcd-certs"))
+        volume["hostPath"]["path"] = "/srv/kubernetes" + volume["hostPath"]["path"].removeprefix(
+            "/etc/kubernetes")
+    elif fault == "pod-host-access":
+        pod["spec"]["hostPID"] = True
+    elif fault == "pod-weakened":
+        del container["livenessProbe"]
 
 
 def build_files(
@@ -468,6 +515,19 @@ def build_files(
         pod = expected_pod(pod_spec, params)
         _fault_pod(pod, pod_spec.name, faults, params)
         files[pod_spec.file] = dump_yaml(pod)
+        if _has(faults, "pod-duplicate", pod_spec.name):
+            # the copy an operator keeps "just in case": the kubelet runs it too
+            files[pod_spec.file + ".bak"] = files[pod_spec.file]
+        if _has(faults, "pod-backup-file", pod_spec.name):
+            old = expected_pod(pod_spec, params)
+            old["metadata"]["name"] = old["metadata"]["labels"]["component"] = (
+                f"{pod_spec.name}-old")
+            files[pod_spec.file + ".orig"] = dump_yaml(old)
+        if _has(faults, "pod-extra-document", pod_spec.name):
+            files[pod_spec.file] += b"---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: notes\n"
+        if _has(faults, "pod-duplicate-key", pod_spec.name):
+            line = f"  priorityClassName: {pod['spec']['priorityClassName']}\n".encode()
+            files[pod_spec.file] = files[pod_spec.file].replace(line, line + line, 1)
     for fault in faults:
         if fault.name == "plane-not-mounted" and fault.target == "kube-apiserver":
             files[MOVED_CERT] = files["pki/apiserver.crt"]
@@ -546,6 +606,9 @@ def write_files(
         target.chmod(mode)
     for path, data in sorted(files.items()):
         _write(root / path, data, _mode_for(path, faults, params))
+    for fault in faults:
+        if fault.name == "dir-mode" and (root / fault.target).is_dir():
+            (root / fault.target).chmod(0o777)  # everyone may write to it
     return sorted(files)
 
 

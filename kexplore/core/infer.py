@@ -101,9 +101,11 @@ def _gather(tree: Tree) -> _Evidence:
     ):
         ev.add("kubernetes_version", _tag_version(container), f"{path} image tag")
     if api:
+        address = api.flag_value("advertise-address")
         ev.add(
             "advertise_address",
-            api.flag_value("advertise-address"),
+            # a value that is no address is no evidence of one (pod-flag-value says so)
+            address if address and is_ip(address) else None,
             f"{APISERVER} --advertise-address",
         )
         port = api.flag_value("secure-port")

@@ -20,11 +20,11 @@ from kexplore.core.infer import infer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Report, Severity, Tree
-from kexplore.core.names import printable
 from kexplore.core.params import Inferred
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
 from kexplore.core.safeio import NotRegularFile, read_regular_file
 from kexplore.core.secrets import redact_flag_value
+from kexplore.core.secrets import shown as printable
 
 SCHEMA = "kexplore.inventory/v1"
 MANIFEST_READ_CAP = 1 << 20
@@ -252,7 +252,7 @@ def _shown(name: str, value: str | None) -> str | None:
 def _digest(tree: Tree, path: str) -> str:
     """sha256 of the manifest as it is on disk now (read again, read-only)."""
     try:
-        data = read_regular_file(tree.root / path, MANIFEST_READ_CAP)
+        data = read_regular_file(tree.root / path, MANIFEST_READ_CAP, root=tree.root)
     except (OSError, NotRegularFile):
         return ""
     return hashlib.sha256(data).hexdigest()

@@ -8,7 +8,6 @@ suite with a testcase per finding, plus one passing testcase when it found nothi
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -16,20 +15,14 @@ from pathlib import Path
 from kexplore.core.cis import FAIL, MANUAL, NOT_APPLICABLE, PASS, PROFILE, CisResult
 from kexplore.core.cis_data import BENCHMARK, SECTION_TITLES
 from kexplore.core.model import Finding, Severity
-
-# XML 1.0 cannot carry most control characters at all, nor lone surrogates (which is how
-# Python keeps a file name's undecodable bytes): show them escaped instead.
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+from kexplore.core.secrets import shown_lines
 
 
 def _clean(text: str) -> str:
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        if 0xDC80 <= code <= 0xDCFF:
-            return f"\\x{code - 0xDC00:02x}"
-        return f"\\u{code:04x}"
-
-    return _ILLEGAL.sub(escape, text)
+    # XML 1.0 cannot carry most control characters at all, nor lone surrogates (which is
+    # how Python keeps a file name's undecodable bytes), and a CI log shows the rest to a
+    # terminal: everything is redacted and escaped as on every other face, line breaks kept.
+    return shown_lines(text)
 
 
 def _el(parent: ET.Element, tag: str, text: str = "", **attrs: str) -> ET.Element:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -213,6 +213,14 @@ class ManifestInfo:
     api_version: str = ""
     problems: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    # Where each field path was read (1-based lines), keys given twice, and the documents
+    # after the first, which the kubelet never reads.
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)
+    duplicate_keys: tuple[str, ...] = ()
+    more_documents: int = 0
+
+    def line_of(self, path: str) -> int | None:
+        return line_of(self.lines, path)
 
     def container(self, name: str | None = None) -> Container | None:
         """The named container, or the first one (a kubeadm pod has exactly one)."""
@@ -237,6 +245,16 @@ class ManifestInfo:
         return tuple(out)
 
 
+def line_of(lines: Mapping[str, int], path: str) -> int | None:
+    """The line of a field path, or of the nearest enclosing part that has one."""
+    while path:
+        if path in lines:
+            return lines[path]
+        cut = max(path.rfind("."), path.rfind("["))
+        path = path[:cut] if cut > 0 else ""
+    return None
+
+
 KUBERNETES_DIR = "/etc/kubernetes"
 
 
@@ -255,9 +273,15 @@ def decode_manifest(data: bytes) -> ManifestInfo:
     """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
     # PyYAML is imported here, not above: these values are read where it is never needed
     # (the explorer's parent process gets them already decoded).
-    from kexplore.core.yamlio import load_yaml
+    from kexplore.core.yamlio import load_first_document
 
-    return manifest_from_doc(load_yaml(data))
+    located = load_first_document(data)
+    return replace(
+        manifest_from_doc(located.doc),
+        lines=located.lines,
+        duplicate_keys=located.duplicate_keys,
+        more_documents=located.more_documents,
+    )
 
 
 def manifest_from_doc(doc: Any) -> ManifestInfo:
@@ -267,6 +291,10 @@ def manifest_from_doc(doc: Any) -> ManifestInfo:
     if not isinstance(doc, dict):
         raise DecodeError(f"not a Pod: the document is {type_name(doc)}, not a mapping")
     kind = doc.get("kind")
+    if kind in ("List", "PodList"):
+        raise DecodeError(
+            f"not a Pod: kind is {kind!r}; the kubelet reads one Pod per file and refuses a list"
+        )
     if kind != "Pod":
         raise DecodeError(f"not a Pod: kind is {kind!r}" if kind else "not a Pod: no kind")
     problems: list[str] = []

@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 
 class Severity(str, Enum):
@@ -57,10 +60,10 @@ class Finding:
         return {
             "rule": self.rule,
             "severity": self.severity.value,
-            "path": printable(self.path),
-            "pointer": printable(self.pointer),
-            "message": printable(self.message),
-            "fix": printable(self.fix),
+            "path": shown(self.path),
+            "pointer": shown(self.pointer),
+            "message": shown(self.message),
+            "fix": shown(self.fix),
         }
 
 
@@ -99,6 +102,9 @@ class Node:
     link_target: str = ""  # a symlink's own text
     # A link to a file inside the root reads as that file: its root-relative path
     reads_as: str = ""
+    # Whether the bytes hold a private key, whatever the kind and name: a key appended to a
+    # certificate, a backup under an odd name. Its mode is held to a key's.
+    holds_private_key: bool = False
     content: Any = field(default=None, compare=False, repr=False)
 
     @property
@@ -139,6 +145,8 @@ class Report:
     tree: Tree
     now: datetime
     findings: tuple[Finding, ...]
+    # the node's files outside the tree the findings were made with, when read
+    node: NodeFiles | None = field(default=None, compare=False, repr=False)
 
     def for_path(self, path: str) -> list[Finding]:
         return [f for f in self.findings if f.path == path]

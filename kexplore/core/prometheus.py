@@ -16,7 +16,7 @@ from pathlib import Path
 from kexplore import __version__
 from kexplore.core.conventions.certs import CERTS_BY_NAME
 from kexplore.core.model import ExpiryRow, Finding, Severity, Tree
-from kexplore.core.names import printable
+from kexplore.core.secrets import shown as printable
 
 
 @dataclass(frozen=True)

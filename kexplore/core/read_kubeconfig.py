@@ -1,8 +1,9 @@
 """Read a kubeconfig into kubeconfig's values: YAML or JSON parsed, embedded certs
 decoded, secrets summarised and dropped.
 
-Referenced files are resolved: /etc/kubernetes paths inside the scanned root, other
-absolute paths read where they are, read-only and capped.
+Referenced files are resolved: /etc/kubernetes paths and relative ones inside the scanned
+root, read-only and capped; a path outside the root is noted as not checked and never
+opened.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import os
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from kexplore.core.crypto import decode_certificates, decode_private_key
 from kexplore.core.kubeconfig import ClusterEntry, ContextEntry, KubeconfigInfo, UserEntry
 from kexplore.core.manifest import map_to_root, scalar_text, type_name
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo
-from kexplore.core.safeio import read_regular_file
+from kexplore.core.safeio import OutsideRoot, read_regular_file
 from kexplore.core.secrets import redact_document
 from kexplore.core.yamlio import load_yaml
 
@@ -78,8 +80,8 @@ def kubeconfig_from_doc(
         for name, body in _named(doc, "contexts", "context", problems)
     )
     for what, entries in (("cluster", clusters), ("user", users), ("context", contexts)):
-        names = [e.name for e in entries]
-        for dup in sorted({n for n in names if names.count(n) > 1}):
+        counts = Counter(e.name for e in entries)
+        for dup in sorted(n for n, count in counts.items() if count > 1):
             problems.append(f"{what} {dup!r} is defined more than once")
     current = scalar_text(doc.get("current-context"))
     if current and current not in {c.name for c in contexts}:
@@ -234,8 +236,12 @@ def _context(name: str, body: dict, clusters: set[str], users: set[str]) -> Cont
     return ContextEntry(name, cluster, user, scalar_text(body.get("namespace")), tuple(errors))
 
 
+NOT_CHECKED = "outside the tree; not opened, not checked"
+
+
 class _Resolver:
-    """Reads the files a kubeconfig names, never following into a special file."""
+    """Reads the files a kubeconfig names inside the tree; never one outside it, nor a
+    special file."""
 
     def __init__(self, source_dir: Path | None, tree_root: Path | None, cap: int) -> None:
         self.source_dir = source_dir
@@ -259,26 +265,26 @@ class _Resolver:
         if target is None:
             notes.append(f"{path}: relative path not resolved (no source folder)")
             return None
-        if rel is not None:
-            if rel not in self.inside:
-                self.inside.append(rel)
-        elif path not in self.outside:
-            self.outside.append(path)
+        if rel is None:
+            # the kubelet's rotated pair, another host's key, /proc/self/environ: what
+            # lies outside the tree is not the tree's, and is never opened
+            if path not in self.outside:
+                self.outside.append(path)
+            notes.append(f"{path}: {NOT_CHECKED}")
+            return None
+        if rel not in self.inside:
+            self.inside.append(rel)
         try:
-            return read_regular_file(target, self.cap)
+            return read_regular_file(target, self.cap, root=self.tree_root)
         except FileNotFoundError:
-            if rel is None:
-                # outside the root, on another machine's copy: normal, not a defect
-                notes.append(f"not readable from here: {path} (not found)")
-            else:
-                where = f" (looked at {target})" if path.startswith("/") else ""
-                errors.append(f"{path}: file not found{where}")
+            where = f" (looked at {target})" if path.startswith("/") else ""
+            errors.append(f"{path}: file not found{where}")
+        except OutsideRoot:
+            notes.append(f"{path}: {NOT_CHECKED} (a link leads there)")
         except PermissionError:
-            msg = f"not readable from here: {path} (permission denied)"
-            (notes if rel is None else errors).append(msg)
+            errors.append(f"{path}: permission denied")
         except OSError as exc:
-            msg = f"{path}: {exc.strerror or exc}"
-            (notes if rel is None else errors).append(msg)
+            errors.append(f"{path}: {exc.strerror or exc}")
         return None
 
     def _locate(self, path: str) -> tuple[Path | None, str | None]:

@@ -13,9 +13,9 @@ from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
-from kexplore.core.names import printable
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
+from kexplore.core.secrets import redact_message, shown
 from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -64,6 +64,11 @@ DIFF_COLUMNS = (
 )
 
 
+def _shown(text: str, style: str = "") -> Text:
+    """A value from the tree as a cell: redacted, escaped, and never read as markup."""
+    return Text(shown(text), style=style)
+
+
 def findings_renderable(report: Report) -> Group:
     """A table per file, files with the worst findings first."""
     by_path: dict[str, list[Finding]] = {}
@@ -72,19 +77,19 @@ def findings_renderable(report: Report) -> Group:
     order = sorted(by_path, key=lambda p: (-max(f.severity.rank for f in by_path[p]), p))
     parts: list[Any] = []
     for path in order:
-        table = FittedTable(FINDING_COLUMNS, title=Text(printable(path), style="bold"),
+        table = FittedTable(FINDING_COLUMNS, title=_shown(path, "bold"),
                             boxed=True)
         for f in by_path[path]:
             table.add_row(
                 Text(f.severity.value, style=STYLE[f.severity]),
                 Text(f.rule),
-                Text(printable(f.pointer)),
-                Text(printable(f.message)),
-                Text(printable(f.fix), style="dim"),
+                _shown(f.pointer),
+                _shown(f.message),
+                _shown(f.fix, "dim"),
             )
         parts.append(table)
         parts.append(Text(""))
-    parts.append(Text(summary_line(report), style="bold"))
+    parts.append(_shown(summary_line(report), "bold"))
     return Group(*parts)
 
 
@@ -107,7 +112,7 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     for row in rows:
         cells: list[Text | str]
         if row.missing:
-            cells = [Text(f"!MISSING! {row.name}", style="red"), "", "", "", ""]
+            cells = [_shown(f"!MISSING! {row.name}", "red"), "", "", "", ""]
         else:
             assert row.not_after is not None
             style = (
@@ -116,15 +121,16 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
                 else ("yellow" if row.residual_seconds < 30 * 86400 else "")
             )
             cells = [
-                Text(row.name),
+                _shown(row.name),
                 row.not_after.strftime("%b %d, %Y %H:%M UTC"),
                 Text(row.residual if row.residual_seconds > 0 else "expired", style=style),
             ]
-        where = printable(row.path)
+        where = _shown(row.path)
         if row.is_ca:
             cas.add_row(*cells[:3], "yes" if row.externally_managed else "no", where)
         else:
-            certs.add_row(*cells[:3], row.ca_name, "yes" if row.externally_managed else "no", where)
+            managed = "yes" if row.externally_managed else "no"
+            certs.add_row(*cells[:3], _shown(row.ca_name), managed, where)
     return Group(certs, Text(""), cas)
 
 
@@ -149,14 +155,14 @@ def parameters_table(inferred: Inferred) -> FittedTable:
         title=Text("the cluster, as read from the tree"),
     )
     for label, value, source in inferred.described():
-        table.add_row(label, Text(printable(value)), Text(printable(source), style="dim"))
+        table.add_row(_shown(label), _shown(value), _shown(source, "dim"))
     return table
 
 
 def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> Group:
     parts: list[Any] = [parameters_table(inferred), Text("")] if inferred else []
     for diff in diffs:
-        parts.append(Text(f"{diff.path} against kubeadm {diff.against}", style="bold"))
+        parts.append(_shown(f"{diff.path} against kubeadm {diff.against}", "bold"))
         if not diff.all:
             parts.append(Text("  identical to what kubeadm writes", style="green"))
         for title, entries in (("flags", diff.flags), ("fields", diff.fields)):
@@ -167,33 +173,39 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
                 for d in group:
                     table.add_row(
                         Text(kind, style=KIND_STYLE[kind]),
-                        d.change,
-                        Text(d.where),
-                        Text(d.expected or "—"),
-                        Text(d.actual or "—"),
-                        d.reason,
+                        _shown(d.change),
+                        _shown(d.where),
+                        _shown(d.expected or "—"),
+                        _shown(d.actual or "—"),
+                        _shown(d.reason),
                     )
             parts.append(table)
         parts.append(Text(""))
     return Group(*parts)
 
 
+def _redacted(value: Any) -> Any:
+    """JSON is data: redacted, not escaped (the encoder escapes control characters)."""
+    return redact_message(value) if isinstance(value, str) else value
+
+
 def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> str:
     def entry(d: Any) -> dict[str, Any]:
         return {
-            "where": d.where,
+            "where": _redacted(d.where),
             "change": d.change,
-            "expected": d.expected,
-            "actual": d.actual,
+            "expected": _redacted(d.expected),
+            "actual": _redacted(d.actual),
             "kind": d.kind,
-            "reason": d.reason,
+            "reason": _redacted(d.reason),
         }
 
     return json.dumps(
         {
             "root": root,
             "parameters": [
-                {"name": label, "value": value, "source": source}
+                {"name": label, "value": redact_message(value),
+                 "source": redact_message(source)}
                 for label, value, source in (inferred.described() if inferred else [])
             ],
             "manifests": [
@@ -203,7 +215,7 @@ def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | Non
                     "against": str(d.against),
                     "flags": [entry(x) for x in d.flags],
                     "fields": [entry(x) for x in d.fields],
-                    "unified": d.unified,
+                    "unified": redact_message(d.unified),
                 }
                 for d in diffs
             ],
@@ -251,14 +263,14 @@ def connections_renderable(plane: Plane) -> Group:
                             title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]))
         for r in rows:
             why = "; ".join([r.reason or r.purpose, *_files_of(r)])
-            table.add_row(Text(printable(f"{r.status.mark} {r.title}")), Text(printable(r.id)),
-                          Text(printable(r.address)), Text(_when(r.breaks_at)),
-                          Text(printable(why)))
+            table.add_row(Text(shown(f"{r.status.mark} {r.title}")), Text(shown(r.id)),
+                          Text(shown(r.address)), Text(_when(r.breaks_at)),
+                          Text(shown(why)))
         parts += [table, Text("")]
     counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
     parts.append(Text(
         f"{counts['broken']} broken, {counts['unknown']} unknown, {counts['ok']} ok "
-        f"relations under {printable(str(plane.root))}", style="bold"))
+        f"relations under {shown(str(plane.root))}", style="bold"))
     return Group(*parts)
 
 

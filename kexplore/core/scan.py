@@ -252,6 +252,8 @@ class _Walker:
         fd = os.open(self.real_root, _DIR_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
         try:
             st = os.fstat(fd)
+            if safeio.on_special_place(self.real_root, st):
+                raise safeio.NotRegularFile(0, "a folder of /proc, /sys or /dev; not scanned")
             self.seen_dirs.add((st.st_dev, st.st_ino))
             self._entries(fd, "", 0)
         finally:
@@ -279,13 +281,15 @@ class _Walker:
         as_link = replace(target, path=path, link_target=link_target, reads_as=target.path)
         try:
             data = safeio.read_regular_file(
-                Path(self.real_root, *target.path.split("/")), self.cap
+                Path(self.real_root, *target.path.split("/")), self.cap, root=Path(self.real_root)
             )
         except OSError as exc:
             return replace(as_link, content=None, error=f"cannot read: {_why(exc)}")
         kind, content, error = self._classify(_Read(path, data, self._folder_of(path)))
+        holds = holds_private_key(kind, data)
         del data  # a key's bytes end here; only its summary is kept
-        return replace(as_link, kind=kind, content=content, error=error)
+        return replace(as_link, kind=kind, content=content, error=error,
+                       holds_private_key=holds)
 
     def _folder_of(self, path: str) -> Path:
         parent = path.rsplit("/", 1)[0] if "/" in path else ""
@@ -333,6 +337,10 @@ class _Walker:
         if depth > MAX_DEPTH:
             self._node(path, Kind.DIRECTORY, st,
                        error=f"nested more than {MAX_DEPTH} levels deep; not descended")
+            return
+        if st.st_dev in safeio.special_devices():
+            self._node(path, Kind.DIRECTORY, st,
+                       error="a mount of /proc, /sys or /dev; not descended")
             return
         if key in self.seen_dirs:
             self._node(path, Kind.DIRECTORY, st,
@@ -432,8 +440,9 @@ class _Walker:
                 self._decode_batch()
             return
         kind, content, error = self._classify(read)
+        holds = holds_private_key(kind, data)
         del data, read  # a key's bytes end here; only its summary is kept
-        self._node(path, kind, fst, content=content, error=error)
+        self._node(path, kind, fst, content=content, error=error, holds_private_key=holds)
 
     def _classify(self, read: _Read) -> tuple[Kind, Any, str]:
         return classify(
@@ -450,8 +459,16 @@ class _Walker:
         else:
             results = [self._classify(read) for read in reads]
         for (read, st), (kind, content, error) in zip(batch, results, strict=True):
-            self._node(read.path, kind, st, content=content, error=error)
+            self._node(read.path, kind, st, content=content, error=error,
+                       holds_private_key=holds_private_key(kind, read.data))
         # the batch's bytes, keys' included, end with it
+
+
+def holds_private_key(kind: Kind, data: bytes) -> bool:
+    """Whether a file's bytes carry a private key: a key file, or a PEM key block anywhere
+    (after a certificate, in a backup, under any name). A kubeconfig's embedded key is
+    base64 and is read from its content instead."""
+    return kind is Kind.PRIVATE_KEY or b"PRIVATE KEY-----" in data
 
 
 def _reusable(prev: Node, st: os.stat_result) -> bool:

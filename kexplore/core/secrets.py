@@ -16,19 +16,27 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kexplore.core.crypto import decode_private_key
+from kexplore.core.names import printable, printable_lines
 from kexplore.core.pki import pem_labels
 
 REDACTED = "REDACTED"
 
-# --- names ----------------------------------------------------------------------------------
+# --- names ---------------------------------------------------------------------------------
 
-# Words that make a name a secret's name: `token`, `id-token`, `client-secret`,
-# `AWS_SECRET_ACCESS_KEY`, `password`, `credentials`, and every `*-key-data`.
+# Words that make a name a secret's name wherever they appear in it: `token`, `id-token`,
+# `client-secret`, `AWS_SECRET_ACCESS_KEY`, `password`, `credentials`, and every `*-key-data`.
 _SECRET_WORDS = ("token", "secret", "password", "passwd", "credential")
+# Words that make a name a secret's name as a whole part of it (`--db-pass`, `--vault-pwd`),
+# never inside another word (`passthrough`, `compass`).
+_SECRET_PARTS = frozenset({"pass", "pwd", "passphrase", "pw"})
+# On a command line or in an environment, `key` and `auth` are secrets as parts too
+# (`--api-key`, `--basic-auth`); in a document they are ordinary field names (a toleration's
+# `key`), so only flags and variables are read this way.
+_FLAG_PARTS = _SECRET_PARTS | {"key", "apikey", "auth", "authkey", "cred", "creds"}
 # A name ending like this holds where a secret lives, not the secret: `tokenFile`,
-# `token-file`, `--token-auth-file`, `service-account-key-file`, `password_path`.
-# A path is shown, so a reader can find the file; the file's bytes are never read here.
+# `token-file`, `--token-auth-file`, `service-account-key-file`, `password_path`,
+# `--client-ca-file`, `--tls-cert-file`. A path is shown, so a reader can find the file;
+# the file's bytes are never read here.
 _PATH_SUFFIXES = ("file", "files", "path", "paths", "dir", "dirs", "directory")
 # Likewise a name ending like this names or points at a secret held elsewhere (a pod's
 # `secretName`, `secretKeyRef: {name, key}`): the Secret's name is not its content.
@@ -40,10 +48,17 @@ _SWITCH = re.compile(r"(?i:true|false)|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+"
 # A file path as a value: absolute, or with a folder, and ending in an extension. Neither
 # base64 (no dot) nor a JWT (no slash) has this shape, so a key's bytes never pass as one.
 _PATH_VALUE = re.compile(r"(?:~|\.{1,2})?/?(?:[\w@+,-][\w.@+,-]*/)+[\w@+,-][\w.@+,-]*\.\w{1,8}")
+# The parts of a name: split at -, _, . and where a lower-case letter meets a capital.
+_PART_BREAK = re.compile(r"[-_.\s]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
 def _normal(name: str) -> str:
     return name.strip().lstrip("-").lower().replace("_", "-")
+
+
+def name_parts(name: str) -> list[str]:
+    """`--db-pass` → [db, pass]; `vaultPwd` → [vault, pwd]; `API_KEY` → [api, key]."""
+    return [p.lower() for p in _PART_BREAK.split(name.strip().lstrip("-")) if p]
 
 
 def is_path_name(name: str) -> bool:
@@ -53,21 +68,25 @@ def is_path_name(name: str) -> bool:
 
 def is_secret_key(name: object) -> bool:
     """Whether a mapping key's value is a secret: client-key-data, any *-key-data, token,
-    password, secret, or any name containing those words, but not a path's name."""
+    password, secret, or any name containing those words, or `pass`/`pwd` as a part of it;
+    but not a path's name nor a reference's."""
     if not isinstance(name, str):
         return False
     normal = _normal(name)
     if is_path_name(normal) or normal.replace("-", "").endswith(_REFERENCE_SUFFIXES):
         return False
     flat = normal.replace("-", "")
-    return flat.endswith("keydata") or any(word in flat for word in _SECRET_WORDS)
+    return (flat.endswith("keydata") or any(word in flat for word in _SECRET_WORDS)
+            or not _SECRET_PARTS.isdisjoint(name_parts(name)))
 
 
 def is_secret_flag(name: str) -> bool:
     """Whether a command-line flag's or environment variable's value is a secret. Wider than
-    is_secret_key: on a command line `--api-key=…` or `ACCESS_KEY=…` is a key itself."""
-    normal = _normal(name)
-    return is_secret_key(normal) or ("key" in normal and not is_path_name(normal))
+    is_secret_key: on a command line `--api-key=…`, `--basic-auth=…` or `ACCESS_KEY=…` is a
+    secret itself. `--*-key-file`, `--*-cert-file`, `--*-ca-file` name paths and are shown."""
+    if is_secret_key(name):
+        return True
+    return not is_path_name(name) and not _FLAG_PARTS.isdisjoint(name_parts(name))
 
 
 def is_switch(value: object) -> bool:
@@ -101,6 +120,49 @@ def redact_text(text: str) -> str:
     return _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
 
 
+# A long run of base64 with letters of both cases and digits: a key, a token, a blob in a
+# YAML tag. Paths, hex digests and fingerprints (lower case, or with colons) never match.
+_BLOB = re.compile(r"(?<![\w+/])(?=[A-Za-z0-9+/_-]*[A-Z])(?=[A-Za-z0-9+/_-]*[a-z])"
+                   r"(?=[A-Za-z0-9+/_-]*[0-9])[A-Za-z0-9+/_-]{40,}={0,2}")
+
+
+def redact_message(text: str) -> str:
+    """Free text about the tree (a finding, a parse error, a table cell, what is copied)
+    with every secret in it hidden: what redact_text hides, the value of each secret
+    `--flag=value` or `NAME=value`, and long base64 blobs. Every face passes what it shows
+    through this (see shown), so nothing reaches an output without it."""
+    text = _redact_assignments(redact_text(text))
+    # a public PEM block (a certificate, what `c` copies) is base64 too, and is kept
+    out, start = [], 0
+    for block in _PUBLIC_PEM.finditer(text):
+        out += [_BLOB.sub(REDACTED, text[start:block.start()]), block.group(0)]
+        start = block.end()
+    out.append(_BLOB.sub(REDACTED, text[start:]))
+    return "".join(out)
+
+
+_PUBLIC_PEM = re.compile(r"-----BEGIN ([A-Z0-9 ]+)-----.*?-----END \1-----", re.DOTALL)
+
+
+def _redact_assignments(text: str) -> str:
+    return _ASSIGNMENT.sub(_redact_assignment, text)
+
+
+def _redact_assignment(match: re.Match[str]) -> str:
+    name, value = match.group("name"), match.group("value")
+    return f"{name}={REDACTED}" if flag_value_is_secret(name, value) else match.group(0)
+
+
+def shown(text: str) -> str:
+    """What a face may show of a text from the tree: redacted, then escaped."""
+    return printable(redact_message(text))
+
+
+def shown_lines(text: str) -> str:
+    """Like shown, keeping line breaks (a unified diff, a YAML document, a PEM block)."""
+    return printable_lines(redact_message(text))
+
+
 def _hides_private_key(text: str) -> bool:
     compact = "".join(text.split())
     if len(compact) < 64 or not _BASE64_RUN.fullmatch(compact):
@@ -130,6 +192,8 @@ def bytes_hold_private_key(data: bytes) -> bool:
         return True
     if _DER_KEY_START.match(data):
         return True
+    from kexplore.core.crypto import decode_private_key  # cryptography: only when needed
+
     try:
         decode_private_key(data)
     except ValueError:  # DecodeError is one
@@ -338,11 +402,20 @@ def safe_preview(path: str, data: bytes, *, secret_kind: bool = False) -> str | 
         why = "its name or kind says it may hold a secret"
     elif bytes_hold_private_key(data):
         why = "it holds a private key"
-    elif any(word in lowered for word in _SECRET_CONTENT) or _base64_hides_key(data):
+    elif (any(word in lowered for word in _SECRET_CONTENT) or _base64_hides_key(data)
+          or _text_holds_secret(data)):
         why = "it may hold a secret"
     else:
         return None
     return f"not shown: {why}. Read {len(data)} bytes: {describe(data)}"
+
+
+def _text_holds_secret(data: bytes) -> bool:
+    """A `--api-key=…` or a URL password: what the message redaction would hide in a text
+    (not its base64 blobs: a broken certificate's body is public, and a key's base64 is
+    recognised by decoding it)."""
+    text = data.decode("utf-8", "replace")
+    return _redact_assignments(redact_text(text)) != text
 
 
 def _base64_hides_key(data: bytes) -> bool:

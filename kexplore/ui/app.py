@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
@@ -10,14 +11,19 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kexplore.core.sample import Lesson
+from kexplore.core.secrets import shown as printable
 from kexplore.ui.commands import KexploreCommands
+from kexplore.ui.format import EscapeControls
 from kexplore.ui.messages import LiveChanged, LoadFailed, SessionLoaded
 from kexplore.ui.preload import Preload
 from kexplore.ui.screens.main import MainScreen
 from kexplore.ui.session import Session, load_session
+
+_ESCAPE = EscapeControls()
 
 
 class KexploreApp(App[int]):
@@ -43,8 +49,10 @@ class KexploreApp(App[int]):
         theme: str | None = None,
         preload: Preload | None = None,
         lessons: tuple[Lesson, ...] = (),
+        node_sources: object = None,
     ) -> None:
         super().__init__()
+        self.node_sources = node_sources  # where the node's files are (a NodeSources)
         self.root = root
         self.now = now
         self.note = note
@@ -56,6 +64,9 @@ class KexploreApp(App[int]):
         self.lessons = lessons  # the demo's planted faults, explained in the overview
         if theme:
             self.theme = theme
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        return [*super().get_line_filters(), _ESCAPE]
 
     def on_mount(self) -> None:
         self.install_screen(MainScreen(), "main")
@@ -69,7 +80,7 @@ class KexploreApp(App[int]):
     def reload(self) -> None:
         """Scan again (re-reading only changed files) and re-check; the one entry point for
         `r` and, later, the watcher."""
-        previous = self.session.tree if self.session is not None else None
+        previous = self.session.base_tree if self.session is not None else None
         self._load(previous)
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
@@ -77,7 +88,9 @@ class KexploreApp(App[int]):
         early, self.preload = self.preload, None
         session = early.result() if early is not None and previous is None else None
         try:
-            session = session or load_session(self.root, self.now, previous)  # type: ignore[arg-type]
+            session = session or load_session(
+                self.root, self.now, previous, self.node_sources  # type: ignore[arg-type]
+            )
         except OSError as exc:
             self.post_message(LoadFailed(f"cannot read {self.root}: {exc.strerror or exc}"))
             return
@@ -108,9 +121,14 @@ class KexploreApp(App[int]):
         from kexplore.ui.session import CHECKED_PROFILE, session_from
 
         stop = get_current_worker().cancelled_event
-        snapshot = Snapshot(start.tree, start.report, start.root_error)
+        from kexplore.ui import core_api
+
+        snapshot = Snapshot(start.base_tree, start.report, start.root_error)
+        sources = self.node_sources
         for change in live_changes(
-            snapshot, stop, now=self._clock, poll=self.poll, profile=CHECKED_PROFILE
+            snapshot, stop, now=self._clock, poll=self.poll, profile=CHECKED_PROFILE,
+            node_files=(lambda tree: core_api.read_node_files(tree, sources)) if sources
+            else None,
         ):
             session = session_from(change.tree, change.report, change.after.root_error)
             self.post_message(LiveChanged(session, change.summary(), frozenset(change.paths)))
@@ -124,7 +142,7 @@ class KexploreApp(App[int]):
         self.main.show_session(message.session, message.changed)
         gone = bool(message.session.root_error)
         self.notify(
-            message.summary,
+            printable(message.summary),
             title="On disk",
             severity="warning" if gone else "information",
             markup=False,
@@ -134,12 +152,14 @@ class KexploreApp(App[int]):
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.notify(
-                f"{event.worker.error}", title="Load failed", severity="error", markup=False
+                printable(f"{event.worker.error}"), title="Load failed", severity="error",
+                markup=False
             )
 
     @on(LoadFailed)
     def _failed(self, message: LoadFailed) -> None:
-        self.notify(message.error, title="Load failed", severity="error", markup=False)
+        self.notify(printable(message.error), title="Load failed", severity="error",
+                    markup=False)
         if self.session is None:
             self.main.show_failure(message.error)
 
@@ -198,8 +218,9 @@ def run_app(
     poll: bool,
     preload: Preload | None = None,
     lessons: tuple[Lesson, ...] = (),
+    node_sources: object = None,
 ) -> int:
     app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload,
-                      lessons=lessons)
+                      lessons=lessons, node_sources=node_sources)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -7,6 +7,10 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+
+from kexplore.core.secrets import shown as printable
 
 if TYPE_CHECKING:
     from kexplore.ui.app import KexploreApp
@@ -61,13 +65,30 @@ class KexploreCommands(Provider):
     def _entries(self) -> list[Entry]:
         return palette_entries(self.app)  # type: ignore[arg-type]
 
+    # Titles and help name files: both are handed to Textual as Content, which it never
+    # parses as markup (a str would be), and escaped, so `[b]x` and ESC show as written.
+
     async def discover(self) -> Hits:
         for title, help_text, callback in self._entries()[:5]:
-            yield DiscoveryHit(title, callback, help=help_text)
+            yield DiscoveryHit(Content(printable(title)), callback, text=printable(title),
+                               help=Content(printable(help_text)))  # type: ignore[arg-type]
 
     async def search(self, query: str) -> AsyncIterator[Hit]:
         matcher = self.matcher(query)
         for title, help_text, callback in self._entries():
-            score = matcher.match(title)
+            shown = printable(title)
+            score = matcher.match(shown)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+                yield Hit(score, _highlight(matcher, shown), callback, text=shown,
+                          help=Content(printable(help_text)))  # type: ignore[arg-type]
+
+
+def _highlight(matcher: Matcher, text: str) -> Content:
+    """The matched letters in the match style, the text itself never read as markup
+    (Matcher.highlight would parse it)."""
+    content = Content(text)
+    _score, offsets = matcher.fuzzy_search.match(matcher.query, text)
+    for offset in offsets:
+        if not text[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content

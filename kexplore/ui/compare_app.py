@@ -16,7 +16,10 @@ from rich.text import Text
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.filter import LineFilter
 from textual.widgets import DataTable, Footer, Header, Static
+
+from kexplore.ui.format import EscapeControls
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
@@ -33,6 +36,10 @@ class CompareApp(App[int]):
         Binding("q", "quit", "Quit", id="compare.quit", tooltip="Leave kexplore"),
         Binding("tab", "focus_next", "Next table", id="compare.next", show=False),
     ]
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        # the explorer's backstop: no control character a node's tree holds is drawn raw
+        return [*super().get_line_filters(), EscapeControls()]
 
     def __init__(self, roots: Sequence[Path], *, now: datetime | None = None) -> None:
         super().__init__()
@@ -67,11 +74,13 @@ class CompareApp(App[int]):
         self.call_from_thread(self._show, result)
 
     def _failed(self, error: str) -> None:
-        self.query_one("#nodes-title", Static).update(Text(error, style="bold red"))
+        from kexplore.core.secrets import shown
+
+        self.query_one("#nodes-title", Static).update(Text(shown(error), style="bold red"))
 
     def _show(self, result: Any) -> None:
         from kexplore.core.compare import side_by_side
-        from kexplore.core.names import printable
+        from kexplore.core.secrets import shown as printable
 
         self.result = result
         counts = result.counts()
@@ -108,7 +117,7 @@ class CompareApp(App[int]):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id != "findings" or self.result is None:
             return
-        from kexplore.core.names import printable
+        from kexplore.core.secrets import shown as printable
 
         if 0 <= event.cursor_row < len(self.result.findings):
             fix = self.result.findings[event.cursor_row].finding.fix

@@ -9,10 +9,19 @@ from typing import Any
 from kexplore.core.model import Report, Tree
 
 
-def check_tree(tree: Tree, now: datetime, *, profile: str = "all") -> Report:
+def check_tree(tree: Tree, now: datetime, *, profile: str = "all", node: Any = None) -> Report:
     from kexplore.core.check import check_tree as real
 
-    return real(tree, now, profile=profile)
+    return real(tree, now, profile=profile, node_files=node)
+
+
+def read_node_files(tree: Tree, sources: Any) -> Any:
+    """The node's files beside the tree (a NodeFiles), or None without sources."""
+    if sources is None:
+        return None
+    from kexplore.core.node_files import read_node_files as real
+
+    return real(tree, sources)
 
 
 def infer(tree: Tree) -> Any:
@@ -22,10 +31,10 @@ def infer(tree: Tree) -> Any:
     return real(tree)
 
 
-def expiry_rows(tree: Tree, now: datetime) -> list[Any]:
+def expiry_rows(tree: Tree, now: datetime, node: Any = None) -> list[Any]:
     from kexplore.core.expiry import expiry_rows as real
 
-    return list(real(tree, now))
+    return list(real(tree, now, node))
 
 
 def plane_outline(tree: Tree, now: datetime, inferred: Any) -> Any:
@@ -49,3 +58,20 @@ def checklist(tree: Tree, path: str, report: Report) -> list[Any]:
     from kexplore.core.diff import checklist as real
 
     return list(real(tree, path, report))
+
+
+def kubelet_pods(tree: Tree, inferred: Any) -> Any:
+    """The static pods as the kubelet reads manifests/: entries with .runs and .problems."""
+    from kexplore.core.plane.pods import for_tree
+
+    return for_tree(tree, inferred)
+
+
+def yaml_lines(text: str) -> Any:
+    """Where each field path of a YAML text lies (a mapping to 1-based lines)."""
+    from kexplore.core.yamlio import load_first_document
+
+    try:
+        return load_first_document(text.encode()).lines
+    except ValueError:
+        return {}

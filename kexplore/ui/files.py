@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from kexplore.core.model import Kind, Node
-from kexplore.core.safeio import read_regular_file
+from kexplore.core.safeio import OutsideRoot, inside, read_regular_file
 
 VIEW_CAP = 1 << 20
 PREVIEW_BYTES = 256
@@ -26,13 +26,16 @@ def secret_named(node: Node) -> bool:
 
 def read_for_view(root: Path, path: str) -> bytes:
     """The whole file, for YAML views (capped; OSError with plain words otherwise)."""
-    return read_regular_file(root.joinpath(*path.split("/")), VIEW_CAP)
+    return read_regular_file(root.joinpath(*path.split("/")), VIEW_CAP, root=root)
 
 
 def head(root: Path, path: str, size: int = PREVIEW_BYTES) -> bytes:
     """The first bytes of a regular file, without following a symlink or blocking."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(root.joinpath(*path.split("/")), flags)
+    where = root.joinpath(*path.split("/"))
+    if not inside(os.path.realpath(where), os.path.realpath(root)):
+        raise OutsideRoot(0, "outside the tree; not opened")  # a folder swapped for a link
+    fd = os.open(where, flags)
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise OSError("not a regular file")

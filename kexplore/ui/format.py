@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rich.segment import Segment
 from rich.text import Text
+from textual.color import Color
+from textual.content import Content
+from textual.filter import LineFilter
 
 from kexplore.core.model import Severity
-from kexplore.core.names import printable
+from kexplore.core.names import escape_segments
 from kexplore.core.pki import CertInfo
+from kexplore.core.secrets import redact_message, shown_lines
+from kexplore.core.secrets import shown as shown_text
 
 GLYPH = {Severity.ERROR: "✖", Severity.WARNING: "▲", Severity.INFO: "●"}
 STYLE = {Severity.ERROR: "bold #e05d5d", Severity.WARNING: "#e5b84a", Severity.INFO: "#6fa8dc"}
@@ -61,8 +67,47 @@ def validity_bar(cert: CertInfo, now: datetime, style: str, width: int = 24) -> 
 
 
 def plain(text: str, style: str = "") -> Text:
-    """A value from a file, shown literally: never read as markup, never as an escape."""
-    return Text(printable(text), style=style)
+    """A value from a file, shown literally: redacted, never read as markup, never as an
+    escape."""
+    return Text(shown_text(text), style=style)
+
+
+def clean(text: Text) -> Text:
+    """A Text built from the tree with its styles kept and its characters escaped: for
+    lines that mix our words with names (a chain step, a key's file, an error)."""
+    plain_text = text.plain
+    if redact_message(plain_text) == plain_text and all(
+            line.isprintable() for line in plain_text.split("\n")):
+        return text
+    cuts = sorted({edge for span in text.spans for edge in (span.start, span.end)})
+    out = Text(style=text.style, justify=text.justify, overflow=text.overflow,
+               no_wrap=text.no_wrap, end=text.end)
+    for piece in text.divide(cuts):
+        start = len(out)
+        out.append(shown_lines(piece.plain))
+        for span in piece.spans:  # each span covers the whole piece: it was cut at every edge
+            out.stylize(span.style, start, len(out))
+    return out
+
+
+def shown(value: str | Text, style: str = "") -> Text:
+    """Any value a widget shows, escaped: a string literally, a Text with its styles."""
+    return clean(value) if isinstance(value, Text) else plain(value, style)
+
+
+def literal(text: str) -> Content:
+    """The same for where Textual wants Content (border titles, the palette): Content made
+    directly is never parsed as markup."""
+    return Content(shown_text(text))
+
+
+class EscapeControls(LineFilter):
+    """The explorer's backstop: every line any widget draws (toasts, the palette and
+    Textual's own widgets included) has its control characters escaped before the
+    terminal sees it. Views escape names where they build them; this catches the rest."""
+
+    def apply(self, segments: list[Segment], background: Color) -> list[Segment]:
+        return escape_segments(segments)
 
 
 def fingerprint(value: str) -> Text:

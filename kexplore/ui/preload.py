@@ -51,7 +51,7 @@ class Preload:
             self.process.join(timeout=1)
 
 
-def start(root: Path, now: datetime | None) -> Preload | None:
+def start(root: Path, now: datetime | None, sources: object = None) -> Preload | None:
     """Fork a child that loads the session; None where fork is not available."""
     try:
         context = multiprocessing.get_context("fork")
@@ -59,7 +59,7 @@ def start(root: Path, now: datetime | None) -> Preload | None:
         return None
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_load, args=(root, now, sender), daemon=True, name="kexplore-preload"
+        target=_load, args=(root, now, sender, sources), daemon=True, name="kexplore-preload"
     )
     try:
         process.start()
@@ -69,12 +69,12 @@ def start(root: Path, now: datetime | None) -> Preload | None:
     return Preload(process, receiver)
 
 
-def _load(root: Path, now: datetime | None, conn: Connection) -> None:
+def _load(root: Path, now: datetime | None, conn: Connection, sources: object = None) -> None:
     from kexplore.ui.session import load_session
 
     gc.disable()  # a short-lived child that frees nothing: the collector would only walk
     try:
-        conn.send(("ok", load_session(root, now)))
+        conn.send(("ok", load_session(root, now, None, sources)))
     except Exception as exc:  # the parent loads again and reports it properly
         conn.send(("error", str(exc)))
     finally:

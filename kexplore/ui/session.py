@@ -28,7 +28,14 @@ class Session:
     expiry: list[Any]
     now: datetime
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
+    kubelet: Any | None = None  # the static pods as the kubelet reads them
     plane: PlaneOutline | None = None  # the control plane as it runs, as plain values
+    # the tree as scanned, without the node's files (what a rescan starts from)
+    scanned: Tree | None = None
+    # what each file outside the tree is for: path -> (a few words, what, who uses it)
+    roles: dict[str, tuple[str, str, str]] = field(default_factory=dict, compare=False)
+    # where each file outside the tree was read on this machine, links resolved
+    sources: dict[str, str] = field(default_factory=dict, compare=False)
     _cache: dict[str, tuple[list[Finding], dict[str, list[Finding]]]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -36,6 +43,27 @@ class Session:
     @property
     def root(self) -> Path:
         return self.tree.root
+
+    @property
+    def base_tree(self) -> Tree:
+        """The tree as scanned: what a rescan starts from."""
+        return self.scanned if self.scanned is not None else self.tree
+
+    def on_disk(self, path: str) -> tuple[Path, str]:
+        """(folder, name) to read a shown file from again: the tree's own under the root,
+        a node file where it was read (its link already resolved in the node's terms, so
+        that no link is followed on this machine's)."""
+        source = self.sources.get(path)
+        if source:
+            where = Path(source)
+            return where.parent, where.name
+        node = self.tree.get(path)
+        return self.root, (node.reads_as or path) if node is not None else path
+
+    def role(self, path: str) -> str:
+        """What a file outside the tree is for, in plain words; "" for the tree's own."""
+        _, what, who = self.roles.get(path, ("", "", ""))
+        return f"{what}; {who}" if what else ""
 
     def _indexed(self, profile: str) -> tuple[list[Finding], dict[str, list[Finding]]]:
         if profile not in self._cache:
@@ -76,24 +104,46 @@ class Session:
 
 
 
-def load_session(root: Path, now: datetime | None, previous: Tree | None = None) -> Session:
+def load_session(
+    root: Path, now: datetime | None, previous: Tree | None = None, sources: Any = None
+) -> Session:
+    """Scan, read the node's files when `sources` (a NodeSources) says where, and check."""
     from kexplore.core.scan import rescan, scan
 
     moment = now or datetime.now(timezone.utc)
     tree = rescan(previous) if previous is not None else scan(root, fork=True)
-    return session_from(tree, core_api.check_tree(tree, moment, profile=CHECKED_PROFILE))
+    node = core_api.read_node_files(tree, sources)
+    return session_from(tree, core_api.check_tree(tree, moment, profile=CHECKED_PROFILE,
+                                                  node=node))
 
 
 def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
     """Everything the views read about a checked tree; runs in a worker, never the UI thread
-    (the first time in the forked child, then on every live change)."""
+    (the first time in the forked child, then on every live change).
+
+    The node's files outside the tree, when read, join the shown tree under the paths the
+    node keeps them at ("/var/lib/kubelet/config.yaml"), so every view reads them alike;
+    `scanned` stays the tree as scanned, for the next rescan."""
+    node = report.node
+    shown = tree
+    roles: dict[str, tuple[str, str, str]] = {}
+    sources: dict[str, str] = {}
+    if node is not None:
+        outside = {p: f.node for p, f in node.files.items() if not f.missing}
+        shown = Tree(tree.root, {**tree.nodes, **outside})
+        roles = {p: (f.role.short, f.role.what, f.role.who) for p, f in node.files.items()}
+        sources = {p: f.source for p, f in node.files.items() if f.source and not f.missing}
     inferred = core_api.infer(tree)
     return Session(
-        tree=tree,
+        tree=shown,
         report=report,
         inferred=inferred,
-        expiry=core_api.expiry_rows(tree, report.now),
+        kubelet=core_api.kubelet_pods(tree, inferred),
+        expiry=core_api.expiry_rows(tree, report.now, node),
         now=report.now,
         root_error=root_error,
+        scanned=tree,
+        roles=roles,
+        sources=sources,
         plane=core_api.plane_outline(tree, report.now, inferred),
     )

@@ -12,16 +12,30 @@ Rule = Callable[[Context], Iterable[Finding]]
 
 
 def all_rules() -> list[Rule]:
-    from kexplore.core.checks import certs, connections, files, kubeconfigs, manifests
+    from kexplore.core.checks import (
+        certs,
+        connections,
+        copies,
+        files,
+        kubeconfigs,
+        kubelet_client,
+        manifests,
+        node_files,
+        pods,
+        references,
+        restarts,
+    )
 
     return [*files.RULES, *certs.RULES, *kubeconfigs.RULES, *manifests.RULES,
-            *connections.RULES]
+            *connections.RULES, *pods.RULES, *kubelet_client.RULES, *node_files.RULES,
+            *copies.RULES, *references.RULES, *restarts.RULES]
 
 
 def run_rules(ctx: Context) -> list[Finding]:
     from kexplore.core.checks.connections import settle
+    from kexplore.core.checks.pods import settle_pods
 
     findings: list[Finding] = []
     for rule in all_rules():
         findings.extend(rule(ctx))
-    return settle(ctx, findings)
+    return settle_pods(ctx, settle(ctx, findings))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
@@ -16,6 +17,10 @@ from kexplore.core.model import Kind, Node, Severity, Tree
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, build_plane
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
+    from kexplore.core.plane.pods import KubeletPods
 
 ARCHIVE_PREFIXES = ("tmp/",)
 
@@ -50,6 +55,8 @@ class Context:
     now: datetime
     warn_days: int
     inferred: Inferred
+    # the node's files outside the tree, when asked for (kexplore.core.node_files)
+    node: NodeFiles | None = None
 
     @property
     def params(self) -> ClusterParams:
@@ -85,6 +92,13 @@ class Context:
             elif not target_named:
                 hidden.add(node.reads_as)
         return frozenset(hidden)
+
+    @cached_property
+    def kubelet(self) -> KubeletPods:
+        """The static pods as the kubelet reads manifests/, for the tree's version and node."""
+        from kexplore.core.plane.pods import for_tree
+
+        return for_tree(self.tree, self.inferred)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [

@@ -7,12 +7,14 @@ from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context, is_archived
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
-from kexplore.core.conventions.files import expected_mode, is_looser
+from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
 from kexplore.core.conventions.manifests import static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.plane.pods import MAX_MANIFEST_BYTES
+from kexplore.core.secret_files import Holds, SecretFile, secret_files
 
 # Errors that another rule reports better: a referenced file that is not there
 # (kubeconfig-file-missing) and dangling contexts (kubeconfig-context).
@@ -24,6 +26,10 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
     for node in ctx.tree:
         if node.path in ctx.aliased:
             continue  # reported on the link that reads as it
+        if _read_by_kubelet(node.path) and (
+            node.kind is Kind.SPECIAL or node.size > MAX_MANIFEST_BYTES
+        ):
+            continue  # pod-ignored says what the kubelet makes of it
         if node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",
@@ -34,6 +40,8 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             )
         elif node.error:
             yield Finding("parse-error", Severity.WARNING, node.path, node.error)
+        if _read_by_kubelet(node.path) and isinstance(node.content, ManifestInfo):
+            continue  # the kubelet's decoder and validation say it (checks/pods)
         for problem in _partial_problems(node.content):
             if not any(marker in problem for marker in REPORTED_ELSEWHERE):
                 yield Finding(
@@ -43,6 +51,11 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
                 )
+
+
+def _read_by_kubelet(path: str) -> bool:
+    folder, _, name = path.partition("/")
+    return folder == "manifests" and "/" not in name and not name.startswith(".")
 
 
 def _partial_problems(content: object) -> tuple[str, ...]:
@@ -81,20 +94,99 @@ def _fix(kind: Kind) -> str:
 
 
 def file_mode(ctx: Context) -> Iterator[Finding]:
-    """Keys and kubeconfigs are identities: readable by anyone but root, they are stolen."""
+    """Keys and credentials are identities: readable by anyone but root, they are stolen.
+    Which files are secret is read from their content (secret_files), so a key is held to
+    0600 under any name and in any folder, backups included. A file with no secret is held
+    to the mode kubeadm gives it, and its severity is what a looser mode exposes."""
+    secrets = secret_files(ctx.tree)
+    for secret in secrets:
+        finding = _secret_mode(secret)
+        if finding is not None:
+            yield finding
+    secret_paths = {s.path for s in secrets}
     for node in ctx.tree:
-        if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL) or is_archived(node.path):
+        if node.path in secret_paths or node.reads_as or is_archived(node.path) or node.kind in (
+                Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
             continue
         rule = expected_mode(node.path)
         actual = node.mode & 0o777
         if rule and is_looser(actual, rule.mode):
             yield Finding(
                 "file-mode",
-                Severity.WARNING,
+                _public_severity(node.path, actual),
                 node.path,
                 f"mode is {actual:04o}, looser than kubeadm's {rule.mode:04o}: {rule.why}",
                 fix=f"chmod {rule.mode:o} {shlex.quote(node.path)}",
             )
+
+
+SECRET_MODE = 0o600
+
+
+def _secret_mode(secret: SecretFile) -> Finding | None:
+    actual = secret.node.mode & 0o777
+    loose = actual & ~SECRET_MODE
+    if not loose:
+        return None
+    others = loose & 0o077
+    if secret.holds is Holds.SIGNING_KEY:
+        severity = Severity.ERROR if others else Severity.INFO
+        why = ("whoever can read or replace it can sign certificates or tokens for the whole "
+               "cluster" if others else "only the owner's execute bit: harmless")
+    elif actual & 0o004:
+        severity, why = Severity.ERROR, "every local user can read it and act as this identity"
+    elif others:
+        severity, why = Severity.WARNING, "users other than its owner can read or replace it"
+    else:
+        severity, why = Severity.INFO, "only the owner's execute bit: harmless"
+    return Finding(
+        "file-mode",
+        severity,
+        secret.path,
+        f"mode is {actual:04o}, looser than {SECRET_MODE:04o}: it holds "
+        f"{secret.holds.value}; {why}",
+        fix=f"chmod {SECRET_MODE:o} {shlex.quote(secret.path)}",
+    )
+
+
+def _public_severity(path: str, actual: int) -> Severity:
+    """A file with no secret: writable by others is the harm (a static pod runs as root; a
+    replaced certificate changes whom a component trusts); readable by others is not."""
+    writable = bool(actual & 0o022)
+    if path.startswith(MANIFESTS_FOLDER + "/"):
+        return Severity.ERROR if writable else Severity.WARNING
+    return Severity.WARNING if writable else Severity.INFO
+
+
+MANIFESTS_FOLDER = "manifests"
+
+
+def dir_mode(ctx: Context) -> Iterator[Finding]:
+    """A folder of keys, certificates or static pods that others may write to hands them
+    the cluster: they can swap a key or a CA, or drop in a static pod the kubelet runs as
+    root. kubeadm's folders, and every live folder that holds a secret, are held to it."""
+    folders = set(DIRECTORY_MODES) | {
+        s.node.parent for s in secret_files(ctx.tree)
+        if s.node.parent and not is_archived(s.path)
+    }
+    for path in sorted(folders):
+        node = ctx.tree.get(path)
+        if node is None or node.kind is not Kind.DIRECTORY or node.uid < 0:
+            continue
+        writable = node.mode & 0o022
+        if not writable:
+            continue
+        who = " and ".join(w for w, bit in (("its group", 0o020), ("every user", 0o002))
+                           if writable & bit)
+        harm = ("plant a static pod, which the kubelet runs as root"
+                if path == MANIFESTS_FOLDER else "replace the keys and certificates in it")
+        yield Finding(
+            "dir-mode",
+            Severity.ERROR,
+            path,
+            f"folder mode is {node.mode & 0o7777:04o}: {who} can write to it, and so {harm}",
+            fix=f"chmod go-w {shlex.quote(path)}",
+        )
 
 
 def file_missing(ctx: Context) -> Iterator[Finding]:
@@ -149,4 +241,4 @@ def _expected_files(ctx: Context) -> list[tuple[str, str]]:
     return expected
 
 
-RULES = [parse_error, file_mode, file_missing]
+RULES = [parse_error, file_mode, dir_mode, file_missing]

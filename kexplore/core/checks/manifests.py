@@ -36,6 +36,9 @@ def _is_control_plane(node: Node, pod: ManifestInfo) -> bool:
 
 def conventions(ctx: Context) -> Iterator[Finding]:
     """The five conventions every control-plane static pod follows (see POD_CONVENTIONS)."""
+    from kexplore.core.checks.pods import decode_refused
+
+    refused = decode_refused(ctx)
     for node, pod in ctx.manifests():
         if not _is_control_plane(node, pod):
             continue
@@ -69,7 +72,7 @@ def conventions(ctx: Context) -> Iterator[Finding]:
                 "spec.hostNetwork",
             )
         container = pod.container()
-        if name in LEADER_ELECTED and container is not None:
+        if name in LEADER_ELECTED and container is not None and node.path not in refused:
             value = container.flag_value("leader-elect")
             if (value or "true").lower() != "true" or container.has_flag("leader-elect") is False:
                 yield _convention(
@@ -87,14 +90,21 @@ COVERED_FLAGS = {"--leader-elect"}
 def manifest_flags(ctx: Context) -> Iterator[Finding]:
     """A default flag kubeadm writes that is gone or changed is a defect; an added one is a
     customisation worth knowing about."""
+    from kexplore.core.checks.pods import decode_refused, flags_reported
     from kexplore.core.diff import CUSTOMISATION, DEFECT, diff_manifest
 
+    named = flags_reported(ctx)  # a pod rule says what such a flag breaks
+    refused = decode_refused(ctx)
     for node, _pod in ctx.manifests():
+        if node.path in refused:
+            continue
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
             continue
         for d in diff.flags:
-            if d.where in COVERED_FLAGS or "not in the tree" in d.reason:
+            if d.where in COVERED_FLAGS or "not in the tree" in d.reason or (
+                (node.path, d.where) in named
+            ):
                 continue
             if d.kind == DEFECT:
                 yield Finding(

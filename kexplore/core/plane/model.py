@@ -11,8 +11,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from kexplore.core.names import printable
 from kexplore.core.plane.mounts import Reach
+from kexplore.core.secrets import shown as printable
 
 
 class Status(str, Enum):

@@ -8,6 +8,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from kexplore.core.secrets import shown as printable
+from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui.messages import OpenCertificate
 from kexplore.ui.session import Session
 from kexplore.ui.views.certificate import CertificateView
@@ -45,6 +47,7 @@ class CertificateScreen(Screen[None]):
         value = self.query_one(CertificateView).copy_value()
         if value is not None:
             what, text = value
+            text = printable_lines(text)  # a pasted name must not act in the next terminal
             self.app.copy_to_clipboard(text)
-            self.notify(text if len(text) <= 60 else text[:57] + "…",
-                        title=f"Copied {what}", markup=False)
+            self.notify(printable(text if len(text) <= 60 else text[:57] + "…"),
+                        title=f"Copied {printable(what)}", markup=False)

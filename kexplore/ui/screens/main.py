@@ -13,6 +13,9 @@ from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
 from kexplore.core.model import Severity
+from kexplore.core.secrets import shown as printable
+from kexplore.core.secrets import shown_lines as printable_lines
+from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate, ProfileChanged, SeverityChanged
 from kexplore.ui.session import Session
 from kexplore.ui.views.base import View
@@ -149,8 +152,8 @@ class MainScreen(Screen[None]):
             view = PlaneView(self.session, self.profile, self._plane_link)
         else:
             view = view_for(self.session, path, self.profile)
-        host.border_title = {None: "overview", CLUSTER: "cluster",
-                             PLANE: "control plane"}.get(path, path)
+        shown = {None: "overview", CLUSTER: "cluster", PLANE: "control plane"}.get(path, path)
+        host.border_title = fmt.literal(shown or "")
         host.remove_children()
         self._view = view
         mounted = host.mount(view)
@@ -250,7 +253,8 @@ class MainScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         if self.session is not None:
             self.files.populate(self.session, self.profile, event.value)
-        self.files.border_title = f"files matching {event.value!r}" if event.value else "files"
+        self.files.border_title = fmt.literal(
+            f"files matching {event.value!r}" if event.value else "files")
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self) -> None:
@@ -344,6 +348,7 @@ class MainScreen(Screen[None]):
             self.notify("Nothing public to copy here.", severity="warning")
             return
         what, text = value
+        text = printable_lines(text)  # a pasted name must not act in the next terminal
         self.app.copy_to_clipboard(text)
         shown = text if len(text) <= 60 else text[:57] + "…"
-        self.notify(shown, title=f"Copied {what}", markup=False)
+        self.notify(printable(shown), title=f"Copied {printable(what)}", markup=False)

@@ -32,11 +32,14 @@ class View(Vertical):
     def shown_path(self) -> str:
         """The file's path, and what it links to when it is a symlink read through."""
         node = self.session.tree.get(self.path)
+        shown = self.path
         if node is not None and node.reads_as:
-            return f"{self.path} → {node.link_target}"
-        if linked := self.session.linked_from(self.path):
-            return f"{self.path} ← {linked}"
-        return self.path
+            shown = f"{self.path} → {node.link_target}"
+        elif linked := self.session.linked_from(self.path):
+            shown = f"{self.path} ← {linked}"
+        if role := self.session.role(self.path):
+            shown += f"  ({role})"  # a file outside the tree says what it is for
+        return shown
 
     @property
     def findings(self) -> list[Finding]:
@@ -57,14 +60,15 @@ class View(Vertical):
 
 
 def title(text: str, subtitle: str = "") -> Static:
-    line = Text(text, style="bold")
+    """A view's first line; both parts may name files and certificate fields."""
+    line = fmt.plain(text, style="bold")
     if subtitle:
-        line.append(f"  {subtitle}", style=fmt.MUTED)
+        line.append_text(fmt.plain(f"  {subtitle}", style=fmt.MUTED))
     return Static(line, classes="view-title")
 
 
 def heading(text: str) -> Static:
-    return Static(Text(text, style="bold"), classes="heading")
+    return Static(fmt.plain(text, style="bold"), classes="heading")
 
 
 def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
@@ -74,16 +78,22 @@ def findings_section(findings: list[Finding]) -> list[Static | FindingsTable]:
     return [heading(f"Findings ({len(findings)})"), FindingsTable(findings, with_path=False)]
 
 
-def redacted_yaml_view(session: Session, path: str, line_numbers: bool = False) -> Syntax | Text:
-    """A file's YAML, highlighted, with every secret value replaced by REDACTED."""
+def redacted_yaml_view(
+    session: Session, path: str, line_numbers: bool = False, highlight: int | None = None
+) -> Syntax | Text:
+    """A file's YAML, highlighted, with every secret value replaced by REDACTED (and, when
+    asked, one line marked)."""
     from rich.syntax import Syntax  # with pygments, only once a YAML tab is built
 
+    # redacted as a document (read_kubeconfig.redacted_yaml): a certificate's base64 stays
+    from kexplore.core.names import printable_lines
     from kexplore.core.read_kubeconfig import redacted_yaml
     from kexplore.ui import files
 
     try:
-        data = files.read_for_view(session.root, path)
+        data = files.read_for_view(*session.on_disk(path))
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
-    return Syntax(redacted_yaml(data), "yaml", theme="ansi_dark", word_wrap=True,
-                  line_numbers=line_numbers, background_color="default")
+    return Syntax(printable_lines(redacted_yaml(data)), "yaml", theme="ansi_dark", word_wrap=True,
+                  line_numbers=line_numbers, background_color="default",
+                  highlight_lines={highlight} if highlight else None)

@@ -74,7 +74,7 @@ class CertificateView(View):
                     yield self._chain(cert)
                     if i == 0:
                         yield heading("Private key")
-                        yield Static(self._key_line(cert), classes="note")
+                        yield Static(fmt.clean(self._key_line(cert)), classes="note")
                 yield from findings_section(self.findings)
                 yield from uses_section(self.session, self.path, self.pointer)
             with TabPane("PEM", id="cert-pem"):

@@ -33,4 +33,4 @@ class ClusterView(View):
             table.title = None
             yield Static(table, id="cluster")
             for note in inferred.notes:
-                yield Static(Text(note, style=fmt.MUTED), classes="note")
+                yield Static(fmt.plain(note, style=fmt.MUTED), classes="note")

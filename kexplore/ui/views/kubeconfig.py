@@ -9,6 +9,7 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Severity
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.messages import JumpTo, OpenCertificate
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
@@ -42,7 +43,8 @@ class KubeconfigView(View):
                 problems = info.all_problems()
                 if problems:
                     yield heading("Problems")
-                    yield Static(Text("\n".join(problems), style=fmt.STYLE[Severity.ERROR]))
+                    yield Static(Text("\n".join(map(printable, problems)),
+                                      style=fmt.STYLE[Severity.ERROR]))
                 yield from findings_section(self.findings)
                 yield from uses_section(self.session, self.path)
             with TabPane("YAML (redacted)", id="kc-yaml"):

@@ -1,17 +1,21 @@
-"""A static pod manifest: the diff against what kubeadm writes, the conventions, the YAML."""
+"""A static pod manifest: would the kubelet run it, the diff against what kubeadm writes,
+the conventions, the flags, the YAML (with the line a problem is on)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from rich.syntax import Syntax
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.manifest import Container, ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo, line_of
 from kexplore.core.model import Severity
 from kexplore.core.secrets import redact_flag_value
+from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui import core_api
 from kexplore.ui import format as fmt
 from kexplore.ui.views.base import View, findings_section, heading, redacted_yaml_view, title
@@ -45,7 +49,9 @@ class ManifestView(View):
         container = info.container()
         image = container.image if container else ""
         yield title(purpose_of(self.path) or info.name, f"{self.shown_path}  {image}")
-        with TabbedContent(id="mf-tabs"):
+        with TabbedContent(id="mf-tabs", initial="mf-kubelet"):
+            with TabPane("Would the kubelet run it", id="mf-kubelet"), VerticalScroll():
+                yield from self._kubelet()
             with TabPane("Diff vs kubeadm", id="mf-diff"), VerticalScroll():
                 yield from self._diff()
             with TabPane("Checklist", id="mf-checklist"), VerticalScroll():
@@ -55,7 +61,55 @@ class ManifestView(View):
                 yield self._flags()
             with TabPane("YAML", id="mf-yaml"):
                 yield SearchableText(redacted_yaml_view(self.session, self.path,
-                                                        line_numbers=True), text_id="yaml")
+                                                        line_numbers=True), text_id="yaml",
+                                     id="yaml-scroll")
+
+    def _kubelet(self) -> ComposeResult:
+        kubelet = self.session.kubelet
+        entry = kubelet.get(self.path) if kubelet is not None else None
+        self.problems: list[Any] = list(entry.problems) if entry is not None else []
+        if entry is None:
+            yield Static(Text("The kubelet does not read this file: it runs the pods of "
+                              "manifests/ only.", style=fmt.MUTED), classes="note")
+            return
+        yield Static(_verdict(entry), id="kubelet-verdict", classes="note")
+        if not self.problems:
+            return
+        yield heading(f"What the kubelet does with it ({_count(tuple(self.problems), 'problem')}"
+                      "; enter shows the line)")
+        table = KeyTable("", "line", "rule", "what happens", widths={"what happens": 64},
+                         id="kubelet-problems")
+        for p in self.problems:
+            message = fmt.plain(p.message)
+            if p.fix:
+                message.append("\nfix: ")
+                message.append_text(fmt.plain(p.fix))
+            table.add(fmt.mark(p.severity), str(p.line or ""), Text(p.rule, style="bold"),
+                      message, height=None, copy=("fix", p.fix) if p.fix else None)
+        yield table
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id != "kubelet-problems" or not self.problems:
+            return
+        event.stop()
+        self.show_line(self.problems[event.cursor_row])
+
+    def show_line(self, problem: Any) -> int | None:
+        """Open the YAML tab on the line a problem is on; the line shown, if any. The YAML
+        shown is re-emitted with secrets redacted, so the line is found again in it."""
+        shown = redacted_yaml_view(self.session, self.path, line_numbers=True)
+        text = getattr(shown, "code", "")
+        field = problem.field or problem.pointer
+        line = line_of(core_api.yaml_lines(text), field) if text and field else None
+        line = line or problem.line
+        self.query_one("#mf-tabs", TabbedContent).active = "mf-yaml"
+        searchable = self.query_one("#yaml-scroll", SearchableText)
+        searchable.shown = redacted_yaml_view(self.session, self.path, line_numbers=True,
+                                              highlight=line)
+        self.query_one("#yaml", Static).update(searchable.shown)
+        if line:
+            self.call_after_refresh(searchable.scroll_to, y=max(line - 5, 0), animate=False)
+        return line
 
     def _diff(self) -> ComposeResult:
         diff = core_api.diff_manifest(self.session.tree, self.path, self.session.inferred)
@@ -92,7 +146,7 @@ class ManifestView(View):
             yield table
         if diff.unified:
             yield heading("Unified diff (this file → what kubeadm would write)")
-            yield Static(Syntax(diff.unified, "diff", theme="ansi_dark",
+            yield Static(Syntax(printable_lines(diff.unified), "diff", theme="ansi_dark",
                                 background_color="default"), id="unified")
 
     def _diff_summary(self, diff: ManifestDiff) -> Text:
@@ -145,6 +199,23 @@ class ManifestView(View):
     def default_copy(self) -> Copyable | None:
         container = self.info.container()
         return ("image", container.image) if container and container.image else None
+
+
+def _verdict(entry: Any) -> Text:
+    worst = {p.severity for p in entry.problems}
+    if not entry.runs:
+        refused = Severity.ERROR in worst and not all(
+            p.rule == "pod-duplicate" for p in entry.problems if p.severity is Severity.ERROR)
+        why = "it refuses the file" if refused else "another file defines the same pod, later"
+        return Text(f"✖ the kubelet does not run this pod: {why}", style=fmt.STYLE[Severity.ERROR])
+    if Severity.ERROR in worst:
+        return Text(f"✖ the kubelet runs {entry.key}, and it fails: see below",
+                    style=fmt.STYLE[Severity.ERROR])
+    if entry.problems:
+        return Text(f"◐ the kubelet runs {entry.key}, but not quite as written",
+                    style=fmt.STYLE[Severity.WARNING])
+    return Text(f"✓ the kubelet reads, decodes and validates this file, and runs {entry.key}",
+                style=fmt.OK_STYLE)
 
 
 def _text(value: str | None) -> str:

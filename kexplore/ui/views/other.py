@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Kind, Node, Severity
 from kexplore.ui import files
 from kexplore.ui import format as fmt
@@ -21,17 +22,19 @@ class BrokenView(View):
 
     def compose(self) -> ComposeResult:
         node = self.session.tree.get(self.path)
-        yield title(f"unreadable {node.kind.value}" if node else "missing file", self.path)
+        yield title(f"unreadable {node.kind.value}" if node else "missing file",
+                    self.shown_path)
         with VerticalScroll():
             if node is None:
                 yield Static(Text("This file is not in the tree, but the checks expect it.",
                                   style=fmt.STYLE[Severity.ERROR]), classes="note")
                 yield from findings_section(self.findings)
                 return
-            yield Static(Text(node.error, style=fmt.STYLE[Severity.ERROR]), classes="error")
+            yield Static(fmt.plain(node.error, style=fmt.STYLE[Severity.ERROR]),
+                         classes="error")
             yield _facts(node)
             yield heading(f"First bytes ({node.size} in all)")
-            yield Static(_preview(self.session.root, node), classes="preview")
+            yield Static(_preview(*self.session.on_disk(self.path), node), classes="preview")
             yield from findings_section(self.findings)
 
 
@@ -40,7 +43,7 @@ class FileView(View):
 
     def compose(self) -> ComposeResult:
         node = self.session.tree.get(self.path)
-        yield title(node.kind.value if node else "file", self.path)
+        yield title(node.kind.value if node else "file", self.shown_path)
         with VerticalScroll():
             if node is not None:
                 yield _facts(node)
@@ -51,7 +54,27 @@ class FileView(View):
                     for name in (*csr.dns_sans, *csr.ip_sans):
                         table.add(Text("SAN", style="bold"), name, copy=("SAN", name))
                     yield table
+                if isinstance(node.content, KubeletConfig):
+                    yield _kubelet_fields(node.content)
             yield from findings_section(self.findings)
+
+
+def _kubelet_fields(config: KubeletConfig) -> KeyTable:
+    """The KubeletConfiguration fields that decide trust and certificate life."""
+    table = KeyTable("field", "value", classes="fields", show_header=False)
+    unset = "(not set: the kubelet's default)"
+    for name, value in (
+        ("clientCAFile", config.client_ca_file),
+        ("rotateCertificates", config.rotate_certificates),
+        ("serverTLSBootstrap", config.server_tls_bootstrap),
+        ("tlsCertFile", config.tls_cert_file),
+        ("staticPodPath", config.static_pod_path),
+        ("authorization.mode", config.authorization_mode),
+    ):
+        shown = unset if value in (None, "") else str(value).lower() if isinstance(
+            value, bool) else str(value)
+        table.add(Text(name, style="bold"), fmt.plain(shown), copy=(name, shown))
+    return table
 
 
 def _facts(node: Node) -> KeyTable:
@@ -64,7 +87,7 @@ def _facts(node: Node) -> KeyTable:
     return table
 
 
-def _preview(root: Path, node: Node) -> Text:
+def _preview(root: Path, name: str, node: Node) -> Text:
     """The first bytes, only when the core says they are harmless: a secret's path, a
     mention of a secret or a private key (PEM or DER) is described, never shown."""
     from kexplore.core.secrets import safe_preview
@@ -72,7 +95,7 @@ def _preview(root: Path, node: Node) -> Text:
     if node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
         return Text("not a regular file: nothing was read", style=fmt.MUTED)
     try:
-        data = files.head(root, node.reads_as or node.path, files.JUDGE_BYTES)
+        data = files.head(root, name, files.JUDGE_BYTES)
     except OSError as exc:
         return Text(f"cannot read: {exc.strerror or exc}", style=fmt.MUTED)
     if not data:

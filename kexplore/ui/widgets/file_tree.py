@@ -12,6 +12,7 @@ from textual.widgets.tree import TreeNode
 
 from kexplore.core.model import Kind, Node, Severity
 from kexplore.core.pki import CertInfo
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 
@@ -23,6 +24,7 @@ GROUPS: tuple[tuple[str, str, bool], ...] = (
     ("pki/etcd", "pki/etcd", True),
     ("other", "other", True),
     ("tmp", "tmp (backups)", False),
+    ("outside", "outside the tree", True),
 )
 PROBLEM = (Severity.ERROR, Severity.WARNING)
 # A group with more files than this starts collapsed, its leaves made when first opened:
@@ -40,7 +42,10 @@ class Entry:
 
 
 def group_of(path: str, kind: Kind | None) -> tuple[str, str]:
-    """(group, name shown inside the group) for a root-relative path."""
+    """(group, name shown inside the group) for a root-relative path; the node's files
+    outside the tree go by the absolute path the node keeps them at."""
+    if path.startswith("/"):
+        return "outside", path
     if path.startswith("tmp/") or path == "tmp":
         return "tmp", path[4:] or "tmp"
     if path.startswith("manifests/"):
@@ -164,7 +169,7 @@ class FileTree(Tree[Entry]):
         if node is None:
             label.append("  missing", style=fmt.STYLE[Severity.ERROR])
         elif node.kind is Kind.SYMLINK and node.link_target:
-            label.append(f" → {node.link_target}", style=fmt.MUTED)
+            label.append(f" → {printable(node.link_target)}", style=fmt.MUTED)
         elif node.kind is Kind.CERTIFICATE and node.content:
             cert = node.content[0]
             if isinstance(cert, CertInfo):
@@ -173,9 +178,11 @@ class FileTree(Tree[Entry]):
         elif node.error:
             label.append("  unreadable", style=fmt.style_for(worst))
         if node is not None and node.reads_as:
-            label.append(f" → {node.link_target}", style=fmt.MUTED)
+            label.append(f" → {printable(node.link_target)}", style=fmt.MUTED)
         elif linked := session.linked_from(path):
-            label.append(f" ← {linked}", style=fmt.MUTED)
+            label.append(f" ← {printable(linked)}", style=fmt.MUTED)
+        if short := session.roles.get(path):
+            label.append(f"  {short[0]}", style=fmt.MUTED)
         return label
 
     def _restore(self, entry: Entry, previous_order: list[str], scroll: float) -> None:

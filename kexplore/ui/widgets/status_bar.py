@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kexplore.core.model import Severity
+from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 
@@ -14,27 +15,27 @@ class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
 
     def show_failure(self, root_label: str, error: str) -> None:
-        line = Text("kexplore ", style="bold") + Text(root_label)
-        line.append(f"  │  {error}  (r tries again)", style=fmt.STYLE[Severity.ERROR])
+        line = Text("kexplore ", style="bold") + fmt.plain(root_label)
+        line.append(f"  │  {printable(error)}  (r tries again)", style=fmt.STYLE[Severity.ERROR])
         self.update(line)
 
     def show(self, session: Session | None, root_label: str, profile: str, note: str = "") -> None:
-        line = Text("kexplore ", style="bold") + Text(root_label)
+        line = Text("kexplore ", style="bold") + fmt.plain(root_label)
         if session is None:
             line.append("  loading…", style=fmt.MUTED)
             self.update(line)
             return
         if session.root_error:
-            line.append(f"  │  {session.root_error}: waiting for it to come back",
+            line.append(f"  │  {printable(session.root_error)}: waiting for it to come back",
                         style=fmt.STYLE[Severity.ERROR])
             self.update(line)
             return
         params = getattr(session.inferred, "params", None)
         if params is not None:
             line.append("  │  ", style=fmt.MUTED)
-            line.append(f"{params.node_name} ", style="bold")
-            line.append(f"{params.kubernetes_version} ")
-            line.append(params.endpoint_url, style=fmt.MUTED)
+            line.append(f"{printable(params.node_name)} ", style="bold")
+            line.append(f"{printable(str(params.kubernetes_version))} ")
+            line.append(printable(params.endpoint_url), style=fmt.MUTED)
         counts = {s: 0 for s in Severity}
         for finding in session.findings(profile):
             counts[finding.severity] += 1
@@ -48,10 +49,11 @@ class StatusBar(Static):
             line.append("│  soonest expiry ", style=fmt.MUTED)
             left = soonest.not_after - session.now
             style = fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else ""
-            line.append(f"{soonest.name} ", style="bold")
+            line.append(f"{printable(soonest.name)} ", style="bold")
             line.append("expired" if left.total_seconds() <= 0 else soonest.residual, style=style)
         if profile != "kubeadm":
             line.append(f"  │  profile {profile}", style=fmt.MUTED)
         if note:
-            line.append(f"\n{note}", style=fmt.MUTED)  # a fact about the tree, not a finding
+            # a fact about the tree, not a finding
+            line.append(f"\n{printable(note)}", style=fmt.MUTED)
         self.update(line)

@@ -43,7 +43,7 @@ class KeyTable(DataTable[object]):
         height: int | None = 1,
     ) -> None:
         index = self.row_count
-        self.add_row(*(fmt.plain(c) if isinstance(c, str) else c for c in cells),
+        self.add_row(*(fmt.shown(c) for c in cells),
                      key=str(index), height=height)
         if copy is not None:
             self._copy[index] = copy

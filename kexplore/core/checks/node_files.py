@@ -1,0 +1,209 @@
+"""Rules about the kubelet's own files outside the tree: its serving certificate, whom it
+trusts, its key pairs; and the helpers the kubelet client rules share. They speak only
+when node files were read."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+
+from kexplore.core.checks.context import Context
+from kexplore.core.conventions.node import (
+    KUBELET_CLIENT_RECOVERY,
+    KUBELET_CONFIG,
+    KUBELET_ROTATED_CERT,
+    KUBELET_SERVING_ROTATED,
+)
+from kexplore.core.crypto import verify_signature
+from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
+from kexplore.core.manifest import map_to_root
+from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
+from kexplore.core.pki import CertInfo, KeyInfo, key_matches
+
+KUBELET_CONF = "kubelet.conf"
+ROTATED_NAME = posixpath.basename(KUBELET_ROTATED_CERT)
+APISERVER = "kube-apiserver"
+
+
+def _day(moment: object) -> str:
+    return f"{moment:%Y-%m-%d}"
+
+
+def signed_by(cert: CertInfo, cas: tuple[CertInfo, ...]) -> bool:
+    """Whether one of `cas` really signed `cert`: a CA of the same name is not enough."""
+    return any(verify_signature(cert, ca) for ca in cas)
+
+
+def kubelet_user(ctx: Context) -> UserEntry | None:
+    """The user kubelet.conf's current context authenticates as (its first user else)."""
+    node = ctx.tree.get(KUBELET_CONF)
+    info = node.content if node is not None else None
+    if not isinstance(info, KubeconfigInfo) or not info.users:
+        return None
+    current = info.current()
+    return (info.user(current.user) if current else None) or info.users[0]
+
+
+def kubelet_client(ctx: Context) -> OutsideFile | None:
+    """The kubelet's client certificate file outside the tree, as kubelet.conf names it,
+    or the rotated one when kubelet.conf embeds its own."""
+    user, node = kubelet_user(ctx), ctx.node
+    if user is None or node is None:
+        return None
+    if user.client_cert_source == "file":
+        path = posixpath.normpath(user.client_cert_path)
+        return node.get(path) if path.startswith("/") and in_tree(path) is None else None
+    return node.present(KUBELET_ROTATED_CERT)
+
+
+def apiserver_flag(ctx: Context, flag: str) -> str | None:
+    """A flag of the API server that runs here: the static pod whose command is
+    kube-apiserver, whatever its manifest is called."""
+    for _, info in ctx.manifests():
+        for container in info.containers:
+            program = posixpath.basename(container.command[0]) if container.command else ""
+            if program == APISERVER:
+                return container.flag_value(flag)
+    return None
+
+
+def tree_certs(ctx: Context, path: str | None) -> tuple[CertInfo, ...]:
+    """The certificates of an /etc/kubernetes path named by a flag or field, if in the tree."""
+    if not path:
+        return ()
+    local = map_to_root(path, ctx.tree.root)
+    if local is None:
+        return ()
+    rel = local.relative_to(ctx.tree.root).as_posix()
+    found = ctx.tree.get(rel)
+    if found is None or found.kind is not Kind.CERTIFICATE or not found.content:
+        return ()
+    return tuple(found.content)
+
+
+def serving(ctx: Context) -> Iterator[Finding]:
+    """The kubelet's serving cert is self-signed by default and never renewed; the API
+    server does not verify it (no --kubelet-certificate-authority), metrics-server does."""
+    if ctx.node is None:
+        return
+    kubelet = ctx.node.kubelet
+    bootstrapped = kubelet is not None and bool(kubelet.server_tls_bootstrap)
+    found = _serving_file(ctx.node)
+    verifier = apiserver_flag(ctx, "kubelet-certificate-authority")
+    if bootstrapped and found is None:
+        yield Finding(
+            "kubelet-serving-bootstrap", Severity.WARNING, KUBELET_SERVING_ROTATED,
+            "serverTLSBootstrap is true but the kubelet has no serving certificate yet: its "
+            "CSR waits for an approver (kubectl get csr); :10250 has no certificate until then",
+            fix="approve the kubelet-serving CSR (kubectl certificate approve) or run an approver",
+        )
+        return
+    if found is None or not found.certs:
+        return
+    cert = found.certs[0]
+    if cert.is_expired(ctx.now):
+        who = ("the API server (--kubelet-certificate-authority) and metrics-server refuse it"
+               if verifier else "metrics-server and any client that verifies :10250 refuse it")
+        renew = ("the kubelet rotates it with serverTLSBootstrap once a CSR is approved"
+                 if bootstrapped else "delete it and its key and restart the kubelet: it makes "
+                 "a new self-signed pair only when none is there")
+        yield Finding(
+            "kubelet-serving-expired", Severity.ERROR if verifier else Severity.WARNING,
+            found.path, f"the kubelet's serving certificate expired {_day(cert.not_after)}: {who}",
+            fix=renew,
+        )
+    elif verifier:
+        cas = tree_certs(ctx, verifier)
+        chain = found.certs[1:]
+        if cas and not signed_by(cert, cas):
+            kind = "self-signed" if cert.issuer in {c.subject for c in chain} else (
+                f"issued by {cert.issuer}")
+            yield Finding(
+                "kubelet-serving-ca", Severity.ERROR, found.path,
+                f"the kubelet's serving certificate is {kind}, but the API server verifies "
+                f"kubelets with {verifier}: kubectl logs and exec fail at the handshake",
+                fix="set serverTLSBootstrap: true and approve the kubelet's serving CSRs",
+            )
+
+
+def _serving_file(node: NodeFiles) -> OutsideFile | None:
+    kubelet = node.kubelet
+    for path in ((kubelet.tls_cert_file if kubelet else ""), KUBELET_SERVING_ROTATED,
+                 "/var/lib/kubelet/pki/kubelet.crt"):
+        if path and (found := node.present(path)) is not None:
+            return found
+    return None
+
+
+def client_ca_file(ctx: Context) -> Iterator[Finding]:
+    """The kubelet accepts the API server (logs, exec, port-forward) only with a client
+    cert from its clientCAFile; any other CA and every such call is Unauthorized."""
+    if ctx.node is None or ctx.node.kubelet is None:
+        return
+    written, rel = ctx.node.kubelet_client_ca()
+    client = tree_certs(ctx, apiserver_flag(ctx, "kubelet-client-certificate"))
+    if not client:
+        return
+    if not written:
+        message = "config.yaml names no clientCAFile: the kubelet trusts no client certificate"
+    else:
+        outside = ctx.node.present(written) if rel is None else None
+        cas = tree_certs(ctx, written) if rel is not None else (outside.certs if outside else ())
+        if not cas or signed_by(client[0], cas):
+            return  # unknown (not read), or it trusts the API server: nothing to say
+        message = (f"clientCAFile {written} ({cas[0].subject}) did not sign the API server's "
+                   "--kubelet-client-certificate")
+    yield Finding(
+        "kubelet-client-ca-file", Severity.ERROR, KUBELET_CONFIG,
+        f"{message}: kubectl logs, exec and port-forward are answered Unauthorized",
+        pointer="authentication.x509.clientCAFile",
+        fix="set authentication.x509.clientCAFile to the CA that signs "
+        "apiserver-kubelet-client.crt (kubeadm: /etc/kubernetes/pki/ca.crt) and restart the "
+        "kubelet",
+    )
+
+
+def key_pairs(ctx: Context) -> Iterator[Finding]:
+    """A certificate whose key is not its own fails every handshake it is presented in:
+    the kubelet's rotated PEM holds both, its serving pair is two files."""
+    if ctx.node is None:
+        return
+    for found in ctx.node.files.values():
+        cert = found.certs[0] if found.certs else None
+        if cert is None:
+            continue
+        key, partner = found.key, ""
+        if key is None and found.path.endswith(".crt"):
+            partner = found.path.removesuffix(".crt") + ".key"
+            pair = ctx.node.present(partner)
+            key = pair.node.content if pair is not None and isinstance(
+                pair.node.content, KeyInfo) else None
+        if key is not None and not key_matches(key, cert):
+            where = f"{partner} does not match it" if partner else "its key does not match it"
+            yield Finding(
+                "key-mismatch", Severity.ERROR, found.path,
+                f"{where}: the key's public key {key.public_key_fingerprint[:23]}… is not the "
+                f"certificate's {cert.public_key_fingerprint[:23]}…",
+                fix=KUBELET_CLIENT_RECOVERY if found.key else "delete both files and restart "
+                "the kubelet: it makes a new self-signed pair",
+            )
+
+
+def unreadable(ctx: Context) -> Iterator[Finding]:
+    """A node file that is there but cannot be read or decoded: the kubelet fails on it,
+    or kexplore could not look (then it only says so)."""
+    if ctx.node is None:
+        return
+    for found in ctx.node.files.values():
+        node = found.node
+        if found.missing or node.kind is Kind.SYMLINK or not node.error:
+            continue
+        not_read = node.error.startswith(("cannot read", "not looked", "leads outside"))
+        yield Finding(
+            "node-file-unreadable", Severity.INFO if not_read else Severity.ERROR, found.path,
+            f"{found.path}: {node.error}" + (": not checked" if not_read else ""),
+        )
+
+
+RULES = [serving, client_ca_file, key_pairs, unreadable]

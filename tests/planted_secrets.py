@@ -1,0 +1,58 @@
+"""A tree with secrets planted where a hand edit or a careless tool puts them, and the
+list of those secrets: no output of any face may carry one of them."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import corpus as c
+import yaml
+
+URL_PASSWORD = "UrlPw0rdInServer"
+PROXY_PASSWORD = "Pr0xyPwInEnv"
+FLAG_SECRETS = {
+    "--db-pass": "DbPassValue1x",
+    "--audit-webhook-pass": "AuditPassValue2x",
+    "--vault-pwd": "VaultPwdValue3x",
+    "--api-key": "ApiKeyValue4x",
+    "--basic-auth": "BasicAuthValue5x",
+    "--oidc-client-credential": "CredValue6x",
+}
+SEPARATE_FLAG = ("--admin-secret", "SepSecretValue7x")  # `--flag value` as two items
+ENV_SECRETS = {"DB_PASSWORD": "EnvPwValue8x", "SERVICE_KEY": "EnvKeyValue9x",
+               "PLAIN_SETTING": "EnvPlainValue10x"}
+KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD = "KcTokenValue11x", "KcPwValue12x"
+PREVIEW_SECRET = "PreviewApiKey13x"
+# the start of a real private key's base64, as a YAML tag: echoed by a parse error
+KEY_BLOB = base64.b64encode(c.key_der(c.ec_key(51))).decode()[:120]
+
+
+def plant(root: Path) -> list[str]:
+    """Write the secrets into the tree; return every secret a face must never show."""
+    admin = yaml.safe_load((root / "admin.conf").read_text())
+    server = admin["clusters"][0]["cluster"]["server"]
+    admin["clusters"][0]["cluster"]["server"] = server.replace(
+        "https://", f"https://admin:{URL_PASSWORD}@")
+    admin["users"][0]["user"].update(token=KUBECONFIG_TOKEN, password=KUBECONFIG_PASSWORD)
+    (root / "admin.conf").write_text(yaml.safe_dump(admin))
+
+    api = root / "manifests" / "kube-apiserver.yaml"
+    pod = yaml.safe_load(api.read_text())
+    container = pod["spec"]["containers"][0]
+    container["command"] += [f"{k}={v}" for k, v in FLAG_SECRETS.items()] + list(SEPARATE_FLAG)
+    container["env"] = [{"name": k, "value": v} for k, v in ENV_SECRETS.items()] + [
+        {"name": "HTTPS_PROXY", "value": f"http://ops:{PROXY_PASSWORD}@proxy:3128"}]
+    api.write_text(yaml.safe_dump(pod))
+
+    (root / "manifests" / "broken.yaml").write_text(
+        f"spec:\n  containers:\n  - command: [kube-x, --api-key={PREVIEW_SECRET}\n")
+    (root / "extra.yaml").write_text(f"key: !!{KEY_BLOB}\n")
+    return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
+            *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
+            KEY_BLOB[:40]]
+
+
+def leaks(text: str, secrets: list[str]) -> list[str]:
+    """The planted secrets that appear in `text`."""
+    return [s for s in secrets if s in text]

@@ -1,0 +1,165 @@
+"""The kubelet's reading of manifests/: its file source, lines, and clean trees."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import NOW, Factory
+
+from kexplore.core.check import check_tree
+from kexplore.core.checks.pods import DECODER, FILE_SOURCE, RUNTIME, VALIDATION
+from kexplore.core.infer import infer
+from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
+from kexplore.core.plane.pods import for_tree
+from kexplore.core.scan import scan
+
+POD_RULES = {*FILE_SOURCE, *DECODER, *VALIDATION, *RUNTIME, "pod-image", "pod-pki-path",
+             "pod-host-access", "pod-weakened"}
+
+
+def kubelet(root: Path):  # type: ignore[no-untyped-def]
+    tree = scan(root)
+    return for_tree(tree, infer(tree))
+
+
+@pytest.mark.parametrize("minor", range(28, 36))
+@pytest.mark.parametrize("etcd", list(EtcdMode))
+def test_a_clean_tree_of_every_version_runs_every_pod_without_a_word(
+    make_tree: Factory, minor: int, etcd: EtcdMode
+) -> None:
+    params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256, etcd=etcd,
+                           kubernetes_version=Version(1, minor, 2))
+    root = make_tree(params)
+    view = kubelet(root)
+    assert [e.path for e in view.entries] == sorted(
+        f"manifests/{p.name}" for p in (root / "manifests").iterdir())
+    assert all(e.runs and not e.problems for e in view.entries)
+    report = check_tree(scan(root), NOW)
+    assert [f for f in report.findings if f.rule in POD_RULES] == []
+
+
+def test_the_kubelet_reads_every_entry_but_dotfiles_and_enters_no_folder(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    manifests = root / "manifests"
+    (manifests / ".kube-scheduler.yaml.swp").write_bytes(b"\x00binary")
+    (manifests / "old").mkdir()
+    (manifests / "old" / "kube-scheduler.yaml").write_bytes(
+        (manifests / "kube-scheduler.yaml").read_bytes())
+    view = kubelet(root)
+    paths = [e.path for e in view.entries]
+    assert "manifests/.kube-scheduler.yaml.swp" not in paths
+    assert "manifests/old/kube-scheduler.yaml" not in paths
+    folder = view.get("manifests/old")
+    assert folder is not None and not folder.runs
+    assert [(p.rule, p.severity.value) for p in folder.problems] == [("pod-ignored", "warning")]
+    assert "holds 1 entry" in folder.problems[0].message
+
+
+def test_a_link_beside_its_target_is_a_second_file_for_one_pod(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    manifests = root / "manifests"
+    os.rename(manifests / "kube-scheduler.yaml", manifests / "kube-scheduler-v2.yaml")
+    os.symlink("kube-scheduler-v2.yaml", manifests / "kube-scheduler.yaml")
+    view = kubelet(root)
+    runs = {e.path: e.runs for e in view.entries if e.key == "kube-system/kube-scheduler"}
+    # sorted names: kube-scheduler-v2.yaml < kube-scheduler.yaml, so the link wins
+    assert runs == {
+        "manifests/kube-scheduler-v2.yaml": False, "manifests/kube-scheduler.yaml": True}
+    duplicate = [p for e in view.entries for p in e.problems if p.rule == "pod-duplicate"]
+    assert [p.path for p in duplicate] == ["manifests/kube-scheduler-v2.yaml"]
+    assert "the kubelet runs manifests/kube-scheduler.yaml" in duplicate[0].message
+
+
+def test_a_list_is_refused_and_only_the_first_document_read(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    manifests = root / "manifests"
+    pod = (manifests / "kube-scheduler.yaml").read_bytes()
+    (manifests / "kube-scheduler.yaml").write_bytes(pod + b"---\nkind: Pod\nmetadata: {name: x}\n")
+    (manifests / "pods.yaml").write_bytes(b"apiVersion: v1\nkind: List\nitems: []\n")
+    (manifests / "pods.yaml").chmod(0o600)
+    report = check_tree(scan(root), NOW)
+    found = {(f.rule, f.path) for f in report.findings}
+    assert found == {("pod-extra-document", "manifests/kube-scheduler.yaml"),
+                     ("parse-error", "manifests/pods.yaml")}
+    refused = next(f for f in report.findings if f.path == "manifests/pods.yaml")
+    assert "refuses a list" in refused.message and refused.severity.value == "error"
+
+
+def test_each_problem_names_the_line_the_yaml_holds_it_on(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-apiserver.yaml"
+    text = path.read_text()
+    text = text.replace("      readOnly: true\n", "      readOlny: true\n", 1)
+    text = text.replace("        port: probe-port\n", "        port: 6444\n", 1)
+    path.write_text(text)
+    lines = text.splitlines()
+    view = kubelet(root)
+    entry = view.get("manifests/kube-apiserver.yaml")
+    assert entry is not None and entry.runs
+    by_rule = {p.rule: p for p in entry.problems}
+    assert lines[by_rule["pod-dropped-field"].line - 1].strip() == "readOlny: true"  # type: ignore[operator]
+    probe = by_rule["pod-probe"]
+    assert lines[probe.line - 1].strip() == "httpGet:"  # type: ignore[operator]
+    assert probe.field == probe.pointer == "spec.containers[0].livenessProbe.httpGet"
+
+
+def test_a_flag_problem_names_the_line_of_the_flag_that_counts(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-scheduler.yaml"
+    text = path.read_text().replace("    - --bind-address=127.0.0.1\n",
+                                    "    - --bind-address=127.0.0.1\n    - --v=2\n"
+                                    "    - --bind-address=0.0.0.0\n")
+    path.write_text(text)
+    entry = kubelet(root).get("manifests/kube-scheduler.yaml")
+    assert entry is not None
+    repeated = next(p for p in entry.problems if p.rule == "pod-flag-repeated")
+    assert text.splitlines()[repeated.line - 1].strip() == "- --bind-address=0.0.0.0"  # type: ignore[operator]
+    assert "uses the last, '0.0.0.0'" in repeated.message
+
+
+def test_a_fifo_and_a_huge_file_are_ignored_once(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    manifests = root / "manifests"
+    os.mkfifo(manifests / "pipe")
+    with open(manifests / "huge.yaml", "wb") as handle:
+        handle.truncate(11 << 20)  # sparse: 11 MiB that take no disk
+    (manifests / "huge.yaml").chmod(0o600)
+    report = check_tree(scan(root), NOW)
+    found = {(f.rule, f.severity.value, f.path) for f in report.findings}
+    assert found == {("pod-ignored", "warning", "manifests/pipe"),
+                     ("pod-ignored", "error", "manifests/huge.yaml")}
+
+
+def test_no_secret_flag_value_reaches_a_message(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-apiserver.yaml"
+    text = path.read_text().replace(
+        "    - --allow-privileged=true\n",
+        "    - --allow-privileged=true\n    - --db-password=hunter2-first\n"
+        "    - --db-password=hunter2-second\n"
+        "    - --etcd-servers=http://root:hunter2-url@127.0.0.1:2379\n")
+    path.write_text(text)
+    report = check_tree(scan(root), NOW)
+    rules = {f.rule for f in report.findings if f.path == "manifests/kube-apiserver.yaml"}
+    assert {"pod-flag-repeated", "etcd-plaintext"} <= rules
+    assert all("hunter2" not in f.message + f.fix for f in report.findings)
+
+
+def test_a_third_party_pod_mounting_another_tree_file_is_fine(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """kube-vip mounts super-admin.conf as /etc/kubernetes/admin.conf: a file of the tree
+    under another name, still the file that was checked."""
+    root = writable_tree()
+    target = root / "manifests/kube-vip.yaml"
+    target.write_bytes((Path(__file__).parent / "data/static-pods/kube-vip.yaml").read_bytes())
+    target.chmod(0o600)
+    assert check_tree(scan(root), NOW).findings == ()
+
+
+def test_a_patch_release_apart_is_an_upgrade_under_way_not_a_finding(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    root = writable_tree()
+    path = root / "manifests/kube-scheduler.yaml"
+    path.write_text(path.read_text().replace("kube-scheduler:v1.35.0", "kube-scheduler:v1.35.1"))
+    assert "kube-scheduler:v1.35.1" in path.read_text()
+    assert check_tree(scan(root), NOW).findings == ()

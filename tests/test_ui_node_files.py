@@ -1,0 +1,70 @@
+"""The explorer with node files: a group "outside the tree", each file with its role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import FAST, NOW
+from test_ui_app import SIZE, screen_text, started, tree_of
+
+from kexplore.core.faults import parse_fault
+from kexplore.core.generate_node import generate_node_root
+from kexplore.core.node_files import sources_for
+from kexplore.ui.app import KexploreApp
+from kexplore.ui.views.certificate import CertificateView
+from kexplore.ui.views.other import FileView
+
+pytestmark = pytest.mark.anyio
+CLIENT = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_the_explorer_shows_node_files_in_their_own_group(tmp_path: Path) -> None:
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW, [parse_fault("kubelet-client-expired")])
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, node_sources=sources_for(root, node_root=node))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        tree = tree_of(app)
+        groups = [child.label.plain for child in tree.root.children]
+        assert any("outside the tree" in g for g in groups)
+        text = screen_text(app)
+        assert "kubelet client certificate" in text and "kubeconfig copy" in text
+        assert "kubelet-client-expired" in text  # the overview lists the node's findings
+        app.main.jump(CLIENT)
+        await pilot.pause()
+        await pilot.pause()
+        view = app.main.query_one(CertificateView)
+        assert view.path == CLIENT
+        assert "renewed by the kubelet itself" in screen_text(app)
+        app.main.jump("/var/lib/kubelet/config.yaml")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.query_one(FileView).path == "/var/lib/kubelet/config.yaml"
+        assert "clientCAFile" in screen_text(app)
+        assert "/etc/kubernetes/pki/ca.crt" in screen_text(app)
+
+
+async def test_a_node_files_yaml_is_read_where_it_was_found(tmp_path: Path) -> None:
+    """The YAML tab of ~/.kube/config reads the node root's copy, redacted, never this
+    machine's own file of that name."""
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW)
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, node_sources=sources_for(root, node_root=node))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.session is not None
+        assert app.session.on_disk("/root/.kube/config") == (node / "root/.kube", "config")
+        assert app.session.on_disk(CLIENT) == (
+            node / "var/lib/kubelet/pki", "kubelet-client-2026-11-01-09-00-00.pem")
+        from kexplore.ui.views.base import redacted_yaml_view
+
+        text = redacted_yaml_view(app.session, "/root/.kube/config").code  # type: ignore[union-attr]
+        assert "REDACTED" in text and "kubernetes-admin" in text
