@@ -7,12 +7,19 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kexplore import __version__, helptext
-from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
+from kexplore.argtypes import (
+    as_hours,
+    now_utc,
+    parse_hours,
+    parse_time,
+    parse_version,
+)
+from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm
 from kexplore.errors import UsageError
 
 if TYPE_CHECKING:
@@ -22,50 +29,9 @@ DEFAULT_ROOT = Path("/etc/kubernetes")
 COMMAND_SUMMARIES = helptext.COMMANDS
 COMMANDS = tuple(name for name, _ in COMMAND_SUMMARIES)
 # Longer than any CA kubeadm would make (ten years), short of datetime's year 9999.
-LONGEST_VALIDITY = timedelta(days=100 * 365)
 # etcd's quorum makes more than a handful of control-plane nodes a mistake; 99 is no limit
 # anyone meets, and keeps a typo (--nodes 3000) from filling a disk
 MAX_NODES = 99
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 instant; a time without a zone is taken as UTC."""
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def parse_hours(text: str) -> timedelta:
-    """A duration as kubeadm spells it (8760h), or plain days (365d) or minutes (90m)."""
-    units = {"h": "hours", "d": "days", "m": "minutes"}
-    number, unit = text[:-1], text[-1:]
-    if unit not in units or not number.replace(".", "", 1).isdigit():
-        raise argparse.ArgumentTypeError(f"not a duration like 8760h or 365d: {text!r}")
-    try:
-        duration = timedelta(**{units[unit]: float(number)})
-    except OverflowError:
-        duration = LONGEST_VALIDITY * 2
-    if not timedelta(0) < duration <= LONGEST_VALIDITY:
-        raise argparse.ArgumentTypeError(
-            f"{text} is out of range: choose more than 0 and at most {LONGEST_VALIDITY.days}d")
-    return duration
-
-
-def _hours(duration: timedelta) -> str:
-    return f"{int(duration.total_seconds() // 3600)}h"
-
-
-def parse_version(text: str) -> Version:
-    try:
-        return Version.parse(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from exc
-
-
-def now_utc() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 # --- generate ----------------------------------------------------------------------------
@@ -128,9 +94,9 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         default=[],
         help="endpoint of an external etcd (repeatable)",
     )
-    p.add_argument("--cert-validity", type=parse_hours, default=_hours(d.cert_validity),
+    p.add_argument("--cert-validity", type=parse_hours, default=as_hours(d.cert_validity),
                    help="each leaf certificate's life, in hours (8760h) or days (365d)")
-    p.add_argument("--ca-validity", type=parse_hours, default=_hours(d.ca_validity),
+    p.add_argument("--ca-validity", type=parse_hours, default=as_hours(d.ca_validity),
                    help="each CA's life, in hours or days")
     p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)
     p.add_argument("--force", action="store_true", help="write into a non-empty folder")

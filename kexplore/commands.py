@@ -57,7 +57,7 @@ def _scan(path: Path):  # type: ignore[no-untyped-def]
 def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "json"),
             *, clock: bool = True) -> None:
     """PATH and --format; --now only for a command whose result depends on the time."""
-    from kexplore.cli import parse_time
+    from kexplore.argtypes import parse_time
 
     p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
     p.add_argument("--format", choices=formats, default="text", help="what to print")
@@ -345,7 +345,7 @@ def run_connections(args: argparse.Namespace) -> int:
 
 
 def add_diff(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from kexplore.cli import parse_version
+    from kexplore.argtypes import parse_version
 
     p = helptext.command_parser(
         commands, "diff",
@@ -449,7 +449,7 @@ def run_inventory(args: argparse.Namespace) -> int:
 
 
 def add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from kexplore.cli import parse_time
+    from kexplore.argtypes import parse_time
 
     p = helptext.command_parser(
         commands, "compare",

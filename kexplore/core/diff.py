@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
@@ -362,14 +361,10 @@ EXTRA_CHECKS = (
 )
 
 
-def checklist(tree: Tree, path: str, report: Report | None = None) -> list[ChecklistItem]:
+def checklist(tree: Tree, path: str, report: Report) -> list[ChecklistItem]:
     """The conventions a static pod is held to, each passed or failed, with why it matters."""
-    from kexplore.core.check import check_tree
     from kexplore.core.conventions.manifests import LEADER_ELECTED, POD_CONVENTIONS
 
-    if report is None:
-        # No manifest rule reads the clock, so any fixed instant gives the same checklist.
-        report = check_tree(tree, datetime(2000, 1, 1, tzinfo=timezone.utc))
     failed = {f.rule for f in report.for_path(path) if f.severity is not Severity.INFO}
     spec = STATIC_PODS_BY_FILE.get(path)
     items = [

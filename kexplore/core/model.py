@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
 
 
+ARCHIVE_PREFIXES = ("tmp/",)
+
+
+def is_archived(path: str) -> bool:
+    """Upgrade backups and dry runs: history, never the live configuration."""
+    return path.startswith(ARCHIVE_PREFIXES)
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"

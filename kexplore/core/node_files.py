@@ -18,7 +18,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from kexplore.core import safeio
-from kexplore.core.checks.context import is_archived
 from kexplore.core.conventions.node import (
     COPY_ROLE,
     KUBELET_CONFIG,
@@ -34,7 +33,7 @@ from kexplore.core.conventions.node import (
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
 from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
-from kexplore.core.model import Kind, Node, Tree
+from kexplore.core.model import Kind, Node, Tree, is_archived
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 
 THIS_MACHINE_ROOT = Path(KUBERNETES_DIR)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
@@ -12,13 +12,20 @@ from textual.fuzzy import Matcher
 
 from kexplore.core.secrets import shown as printable
 
-if TYPE_CHECKING:
-    from kexplore.ui.app import KexploreApp
+
+class PaletteHost(Protocol):
+    """What the palette needs of the app: its screens and two of its actions. A protocol,
+    so that the palette and the app it serves never import each other."""
+
+    def get_screen(self, screen: str) -> object: ...
+    def is_screen_installed(self, screen: str) -> bool: ...
+    def action_reload(self) -> object: ...
+    def action_help(self) -> object: ...
 
 Entry = tuple[str, str, Callable[[], object]]  # (title, help, what it does)
 
 
-def palette_entries(app: KexploreApp) -> list[Entry]:
+def palette_entries(app: PaletteHost) -> list[Entry]:
     from kexplore.ui.screens.main import MainScreen
 
     main = app.get_screen("main") if app.is_screen_installed("main") else None

@@ -15,7 +15,7 @@ from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
-from kexplore.core.model import Kind, Node, Severity, Tree
+from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, build_plane
@@ -23,14 +23,6 @@ from kexplore.core.plane import Plane, build_plane
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
     from kexplore.core.plane.pods import KubeletPods
-
-ARCHIVE_PREFIXES = ("tmp/",)
-
-
-def is_archived(path: str) -> bool:
-    """Upgrade backups and dry runs: history, never the live configuration."""
-    return path.startswith(ARCHIVE_PREFIXES)
-
 
 @dataclass(frozen=True)
 class CertAt:
