@@ -42,7 +42,7 @@ from kexplore.core.checks.context import Context
 from kexplore.core.generate import generate_tree
 from kexplore.core.infer import infer
 from kexplore.core.params import ClusterParams
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "sample_etc"
@@ -185,7 +185,7 @@ def kubelet_cost(root: Path) -> None:
     from kexplore.core.checks.context import Context
     from kexplore.core.infer import infer
     from kexplore.core.plane import pod_schema
-    from kexplore.core.yamlio import load_first_document, load_yaml
+    from kexplore.core.read.yamlio import load_first_document, load_yaml
 
     tree = scan(root)
     inferred = infer(tree)

@@ -45,7 +45,7 @@ from kexplore.core.inventory import (  # noqa: E402
     load_inventory,
 )
 from kexplore.core.params import ClusterParams  # noqa: E402
-from kexplore.core.scan import scan  # noqa: E402
+from kexplore.core.read.scan import scan  # noqa: E402
 
 NOW = "2026-11-25T12:00:00Z"
 NODES = 5

@@ -25,8 +25,8 @@ import yaml
 from warm import compile_package
 
 from kexplore.core.pki import DecodeError
-from kexplore.core.read_kubeconfig import decode_kubeconfig
-from kexplore.core.yamlio import load_yaml
+from kexplore.core.read.read_kubeconfig import decode_kubeconfig
+from kexplore.core.read.yamlio import load_yaml
 
 CLUSTERS = 20_000
 BOMB = b"""a: &a ["x","x","x","x","x","x","x","x","x"]

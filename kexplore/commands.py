@@ -29,7 +29,7 @@ def _now(args: argparse.Namespace) -> datetime:
 def _scan(path: Path):  # type: ignore[no-untyped-def]
     """The tree at `path`, or the whole tree `path` is a part of."""
     from kexplore.core.parts import locate, what_it_holds
-    from kexplore.core.scan import scan
+    from kexplore.core.read.scan import scan
 
     part = locate(path)
     path = part.root if part else path
@@ -489,7 +489,7 @@ def run_compare(args: argparse.Namespace) -> int:
 def _node_inventory(path: Path, now: datetime):  # type: ignore[no-untyped-def]
     """A node as an inventory: made from its tree, or read back from its JSON file."""
     from kexplore.core.inventory import InventoryError, build_inventory, load_inventory
-    from kexplore.core.safeio import read_regular_file
+    from kexplore.core.read.safeio import read_regular_file
 
     if path.is_dir():
         return build_inventory(_scan(path), now)

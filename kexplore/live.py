@@ -30,8 +30,8 @@ import watchfiles
 from kexplore.core.check import DEFAULT_WARN_DAYS, check_tree
 from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
 from kexplore.core.names import printable
-from kexplore.core.safeio import special_devices
-from kexplore.core.scan import MAX_DEPTH, rescan, resolved_path
+from kexplore.core.read.safeio import special_devices
+from kexplore.core.read.scan import MAX_DEPTH, rescan, resolved_path
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles

@@ -30,7 +30,7 @@ def _now() -> datetime:
 def _read(root: Path) -> Tree | str:
     """The tree, or why it cannot be read. Read in this process: forking beside the
     server's threads is not safe."""
-    from kexplore.core.scan import scan
+    from kexplore.core.read.scan import scan
 
     try:
         next(root.iterdir(), None)

@@ -15,10 +15,10 @@ from pathlib import Path
 import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 
-from kexplore.core import scan as scan_module
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
-from kexplore.core.scan import scan
+from kexplore.core.read import scan as scan_module
+from kexplore.core.read.scan import scan
 
 
 @pytest.fixture(autouse=True)
@@ -179,7 +179,7 @@ def test_deep_nesting_is_bounded(tmp_path: Path) -> None:
 def test_scan_in_a_subprocess_finishes(hostile) -> None:
     """Belt and braces for hangs the alarm cannot interrupt (a blocking open in C)."""
     root, _, _ = hostile
-    code = ("import sys; from kexplore.core.scan import scan; "
+    code = ("import sys; from kexplore.core.read.scan import scan; "
             "t = scan(sys.argv[1]); print(len(t.nodes))")
     out = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True,
                          text=True, timeout=30, check=True)

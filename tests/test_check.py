@@ -17,7 +17,7 @@ from kexplore.core.faults import FAULTS
 from kexplore.core.infer import infer
 from kexplore.core.model import Finding, Severity
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 
 def problems(root: Path) -> list[Finding]:

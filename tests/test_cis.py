@@ -37,7 +37,7 @@ from kexplore.core.cis_data import CHECKS, SECTIONS
 from kexplore.core.manifest import BOOLEAN_FLAGS
 from kexplore.core.model import Severity, Tree
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 # Reference §1.5: kube-bench FAILs 1.1.12, 1.2.5, 1.2.15–1.2.19, 1.2.30, 1.3.2, 1.4.1 and
 # node 4.1.9 on a stock kubeadm node. 1.1.12 and 4.1.9 stat host paths outside

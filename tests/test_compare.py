@@ -17,7 +17,7 @@ from kexplore.core.compare import Comparison, compare
 from kexplore.core.faults import HA_FAULTS
 from kexplore.core.inventory import build_inventory, inventory_json, load_inventory
 from kexplore.core.params import ClusterParams, EtcdMode, Version
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 from tests.conftest import NOW
 from tests.hasets import HA, write_ha_set
 

@@ -17,9 +17,9 @@ import corpus as c
 import pytest
 import yaml
 
-from kexplore.core import safeio
-from kexplore.core.read_kubeconfig import NOT_CHECKED, decode_kubeconfig
-from kexplore.core.scan import scan
+from kexplore.core.read import safeio
+from kexplore.core.read.read_kubeconfig import NOT_CHECKED, decode_kubeconfig
+from kexplore.core.read.scan import scan
 from kexplore.live import Watcher, tree_folders
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,7 +15,7 @@ CORE_MODULES = (
     "kexplore.core.pki",
     "kexplore.core.kubeconfig",
     "kexplore.core.manifest",
-    "kexplore.core.scan",
+    "kexplore.core.read.scan",
 )
 
 

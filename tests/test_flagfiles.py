@@ -8,7 +8,7 @@ import yaml
 
 from kexplore.core.flagfiles import file_named
 from kexplore.core.manifest import decode_manifest
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 
 def _apiserver(root: Path, edit=None):  # type: ignore[no-untyped-def]

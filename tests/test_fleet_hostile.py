@@ -15,7 +15,7 @@ from kexplore.core.expiry import expiry_rows
 from kexplore.core.inventory import build_inventory, inventory_json, load_inventory
 from kexplore.core.kubeadm_json import kubeadm_json
 from kexplore.core.prometheus import textfile
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 from tests.promtext import parse
 
 

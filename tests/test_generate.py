@@ -405,7 +405,7 @@ def test_names_kubernetes_would_refuse_are_refused(tmp_path: Path,
 
 def test_a_dual_stack_tree_is_written_and_checks_clean(make_tree: Factory) -> None:
     from kexplore.core.check import check_tree
-    from kexplore.core.scan import scan
+    from kexplore.core.read.scan import scan
 
     params = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256,
                            service_subnet="10.96.0.0/12,fd00:1::/112",

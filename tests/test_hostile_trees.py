@@ -20,9 +20,9 @@ from kexplore.core.expiry import expiry_rows
 from kexplore.core.infer import infer
 from kexplore.core.model import Kind, Severity
 from kexplore.core.pki import KeyInfo, PublicKeyInfo
+from kexplore.core.read.scan import scan
 from kexplore.core.relations import chain, pairings
 from kexplore.core.report import expiry_tables, findings_renderable
-from kexplore.core.scan import scan
 
 API = "manifests/kube-apiserver.yaml"
 ETCD = "manifests/etcd.yaml"

@@ -22,7 +22,7 @@ from kexplore.core.inventory import (
     load_inventory,
 )
 from kexplore.core.params import ClusterParams, KeyAlgorithm
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 from tests.conftest import FAST, NOW, Factory
 
 WINDOW = 16

@@ -10,9 +10,10 @@ import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 import yaml
 
-from kexplore.core import crypto, pki
+from kexplore.core import pki
 from kexplore.core.pki import DecodeError
-from kexplore.core.read_kubeconfig import decode_kubeconfig, redacted_yaml
+from kexplore.core.read import crypto
+from kexplore.core.read.read_kubeconfig import decode_kubeconfig, redacted_yaml
 
 
 def test_embedded_kubeconfig() -> None:

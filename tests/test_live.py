@@ -22,7 +22,7 @@ from churn import SCHEDULER, churn_step, replace_atomically
 from conftest import NOW, Factory
 
 from kexplore.core.model import Severity, Tree
-from kexplore.core.scan import resolved_path
+from kexplore.core.read.scan import resolved_path
 from kexplore.live import Change, Snapshot, Timing, Watcher, live_changes, load, refresh
 
 WAIT = 10.0

@@ -16,7 +16,7 @@ from kexplore.core.manifest import (
     parse_flags,
 )
 from kexplore.core.pki import DecodeError
-from kexplore.core.yamlio import load_yaml
+from kexplore.core.read.yamlio import load_yaml
 
 APISERVER = {
     "apiVersion": "v1",

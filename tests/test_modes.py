@@ -16,7 +16,7 @@ from conftest import NOW
 from kexplore.core.check import check_tree
 from kexplore.core.cis import FAIL, MANUAL, PASS, evaluate_cis
 from kexplore.core.model import Finding, Severity
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 Plant = Callable[[Path], None]
 

@@ -23,7 +23,7 @@ from kexplore.core.generate_node import generate_node_root
 from kexplore.core.model import Finding, Kind
 from kexplore.core.node_files import NodeFiles, NodeSources, read_node_files, sources_for
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 NodeFactory = Callable[..., Path]
 CLIENT = "/var/lib/kubelet/pki/kubelet-client-current.pem"

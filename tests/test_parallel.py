@@ -11,8 +11,8 @@ from pathlib import Path
 
 from conftest import Factory
 
-from kexplore.core.parallel import map_in_two
-from kexplore.core.scan import PARALLEL_FILES
+from kexplore.core.read.parallel import map_in_two
+from kexplore.core.read.scan import PARALLEL_FILES
 
 
 def in_fresh_process(code: str) -> str:
@@ -25,7 +25,7 @@ def in_fresh_process(code: str) -> str:
 def test_results_keep_their_order_and_half_come_from_a_child() -> None:
     out = in_fresh_process(
         "import os\n"
-        "from kexplore.core.parallel import map_in_two\n"
+        "from kexplore.core.read.parallel import map_in_two\n"
         "parent = os.getpid()\n"
         "results = map_in_two(lambda x: (x * x, os.getpid() == parent), list(range(9)))\n"
         "print(results)\n"
@@ -36,7 +36,7 @@ def test_results_keep_their_order_and_half_come_from_a_child() -> None:
 def test_a_child_that_dies_is_made_up_for_here() -> None:
     out = in_fresh_process(
         "import os\n"
-        "from kexplore.core.parallel import map_in_two\n"
+        "from kexplore.core.read.parallel import map_in_two\n"
         "parent = os.getpid()\n"
         "def only_here(x):\n"
         "    if os.getpid() != parent:\n"
@@ -75,7 +75,7 @@ def test_a_large_tree_scans_the_same_in_two_processes(make_tree: Factory, tmp_pa
     out = in_fresh_process(
         "import os, sys\n"
         "from pathlib import Path\n"
-        "from kexplore.core.scan import scan\n"
+        "from kexplore.core.read.scan import scan\n"
         "forks, real_fork = [], os.fork\n"
         "os.fork = lambda: forks.append(1) or real_fork()\n"
         f"root = Path({str(root)!r})\n"

@@ -24,7 +24,7 @@ from kexplore.core.params import ClusterParams
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Relation, Source, Status, build_plane
 from kexplore.core.plane.connections import Address
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 pytestmark = pytest.mark.peer
 

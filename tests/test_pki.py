@@ -11,8 +11,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from kexplore.core import crypto, pki
+from kexplore.core import pki
 from kexplore.core.pki import DecodeError
+from kexplore.core.read import crypto
 
 
 def _colon(data: bytes) -> str:

@@ -17,7 +17,7 @@ from kexplore.core.check import check_tree
 from kexplore.core.faults import FAULTS
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.core.plane import Plane, Reach, RelationKind, Status, build_plane
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
     "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",

@@ -13,7 +13,7 @@ from kexplore.core.checks.pods import DECODER, FILE_SOURCE, RUNTIME, VALIDATION
 from kexplore.core.infer import infer
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.core.plane.pods import for_tree
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 POD_RULES = {*FILE_SOURCE, *DECODER, *VALIDATION, *RUNTIME, "pod-image", "pod-pki-path",
              "pod-host-access", "pod-weakened"}

@@ -14,7 +14,7 @@ from kexplore.core.model import Tree
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane.mounts import Reach, beside, container_host_path, in_container, tree_path
 from kexplore.core.plane.verify import chain_to, eku_error, hostname_error, validity_error
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 
 @pytest.fixture(scope="module")

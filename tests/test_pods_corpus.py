@@ -16,8 +16,8 @@ from conftest import FAST, NOW, Factory
 
 from kexplore.core.check import check_tree
 from kexplore.core.params import ClusterParams, Version
-from kexplore.core.scan import scan
-from kexplore.core.yamlio import dump_yaml
+from kexplore.core.read.scan import scan
+from kexplore.core.read.yamlio import dump_yaml
 
 APISERVER, CM, SCHEDULER, ETCD = (
     "manifests/kube-apiserver.yaml", "manifests/kube-controller-manager.yaml",

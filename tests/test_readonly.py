@@ -16,8 +16,8 @@ import pytest
 import yaml
 
 from kexplore.core.model import Tree
-from kexplore.core.read_kubeconfig import redacted_yaml
-from kexplore.core.scan import rescan, scan
+from kexplore.core.read.read_kubeconfig import redacted_yaml
+from kexplore.core.read.scan import rescan, scan
 
 HASH_LIMIT = 4 << 20  # the sparse 2 GiB file is compared by its stat, not its zeros
 

@@ -31,7 +31,7 @@ from kexplore.core.generate import Issued, cert_pem, issue, new_key, plan_for
 from kexplore.core.infer import infer
 from kexplore.core.model import Finding, Severity
 from kexplore.core.params import ClusterParams, KeyAlgorithm
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 TREES = Path(__file__).parent / "data" / "trees"
 REPO = Path(__file__).parent.parent

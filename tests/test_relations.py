@@ -5,8 +5,8 @@ from __future__ import annotations
 from conftest import Factory
 
 from kexplore.core.pki import KeyInfo, PublicKeyInfo
+from kexplore.core.read.scan import scan
 from kexplore.core.relations import chain, key_path_for, pairings
-from kexplore.core.scan import scan
 
 
 def test_a_leaf_chains_to_its_self_signed_ca_with_every_link_verified(make_tree: Factory) -> None:

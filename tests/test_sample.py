@@ -15,8 +15,8 @@ import pytest
 
 from kexplore import cli
 from kexplore.core.check import check_tree
+from kexplore.core.read.scan import scan
 from kexplore.core.sample import DEMO_LESSONS, ensure_sample
-from kexplore.core.scan import scan
 from tests.conftest import NOW
 
 REPO = Path(__file__).resolve().parent.parent

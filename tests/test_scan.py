@@ -9,11 +9,12 @@ from pathlib import Path
 import corpus as c  # tests/ is on sys.path (not a package), as for conftest
 import pytest
 
-from kexplore.core import crypto, pki
+from kexplore.core import pki
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo, map_to_root
 from kexplore.core.model import Kind
-from kexplore.core.scan import Link, display_path, expected_kind, follow, rescan, scan
+from kexplore.core.read import crypto
+from kexplore.core.read.scan import Link, display_path, expected_kind, follow, rescan, scan
 
 PKI_FILES = {
     "pki/ca", "pki/apiserver", "pki/apiserver-kubelet-client", "pki/front-proxy-ca",

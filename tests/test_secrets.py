@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from kexplore.cli import main
-from kexplore.core.read_kubeconfig import redacted_yaml
+from kexplore.core.read.read_kubeconfig import redacted_yaml
 from kexplore.core.secrets import (
     REDACTED,
     is_secret_key,
@@ -164,7 +164,7 @@ def test_two_different_secrets_still_differ(writable_tree: Callable[..., Path]) 
     from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
     from kexplore.core.diff import diff_pod
     from kexplore.core.infer import infer
-    from kexplore.core.scan import scan
+    from kexplore.core.read.scan import scan
 
     root = writable_tree()
     _plant_secrets(root)

@@ -11,7 +11,7 @@ import pytest
 from conftest import NOW, Factory
 
 from kexplore.core.check import check_tree
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.widgets.file_tree import FileTree
 

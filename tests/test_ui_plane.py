@@ -17,7 +17,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kexplore.core.plane import Plane, RelationKind, build_plane
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 from kexplore.ui.app import KexploreApp
 from kexplore.ui.screens.certificate import CertificateScreen
 from kexplore.ui.views.plane import PLANE, LinksTable, PlaneView

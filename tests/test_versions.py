@@ -13,7 +13,7 @@ from kexplore.core.conventions.certs import CERTS_BY_NAME
 from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.model import Finding, Severity
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
-from kexplore.core.scan import scan
+from kexplore.core.read.scan import scan
 
 EXAMPLES = Path(__file__).parent / "data" / "kubeadm-examples"
 TREES = Path(__file__).parent / "data" / "trees"

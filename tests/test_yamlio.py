@@ -12,8 +12,8 @@ import yaml
 from conftest import Factory
 
 from kexplore.core.pki import DecodeError
-from kexplore.core.read_kubeconfig import decode_kubeconfig
-from kexplore.core.yamlio import _NOT_PLAIN, _load_plain, load_yaml
+from kexplore.core.read.read_kubeconfig import decode_kubeconfig
+from kexplore.core.read.yamlio import _NOT_PLAIN, _load_plain, load_yaml
 
 PLAIN = [
     "a: 1\nb: 0x1f\nc: 0o17\nd: 017\ne: 1_000\nf: 1:20\ng: -3\n",

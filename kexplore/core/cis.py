@@ -33,10 +33,10 @@ from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Finding, Kind, Node, Severity, Tree
 from kexplore.core.pki import CertInfo, DecodeError
 from kexplore.core.plane.mounts import container_host_path, tree_path
-from kexplore.core.safeio import read_regular_file
-from kexplore.core.scan import follow
+from kexplore.core.read.safeio import read_regular_file
+from kexplore.core.read.scan import follow
+from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.secret_files import Holds, secret_files
-from kexplore.core.yamlio import load_yaml
 
 if TYPE_CHECKING:
     from kexplore.core.texttable import FittedTable

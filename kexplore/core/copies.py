@@ -11,10 +11,10 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from kexplore.core.crypto import verify_signature
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import CertInfo
+from kexplore.core.read.crypto import verify_signature
 
 ADMIN_FILES = ("admin.conf", "super-admin.conf")
 # A loopback server names no cluster: every API server answers there.

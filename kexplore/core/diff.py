@@ -30,8 +30,8 @@ from kexplore.core.conventions.manifests import (
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
 from kexplore.core.params import EtcdMode, Inferred, Version, canonical_addresses
+from kexplore.core.read.yamlio import dump_yaml
 from kexplore.core.secrets import REDACTED, redact_document
-from kexplore.core.yamlio import dump_yaml
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
 LISTEN_FLAGS = ("bind-address",)

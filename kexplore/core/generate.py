@@ -43,7 +43,7 @@ from kexplore.core.conventions.versions import (
 )
 from kexplore.core.faults import Fault
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
-from kexplore.core.yamlio import dump_yaml
+from kexplore.core.read.yamlio import dump_yaml
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 BACKDATE = timedelta(minutes=5)

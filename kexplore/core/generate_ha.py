@@ -141,7 +141,7 @@ def _plant(files: dict[str, bytes], first: dict[str, bytes], faults: Sequence[Fa
 
 def _with_flag(manifest: bytes, name: str, value: str) -> bytes:
     """The manifest with `--name=value` set, in kubeadm's sorted flag order."""
-    from kexplore.core.yamlio import dump_yaml, load_yaml
+    from kexplore.core.read.yamlio import dump_yaml, load_yaml
 
     pod = load_yaml(manifest)
     set_flag(pod["spec"]["containers"][0]["command"], name, value)

@@ -47,7 +47,7 @@ from kexplore.core.generate import (
     plan_for,
 )
 from kexplore.core.params import ClusterParams, KeyAlgorithm
-from kexplore.core.yamlio import dump_yaml, load_yaml
+from kexplore.core.read.yamlio import dump_yaml, load_yaml
 
 TREE = "etc/kubernetes"
 # The kubelet's CSRs use ECDSA P-256, whatever kubeadm's own key algorithm; the signer

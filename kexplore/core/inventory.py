@@ -22,7 +22,7 @@ from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Report, Severity, Tree
 from kexplore.core.params import Inferred
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
-from kexplore.core.safeio import NotRegularFile, read_regular_file
+from kexplore.core.read.safeio import NotRegularFile, read_regular_file
 from kexplore.core.secrets import redact_flag_value
 from kexplore.core.secrets import shown as printable
 

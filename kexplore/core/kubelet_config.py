@@ -30,7 +30,7 @@ class KubeletConfig:
 
 
 def decode_kubelet_config(data: bytes) -> KubeletConfig:
-    from kexplore.core.yamlio import load_yaml
+    from kexplore.core.read.yamlio import load_yaml
 
     return kubelet_config_from_doc(load_yaml(data))
 

@@ -273,7 +273,7 @@ def decode_manifest(data: bytes) -> ManifestInfo:
     """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
     # PyYAML is imported here, not above: these values are read where it is never needed
     # (the explorer's parent process gets them already decoded).
-    from kexplore.core.yamlio import load_first_document
+    from kexplore.core.read.yamlio import load_first_document
 
     located = load_first_document(data)
     return replace(

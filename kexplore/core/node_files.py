@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from kexplore.core import safeio
 from kexplore.core.conventions.node import (
     COPY_ROLE,
     KUBELET_CONFIG,
@@ -35,6 +34,7 @@ from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
 from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
+from kexplore.core.read import safeio
 
 THIS_MACHINE_ROOT = Path(KUBERNETES_DIR)
 MAX_LINK_HOPS = 8
@@ -412,8 +412,8 @@ class _Reader:
     ) -> tuple[Kind, object, str]:
         """By what the file is for: the kubelet's config, a kubeconfig, else as scan
         would decode it by name and content."""
-        from kexplore.core.read_kubeconfig import decode_kubeconfig
-        from kexplore.core.scan import classify, expected_kind
+        from kexplore.core.read.read_kubeconfig import decode_kubeconfig
+        from kexplore.core.read.scan import classify, expected_kind
 
         try:
             if target == KUBELET_CONFIG:
@@ -433,8 +433,8 @@ class _Reader:
 
 def _document(data: bytes) -> tuple[Kind, object, str]:
     """A YAML file the tree names: a kubeconfig (its own references not read), else other."""
-    from kexplore.core import read_kubeconfig as kc
-    from kexplore.core.yamlio import load_yaml
+    from kexplore.core.read import read_kubeconfig as kc
+    from kexplore.core.read.yamlio import load_yaml
 
     try:
         doc = load_yaml(data)
@@ -448,7 +448,7 @@ def _document(data: bytes) -> tuple[Kind, object, str]:
 def _key_beside(data: bytes) -> KeyInfo | None:
     """The key a PEM holds beside its certificate (the kubelet's rotated pair): its
     summary only, to tell whether it matches."""
-    from kexplore.core.crypto import decode_private_key
+    from kexplore.core.read.crypto import decode_private_key
 
     if b"PRIVATE KEY-----" not in data:
         return None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE
-from kexplore.core.crypto import find_issuer, verify_signature
 from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import (
     CertInfo,
@@ -15,6 +14,7 @@ from kexplore.core.pki import (
     key_matches,
     public_key_matches,
 )
+from kexplore.core.read.crypto import find_issuer, verify_signature
 
 # Longer than any real chain; it stops a loop of cross-signed CAs.
 MAX_CHAIN = 8

@@ -192,7 +192,7 @@ def bytes_hold_private_key(data: bytes) -> bool:
         return True
     if _DER_KEY_START.match(data):
         return True
-    from kexplore.core.crypto import decode_private_key  # cryptography: only when needed
+    from kexplore.core.read.crypto import decode_private_key  # cryptography: only when needed
 
     try:
         decode_private_key(data)

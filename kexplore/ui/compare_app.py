@@ -63,7 +63,7 @@ class CompareApp(App[int]):
     def _load(self) -> None:
         from kexplore.core.compare import compare
         from kexplore.core.inventory import build_inventory
-        from kexplore.core.scan import scan
+        from kexplore.core.read.scan import scan
 
         now = self.now or datetime.now(timezone.utc)
         try:

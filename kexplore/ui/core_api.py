@@ -69,7 +69,7 @@ def kubelet_pods(tree: Tree, inferred: Any) -> Any:
 
 def yaml_lines(text: str) -> Any:
     """Where each field path of a YAML text lies (a mapping to 1-based lines)."""
-    from kexplore.core.yamlio import load_first_document
+    from kexplore.core.read.yamlio import load_first_document
 
     try:
         return load_first_document(text.encode()).lines

@@ -7,7 +7,7 @@ import stat
 from pathlib import Path
 
 from kexplore.core.model import Kind, Node
-from kexplore.core.safeio import OutsideRoot, inside, read_regular_file
+from kexplore.core.read.safeio import OutsideRoot, inside, read_regular_file
 
 VIEW_CAP = 1 << 20
 PREVIEW_BYTES = 256

@@ -108,7 +108,7 @@ def load_session(
     root: Path, now: datetime | None, previous: Tree | None = None, sources: Any = None
 ) -> Session:
     """Scan, read the node's files when `sources` (a NodeSources) says where, and check."""
-    from kexplore.core.scan import rescan, scan
+    from kexplore.core.read.scan import rescan, scan
 
     moment = now or datetime.now(timezone.utc)
     tree = rescan(previous) if previous is not None else scan(root, fork=True)

@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from kexplore.core.checks.context import CertAt, Context
 from kexplore.core.conventions.certs import CERTS_BY_NAME, SA_KEY, SA_PUB
-from kexplore.core.crypto import verify_signature
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.params import canonical_addresses
 from kexplore.core.pki import (
@@ -16,6 +15,7 @@ from kexplore.core.pki import (
     key_matches,
     public_key_matches,
 )
+from kexplore.core.read.crypto import verify_signature
 
 
 def _day(moment: object) -> str:

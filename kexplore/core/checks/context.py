@@ -12,13 +12,13 @@ from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.conventions.versions import withheld_facts
-from kexplore.core.crypto import find_issuer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
 from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, build_plane
+from kexplore.core.read.crypto import find_issuer
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles

@@ -14,12 +14,12 @@ from kexplore.core.conventions.node import (
     KUBELET_ROTATED_CERT,
     KUBELET_SERVING_ROTATED,
 )
-from kexplore.core.crypto import verify_signature
 from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
 from kexplore.core.manifest import map_to_root
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
 from kexplore.core.pki import CertInfo, KeyInfo, key_matches
+from kexplore.core.read.crypto import verify_signature
 
 KUBELET_CONF = "kubelet.conf"
 ROTATED_NAME = posixpath.basename(KUBELET_ROTATED_CERT)

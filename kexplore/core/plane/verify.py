@@ -23,7 +23,7 @@ def signed(child: CertInfo, issuer: CertInfo) -> bool:
     """verify_signature, once per pair: every relation through a CA asks again. The
     cryptography library is loaded here, when a verdict is asked for, not on import: the
     explorer's own process reads plane records without it."""
-    from kexplore.core.crypto import verify_signature
+    from kexplore.core.read.crypto import verify_signature
 
     return verify_signature(child, issuer)
 

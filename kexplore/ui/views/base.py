@@ -87,7 +87,7 @@ def redacted_yaml_view(
 
     # redacted as a document (read_kubeconfig.redacted_yaml): a certificate's base64 stays
     from kexplore.core.names import printable_lines
-    from kexplore.core.read_kubeconfig import redacted_yaml
+    from kexplore.core.read.read_kubeconfig import redacted_yaml
     from kexplore.ui import files
 
     try:

@@ -18,13 +18,13 @@ from typing import Any
 
 import yaml
 
-from kexplore.core.crypto import decode_certificates, decode_private_key
 from kexplore.core.kubeconfig import ClusterEntry, ContextEntry, KubeconfigInfo, UserEntry
 from kexplore.core.manifest import map_to_root, scalar_text, type_name
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo
-from kexplore.core.safeio import OutsideRoot, read_regular_file
+from kexplore.core.read.crypto import decode_certificates, decode_private_key
+from kexplore.core.read.safeio import OutsideRoot, read_regular_file
+from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.secrets import redact_document
-from kexplore.core.yamlio import load_yaml
 
 READ_CAP = 1 << 20
 

@@ -19,14 +19,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from kexplore.core import crypto, pki, safeio
 from kexplore.core import manifest as mf
-from kexplore.core import read_kubeconfig as kc
+from kexplore.core import pki
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Link, Node, Tree
 from kexplore.core.names import printable
-from kexplore.core.parallel import map_in_two
-from kexplore.core.yamlio import load_yaml
+from kexplore.core.read import crypto, safeio
+from kexplore.core.read import read_kubeconfig as kc
+from kexplore.core.read.parallel import map_in_two
+from kexplore.core.read.yamlio import load_yaml
 
 DEFAULT_READ_CAP = 1 << 20
 MAX_DEPTH = 32
@@ -56,7 +57,7 @@ def scan(root: Path, *, read_cap: int = DEFAULT_READ_CAP, fork: bool = False) ->
     be opened as a directory.
 
     With `fork`, a large tree is decoded in two processes: only for a caller that runs
-    no other thread (see kexplore.core.parallel)."""
+    no other thread (see kexplore.core.read.parallel)."""
     return _Walker(Path(root), read_cap, {}, fork=fork).run()
 
 
