@@ -48,7 +48,10 @@ def writable_tree(make_tree: Factory, tmp_path: Path) -> Callable[..., Path]:
 
     def copy(params: ClusterParams = FAST, faults: Sequence[str] = ()) -> Path:
         target = tmp_path / "etc-kubernetes"
-        shutil.copytree(make_tree(params, faults), target, symlinks=True)
+        # Fresh mtimes, as a tree just written: a cached tree's old ones would make any
+        # later edit look like a renewal the pods never restarted for.
+        shutil.copytree(make_tree(params, faults), target, symlinks=True,
+                        copy_function=shutil.copy)
         return target
 
     return copy

@@ -310,10 +310,11 @@ def test_the_manifest_checklist_shows_which_conventions_pass(make_tree: Factory)
     from kexplore.core.diff import checklist
 
     tree = scan(make_tree(faults=["manifest-leader-elect"]))
-    items = {i.rule: i.passed for i in checklist(tree, "manifests/kube-scheduler.yaml")}
+    report = check_tree(tree, NOW)
+    items = {i.rule: i.passed for i in checklist(tree, "manifests/kube-scheduler.yaml", report)}
     assert items["manifest-leader-elect"] is False
     assert all(passed for rule, passed in items.items() if rule != "manifest-leader-elect")
-    etcd = {i.rule for i in checklist(tree, "manifests/etcd.yaml")}
+    etcd = {i.rule for i in checklist(tree, "manifests/etcd.yaml", report)}
     assert "manifest-leader-elect" not in etcd and "manifest-host-network" in etcd
 
 
