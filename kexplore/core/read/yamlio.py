@@ -35,14 +35,19 @@ def nesting_bound(text: str) -> int:
     return text.count("[") + text.count("{") + indent
 
 
-def load_yaml(data: bytes) -> Any:
-    """One YAML (or JSON) document, safely; DecodeError with plain words otherwise."""
+def _yaml_text(data: bytes) -> str:
+    """The file's text, or DecodeError saying plainly why it cannot be YAML."""
     if b"\x00" in data[:4096]:
         raise DecodeError("not YAML: the file holds binary data")
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise DecodeError("not YAML: the file is not valid UTF-8") from None
+
+
+def load_yaml(data: bytes) -> Any:
+    """One YAML (or JSON) document, safely; DecodeError with plain words otherwise."""
+    text = _yaml_text(data)
     fast = nesting_bound(text) <= MAX_FAST_NESTING
     if fast:
         simple = _load_plain(text)
@@ -190,12 +195,7 @@ class Located:
 def load_first_document(data: bytes) -> Located:
     """The first YAML (or JSON) document, as go-yaml's Unmarshal reads it: the rest are
     counted, not read. DecodeError with plain words when the first does not parse."""
-    if b"\x00" in data[:4096]:
-        raise DecodeError("not YAML: the file holds binary data")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise DecodeError("not YAML: the file is not valid UTF-8") from None
+    text = _yaml_text(data)
     fast = nesting_bound(text) <= MAX_FAST_NESTING
     loader = _Loader(text) if fast else yaml.SafeLoader(text)
     try:
