@@ -168,7 +168,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The report for the arguments, and its text in the chosen format."""
     from kexplore.core.check import check_tree
     from kexplore.core.parts import locate
-    from kexplore.core.report import findings_json, findings_renderable
+    from kexplore.core.report.text import findings_json, findings_renderable
 
     part = locate(args.path)
     tree = _scan(args.path)
@@ -193,7 +193,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
             extra["notes"] = notes
         return report, findings_json(report, {**note, **extra})
     if args.format == "junit":
-        from kexplore.core.junit import to_junit
+        from kexplore.core.report.junit import to_junit
 
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
@@ -263,7 +263,7 @@ def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_certs(args: argparse.Namespace) -> int:
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.report import expiry_json, expiry_tables
+    from kexplore.core.report.text import expiry_json, expiry_tables
 
     if args.format == "prometheus":
         return _certs_prometheus(args)
@@ -272,7 +272,7 @@ def run_certs(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(expiry_json(str(tree.root), _now(args), rows))
     elif args.format == "kubeadm-json":
-        from kexplore.core.kubeadm_json import kubeadm_json
+        from kexplore.core.report.kubeadm_json import kubeadm_json
 
         print(kubeadm_json(rows))
     else:
@@ -287,7 +287,7 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
 
     from kexplore.core.check import check_tree
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.prometheus import breakings, failed_textfile, textfile
+    from kexplore.core.report.prometheus import breakings, failed_textfile, textfile
 
     now = _now(args)
     try:
@@ -330,7 +330,7 @@ def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def run_connections(args: argparse.Namespace) -> int:
     from kexplore.core.plane import build_plane
-    from kexplore.core.report import connections_json, connections_renderable
+    from kexplore.core.report.text import connections_json, connections_renderable
 
     tree = _scan(args.path)
     plane = build_plane(tree, _now(args))
@@ -377,7 +377,7 @@ def run_diff(args: argparse.Namespace) -> int:
     from kexplore.core.conventions.manifests import STATIC_PODS
     from kexplore.core.diff import diff_manifest
     from kexplore.core.infer import infer
-    from kexplore.core.report import diff_json, diff_renderable
+    from kexplore.core.report.text import diff_json, diff_renderable
 
     tree = _scan(args.path)
     inferred = infer(tree)
@@ -474,7 +474,7 @@ def add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 def run_compare(args: argparse.Namespace) -> int:
     from kexplore.core.compare import compare
-    from kexplore.core.compare_output import comparison_json, comparison_renderable
+    from kexplore.core.report.compare import comparison_json, comparison_renderable
 
     if len(args.nodes) < 2:
         raise RootError("compare needs two nodes or more")

@@ -42,7 +42,7 @@ def _read(root: Path) -> Tree | str:
 def metrics_text(root: Path, now: datetime) -> str:
     from kexplore.core.check import check_tree
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.prometheus import breakings, failed_textfile, textfile
+    from kexplore.core.report.prometheus import breakings, failed_textfile, textfile
 
     tree = _read(root)
     if isinstance(tree, str):

@@ -552,7 +552,7 @@ def test_tables_have_a_section_each_with_counts_in_the_title(make_tree: Factory)
 def test_cis_and_junit_import_neither_textual_nor_rich() -> None:
     # rich is loaded only when a table is asked for; the core never loads Textual
     code = (
-        "import sys, kexplore.core.cis, kexplore.core.junit; "
+        "import sys, kexplore.core.cis, kexplore.core.report.junit; "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -13,9 +13,9 @@ from kexplore.core.check import check_tree
 from kexplore.core.compare import compare
 from kexplore.core.expiry import expiry_rows
 from kexplore.core.inventory import build_inventory, inventory_json, load_inventory
-from kexplore.core.kubeadm_json import kubeadm_json
-from kexplore.core.prometheus import textfile
 from kexplore.core.read.scan import scan
+from kexplore.core.report.kubeadm_json import kubeadm_json
+from kexplore.core.report.prometheus import textfile
 from tests.promtext import parse
 
 

@@ -22,7 +22,7 @@ from kexplore.core.model import Kind, Severity
 from kexplore.core.pki import KeyInfo, PublicKeyInfo
 from kexplore.core.read.scan import scan
 from kexplore.core.relations import chain, pairings
-from kexplore.core.report import expiry_tables, findings_renderable
+from kexplore.core.report.text import expiry_tables, findings_renderable
 
 API = "manifests/kube-apiserver.yaml"
 ETCD = "manifests/etcd.yaml"

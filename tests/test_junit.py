@@ -9,9 +9,9 @@ from conftest import Factory
 
 from kexplore.core.cis import cis_findings, evaluate_cis
 from kexplore.core.cis_data import CHECKS, SECTIONS
-from kexplore.core.junit import to_junit
 from kexplore.core.model import Finding, Severity
 from kexplore.core.read.scan import scan
+from kexplore.core.report.junit import to_junit
 
 
 def parse(text: str) -> ET.Element:

@@ -15,7 +15,7 @@ import pytest
 
 from kexplore.cli import main
 from kexplore.core.conventions.files import expected_mode
-from kexplore.core.prometheus import Breaking, connections_gauge, escape, render
+from kexplore.core.report.prometheus import Breaking, connections_gauge, escape, render
 from tests.conftest import NOW, Factory
 from tests.promtext import FormatError, parse
 

@@ -39,7 +39,7 @@ from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.secret_files import Holds, secret_files
 
 if TYPE_CHECKING:
-    from kexplore.core.texttable import FittedTable
+    from kexplore.core.report.texttable import FittedTable
 
 Result = Literal["pass", "fail", "manual", "not-applicable"]
 PASS: Result = "pass"
@@ -450,7 +450,7 @@ def cis_tables(results: Sequence[CisResult]) -> list[FittedTable]:
     name files, so they break only between words."""
     from rich.text import Text
 
-    from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
+    from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
     columns = (Column("id", WHOLE), Column("result", WHOLE), Column("check", PROSE),
                Column("why", WORDS))

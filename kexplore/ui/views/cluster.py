@@ -21,7 +21,7 @@ class ClusterView(View):
         super().__init__(session, CLUSTER, profile)
 
     def compose(self) -> ComposeResult:
-        from kexplore.core.report import parameters_table
+        from kexplore.core.report.text import parameters_table
 
         yield title("Cluster", "as read back out of the tree: what kubeadm is held to")
         with VerticalScroll():

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.compare import Comparison, side_by_side
-from kexplore.core.report import STYLE
+from kexplore.core.report.text import STYLE
 from kexplore.core.secrets import shown as printable
 
 

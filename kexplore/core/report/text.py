@@ -15,8 +15,8 @@ from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
+from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 from kexplore.core.secrets import redact_message, shown
-from kexplore.core.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
