@@ -78,7 +78,9 @@ class LiveRun:
         fresh = load(self.root, NOW)
         ours = set(self.latest().report.findings) if self.latest().report else set()
         theirs = set(fresh.report.findings) if fresh.report else set()
-        return f" (published only: {sorted(ours - theirs, key=str)[:3]}; fresh only: {sorted(theirs - ours, key=str)[:3]})"
+        only_ours = sorted(ours - theirs, key=str)[:3]
+        only_theirs = sorted(theirs - ours, key=str)[:3]
+        return f" (published only: {only_ours}; fresh only: {only_theirs})"
 
     def wait_change(self, after: int) -> None:
         self.wait_for(lambda: self.count() > after, "a new Change")
