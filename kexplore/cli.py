@@ -311,14 +311,18 @@ def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
     return run_compare_app(roots, now)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or with `only` that command's alone: a command needs only its
+    own arguments and help, and building the others' (their defaults, their help texts) is
+    start-up time every `kexplore check` would pay."""
     parser = argparse.ArgumentParser(prog="kexplore", formatter_class=helptext.Formatter)
     commands = parser.add_subparsers(dest="command", required=True)
-    add_generate(commands)
     from kexplore.commands import ADDERS
 
-    for adder in ADDERS:
-        adder(commands)
+    adders = {"generate": add_generate, **ADDERS}
+    for name, adder in adders.items():
+        if only in (None, name) or only not in adders:
+            adder(commands)
     return parser
 
 
@@ -332,7 +336,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         if argv and argv[0] in COMMANDS:
-            args = build_parser().parse_args(argv)
+            args = build_parser(argv[0]).parse_args(argv)
             return int(args.run(args))
         if argv and _is_a_command_word(argv[0]):
             raise UsageError(helptext.unknown_command(argv[0], COMMANDS))

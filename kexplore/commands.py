@@ -168,7 +168,6 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """The report for the arguments, and its text in the chosen format."""
     from kexplore.core.check import check_tree
     from kexplore.core.parts import locate
-    from kexplore.core.report.text import findings_json, findings_renderable
 
     part = locate(args.path)
     tree = _scan(args.path)
@@ -188,6 +187,8 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
         cis = evaluate_cis(tree)
     if args.format == "json":
+        from kexplore.core.report.documents import findings_json
+
         extra: dict[str, Any] = {"checks": [_cis_json(r) for r in cis]} if cis is not None else {}
         if notes:
             extra["notes"] = notes
@@ -198,6 +199,8 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
     from rich.text import Text  # a path is never read as markup
+
+    from kexplore.core.report.text import findings_renderable
 
     parts: list[Any] = [Text(f"note: {n}") for n in notes]
     if part is not None:
@@ -263,19 +266,22 @@ def add_certs(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
 
 def run_certs(args: argparse.Namespace) -> int:
     from kexplore.core.expiry import expiry_rows
-    from kexplore.core.report.text import expiry_json, expiry_tables
 
     if args.format == "prometheus":
         return _certs_prometheus(args)
     tree = _scan(args.path)
     rows = expiry_rows(tree, _now(args), node_files_for(args, tree))
     if args.format == "json":
+        from kexplore.core.report.documents import expiry_json
+
         print(expiry_json(str(tree.root), _now(args), rows))
     elif args.format == "kubeadm-json":
         from kexplore.core.report.kubeadm_json import kubeadm_json
 
         print(kubeadm_json(rows))
     else:
+        from kexplore.core.report.text import expiry_tables
+
         print(_render_text([expiry_tables(rows)]), end="")
     return 0
 
@@ -330,13 +336,16 @@ def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser
 
 def run_connections(args: argparse.Namespace) -> int:
     from kexplore.core.plane import build_plane
-    from kexplore.core.report.text import connections_json, connections_renderable
 
     tree = _scan(args.path)
     plane = build_plane(tree, _now(args))
     if args.format == "json":
+        from kexplore.core.report.documents import connections_json
+
         print(connections_json(plane))
     else:
+        from kexplore.core.report.text import connections_renderable
+
         print(_render_text([connections_renderable(plane)]), end="")
     return 1 if plane.broken() else 0
 
@@ -377,7 +386,6 @@ def run_diff(args: argparse.Namespace) -> int:
     from kexplore.core.conventions.manifests import STATIC_PODS
     from kexplore.core.diff import diff_manifest
     from kexplore.core.infer import infer
-    from kexplore.core.report.text import diff_json, diff_renderable
 
     tree = _scan(args.path)
     inferred = infer(tree)
@@ -387,6 +395,8 @@ def run_diff(args: argparse.Namespace) -> int:
         if (d := diff_manifest(tree, spec.file, inferred, args.against)) is not None
     ]
     if args.format == "json":
+        from kexplore.core.report.documents import diff_json
+
         print(diff_json(str(tree.root), diffs, inferred))
     elif args.format == "unified":
         from kexplore.core.secrets import shown_lines
@@ -395,6 +405,7 @@ def run_diff(args: argparse.Namespace) -> int:
     else:
         from rich.text import Text
 
+        from kexplore.core.report.text import diff_renderable
         from kexplore.core.secrets import shown
 
         notes = [Text(f"note: {shown(n)}")
@@ -547,5 +558,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 Adder = Callable[[argparse._SubParsersAction], None]  # type: ignore[type-arg]
-ADDERS: list[Adder] = [add_check, add_certs, add_connections, add_diff, add_inventory,
-                       add_compare, add_serve]
+# by command word: `kexplore check` builds the check parser alone
+ADDERS: dict[str, Adder] = {
+    "check": add_check, "certs": add_certs, "connections": add_connections, "diff": add_diff,
+    "inventory": add_inventory, "compare": add_compare, "serve": add_serve,
+}

@@ -37,6 +37,9 @@ def render_text(parts: Iterable[Any], *, terminal: bool | None = None) -> str:
         file=buffer,
         highlight=False,
         markup=False,
+        # a value such as `system:node:cp-1` is shown as written, never as an emoji (and
+        # rich's table of emoji codes is not loaded)
+        emoji=False,
         # the terminal's width, or COLUMNS in a pipe (120 when neither says)
         width=max(shutil.get_terminal_size((120, 40)).columns, 20),
         force_terminal=is_terminal() if terminal is None else terminal,

@@ -1,8 +1,8 @@
-"""Findings and expiry rows as text (rich) and as JSON: what the headless commands print."""
+"""Findings, expiry rows, diffs and connections as text (rich): what the headless commands
+print to a terminal or a pipe. Their JSON is in `documents.py`, which needs no rich."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from itertools import groupby
@@ -16,14 +16,10 @@ from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
 from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
-from kexplore.core.secrets import redact_message, shown
+from kexplore.core.secrets import shown
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
-
-
-def _moment(now: datetime) -> str:
-    return now.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def summary_line(report: Report) -> str:
@@ -93,18 +89,6 @@ def findings_renderable(report: Report) -> Group:
     return Group(*parts)
 
 
-def findings_json(report: Report, extra: dict[str, Any] | None = None) -> str:
-    counts = report.counts()
-    doc: dict[str, Any] = {
-        "root": str(report.tree.root),
-        "now": _moment(report.now),
-        "findings": [f.as_json() for f in report.findings],
-        "summary": {"error": counts["error"], "warning": counts["warning"], "info": counts["info"]},
-    }
-    doc.update(extra or {})
-    return json.dumps(doc, indent=2)
-
-
 def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
     """Two tables, certificates then CAs, with kubeadm's column names."""
     certs = FittedTable(CERT_COLUMNS)
@@ -132,20 +116,6 @@ def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:
             managed = "yes" if row.externally_managed else "no"
             certs.add_row(*cells[:3], _shown(row.ca_name), managed, where)
     return Group(certs, Text(""), cas)
-
-
-def expiry_json(root: str, now: datetime, rows: Sequence[ExpiryRow]) -> str:
-    return json.dumps(
-        {
-            "root": root,
-            "now": _moment(now),
-            "certificates": [r.as_json() for r in rows if not r.is_ca],
-            "certificateAuthorities": [
-                {k: v for k, v in r.as_json().items() if k != "caName"} for r in rows if r.is_ca
-            ],
-        },
-        indent=2,
-    )
 
 
 def parameters_table(inferred: Inferred) -> FittedTable:
@@ -182,46 +152,6 @@ def diff_renderable(diffs: Sequence[ManifestDiff], inferred: Inferred | None = N
             parts.append(table)
         parts.append(Text(""))
     return Group(*parts)
-
-
-def _redacted(value: Any) -> Any:
-    """JSON is data: redacted, not escaped (the encoder escapes control characters)."""
-    return redact_message(value) if isinstance(value, str) else value
-
-
-def diff_json(root: str, diffs: Sequence[ManifestDiff], inferred: Inferred | None = None) -> str:
-    def entry(d: Any) -> dict[str, Any]:
-        return {
-            "where": _redacted(d.where),
-            "change": d.change,
-            "expected": _redacted(d.expected),
-            "actual": _redacted(d.actual),
-            "kind": d.kind,
-            "reason": _redacted(d.reason),
-        }
-
-    return json.dumps(
-        {
-            "root": root,
-            "parameters": [
-                {"name": label, "value": redact_message(value),
-                 "source": redact_message(source)}
-                for label, value, source in (inferred.described() if inferred else [])
-            ],
-            "manifests": [
-                {
-                    "path": d.path,
-                    "component": d.component,
-                    "against": str(d.against),
-                    "flags": [entry(x) for x in d.flags],
-                    "fields": [entry(x) for x in d.fields],
-                    "unified": redact_message(d.unified),
-                }
-                for d in diffs
-            ],
-        },
-        indent=2,
-    )
 
 
 def print_renderable(renderable: Any) -> None:
@@ -272,7 +202,3 @@ def connections_renderable(plane: Plane) -> Group:
         f"{counts['broken']} broken, {counts['unknown']} unknown, {counts['ok']} ok "
         f"relations under {shown(str(plane.root))}", style="bold"))
     return Group(*parts)
-
-
-def connections_json(plane: Plane) -> str:
-    return json.dumps(plane.as_json(), indent=2)
