@@ -23,6 +23,7 @@ import io
 import os
 import platform
 import pstats
+import resource
 import shutil
 import statistics
 import subprocess
@@ -53,7 +54,8 @@ SAMPLE_PROCESS_RUNS = 7
 SAMPLE_INPROCESS_RUNS = 20
 SYNTHETIC_INPROCESS_RUNS = 3
 SYNTHETIC_PROCESS_RUNS = 3
-TARGET_RATIO = 0.5
+TARGET_RATIO = 1.0  # issue 11: at or below the loop's time
+OLD_TARGET_RATIO = 0.5  # the first target, kept for comparison
 TARGET_SYNTHETIC_S = 3.0
 TARGET_KUBELET_MS = 10.0
 KUBELET_RUNS = 50
@@ -66,9 +68,17 @@ BACKUP_STEP = timedelta(days=2, hours=7, minutes=13, seconds=29)
 
 
 def kexplore_command() -> list[str]:
-    """The console script when it is on PATH, else the module with this interpreter."""
-    script = shutil.which("kexplore")
-    return [script] if script else [sys.executable, "-m", "kexplore"]
+    """The console script pip wrote beside this interpreter, else the module. Not the first
+    `kexplore` on PATH: on a machine with pyenv that is a bash shim that runs `pyenv exec`
+    first, tens of milliseconds that are the machine's and not kexplore's (`shim_cost`
+    measures them)."""
+    script = Path(sys.executable).parent / "kexplore"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "kexplore"]
+
+
+# An editable install maps the package to the checkout it was made from; PYTHONPATH makes
+# the console script run this checkout's code, the one being measured.
+CHILD_ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 def median_time(
@@ -85,22 +95,50 @@ def median_time(
 @dataclass(frozen=True)
 class ProcessRun:
     seconds: float
+    cpu_seconds: float
     max_rss_kib: int
     exit_code: int
     last_line: str
 
 
+def children_cpu() -> float:
+    """User + system time of every child reaped so far, their own children included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_process(command: list[str], cwd: Path | None = None) -> ProcessRun:
-    """Wall clock and peak RSS of one child: wait4 gives that child's own rusage."""
+    """Wall clock, CPU time and peak RSS of one child. The CPU time (getrusage of the
+    children, before and after) counts only this child's work, and for the shell loop its
+    openssl processes too: on a shared machine it is steadier than the wall clock, which
+    also counts the time the neighbours held the CPU."""
     with tempfile.TemporaryFile() as out:
+        cpu = children_cpu()
         start = time.perf_counter()
-        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL)
+        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.DEVNULL,
+                                 env=CHILD_ENV)
         _, status, usage = os.wait4(child.pid, 0)
         seconds = time.perf_counter() - start
+        cpu = children_cpu() - cpu
         child.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         lines = out.read().decode(errors="replace").strip().splitlines()
-    return ProcessRun(seconds, usage.ru_maxrss, child.returncode, lines[-1] if lines else "")
+    return ProcessRun(seconds, cpu, usage.ru_maxrss, child.returncode,
+                      lines[-1] if lines else "")
+
+
+def shim_cost(runs: int) -> str | None:
+    """What the first `kexplore` on PATH adds when it is not the console script itself
+    (pyenv's shim): `kexplore generate --list-faults` through it less the same through the
+    console script, medians of `runs`."""
+    on_path = shutil.which("kexplore")
+    if on_path is None or Path(on_path).resolve() == Path(kexplore_command()[0]).resolve():
+        return None
+    probe = ["generate", "--list-faults"]
+    through = statistics.median(run_process([on_path, *probe]).seconds for _ in range(runs))
+    direct = statistics.median(
+        run_process([*kexplore_command(), *probe]).seconds for _ in range(runs))
+    return f"{on_path} adds {(through - direct) * 1000:.0f} ms to every start (median of {runs})"
 
 
 def run_many(runs: int, command: list[str], cwd: Path | None = None) -> list[ProcessRun]:
@@ -265,7 +303,7 @@ def main(argv: list[str]) -> int:
         f" ({platform.machine()}, {platform.system()}), "
         f"{subprocess.run(['openssl', 'version'], capture_output=True, text=True).stdout.strip()}"
     )
-    print(f"command: {' '.join(kexplore)} check PATH --now {NOW.isoformat()}")
+    print(f"command: PYTHONPATH={ROOT} {' '.join(kexplore)} check PATH --now {NOW.isoformat()}")
     print()
 
     # a. the sample tree, against the operator's loop, in the same run, interleaved
@@ -276,20 +314,33 @@ def main(argv: list[str]) -> int:
     loop_cmd = ["bash", "-c", OPENSSL_LOOP]
     run_process(check_cmd)  # warm the page cache and the bytecode cache, untimed
     run_process(loop_cmd, SAMPLE)
-    ours, theirs = [], []
+    ours_runs, theirs_runs = [], []
     for _ in range(SAMPLE_PROCESS_RUNS):
-        ours.append(run_process(check_cmd).seconds)
-        theirs.append(run_process(loop_cmd, SAMPLE).seconds)
+        ours_runs.append(run_process(check_cmd))
+        theirs_runs.append(run_process(loop_cmd, SAMPLE))
+    ours, theirs = [r.seconds for r in ours_runs], [r.seconds for r in theirs_runs]
+    ours_cpu = [r.cpu_seconds for r in ours_runs]
+    theirs_cpu = [r.cpu_seconds for r in theirs_runs]
     ours_m, theirs_m = statistics.median(ours), statistics.median(theirs)
     ratio = ours_m / theirs_m
+    cpu_ratio = statistics.median(ours_cpu) / statistics.median(theirs_cpu)
     inproc_m, inproc = median_time(SAMPLE_INPROCESS_RUNS, lambda: scan_and_check(SAMPLE))
     print(f"a. sample_etc ({certs_in_sample} certificates), median of {SAMPLE_PROCESS_RUNS}")
     print(f"  {'kexplore check sample_etc (process)':<44} {ours_m:7.3f} s  {fmt(ours)}")
     print(f"  {'openssl x509 -enddate loop (bash -c)':<44} {theirs_m:7.3f} s  {fmt(theirs)}")
-    print(
-        f"  ratio kexplore / loop: {ratio:.2f}   target <= {TARGET_RATIO:.2f}: "
-        f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}"
-    )
+    print(f"  {'  CPU time (getrusage of the children)':<44} "
+          f"{statistics.median(ours_cpu):7.3f} s  {fmt(ours_cpu)}")
+    print(f"  {'  CPU time of the loop, openssl included':<44} "
+          f"{statistics.median(theirs_cpu):7.3f} s  {fmt(theirs_cpu)}")
+    for label, value in (("wall", ratio), ("CPU", cpu_ratio)):
+        print(
+            f"  ratio kexplore / loop, {label}: {value:.2f}   target <= {TARGET_RATIO:.2f}: "
+            f"{'met' if value <= TARGET_RATIO else 'MISSED'}   (the first target, <= "
+            f"{OLD_TARGET_RATIO:.2f}: {'met' if value <= OLD_TARGET_RATIO else 'missed'})"
+        )
+    shim = shim_cost(SAMPLE_PROCESS_RUNS)
+    if shim:
+        print(f"  not counted above: {shim}")
     print(
         f"  {f'scan + check_tree in-process (x{SAMPLE_INPROCESS_RUNS})':<44} "
         f"{inproc_m * 1000:7.1f} ms (min {min(inproc) * 1000:.1f}, max {max(inproc) * 1000:.1f})"

@@ -78,3 +78,47 @@ def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) 
     count, heavy = [*out.stdout.splitlines(), ""][:2]
     assert int(count) > 20
     assert heavy == "", f"loaded in the parent: {heavy}"
+
+
+# What `kexplore check` never needs: the explorer, the watcher, the server, the generator,
+# and the checks of other profiles. Loading any of them is start-up time every check pays.
+NOT_FOR_CHECK = (
+    "textual", "watchfiles", "http.server", "kexplore.ui", "kexplore.live",
+    "kexplore.watchcheck", "kexplore.serve", "kexplore.core.generate", "kexplore.core.faults",
+    "kexplore.core.sample", "kexplore.core.inventory", "kexplore.core.compare",
+    "kexplore.core.cis", "rich._emoji_codes",
+)
+LOADED_BY_CHECK = """
+import sys
+from kexplore.cli import main
+code = main(sys.argv[1:])
+print(' '.join(sorted(sys.modules)), file=sys.stderr)
+"""
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    """Every module a `kexplore` command line loads, from a fresh interpreter running this
+    checkout's code."""
+    root = Path(__file__).resolve().parent.parent
+    out = subprocess.run([sys.executable, "-c", LOADED_BY_CHECK, *args], capture_output=True,
+                         text=True, timeout=60, cwd=root)
+    assert out.returncode in (0, 1), out.stderr
+    return set(out.stderr.split())
+
+
+def loaded(modules: set[str], names: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if any(m == n or m.startswith(n + ".") for n in names))
+
+
+def test_check_loads_only_what_checking_needs() -> None:
+    root = Path(__file__).resolve().parent.parent / "sample_etc"
+    text = modules_loaded_by("check", str(root))
+    as_json = modules_loaded_by("check", str(root), "--format", "json")
+    # the probe sees what check does load: the checks, the decoder, the table renderer
+    assert {"kexplore.core.check", "cryptography.x509", "yaml"} <= text & as_json
+    assert "rich.console" in text
+    assert loaded(text, NOT_FOR_CHECK) == []
+    # JSON is data: nothing of rich, which only lays out text
+    assert loaded(as_json, (*NOT_FOR_CHECK, "rich")) == []
+    # another profile loads its own module, only then
+    assert "kexplore.core.cis" in modules_loaded_by("check", str(root), "--profile", "cis")
