@@ -233,35 +233,32 @@ async def test_back_in_the_view_the_cursor_is_on_the_link_left(make_tree: Factor
         assert link.title in text_of(app.main.query_one("#link-detail", Static))
 
 
-@pytest.mark.parametrize("path", ["pki/apiserver.crt", "pki/ca.crt", "pki/apiserver.key",
-                                  "pki/sa.pub", "scheduler.conf"])
-async def test_each_file_view_says_who_uses_it_and_who_trusts_it(make_tree: Factory,
-                                                                 path: str) -> None:
+async def test_each_file_view_says_who_uses_it_and_who_trusts_it(make_tree: Factory) -> None:
     root = make_tree()
     plane = plane_of(root)
     app = KexploreApp(root, now=NOW)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE) as pilot:  # one explorer visits every kind of file
         await started(app, pilot)
-        app.main.jump(path)
-        await pilot.pause()
-        await pilot.pause()
-        view = app.main.view
-        assert view is not None and view.path == path
-        for kind, expected in [("uses", plane.used_by(path)),
-                               ("trusts", plane.trusted_by(path))]:
-            tables = list(view.query(f"KeyTable.{kind}"))
-            shown = [r for t in tables for r in rows(t)]  # type: ignore[arg-type]
-            assert {(r[1], r[3], r[4]) for r in shown} == {
-                (u.component, u.pointer, u.role) for u in expected}
-            assert len(shown) == len(expected)
-            pairs = {r.id for r in plane.of_kind(RelationKind.PAIR)}
-            assert all(u.peer in r[2] or u.relation in pairs for u, r in zip(
-                expected, shown, strict=True))
-    if path == "pki/apiserver.crt":
-        assert ("kube-apiserver", "kube-scheduler", "--tls-cert-file", "server cert") in {
-            (u.component, u.peer, u.pointer, u.role) for u in plane.used_by(path)}
-    if path == "pki/ca.crt":
-        assert any(u.pointer == "--client-ca-file" for u in plane.trusted_by(path))
+        for path in ["pki/apiserver.crt", "pki/ca.crt", "pki/apiserver.key", "pki/sa.pub",
+                     "scheduler.conf"]:
+            app.main.jump(path)
+            await pilot.pause()
+            await pilot.pause()
+            view = app.main.view
+            assert view is not None and view.path == path
+            for kind, expected in [("uses", plane.used_by(path)),
+                                   ("trusts", plane.trusted_by(path))]:
+                tables = list(view.query(f"KeyTable.{kind}"))
+                shown = [r for t in tables for r in rows(t)]  # type: ignore[arg-type]
+                assert {(r[1], r[3], r[4]) for r in shown} == {
+                    (u.component, u.pointer, u.role) for u in expected}, (path, kind)
+                assert len(shown) == len(expected), (path, kind)
+                pairs = {r.id for r in plane.of_kind(RelationKind.PAIR)}
+                assert all(u.peer in r[2] or u.relation in pairs for u, r in zip(
+                    expected, shown, strict=True)), (path, kind)
+    assert ("kube-apiserver", "kube-scheduler", "--tls-cert-file", "server cert") in {
+        (u.component, u.peer, u.pointer, u.role) for u in plane.used_by("pki/apiserver.crt")}
+    assert any(u.pointer == "--client-ca-file" for u in plane.trusted_by("pki/ca.crt"))
 
 
 async def test_an_embedded_certificate_shows_the_uses_of_its_own_entry(
