@@ -315,7 +315,8 @@ def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """Every command's parser, or with `only` that command's alone: a command needs only its
     own arguments and help, and building the others' (their defaults, their help texts) is
-    start-up time every `kexplore check` would pay."""
+    start-up time every `kexplore check` would pay. A word that names no command gets them
+    all, and argparse's own message."""
     parser = argparse.ArgumentParser(prog="kexplore", formatter_class=helptext.Formatter)
     commands = parser.add_subparsers(dest="command", required=True)
     from kexplore.commands import ADDERS
@@ -336,8 +337,8 @@ def _run_command(argv: list[str]) -> int:
     try:
         args = build_parser(argv[0]).parse_args(argv)
     finally:
-        gc.freeze()
         gc.enable()
+    gc.freeze()
     try:
         return int(args.run(args))
     finally:
