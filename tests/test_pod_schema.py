@@ -67,7 +67,9 @@ _VALIDATORS: dict[int, Any] = {}
 
 def oracle(doc: Any, minor: int) -> set[tuple[Segments, str]]:
     """(path, kind) for every error jsonschema reports, in the walker's terms."""
-    validator = _VALIDATORS.setdefault(minor, _validator(minor))
+    if minor not in _VALIDATORS:  # built once: setdefault would build it on every call
+        _VALIDATORS[minor] = _validator(minor)
+    validator = _VALIDATORS[minor]
     found: set[tuple[Segments, str]] = set()
     for error in validator.iter_errors(doc):
         path = tuple(error.absolute_path)
