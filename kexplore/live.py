@@ -356,12 +356,18 @@ def _counts(report: Report) -> str:
 
 
 def load(
-    root: Path, now: datetime, *, warn_days: int = DEFAULT_WARN_DAYS, profile: str = "kubeadm"
+    root: Path,
+    now: datetime,
+    *,
+    warn_days: int = DEFAULT_WARN_DAYS,
+    profile: str = "kubeadm",
+    node_files: NodeReader | None = None,
 ) -> Snapshot:
     """The first Snapshot of `root`; a missing root gives an empty one, not an exception."""
     # start from "missing" so that both outcomes go through the one path in refresh
     unknown = _missing(Path(os.path.abspath(root)), now, os.strerror(errno.ENOENT))
-    return refresh(unknown, now, warn_days=warn_days, profile=profile).after
+    return refresh(unknown, now, warn_days=warn_days, profile=profile,
+                   node_files=node_files).after
 
 
 def refresh(

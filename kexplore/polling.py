@@ -5,7 +5,10 @@ Not watchfiles' own poller: it keeps each file's mtime to the second and takes i
 look after it starts, so a write in the same second as that look, or as the previous
 write it saw, is never reported. Here each entry's stamp is read to the nanosecond, with
 its inode, size and change time, and the first look is taken before `poll_changes`
-returns its generator, so nothing written after the caller's own scan can be missed.
+returns its generator: with the Watcher's rescan on the first poll after arming, nothing
+written after the consumer's own scan is missed. The one limit left is the kernel's: an
+in-place edit that keeps the size, made within one clock tick (a few ms) of the poll
+before it, keeps the stamp on kernels without fine-grained timestamps (before 6.13).
 """
 
 from __future__ import annotations

@@ -197,7 +197,7 @@ class NodeFiles:
             for path in dict.fromkeys((file.path, file.node.reads_as)):
                 located = _local(self.sources, path) if path else None
                 if located is not None:
-                    found |= _folder_of(located[0], located[1], climb=file.copy)
+                    found |= holding_folder(located[0], located[1], climb=file.copy)
         return frozenset(found)
 
 
@@ -473,7 +473,7 @@ def _key_beside(data: bytes) -> KeyInfo | None:
         return None
 
 
-def _folder_of(local: Path, base: Path, *, climb: bool) -> set[Path]:
+def holding_folder(local: Path, base: Path, *, climb: bool) -> set[Path]:
     """The folder holding `local`, if it is a real folder inside `base`; with `climb`,
     the one above when it is missing."""
     for folder in (local.parent, local.parent.parent)[: 2 if climb else 1]:
