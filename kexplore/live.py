@@ -3,8 +3,11 @@
 Three layers, each testable alone:
 - `Watcher.batches` yields "something under the root was touched", once per burst. It
   watches folders, never single files, so atomic saves, editor swap files and `..data`
-  symlink swaps are all seen; it notices a root that is deleted, renamed away or replaced
-  and re-arms on the new folder; it stops within one step of its stop event being set.
+  symlink swaps are all seen; it notices a root (or any watched folder) that is deleted,
+  renamed away or replaced and re-arms on the new folder; it stops within one step of
+  its stop event being set. Beside the tree it watches the folders of the node's files
+  that were read (the kubelet's, ~/.kube), so a rotation outside the tree is seen too.
+  Where inotify is not available it polls (kexplore.polling).
 - `refresh` builds a complete new Tree and Report (re-decoding only files whose stamp
   changed) and says what differs from the previous Snapshot. Nothing is patched in place:
   a consumer swaps one whole Snapshot for another, so it never sees half a renewal.
@@ -100,7 +103,8 @@ class Watcher:
         # Each folder is watched on its own, never recursively: a recursive watch follows
         # directory symlinks out of the root (a link to / cost hundreds of watches), and
         # the scanner never does. `folders` names what the scanner read (by default, a
-        # walk that descends as it does); a folder that comes or goes re-arms the watch.
+        # walk that descends as it does) and the folders of the node's files read beside
+        # it; a folder that comes, goes or is replaced re-arms the watch.
         self.folders = folders or (lambda: walked_folders(self.root))
 
     def batches(self, stop: threading.Event) -> Iterator[frozenset[str]]:
