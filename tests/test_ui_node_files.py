@@ -94,6 +94,8 @@ async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Pa
                 f.rule == "kubelet-client-expired" for f in app.session.for_path(CLIENT, "all"))
 
         await until(pilot, expired)
+        group = next(g for g in tree_of(app).root.children if "outside the tree" in g.label.plain)
+        await until(pilot, lambda: group.label.plain.startswith("✖"))
         assert app.session.sources[CLIENT] == str(node / dated.lstrip("/"))
         assert app.session.tree.nodes[CLIENT].reads_as == dated
         assert selected(app) == CLIENT and app.main.current == CLIENT
@@ -101,4 +103,6 @@ async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Pa
         assert f"{CLIENT} changed: 1 new error" in notes
         rotate(node, (), "2026-11-30-11-00-00")
         await until(pilot, lambda: not expired())
+        group = next(g for g in tree_of(app).root.children if "outside the tree" in g.label.plain)
+        await until(pilot, lambda: group.label.plain.startswith("✓"))
         assert selected(app) == CLIENT
