@@ -83,7 +83,7 @@ def test_a_loaded_session_travels_without_the_parsing_libraries(tmp_path: Path) 
 # What `kexplore check` never needs: the explorer, the watcher, the server, the generator,
 # and the checks of other profiles. Loading any of them is start-up time every check pays.
 NOT_FOR_CHECK = (
-    "textual", "watchfiles", "http.server", "kexplore.ui", "kexplore.live",
+    "textual", "watchfiles", "http.server", "kexplore.ui", "kexplore.live", "kexplore.polling",
     "kexplore.watchcheck", "kexplore.serve", "kexplore.core.generate", "kexplore.core.faults",
     "kexplore.core.sample", "kexplore.core.inventory", "kexplore.core.compare",
     "kexplore.core.cis", "rich._emoji_codes",
