@@ -31,8 +31,9 @@ from kexplore.core.conventions.node import (
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
+from kexplore.core.paths import KUBERNETES_DIR
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 from kexplore.core.read import safeio
 

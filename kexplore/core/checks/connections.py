@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from kexplore.core.checks.context import Context
-from kexplore.core.manifest import Container, ManifestInfo, map_to_root
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import tree_path
 from kexplore.core.plane import Cause, Reach, RelationKind
 from kexplore.core.plane.connections import (
     ADDRESS,
@@ -26,7 +27,7 @@ from kexplore.core.plane.connections import (
     TOKEN,
 )
 from kexplore.core.plane.judge import CA_RULE, EKU_RULE, NAME_RULE, NOT_MOUNTED, PAIR_RULE
-from kexplore.core.plane.mounts import absent, in_container, on_host, tree_path
+from kexplore.core.plane.mounts import in_container, missing_at, on_host
 from kexplore.core.plane.signing import SA_RULE, SIGNING_RULE
 
 # Findings of these rules give way to a plane finding on the same flag or entry: the plane
@@ -174,24 +175,17 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
 def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
     for ref in _pod_paths(ctx):
-        if _told_by_folder(ctx, ref.path):
-            continue  # file-missing counts it under its missing folder, or unreadable
-        if absent(ctx.tree, ref.pod, ref.container, ref.path):
-            yield Finding(
-                "manifest-file-missing",
-                Severity.ERROR,
-                ref.node.path,
-                f"{ref.flag} names {ref.path}, which is not there",
-                pointer=ref.flag,
-                fix=f"restore {shlex.quote(ref.path)} or fix the flag",
-            )
-
-
-def _told_by_folder(ctx: Context, path: str) -> bool:
-    target = map_to_root(path, ctx.tree.root)
-    if target is None or target == ctx.tree.root:
-        return False
-    return ctx.reported_by_folder(target.relative_to(ctx.tree.root).as_posix())
+        where = missing_at(ctx.tree, ref.pod, ref.container, ref.path)
+        if not where or ctx.reported_by_folder(where):
+            continue  # there; or file-missing counts it under its missing folder, or unreadable
+        yield Finding(
+            "manifest-file-missing",
+            Severity.ERROR,
+            ref.node.path,
+            f"{ref.flag} names {ref.path}, which is not there",
+            pointer=ref.flag,
+            fix=f"restore {shlex.quote(ref.path)} or fix the flag",
+        )
 
 
 RULES = [wrong_ca, key_usage, server_name, key_pair, identity, address, plain_http, insecure,
