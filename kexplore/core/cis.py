@@ -18,13 +18,12 @@ import ipaddress
 import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from kexplore.core.cis_data import (
     BENCHMARK,
     CHECKS,
-    SECTION_TITLES,
     STRONG_CIPHERS,
     CisCheck,
 )
@@ -37,9 +36,6 @@ from kexplore.core.read.safeio import read_regular_file
 from kexplore.core.read.scan import follow
 from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.secret_files import Holds, secret_files
-
-if TYPE_CHECKING:
-    from kexplore.core.report.texttable import FittedTable
 
 Result = Literal["pass", "fail", "manual", "not-applicable"]
 PASS: Result = "pass"
@@ -439,37 +435,6 @@ def cis_json(results: Sequence[CisResult]) -> dict[str, Any]:
         "results": [r.as_json() for r in results],
         "summary": cis_summary(results),
     }
-
-
-_STYLES = {PASS: "green", FAIL: "bold red", MANUAL: "yellow", NOT_APPLICABLE: "dim"}
-_SHORT = {PASS: "pass", FAIL: "FAIL", MANUAL: "manual", NOT_APPLICABLE: "n/a"}
-
-
-def cis_tables(results: Sequence[CisResult]) -> list[FittedTable]:
-    """A table per section, its counts in the title, for the text report; the reasons
-    name files, so they break only between words."""
-    from rich.text import Text
-
-    from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
-
-    columns = (Column("id", WHOLE), Column("result", WHOLE), Column("check", PROSE),
-               Column("why", WORDS))
-    tables = []
-    for section, counts in cis_summary(results).items():
-        title = (
-            f"CIS {section} {SECTION_TITLES.get(section, '')}: {counts[PASS]} pass, "
-            f"{counts[FAIL]} fail, {counts[MANUAL]} manual, {counts[NOT_APPLICABLE]} n/a"
-        )
-        table = FittedTable(columns, title=Text(title), boxed=True)
-        for r in results:
-            if r.section == section:
-                kind = "" if r.automated else " (manual)"
-                table.add_row(
-                    r.id, Text(_SHORT[r.result], style=_STYLES[r.result]),
-                    Text(r.title + kind), Text(r.reason),
-                )
-        tables.append(table)
-    return tables
 
 
 # --- files: modes and owners -------------------------------------------------------------
