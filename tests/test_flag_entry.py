@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from kexplore.core.manifest import decode_manifest
 from kexplore.core.plane.mounts import entry_beside, flag_entry
+from kexplore.core.read.read_pod import decode_manifest
 from kexplore.core.read.scan import scan
 
 

@@ -11,11 +11,11 @@ import yaml
 
 from kexplore.core.manifest import (
     Flag,
-    decode_manifest,
     parse_flags,
 )
 from kexplore.core.paths import host_beside, map_to_root, tree_path
 from kexplore.core.pki import DecodeError
+from kexplore.core.read.read_pod import decode_manifest
 from kexplore.core.read.yamlio import load_yaml
 
 APISERVER = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from kexplore.core.pki import DecodeError
@@ -255,23 +255,9 @@ def line_of(lines: Mapping[str, int], path: str) -> int | None:
     return None
 
 
-def decode_manifest(data: bytes) -> ManifestInfo:
-    """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
-    # PyYAML is imported here, not above: these values are read where it is never needed
-    # (the explorer's parent process gets them already decoded).
-    from kexplore.core.read.yamlio import load_first_document
-
-    located = load_first_document(data)
-    return replace(
-        manifest_from_doc(located.doc),
-        lines=located.lines,
-        duplicate_keys=located.duplicate_keys,
-        more_documents=located.more_documents,
-    )
-
-
 def manifest_from_doc(doc: Any) -> ManifestInfo:
-    """decode_manifest for a document already loaded (the scanner sniffs before it decodes)."""
+    """A Pod from a document already loaded (kexplore.core.read.read_pod.decode_manifest
+    loads it from bytes; the scanner sniffs before it decodes)."""
     if doc is None:
         raise DecodeError("empty document")
     if not isinstance(doc, dict):

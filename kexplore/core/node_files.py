@@ -30,7 +30,7 @@ from kexplore.core.conventions.node import (
     role_of,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
+from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
 from kexplore.core.paths import KUBERNETES_DIR
@@ -413,12 +413,13 @@ class _Reader:
     ) -> tuple[Kind, object, str]:
         """By what the file is for: the kubelet's config, a kubeconfig, else as scan
         would decode it by name and content."""
+        from kexplore.core.read import read_pod
         from kexplore.core.read.read_kubeconfig import decode_kubeconfig
         from kexplore.core.read.scan import classify, expected_kind
 
         try:
             if target == KUBELET_CONFIG:
-                return Kind.OTHER, decode_kubelet_config(data), ""
+                return Kind.OTHER, read_pod.decode_kubelet_config(data), ""
             if role is COPY_ROLE or target.endswith(".conf"):
                 # no tree root: a copy's own references are not read, on no machine
                 return Kind.KUBECONFIG, decode_kubeconfig(data), ""
