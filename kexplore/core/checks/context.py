@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -16,10 +17,17 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
-from kexplore.core.paths import KUBERNETES_DIR
+from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, Reach, build_plane
-from kexplore.core.plane.mounts import Resolved, beside, named_on_host
+from kexplore.core.plane.components import APISERVER, pod_components
+from kexplore.core.plane.mounts import (
+    Resolved,
+    beside,
+    container_host_path,
+    named_on_host,
+    pod_paths,
+)
 from kexplore.core.read.crypto import find_issuer
 
 if TYPE_CHECKING:
@@ -144,12 +152,9 @@ class Context:
         the file."""
         found: list[FileReference] = []
         for node, pod in self.manifests():
-            containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
-            for ref in pod.file_paths():
-                container = containers.get(ref.container)
-                if container is not None:
-                    r = named_on_host(self.tree, pod, container, ref.path)
-                    found += _reference(node.path, f"--{ref.flag}", r)
+            for ref, container in pod_paths(pod):
+                r = named_on_host(self.tree, pod, container, ref.path)
+                found += _reference(node.path, f"--{ref.flag}", r)
         for node, info in self.kubeconfigs():
             refs = [(f"user {u.name}", p) for u in info.users
                     for p in (u.client_cert_path, u.client_key_path) if p]
@@ -183,8 +188,19 @@ class Context:
     @property
     def certs_here(self) -> bool:
         """Whether kubeadm's certificatesDir is this tree's pki/: the flags may name
-        another (minikube's /var/lib/minikube/certs), whose files are not the tree's."""
-        return self.params.cert_dir.rstrip("/") == f"{KUBERNETES_DIR}/pki"
+        another (minikube's /var/lib/minikube/certs), or the pods may mount another host
+        folder there, whose files are not kubeadm's pki/."""
+        return self.cert_folder == "pki"
+
+    @cached_property
+    def cert_folder(self) -> str | None:
+        """The tree folder behind certificatesDir, as the API server's pod mounts the
+        folder its flags name (the same host path when no volume shows it); None when
+        it lies elsewhere on the host."""
+        cert_dir = posixpath.normpath(self.params.cert_dir)
+        api = pod_components(self.tree).get(APISERVER)
+        host = container_host_path(api.pod, api.container, cert_dir)[0] if api else None
+        return tree_path(host if host is not None else cert_dir)
 
     @property
     def is_control_plane(self) -> bool:

@@ -5,11 +5,12 @@ of paths in kexplore; nothing here opens a file."""
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from kexplore.core.manifest import Container, ManifestInfo, VolumeMount, paths_in
+from kexplore.core.manifest import Container, FlagPath, ManifestInfo, VolumeMount, paths_in
 from kexplore.core.model import Kind, Tree
 from kexplore.core.paths import host_beside, tree_path
 
@@ -90,6 +91,15 @@ def on_host(tree: Tree, host: str, named: str = "", mount: str = "") -> Resolved
         return Resolved(named, Reach.MISSING, host, rel, mount, f"{host} is {why}")
     # the name the component opens, even behind a link: findings use it
     return Resolved(named, Reach.IN_TREE, host, node.path, mount)
+
+
+def pod_paths(pod: ManifestInfo) -> Iterator[tuple[FlagPath, Container]]:
+    """Every path a pod's flags name, each once, with the container whose flag it is."""
+    containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
+    for ref in dict.fromkeys(pod.file_paths()):
+        container = containers.get(ref.container)
+        if container is not None:
+            yield ref, container
 
 
 def in_container(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> Resolved:
