@@ -33,7 +33,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
-from kexplore.core.paths import KUBERNETES_DIR
+from kexplore.core.paths import KUBERNETES_DIR, tree_path
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 from kexplore.core.read import safeio
 
@@ -188,11 +188,9 @@ class NodeFiles:
 
 
 def in_tree(path: str) -> str | None:
-    """The root-relative path of an /etc/kubernetes path, else None."""
-    norm = posixpath.normpath(path)
-    if norm.startswith(KUBERNETES_DIR + "/"):
-        return norm[len(KUBERNETES_DIR) + 1 :]
-    return None
+    """The root-relative path of a file under /etc/kubernetes, else None (the root
+    itself is no file)."""
+    return tree_path(path) or None
 
 
 # --- reading -----------------------------------------------------------------------------

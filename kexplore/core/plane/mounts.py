@@ -1,6 +1,7 @@
 """Where a path a component names lands: from the container through its volumeMounts and
 hostPath volumes to a host path, then to a node of the scanned tree. It is the one mapping
-of paths in kexplore; nothing here opens a file."""
+of paths in kexplore (the host ↔ tree arithmetic under it is core/paths.py): the rules, CIS,
+the diff and the explorer's flag → file all ask here. Nothing here opens a file."""
 
 from __future__ import annotations
 
