@@ -100,6 +100,21 @@ def test_cis_reads_the_mounted_folder_and_never_calls_it_outside(
     assert all(results[i].result != FAIL for i in differ)
 
 
+def test_cis_names_the_host_folder_a_pod_mounts_from_beyond_the_tree(
+    make_tree: Factory,
+) -> None:
+    # pod-pki-path: the API server mounts /srv/kubernetes/pki as its pki: that, not the
+    # path its flag names, is what lies outside the tree
+    results = {r.id: r for r in evaluate_cis(scan(make_tree(faults=["pod-pki-path"])))}
+    reasons = " ".join(r.reason for r in results.values())
+    assert f"{PKI}/ca.crt is outside" not in reasons
+    assert ("kube-apiserver reads /etc/kubernetes/pki/ca.crt from the host's "
+            "/srv/kubernetes/pki/ca.crt, outside /etc/kubernetes") in results["2.7"].reason
+    assert results["1.1.19"].reason.endswith(
+        "kube-apiserver reads /etc/kubernetes/pki from the host's /srv/kubernetes/pki, "
+        "outside /etc/kubernetes")
+
+
 def test_the_diff_shows_the_moved_volumes_as_customisations_only(moved: Path) -> None:
     tree = scan(moved)
     inferred = infer(tree)

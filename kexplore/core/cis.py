@@ -370,8 +370,17 @@ class _Context:
                           f"of {self.apiserver.path}")
         rel = tree_path(host)
         if not rel:
-            return None, f"{_NA_FILES}the PKI folder {host} is outside {K8S_DIR}"
+            return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
         return rel, ""
+
+
+def _outside(comp: Component, path: str, host: str) -> str:
+    """Why a file is not read: its host path, through the pod's volumes, lies beyond the
+    tree. The container's own name for it is said too, so that a mounted path is never
+    taken for the host's."""
+    if posixpath.normpath(path) == host:
+        return f"{host} is outside {K8S_DIR}"
+    return f"{comp.name} reads {path} from the host's {host}, outside {K8S_DIR}"
 
 
 def _context(tree: Tree) -> _Context:
@@ -1296,7 +1305,7 @@ def _ca_cert(ctx: _Context, comp: Component, path: str) -> tuple[CertInfo | None
     if r.reach is Reach.NOT_MOUNTED:
         return None, f"{comp.name} cannot see {path}: {r.reason or comp.problem}"
     if r.reach is Reach.OUTSIDE and not r.node:
-        return None, f"{r.host} is outside {K8S_DIR}"
+        return None, _outside(comp, path, r.host)
     node = ctx.tree.get(r.node) if r.node else None
     node = follow(ctx.tree, node) if node is not None else None
     if node is None or not isinstance(node.content, tuple) or not node.content:
