@@ -178,24 +178,8 @@ def test_the_explorer_plane_and_inventory_follow_the_mounts(moved: Path) -> None
 @pytest.mark.anyio
 @pytest.mark.parametrize("anyio_backend", ["asyncio"])
 async def test_enter_on_a_flag_opens_the_moved_file(moved: Path, anyio_backend: str) -> None:
-    from textual.widgets import DataTable, TabbedContent
+    from tests.test_ui_firstrun import enter_on_flag
 
-    from kexplore.ui.app import KexploreApp
-    from tests.test_ui_app import SIZE, open_path, started, tree_of
-    from tests.test_ui_firstrun import cells
-
-    app = KexploreApp(moved, now=NOW)
-    async with app.run_test(size=SIZE) as pilot:
-        await started(app, pilot)
-        await open_path(app, pilot, "manifests/kube-apiserver.yaml")
-        app.main.query_one("#mf-tabs", TabbedContent).active = "mf-flags"
-        await pilot.pause()
-        flags = app.main.query_one("#flags", DataTable)
-        flags.focus()
-        flags.move_cursor(row=cells(flags, 1).index("--etcd-cafile"))
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.pause()
-        # the flag names /etc/kubernetes/pki/etcd/ca.crt; the pod mounts it from certs/
-        assert app.main.current == "certs/etcd/ca.crt"
-        assert tree_of(app).selected_path == "certs/etcd/ca.crt"
+    # the flag names /etc/kubernetes/pki/etcd/ca.crt; the pod mounts it from certs/
+    opened = await enter_on_flag(moved, "manifests/kube-apiserver.yaml", "--etcd-cafile")
+    assert opened == ("certs/etcd/ca.crt", "certs/etcd/ca.crt")
