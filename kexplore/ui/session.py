@@ -145,5 +145,5 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         scanned=tree,
         roles=roles,
         sources=sources,
-        plane=core_api.plane_outline(tree, report.now, inferred),
+        plane=core_api.plane_outline(tree, report.now, inferred, node),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kexplore.core.model import Tree
 from kexplore.core.params import Inferred
@@ -13,12 +14,15 @@ from kexplore.core.plane.connections import (
     front_proxy_link,
     kubeconfig_clients,
     kubeconfig_link,
-    kubelet_link,
     peer_links,
 )
 from kexplore.core.plane.judge import Verdict
+from kexplore.core.plane.kubelet import kubelet_link
 from kexplore.core.plane.model import Plane, Relation
 from kexplore.core.plane.signing import pair_verdicts, signing_relations
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 
 def _merged(now: datetime, *verdicts: Verdict | None) -> Verdict:
@@ -30,9 +34,13 @@ def _merged(now: datetime, *verdicts: Verdict | None) -> Verdict:
     return merged
 
 
-def build_plane(tree: Tree, now: datetime, inferred: Inferred | None = None) -> Plane:
+def build_plane(
+    tree: Tree, now: datetime, inferred: Inferred | None = None,
+    node: NodeFiles | None = None,
+) -> Plane:
     """The control plane as the files make it run. `inferred` is accepted for the views
-    that have it at hand; every path and address here is read from the tree itself."""
+    that have it at hand; every path and address here is read from the tree itself, and,
+    when `node` holds the node's files, from the kubelet's own config.yaml too."""
     del inferred  # the plane reads flags and fields only, never the inferred defaults
     pods = pod_components(tree)
     api = ApiServer.read(tree, pods.get(APISERVER))
@@ -46,7 +54,7 @@ def build_plane(tree: Tree, now: datetime, inferred: Inferred | None = None) -> 
         now, pairs.get((APISERVER, "etcd-certfile")), pairs.get((ETCD, "cert-file"))))
     relations += peer_links(tree, now, etcd)
     relations += kubelet_link(tree, now, api, _merged(
-        now, pairs.get((APISERVER, "kubelet-client-certificate"))))
+        now, pairs.get((APISERVER, "kubelet-client-certificate"))), node)
     relations += front_proxy_link(tree, now, api, _merged(
         now, pairs.get((APISERVER, "proxy-client-cert-file"))))
     relations += signing_relations(tree, now, pods, api.client_ca, api.cert)

@@ -47,7 +47,8 @@ class Source:
 
     @property
     def readable(self) -> bool:
-        return self.reach in (Reach.IN_TREE, Reach.EMBEDDED) and self.content is not None
+        return (self.reach in (Reach.IN_TREE, Reach.EMBEDDED, Reach.NODE)
+                and self.content is not None)
 
     def as_json(self) -> dict[str, str]:
         return {
