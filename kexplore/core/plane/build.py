@@ -7,7 +7,13 @@ from typing import TYPE_CHECKING
 
 from kexplore.core.model import Tree
 from kexplore.core.params import Inferred
-from kexplore.core.plane.components import APISERVER, ETCD, components, pod_components
+from kexplore.core.plane.components import (
+    APISERVER,
+    ETCD,
+    KUBELET,
+    components,
+    pod_components,
+)
 from kexplore.core.plane.connections import (
     ApiServer,
     etcd_links,
@@ -17,7 +23,7 @@ from kexplore.core.plane.connections import (
     peer_links,
 )
 from kexplore.core.plane.judge import Verdict
-from kexplore.core.plane.kubelet import kubelet_link
+from kexplore.core.plane.kubelet import kubelet_component, kubelet_link
 from kexplore.core.plane.model import Plane, Relation
 from kexplore.core.plane.signing import pair_verdicts, signing_relations
 
@@ -59,4 +65,6 @@ def build_plane(
         now, pairs.get((APISERVER, "proxy-client-cert-file"))))
     relations += signing_relations(tree, now, pods, api.client_ca, api.cert)
     relations += pair_relations
-    return Plane(tree.root, now, components(tree, pods), tuple(relations))
+    parts = tuple(kubelet_component(c, tree, node, api) if c.name == KUBELET else c
+                  for c in components(tree, pods))
+    return Plane(tree.root, now, parts, tuple(relations))

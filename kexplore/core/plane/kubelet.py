@@ -6,24 +6,26 @@ an assumption said as such; every other field is then unknown."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.node import (
     KUBELET_CONFIG,
     KUBELET_DEFAULT_CLIENT_CA,
+    KUBELET_ROTATED_CERT,
     KUBELET_SERVING_CERT,
     KUBELET_SERVING_KEY,
     KUBELET_SERVING_ROTATED,
     NODE_PREFIX,
 )
+from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Tree
 from kexplore.core.plane.components import APISERVER, KUBELET
 from kexplore.core.plane.connections import ApiServer, identity_of, relation
 from kexplore.core.plane.judge import CA_RULE, Verdict, presented
-from kexplore.core.plane.model import Cause, Identity, Relation, Source
+from kexplore.core.plane.model import Cause, Component, Identity, Relation, Source
 from kexplore.core.plane.mounts import HOST_ROOT, Reach
 from kexplore.core.plane.sides import NOT_READ, certs_of, flag_source, node_source
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
@@ -97,11 +99,11 @@ class KubeletSide:
                 node_source(tree, node, "(self-signed by the kubelet)", KUBELET_CONFIG,
                             KUBELET_SERVING_KEY))
 
-    def settings(self) -> tuple[tuple[str, str], ...]:
+    def settings(self, api: ApiServer) -> tuple[tuple[str, str], ...]:
         """The fields that decide whom the kubelet trusts and what it runs, for the views."""
         if self.config is None:
             return (("config.yaml", self.absent or self.unreadable),
-                    (CLIENT_CA, f"{KUBELET_DEFAULT_CLIENT_CA} (assumed: kubeadm's default)"
+                    (CLIENT_CA, f"{assumed_client_ca(api)} (assumed: kubeadm's default)"
                      if self.absent else "unknown"))
         cfg = self.config
 
@@ -206,14 +208,12 @@ def _serving_side(
 
 
 def node_name(tree: Tree, node: NodeFiles | None) -> str:
-    """The node's name as its client certificate says it (system:node:<name>)."""
-    from kexplore.core.conventions.node import KUBELET_ROTATED_CERT
-
+    """The node's name as its client certificate says it (system:node:<name>): the cert
+    kubelet.conf embeds, else the rotated one."""
     conf = tree.get("kubelet.conf")
-    certs = []
     info = conf.content if conf is not None else None
-    for user in getattr(info, "users", ()):
-        certs += list(user.client_cert)
+    certs = [c for u in info.users for c in u.client_cert] if isinstance(
+        info, KubeconfigInfo) else []
     rotated = node.present(KUBELET_ROTATED_CERT) if node is not None else None
     certs += list(rotated.certs if rotated is not None else ())
     for cert in certs:
@@ -267,3 +267,35 @@ def kubelet_link(
                           "the kubelet asks the API server (SubjectAccessReview)"),
         notes=tuple(notes),
     )]
+
+
+def kubelet_component(
+    base: Component, tree: Tree, node: NodeFiles | None, api: ApiServer
+) -> Component:
+    """The kubelet as kubelet.conf and its config.yaml describe it: whom it trusts, what it
+    serves with, whether it rotates, and where it reads static pods from."""
+    kubelet = KubeletSide.read(node)
+    notes = list(base.notes)
+    folder = kubelet.static_pod_folder()
+    if folder is not None and folder != TREE_MANIFESTS:
+        notes.append(f"staticPodPath is {folder}: the kubelet runs none of the tree's "
+                     "static pods")
+    return replace(base, notes=tuple(notes), settings=(
+        *_client_settings(tree), *kubelet.settings(api)))
+
+
+def _client_settings(tree: Tree) -> tuple[tuple[str, str], ...]:
+    """How kubelet.conf's current user authenticates: embedded data or the file it names."""
+    conf = tree.get("kubelet.conf")
+    info = conf.content if conf is not None else None
+    if not isinstance(info, KubeconfigInfo):
+        return ()
+    context = info.current()
+    user = info.user(context.user) if context else None
+    if user is None:
+        return ()
+    if user.client_cert_source == "data":
+        return (("client certificate", "embedded in kubelet.conf"),)
+    if user.client_cert_path:
+        return (("client certificate", user.client_cert_path),)
+    return ()

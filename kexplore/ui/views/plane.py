@@ -132,6 +132,9 @@ def _components(components: tuple[ComponentLine, ...]) -> Table:
         for note in c.notes:
             about.append("\n")
             about.append_text(fmt.plain(note, fmt.MUTED))
+        for name, value in c.settings:
+            about.append("\n")
+            about.append_text(fmt.plain(f"{name}: {value}", fmt.MUTED))
         table.add_row(fmt.plain(c.name, "bold" if c.present else fmt.MUTED), about)
     return table
 
