@@ -190,7 +190,7 @@ def test_no_key_or_token_reaches_the_output(
 def test_the_kubelet_config_is_exposed_for_the_plane(make_node_root: NodeFactory) -> None:
     _, node = node_check(make_node_root())
     assert node.kubelet is not None and node.kubelet.rotate_certificates is True
-    assert node.kubelet_client_ca() == ("/etc/kubernetes/pki/ca.crt", "pki/ca.crt")
+    assert node.kubelet.client_ca_file == "/etc/kubernetes/pki/ca.crt"
 
 
 def test_the_kubelet_trusting_another_ca_breaks_logs_and_exec(
@@ -246,6 +246,22 @@ def test_the_kubelet_link_says_which_client_ca_it_used(make_node_root: NodeFacto
     assert assumed.notes[0] == (
         "the kubelet's config.yaml is not at hand (the node's files were not read): its "
         "clientCAFile is assumed to be kubeadm's default, /etc/kubernetes/pki/ca.crt")
+
+
+def test_a_client_ca_file_missing_from_the_tree_stops_the_kubelet(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    root = tmp_path / "node"
+    shutil.copytree(make_node_root(), root, symlinks=True)
+    config = root / "var/lib/kubelet/config.yaml"
+    config.write_text(config.read_text().replace("pki/ca.crt", "pki/kubelet-ca.crt"))
+    findings, node = node_check(root)
+    (finding,) = findings
+    assert (finding.rule, finding.path, finding.pointer) == ("connection-ca", CONFIG, CLIENT_CA)
+    assert "names clientCAFile /etc/kubernetes/pki/kubelet-ca.crt, which is not there" in \
+        finding.message
+    assert "unable to load client CA file" in finding.message
+    assert _kubelet_link(root, node).status is Status.BROKEN
 
 
 def test_an_unreadable_or_unread_client_ca_is_unknown(
