@@ -214,3 +214,24 @@ def test_openssl_verify_with_the_client_ca_file_agrees(
     assert agrees == (link.client_error == "")
     assert agrees == (link.status is Status.OK) == (not fault)
 
+
+
+# --- the kubelet's own client link, through the files kubelet.conf names -------------------
+
+
+@pytest.mark.parametrize(("fault", "status"), [
+    ("", Status.OK), ("kubelet-client-ca", Status.BROKEN),
+    ("kubelet-client-expired", Status.BROKEN), ("kubelet-client-symlink", Status.BROKEN)])
+def test_the_kubelet_link_reads_the_rotated_cert_kubelet_conf_names(
+    make_node_root: NodeFactory, fault: str, status: Status
+) -> None:
+    """With the node's files, kubelet.conf's kubelet-client-current.pem is checked like any
+    client cert (each fault keeps its one finding: see test_node_files); without, unknown."""
+    root = make_node_root(faults=[fault] if fault else [])
+    _, node = node_check(root)
+    plane = build_plane(scan(root / "etc/kubernetes"), NOW, node=node)
+    link = plane.relation("kubelet->kube-apiserver")
+    assert link is not None and link.status is status, link.reason
+    assert link.client_cert is not None and link.client_cert.reach.value == "on the node"
+    unread = build_plane(scan(root / "etc/kubernetes"), NOW).relation("kubelet->kube-apiserver")
+    assert unread is not None and unread.status is Status.UNKNOWN

@@ -55,7 +55,8 @@ def build_plane(
     tls = _merged(now, pairs.get((APISERVER, "tls-cert-file")))
     relations: list[Relation] = []
     for rid, client, kc, info, comp in kubeconfig_clients(tree, pods):
-        relations.append(kubeconfig_link(tree, now, api, rid, client, kc, info, comp, tls))
+        relations.append(kubeconfig_link(tree, now, api, rid, client, kc, info, comp, tls,
+                                         node))
     relations += etcd_links(tree, now, api, etcd, _merged(
         now, pairs.get((APISERVER, "etcd-certfile")), pairs.get((ETCD, "cert-file"))))
     relations += peer_links(tree, now, etcd)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
@@ -34,6 +35,9 @@ from kexplore.core.plane.sides import (
     user_key,
 )
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 PLAIN_HTTP = "connection-plain-http"
 INSECURE = "kubeconfig-insecure"
@@ -199,6 +203,7 @@ def _symptom_client(client: str) -> str:
 def kubeconfig_link(
     tree: Tree, now: datetime, api: ApiServer, rid: str, client: str, kc: Source,
     info: KubeconfigInfo | None, comp: PodComponent | None, pairs: Verdict,
+    node: NodeFiles | None = None,
 ) -> Relation:
     """One kubeconfig's current context to the API server, checked from both ends."""
     v = Verdict(now)
@@ -241,8 +246,8 @@ def kubeconfig_link(
         presented(v, api.cert, server_ca, SERVER_AUTH, holder=APISERVER, verifier=client,
                   symptom=_symptom_server(client), host=host, host_src=where)
     v.absorb(pairs)
-    cert = user_cert(tree, kc.path, user, comp)
-    key = user_key(tree, kc.path, user, comp)
+    cert = user_cert(tree, kc.path, user, comp, node)
+    key = user_key(tree, kc.path, user, comp, node)
     bootstrap = kc.path == BOOTSTRAP and cert is None and user.has_token
     if bootstrap:
         # the one kubeconfig that holds a token by design, used once to ask for a cert
@@ -266,7 +271,7 @@ def kubeconfig_link(
             paired(v, cert, key, client)
     ident = identity_of(cert)
     if client == KUBELET and ident.user:
-        _kubelet_identity(v, ident, kc.path, user.name)
+        _kubelet_identity(v, ident, kc.path, user.name, cert)
     api.defeat(v)
     if api.comp is None:
         v.unknown(f"no {APISERVER} manifest in the tree: its certificate cannot be checked")
@@ -283,7 +288,9 @@ def kubeconfig_link(
     )
 
 
-def _kubelet_identity(v: Verdict, ident: Identity, path: str, user: str) -> None:
+def _kubelet_identity(
+    v: Verdict, ident: Identity, path: str, user: str, cert: Source | None
+) -> None:
     """The Node authorizer knows a node only as system:node:<name> in system:nodes."""
     if ident.user.startswith("system:node:") and "system:nodes" in ident.groups:
         return
@@ -292,7 +299,9 @@ def _kubelet_identity(v: Verdict, ident: Identity, path: str, user: str) -> None
         f"the kubelet presents CN {ident.user!r} O {list(ident.groups[:-1])}; the Node "
         "authorizer needs CN system:node:<node> in O system:nodes",
         symptom='kubelet: nodes "<node>" is forbidden',
-        covered_if=((path, f"user {user}"),),
+        # the rotated cert's own rule (kubelet-client-identity) names it there
+        covered_if=((path, f"user {user}"),
+                    *(((cert.path, None),) if cert and cert.reach is Reach.NODE else ())),
     ))
 
 

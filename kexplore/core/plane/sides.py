@@ -101,10 +101,27 @@ def cluster_ca(
     return None
 
 
+def _on_node(
+    tree: Tree, node: NodeFiles | None, comp: PodComponent | None, pointer: str,
+    owner: str, path: str,
+) -> Source | None:
+    """A host-side client's file outside the tree (the kubelet's rotated pair), as the
+    node's files hold it, when they were read; None for everything else."""
+    if node is None or comp is not None or not path.startswith("/"):
+        return None
+    if on_host(tree, path).reach is not Reach.OUTSIDE:
+        return None
+    return node_source(tree, node, pointer, owner, path)
+
+
 def user_cert(
-    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None,
+    node: NodeFiles | None = None,
 ) -> Source | None:
     pointer = f"user {user.name}"
+    outside = _on_node(tree, node, comp, pointer, owner, user.client_cert_path)
+    if outside is not None and user.client_cert_source != "data":
+        return outside
     if user.client_cert_source == "data":
         return Source(pointer, owner, "", Reach.EMBEDDED, owner,
                       "" if user.client_cert else "client-certificate-data does not decode",
@@ -120,9 +137,19 @@ def user_cert(
 
 
 def user_key(
-    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None,
+    node: NodeFiles | None = None,
 ) -> Source | None:
     pointer = f"user {user.name}"
+    outside = _on_node(tree, node, comp, pointer, owner, user.client_key_path)
+    if outside is not None and user.client_key_source != "data":
+        found = node.get(outside.path) if node is not None else None
+        if outside.readable and not isinstance(outside.content, KeyInfo):
+            # a PEM holding cert and key (the kubelet's rotated file): its key's summary
+            key = found.key if found is not None else None
+            return Source(outside.pointer, owner, outside.named, outside.reach, outside.path,
+                          "" if key else f"{outside.path} holds no private key", key)
+        return outside
     if user.client_key_source == "data":
         return Source(pointer, owner, "", Reach.EMBEDDED, owner,
                       "" if user.client_key else "client-key-data does not decode",
