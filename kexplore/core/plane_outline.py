@@ -68,6 +68,7 @@ class LinkLine:
     identity: str
     files: tuple[FileLine, ...]
     opens: str  # where it breaks, else the first file of the client's side
+    notes: tuple[str, ...] = ()  # what the verdict rests on (an assumption, said as such)
 
     @property
     def title(self) -> str:
@@ -140,7 +141,7 @@ def _link(r: Relation) -> LinkLine:
         address_source=r.address_source, breaks_at=r.breaks_at,
         breaks_because=r.breaks_because, anchor_path=r.anchor_path,
         anchor_pointer=r.anchor_pointer, symptom=r.symptom, identity=who, files=files,
-        opens=r.anchor_path or _first_file(r),
+        opens=r.anchor_path or _first_file(r), notes=r.notes,
     )
 
 

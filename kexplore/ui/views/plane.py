@@ -199,6 +199,7 @@ def _facts(link: LinkLine, now: datetime) -> list[tuple[str, str]]:
         _when_it_breaks(link, now),
         ("identity", link.identity),
         ("symptom", link.symptom),
+        *(("note", note) for note in link.notes),
     ]
     rows += [(f.role, f"{f.path or '(unset)'}  {f.pointer}"
               + (f" of {f.owner}" if f.owner and f.owner != f.path else "")
