@@ -14,11 +14,12 @@ import peers
 import pytest
 import test_node_files
 import yaml
-from conftest import NOW
+from conftest import FAST, NOW, Factory
 from test_node_files import CLIENT_CA, CONFIG, NodeFactory, found, node_check
 from test_peer_connections import openssl_verify
 
 from kexplore.cli import main
+from kexplore.core.check import check_tree
 from kexplore.core.conventions.certs import SERVER_AUTH, SANs
 from kexplore.core.conventions.versions import SUPPORTED_MINORS
 from kexplore.core.generate import CertPlan, cert_pem, issue, key_pem, new_key
@@ -235,3 +236,20 @@ def test_the_kubelet_link_reads_the_rotated_cert_kubelet_conf_names(
     assert link.client_cert is not None and link.client_cert.reach.value == "on the node"
     unread = build_plane(scan(root / "etc/kubernetes"), NOW).relation("kubelet->kube-apiserver")
     assert unread is not None and unread.status is Status.UNKNOWN
+
+
+KUBELET_CLIENT_FAULTS = ["cert-expired", "cert-not-yet-valid", "cert-chain", "key-mismatch",
+                         "cert-usage", "parse-error"]
+
+
+@pytest.mark.parametrize("fault", KUBELET_CLIENT_FAULTS)
+def test_a_fault_of_the_kubelet_client_cert_is_told_once_with_node_files_too(
+    make_node_root: NodeFactory, make_tree: Factory, fault: str
+) -> None:
+    """The kubelet link now checks apiserver-kubelet-client.crt against config.yaml's CA:
+    the certificate's own rule still names each fault, alone, as without node files."""
+    target = f"{fault}:apiserver-kubelet-client"
+    findings, _ = node_check(make_node_root(faults=[target]))
+    alone = check_tree(scan(make_tree(FAST, faults=[target])), NOW).findings
+    assert found(findings) == found(list(alone))
+    assert len(findings) == 1 and findings[0].rule == fault
