@@ -24,7 +24,7 @@ from kexplore.core.conventions.certs import SERVER_AUTH, SANs
 from kexplore.core.conventions.versions import SUPPORTED_MINORS
 from kexplore.core.generate import CertPlan, cert_pem, issue, key_pem, new_key
 from kexplore.core.generate_node import _cluster_ca
-from kexplore.core.node_files import NodeFiles
+from kexplore.core.node_files import NodeFiles, read_node_files, sources_for
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Relation, Status, build_plane
@@ -253,3 +253,23 @@ def test_a_fault_of_the_kubelet_client_cert_is_told_once_with_node_files_too(
     alone = check_tree(scan(make_tree(FAST, faults=[target])), NOW).findings
     assert found(findings) == found(list(alone))
     assert len(findings) == 1 and findings[0].rule == fault
+
+
+def test_a_config_yaml_not_looked_for_means_the_default_assumption(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """Only a kubeconfig copy named: config.yaml is not at hand, so kubeadm's default CA is
+    assumed and said to be; a config.yaml of another kind is unknown, never a guess."""
+    root = make_node_root()
+    tree = scan(root / "etc/kubernetes")
+    sources = sources_for(tree.root, kubeconfigs=[root / "root/.kube/config"])
+    assert sources is not None
+    link = _link(root, read_node_files(tree, sources))
+    assert link.status is Status.OK and "assumed" in link.notes[0]
+    copy = tmp_path / "node"
+    shutil.copytree(root, copy, symlinks=True)
+    (copy / CONFIG.lstrip("/")).write_text("kind: KubeProxyConfiguration\n")
+    _, node = node_check(copy)
+    link = _link(copy, node)
+    assert link.status is Status.UNKNOWN
+    assert "is kind 'KubeProxyConfiguration', not KubeletConfiguration" in link.reason

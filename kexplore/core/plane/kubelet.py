@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
 
 CLIENT_CA = "authentication.x509.clientCAFile"
+KUBELET_KIND = "KubeletConfiguration"
 STATIC_POD_PATH = "staticPodPath"
 # the tree's static pod folder, as the kubelet on the node names it
 TREE_MANIFESTS = f"{HOST_ROOT}/manifests"
@@ -57,14 +58,20 @@ class KubeletSide:
         if node is None:
             return cls(None, absent="the node's files were not read")
         found = node.get(KUBELET_CONFIG)
-        if found is None or (found.missing and not found.node.error.startswith(NOT_READ)):
-            return cls(None, absent=f"{KUBELET_CONFIG} is not there ({node.sources.where})")
-        if found.missing or found.node.error.startswith(NOT_READ):
+        if found is None or found.missing:
+            why = found.node.error if found is not None else "not read"
+            return cls(None, absent=f"{KUBELET_CONFIG}: {why} ({node.sources.where})")
+        if found.node.error.startswith(NOT_READ):
             return cls(None, unreadable=f"{KUBELET_CONFIG}: {found.node.error}")
-        if not isinstance(found.node.content, KubeletConfig):
+        config = found.node.content
+        if not isinstance(config, KubeletConfig):
             return cls(None, unreadable=f"{KUBELET_CONFIG} cannot be read: "
-                       f"{found.node.error or 'not a KubeletConfiguration'}")
-        return cls(found.node.content)
+                       f"{found.node.error or 'no content'}")
+        if config.kind != KUBELET_KIND:
+            # the kubelet refuses such a file at start: whom it would trust is moot
+            return cls(None, unreadable=f"{KUBELET_CONFIG} is kind {config.kind!r}, not "
+                       f"{KUBELET_KIND}")
+        return cls(config)
 
     def client_ca(self, tree: Tree, node: NodeFiles | None, api: ApiServer) -> Source | None:
         """The CA file the kubelet verifies client certificates with; None when the files
