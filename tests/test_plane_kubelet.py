@@ -273,3 +273,22 @@ def test_a_config_yaml_not_looked_for_means_the_default_assumption(
     link = _link(copy, node)
     assert link.status is Status.UNKNOWN
     assert "is kind 'KubeProxyConfiguration', not KubeletConfiguration" in link.reason
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("sans", [SANs(dns=("cp-1",)), SANs(dns=("other",))])
+def test_openssl_verify_of_the_serving_cert_agrees(
+    make_node_root: NodeFactory, tmp_path: Path, sans: SANs
+) -> None:
+    """`openssl verify -CAfile <--kubelet-certificate-authority> -purpose sslserver
+    -verify_hostname <node>` on the kubelet's serving cert agrees with the link's verdict."""
+    peers.require_binary("openssl")
+    root = _verifying_node(make_node_root(), tmp_path, sans=sans,
+                           address_types="Hostname,InternalIP,ExternalIP")
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.server_cert is not None and link.server_error is not None
+    cert = _pem_of(link.server_cert.content, tmp_path / "serving.crt")
+    ca = root / "etc/kubernetes/pki/ca.crt"
+    agrees = openssl_verify(cert, ca, "sslserver", NOW, "cp-1")
+    assert agrees == (link.server_error == "") == (sans.dns == ("cp-1",))
