@@ -195,8 +195,8 @@ def _serving_side(
                       "(no --kubelet-certificate-authority)")
         return
     if cert is None:
-        v.unknown("the kubelet's serving certificate is on each node: the node's files "
-                  "were not read (--node-root DIR)")
+        v.unknown("the kubelet's serving certificate is on each node, and this node's "
+                  "config.yaml is not at hand to say which one it is (--node-root DIR)")
         return
     comp = api.comp
     assert comp is not None
