@@ -292,3 +292,24 @@ def test_openssl_verify_of_the_serving_cert_agrees(
     ca = root / "etc/kubernetes/pki/ca.crt"
     agrees = openssl_verify(cert, ca, "sslserver", NOW, "cp-1")
     assert agrees == (link.server_error == "") == (sans.dns == ("cp-1",))
+
+
+def test_a_hostile_client_ca_file_name_reaches_no_terminal_raw(
+    make_node_root: NodeFactory, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "node"
+    shutil.copytree(make_node_root(), root, symlinks=True)
+    config = root / CONFIG.lstrip("/")
+    text = config.read_text()
+    assert "clientCAFile: /etc/kubernetes/pki/ca.crt" in text
+    config.write_text(text.replace("clientCAFile: /etc/kubernetes/pki/ca.crt",
+                                   'clientCAFile: "/etc/kubernetes/pki/\\e[2Jca.crt"'))
+    tree = str(root / "etc/kubernetes")
+    outputs = []
+    for args in (["connections", tree], ["connections", tree, "--format", "json"],
+                 ["check", tree], ["check", tree, "--format", "json"]):
+        code, out = _run([*args, "--node-root", str(root), "--now", AT], capsys)
+        assert code == 1
+        outputs.append(out)
+    assert all("\x1b" not in out for out in outputs)
+    assert any("\\x1b[2Jca.crt" in out for out in outputs)
