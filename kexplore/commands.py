@@ -215,7 +215,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         where = printable(str(tree.root))
         parts.append(Text(f"{part.part} checked as part of the tree at {where}"))
     if cis is not None:
-        from kexplore.core.cis import cis_tables
+        from kexplore.core.report.cis_tables import cis_tables
 
         parts += cis_tables(cis)
     parts.append(findings_renderable(report))

@@ -30,9 +30,10 @@ from kexplore.core.conventions.node import (
     role_of,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
+from kexplore.core.kubelet_config import KubeletConfig
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
+from kexplore.core.paths import KUBERNETES_DIR, tree_path
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 from kexplore.core.read import safeio
 
@@ -192,11 +193,9 @@ class NodeFiles:
 
 
 def in_tree(path: str) -> str | None:
-    """The root-relative path of an /etc/kubernetes path, else None."""
-    norm = posixpath.normpath(path)
-    if norm.startswith(KUBERNETES_DIR + "/"):
-        return norm[len(KUBERNETES_DIR) + 1 :]
-    return None
+    """The root-relative path of a file under /etc/kubernetes, else None (the root
+    itself is no file)."""
+    return tree_path(path) or None
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -417,12 +416,13 @@ class _Reader:
     ) -> tuple[Kind, object, str]:
         """By what the file is for: the kubelet's config, a kubeconfig, else as scan
         would decode it by name and content."""
+        from kexplore.core.read import read_pod
         from kexplore.core.read.read_kubeconfig import decode_kubeconfig
         from kexplore.core.read.scan import classify, expected_kind
 
         try:
             if target == KUBELET_CONFIG:
-                return Kind.OTHER, decode_kubelet_config(data), ""
+                return Kind.OTHER, read_pod.decode_kubelet_config(data), ""
             if role is COPY_ROLE or target.endswith(".conf"):
                 # no tree root: a copy's own references are not read, on no machine
                 return Kind.KUBECONFIG, decode_kubeconfig(data), ""

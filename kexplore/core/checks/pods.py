@@ -15,8 +15,9 @@ from typing import Any
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, StaticPodSpec, expected_pod
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import KUBERNETES_DIR
 from kexplore.core.plane.pods_problem import PodProblem
 
 FILE_SOURCE = ("pod-ignored", "pod-duplicate", "pod-backup-file", "pod-host-port")

@@ -14,6 +14,7 @@ from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
 from kexplore.core.params import Version
+from kexplore.core.paths import tree_path
 from kexplore.core.plane.components import (
     APISERVER,
     CONTROLLER_MANAGER,
@@ -25,7 +26,7 @@ from kexplore.core.plane.components import (
 )
 from kexplore.core.plane.judge import Verdict, paired, presented, readable
 from kexplore.core.plane.model import Cause, Identity, Relation, RelationKind, Source
-from kexplore.core.plane.mounts import Reach, tree_path
+from kexplore.core.plane.mounts import Reach
 from kexplore.core.plane.sides import (
     certs_of,
     cluster_ca,

@@ -22,11 +22,12 @@ from kexplore.core.conventions.node import (
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Tree
+from kexplore.core.paths import HOST_ROOT
 from kexplore.core.plane.components import APISERVER, KUBELET
 from kexplore.core.plane.connections import ApiServer, identity_of, relation
 from kexplore.core.plane.judge import CA_RULE, Verdict, presented
 from kexplore.core.plane.model import Cause, Component, Identity, Relation, Source
-from kexplore.core.plane.mounts import HOST_ROOT, Reach
+from kexplore.core.plane.mounts import Reach
 from kexplore.core.plane.sides import NOT_READ, certs_of, flag_source, node_source
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
 
