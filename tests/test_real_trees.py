@@ -449,3 +449,17 @@ def test_certs_lists_nothing_missing_from_a_kubeconfig_only_tree(make_tree: Fact
     rows = expiry_rows(scan(root), NOW)
     assert [r.name for r in rows if r.missing] == []
     assert {r.name for r in rows} == set(KUBECONFIGS)
+
+
+def test_a_cert_copied_to_the_root_is_a_stray_not_a_pki_folder(writable_tree) -> None:
+    """An operator's spare apiserver.crt at the top of /etc/kubernetes, named by
+    --tls-cert-file: the tree is still a tree, and the flag is the one finding."""
+    root = writable_tree()
+    shutil.copy(root / "pki/apiserver.crt", root / "apiserver.crt")
+    edit(root, "manifests/kube-apiserver.yaml", "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+         "--tls-cert-file=/etc/kubernetes/apiserver.crt")
+    run = _check(str(root), "--format", "json")
+    assert run.returncode == 1 and run.stderr == ""
+    assert [(f["rule"], f["path"], f["pointer"]) for f in json.loads(run.stdout)["findings"]] == [
+        ("plane-not-mounted", "manifests/kube-apiserver.yaml", "--tls-cert-file")
+    ]
