@@ -463,3 +463,26 @@ def test_a_cert_copied_to_the_root_is_a_stray_not_a_pki_folder(writable_tree) ->
     assert [(f["rule"], f["path"], f["pointer"]) for f in json.loads(run.stdout)["findings"]] == [
         ("plane-not-mounted", "manifests/kube-apiserver.yaml", "--tls-cert-file")
     ]
+
+
+def test_a_broken_stray_file_is_a_warning_and_a_broken_file_a_flag_names_an_error(
+    writable_tree,
+) -> None:
+    """An empty notes.conf, a pki/old.crt of zero bytes or a binary blob that no component
+    opens stops nothing; the same bytes where a flag points stop the API server."""
+    root = writable_tree()
+    for name, data in (("notes.conf", b""), ("pki/old.crt", b""),
+                       ("blob.conf", bytes(range(256)) * 4)):
+        (root / name).write_bytes(data)
+        (root / name).chmod(0o600)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("parse-error", Severity.WARNING, path, "")
+        for path in ("blob.conf", "notes.conf", "pki/old.crt")
+    ]
+    edit(root, "manifests/kube-apiserver.yaml", "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+         "--tls-cert-file=/etc/kubernetes/pki/old.crt")
+    found = [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)]
+    assert ("parse-error", Severity.ERROR, "pki/old.crt", "") in found
+    assert [f for f in found if f[0] == "parse-error" and f[2] != "pki/old.crt"] == [
+        ("parse-error", Severity.WARNING, path, "") for path in ("blob.conf", "notes.conf")
+    ]

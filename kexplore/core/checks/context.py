@@ -98,7 +98,7 @@ class Context:
         for node in self.tree:
             if not node.reads_as or is_archived(node.path):
                 continue
-            link_named, target_named = _kubeadm_file(node.path), _kubeadm_file(node.reads_as)
+            link_named, target_named = is_kubeadm_file(node.path), is_kubeadm_file(node.reads_as)
             if target_named and not link_named:
                 hidden.add(node.path)
             elif not target_named:
@@ -316,6 +316,6 @@ def denied(error: str) -> bool:
     return "permission denied" in error
 
 
-def _kubeadm_file(path: str) -> bool:
+def is_kubeadm_file(path: str) -> bool:
     """Whether kubeadm writes a file by this name: what its conventions are held against."""
     return path in _KUBEADM_FILES

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from kexplore.core.checks.context import Context, denied, is_archived
+from kexplore.core.checks.context import Context, denied, is_archived, is_kubeadm_file
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
@@ -23,6 +23,7 @@ REPORTED_ELSEWHERE = ("file not found", "names no context")
 
 def parse_error(ctx: Context) -> Iterator[Finding]:
     """A file kubeadm's components read must decode; one that does not stops the component."""
+    read = {ref.target for ref in ctx.file_references}
     for node in ctx.tree:
         if node.path in ctx.aliased or denied(node.error):
             continue  # reported on the link that reads as it; unreadable says why
@@ -33,7 +34,7 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
         if node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",
-                _severity(node.path, node.kind),
+                _severity(node.path, node.path in read),
                 node.path,
                 node.error,
                 fix=_fix(node.kind),
@@ -46,7 +47,7 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             if not any(marker in problem for marker in REPORTED_ELSEWHERE):
                 yield Finding(
                     "parse-error",
-                    _severity(node.path, node.kind),
+                    _severity(node.path, node.path in read),
                     node.path,
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
@@ -72,14 +73,16 @@ def _partial_problems(content: object) -> tuple[str, ...]:
     return ()
 
 
-def _severity(path: str, kind: Kind) -> Severity:
-    """An error where kubeadm's components read (whatever stands there instead), a warning
-    for a stray file of no consequence to them."""
+def _severity(path: str, read: bool) -> Severity:
+    """An error where a component reads: kubeadm's own files, the files a flag or a
+    kubeconfig names, and every manifest the kubelet runs (whatever stands there instead).
+    A warning for a stray file no component opens, an empty notes.conf or a pki/old.crt:
+    it stops nothing."""
     if is_archived(path):
         return Severity.WARNING
-    if expected_mode(path) is not None:
+    if read or is_kubeadm_file(path) or _read_by_kubelet(path):
         return Severity.ERROR
-    return Severity.WARNING if kind in (Kind.OTHER, Kind.SPECIAL, Kind.SYMLINK) else Severity.ERROR
+    return Severity.WARNING
 
 
 def _fix(kind: Kind) -> str:
