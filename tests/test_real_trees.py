@@ -486,3 +486,34 @@ def test_a_broken_stray_file_is_a_warning_and_a_broken_file_a_flag_names_an_erro
     assert [f for f in found if f[0] == "parse-error" and f[2] != "pki/old.crt"] == [
         ("parse-error", Severity.WARNING, path, "") for path in ("blob.conf", "notes.conf")
     ]
+
+
+def _certs_moved_to(root: Path, folder: str) -> Path:
+    """kubespray's layout: certificatesDir /etc/kubernetes/<folder>, every flag and
+    hostPath pointing there."""
+    (root / "pki").rename(root / folder)
+    for manifest in (root / "manifests").iterdir():
+        text = manifest.read_text().replace("/etc/kubernetes/pki", f"/etc/kubernetes/{folder}")
+        manifest.write_text(text)
+    return root
+
+
+def _as_found(root: Path, folder: str = "pki") -> list[tuple[str, Severity, str, str]]:
+    return [(f.rule, f.severity, f.path.replace(f"{folder}/", "pki/", 1), f.pointer)
+            for f in findings(root)]
+
+
+@pytest.mark.parametrize("fault", ["", "cert-san-missing", "cert-subject:apiserver-kubelet-client",
+                                   "cert-usage:front-proxy-client"])
+def test_a_moved_certificates_dir_is_held_to_kubeadms_certificates(
+    make_tree: Factory, writable_tree, fault: str
+) -> None:
+    """The same fault is the same one finding whether the certificates are in pki/ or in
+    ssl/: kubeadm's names, groups, usages and SANs are checked wherever the flags point."""
+    expected = _as_found(make_tree(faults=[fault] if fault else []))
+    moved = _certs_moved_to(writable_tree(faults=[fault] if fault else []), "ssl")
+    assert _as_found(moved, "ssl") == expected
+    assert len(expected) == (1 if fault else 0)
+    inferred = infer(scan(moved))
+    assert inferred.sources["key_algorithm"] == "ssl/ca.key (ECDSA P-256 (SEC1))"
+    assert inferred.params.key_algorithm is KeyAlgorithm.ECDSA_P256

@@ -7,7 +7,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
+from kexplore.core.conventions.certs import (
+    CERTS_BY_FILE,
+    CERTS_BY_NAME,
+    SA_KEY,
+    SA_PUB,
+    CertSpec,
+    cert_spec_at,
+)
 from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
@@ -18,6 +25,7 @@ from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, build_plane
+from kexplore.core.plane.mounts import tree_path
 from kexplore.core.read.crypto import find_issuer
 
 if TYPE_CHECKING:
@@ -217,16 +225,14 @@ class Context:
         """Every certificate: in files (each of a bundle) and embedded in kubeconfigs."""
         found: list[CertAt] = []
         in_files: set[str] = set()
+        cert_folder = tree_path(self.params.cert_dir)
         for node in self.tree.of_kind(Kind.CERTIFICATE):
             if node.path in self.aliased:
                 continue
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
-                found.append(
-                    CertAt(
-                        node.path, pointer, cert, CERTS_BY_FILE.get(node.path) if not i else None
-                    )
-                )
+                spec = cert_spec_at(node.path, cert_folder) if not i else None
+                found.append(CertAt(node.path, pointer, cert, spec))
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
             info = node.content
