@@ -190,6 +190,9 @@ DEFECTS: list[Defect] = [
            lambda p: c0(p)["ports"][0].__setitem__("containerPort", 70000),
            (("pod-invalid", ERR, SCHEDULER, f"{K}.ports[0].containerPort"),)),
     # --- runs, then fails ----------------------------------------------------------------
+    Defect("another component's image, of another release", 36, SCHEDULER,
+           lambda p: c0(p).__setitem__("image", "registry.k8s.io/kube-controller-manager:v1.30.0"),
+           (("pod-image", ERR, SCHEDULER, f"{K}.image"),)),
     Defect("uppercase image", 33, SCHEDULER,
            lambda p: c0(p).__setitem__("image", c0(p)["image"].replace("kube-scheduler",
                                                                        "Kube-Scheduler")),

@@ -10,6 +10,7 @@ from kexplore.core.conventions.certs import apiserver_sans
 from kexplore.core.conventions.manifests import (
     APISERVER_ENDPOINT_ANNOTATION,
     ETCD_URLS_ANNOTATION,
+    image_of_another,
 )
 from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
@@ -107,6 +108,9 @@ def _gather(tree: Tree) -> _Evidence:
         (CONTROLLER_MANAGER, kcm),
         (SCHEDULER, _container(tree, SCHEDULER)),
     ):
+        component = path.removeprefix("manifests/").removesuffix(".yaml")
+        if container and image_of_another(component, container.image):
+            continue  # another component's tag says nothing of this one (pod-image says so)
         ev.add("kubernetes_version", _tag_version(container), f"{path} image tag")
     if api:
         address = api.flag_value("advertise-address")
