@@ -517,3 +517,22 @@ def test_a_moved_certificates_dir_is_held_to_kubeadms_certificates(
     inferred = infer(scan(moved))
     assert inferred.sources["key_algorithm"] == "ssl/ca.key (ECDSA P-256 (SEC1))"
     assert inferred.params.key_algorithm is KeyAlgorithm.ECDSA_P256
+
+
+def test_a_second_cluster_in_admin_conf_is_a_note(writable_tree) -> None:
+    """kubectl users keep other clusters beside kubeadm's; the current context is the one
+    kubeadm and the admin's kubectl dial, so another server there harms nothing."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "admin.conf").read_text())
+    doc["clusters"].append({"name": "staging", "cluster": {
+        **doc["clusters"][0]["cluster"], "server": "https://staging.example.com:6443"}})
+    doc["contexts"].append({"name": "staging-admin",
+                            "context": {"cluster": "staging", "user": "kubernetes-admin"}})
+    (root / "admin.conf").write_text(yaml.safe_dump(doc))
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("kubeconfig-server", Severity.INFO, "admin.conf", "cluster staging")]
+    doc["current-context"] = "staging-admin"
+    (root / "admin.conf").write_text(yaml.safe_dump(doc))
+    # now dialled: apiserver.crt does not name staging.example.com
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("connection-server-name", Severity.ERROR, "admin.conf", "cluster staging")]

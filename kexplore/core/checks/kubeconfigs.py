@@ -149,17 +149,24 @@ def server(ctx: Context) -> Iterator[Finding]:
             continue
         rule = spec.server_rule(params.version)
         allowed = {canonical_addresses(url) for url in spec.accepted_servers(params)}
+        current = info.current()
         for cluster in info.clusters:
             server = canonical_addresses(cluster.server.rstrip("/"))
-            if cluster.server and server not in allowed:
-                yield Finding(
-                    "kubeconfig-server",
-                    Severity.WARNING,
-                    node.path,
-                    f"cluster {cluster.name} points at {cluster.server}; kubeadm points "
-                    f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
-                    pointer=f"cluster {cluster.name}",
-                )
+            if not cluster.server or server in allowed:
+                continue
+            # An operator's second cluster beside kubeadm's (a staging context in
+            # admin.conf) is dialled by no component: they all use the current context.
+            idle = current is not None and current.cluster != cluster.name
+            aside = (f"; no component dials it: the current context uses cluster "
+                     f"{current.cluster}" if idle and current else "")
+            yield Finding(
+                "kubeconfig-server",
+                Severity.INFO if idle else Severity.WARNING,
+                node.path,
+                f"cluster {cluster.name} points at {cluster.server}; kubeadm points "
+                f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}{aside}",
+                pointer=f"cluster {cluster.name}",
+            )
 
 
 def _server_known(ctx: Context, spec: KubeconfigSpec) -> bool:
