@@ -536,3 +536,19 @@ def test_a_second_cluster_in_admin_conf_is_a_note(writable_tree) -> None:
     # now dialled: apiserver.crt does not name staging.example.com
     assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
         ("connection-server-name", Severity.ERROR, "admin.conf", "cluster staging")]
+
+
+def test_a_static_pod_kept_as_json_runs_and_is_one_warning(writable_tree) -> None:
+    """The kubelet reads every file of manifests/, JSON too: the controller manager runs;
+    what is at risk is the next kubeadm upgrade, which writes the .yaml beside it."""
+    root = writable_tree()
+    yaml_path = root / "manifests/kube-controller-manager.yaml"
+    json_path = yaml_path.with_suffix(".json")
+    json_path.write_text(json.dumps(yaml.safe_load(yaml_path.read_text()), indent=2))
+    json_path.chmod(0o600)
+    yaml_path.unlink()
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("file-missing", Severity.WARNING, "manifests/kube-controller-manager.yaml", "")]
+    json_path.unlink()
+    assert [(f.rule, f.severity, f.path) for f in findings(root)] == [
+        ("file-missing", Severity.ERROR, "manifests/kube-controller-manager.yaml")]

@@ -9,7 +9,7 @@ from kexplore.core.checks.context import Context, denied, is_archived, is_kubead
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
-from kexplore.core.conventions.manifests import static_pods_for
+from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
@@ -243,6 +243,18 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         if folder is not None:
             by_folder.setdefault(folder, []).append(path)
             continue
+        elsewhere = _pod_runs_from(ctx, path)
+        if elsewhere:
+            yield Finding(
+                "file-missing",
+                Severity.WARNING,
+                path,
+                f"{path} is not there; its pod runs from {elsewhere}, a name kubeadm does "
+                f"not know: kubeadm upgrade writes {path} beside it, and the kubelet then "
+                "runs the later name of the two",
+                fix=f"rename {elsewhere} to {path}",
+            )
+            continue
         severity = Severity.WARNING if path == "admin.conf" else Severity.ERROR
         yield Finding(
             "file-missing",
@@ -253,6 +265,16 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         )
     for folder, paths in sorted(by_folder.items()):
         yield _folder_missing(ctx, folder, paths)
+
+
+def _pod_runs_from(ctx: Context, path: str) -> str:
+    """The other file in manifests/ the kubelet runs kubeadm's pod from (a .json or .yml
+    copy of kube-controller-manager.yaml), when `path` is a static pod kubeadm writes."""
+    spec = STATIC_PODS_BY_FILE.get(path)
+    if spec is None:
+        return ""
+    return next((e.path for e in ctx.kubelet.entries
+                 if e.runs and e.key == f"kube-system/{spec.name}"), "")
 
 
 def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:
