@@ -552,3 +552,15 @@ def test_a_static_pod_kept_as_json_runs_and_is_one_warning(writable_tree) -> Non
     json_path.unlink()
     assert [(f.rule, f.severity, f.path) for f in findings(root)] == [
         ("file-missing", Severity.ERROR, "manifests/kube-controller-manager.yaml")]
+
+
+def test_a_manifest_over_the_read_cap_but_under_the_kubelets_is_unchecked_not_broken(
+    writable_tree,
+) -> None:
+    """kexplore reads at most 1 MiB of a file; the kubelet reads 10 MiB of a manifest, so
+    a scheduler manifest bloated by a long comment still runs."""
+    root = writable_tree()
+    path = root / "manifests/kube-scheduler.yaml"
+    path.write_text("# " + "x" * (2 << 20) + "\n" + path.read_text())
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("parse-error", Severity.WARNING, "manifests/kube-scheduler.yaml", "")]

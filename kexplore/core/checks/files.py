@@ -19,6 +19,8 @@ from kexplore.core.secret_files import Holds, SecretFile, secret_files
 # Errors that another rule reports better: a referenced file that is not there
 # (kubeconfig-file-missing) and dangling contexts (kubeconfig-context).
 REPORTED_ELSEWHERE = ("file not found", "names no context")
+# How the scanner says a file is over its read cap (read/scan.py).
+OVER_READ_CAP = "file is larger than"
 
 
 def parse_error(ctx: Context) -> Iterator[Finding]:
@@ -31,7 +33,14 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             node.kind is Kind.SPECIAL or node.size > MAX_MANIFEST_BYTES
         ):
             continue  # pod-ignored says what the kubelet makes of it
-        if node.error and node.kind is not Kind.DIRECTORY:
+        if node.error and _read_by_kubelet(node.path) and OVER_READ_CAP in node.error:
+            # kexplore's cap, not the kubelet's: the pod runs, only unchecked
+            yield Finding(
+                "parse-error", Severity.WARNING, node.path,
+                f"{node.error}: the kubelet reads a manifest up to {MAX_MANIFEST_BYTES >> 20} "
+                "MiB and runs this one, unchecked here",
+                fix="move the bulk (a long comment, an embedded file) out of the manifest")
+        elif node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",
                 _severity(node.path, node.path in read),
