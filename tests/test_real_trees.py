@@ -517,6 +517,10 @@ def test_a_moved_certificates_dir_is_held_to_kubeadms_certificates(
     inferred = infer(scan(moved))
     assert inferred.sources["key_algorithm"] == "ssl/ca.key (ECDSA P-256 (SEC1))"
     assert inferred.params.key_algorithm is KeyAlgorithm.ECDSA_P256
+    rows = {r.path: r for r in expiry_rows(scan(moved), NOW)}
+    assert (rows["ssl/apiserver.crt"].name, rows["ssl/apiserver.crt"].ca_name) == ("apiserver",
+                                                                                  "ca")
+    assert rows["ssl/etcd/peer.crt"].ca_name == "etcd-ca"
 
 
 def test_a_second_cluster_in_admin_conf_is_a_note(writable_tree) -> None:

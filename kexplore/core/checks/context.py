@@ -220,18 +220,22 @@ class Context:
             if isinstance(n.content, KubeconfigInfo)
         ]
 
+    def cert_spec(self, path: str) -> CertSpec | None:
+        """kubeadm's certificate at `path`: in pki/, or wherever in the tree the flags put
+        certificatesDir (kubespray's ssl/)."""
+        return cert_spec_at(path, tree_path(self.params.cert_dir))
+
     @cached_property
     def certs(self) -> tuple[CertAt, ...]:
         """Every certificate: in files (each of a bundle) and embedded in kubeconfigs."""
         found: list[CertAt] = []
         in_files: set[str] = set()
-        cert_folder = tree_path(self.params.cert_dir)
         for node in self.tree.of_kind(Kind.CERTIFICATE):
             if node.path in self.aliased:
                 continue
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
-                spec = cert_spec_at(node.path, cert_folder) if not i else None
+                spec = self.cert_spec(node.path) if not i else None
                 found.append(CertAt(node.path, pointer, cert, spec))
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
