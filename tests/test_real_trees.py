@@ -568,3 +568,28 @@ def test_a_manifest_over_the_read_cap_but_under_the_kubelets_is_unchecked_not_br
     path.write_text("# " + "x" * (2 << 20) + "\n" + path.read_text())
     assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
         ("parse-error", Severity.WARNING, "manifests/kube-scheduler.yaml", "")]
+
+
+def test_an_audit_log_the_api_server_writes_is_no_reference_to_check(tmp_path: Path) -> None:
+    """--audit-log-path names the file the API server appends to; on a fresh node it is not
+    there yet, and nothing that reads it fails."""
+    from kexplore.core.generate_node import generate_node_root
+    from kexplore.core.node_files import read_node_files, sources_for
+
+    node_root = tmp_path / "node"
+    generate_node_root(node_root, FAST, NOW, [])
+    root = node_root / "etc/kubernetes"
+    edit(root, "manifests/kube-apiserver.yaml", "    - --allow-privileged=true\n",
+         "    - --allow-privileged=true\n"
+         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n")
+    edit(root, "manifests/kube-apiserver.yaml", "    volumeMounts:\n",
+         "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit\n      name: audit-log\n")
+    edit(root, "manifests/kube-apiserver.yaml", "  volumes:\n",
+         "  volumes:\n  - hostPath:\n      path: /var/log/kubernetes/audit\n"
+         "      type: DirectoryOrCreate\n    name: audit-log\n")
+    tree = scan(root)
+    sources = sources_for(tree.root, node_root=node_root)
+    assert sources is not None
+    found = check_tree(tree, NOW, node_files=read_node_files(tree, sources)).findings
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml", "--audit-log-path")]
