@@ -593,3 +593,26 @@ def test_an_audit_log_the_api_server_writes_is_no_reference_to_check(tmp_path: P
     found = check_tree(tree, NOW, node_files=read_node_files(tree, sources)).findings
     assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
         ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml", "--audit-log-path")]
+
+
+def test_an_encryption_config_is_held_to_0600_wherever_the_flag_puts_it(writable_tree) -> None:
+    """--encryption-provider-config names the keys that encrypt every Secret at rest;
+    readable by everyone, they open any etcd snapshot. The flag says which file it is."""
+    root = writable_tree()
+    edit(root, "manifests/kube-apiserver.yaml", "    - --allow-privileged=true\n",
+         "    - --allow-privileged=true\n"
+         "    - --encryption-provider-config=/etc/kubernetes/pki/encryption.yaml\n")
+    config = root / "pki/encryption.yaml"
+    config.write_text("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n"
+                      "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n"
+                      "      keys:\n      - name: key1\n"
+                      "        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n")
+    config.chmod(0o600)
+    flag = ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml",
+            "--encryption-provider-config")
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [flag]
+    config.chmod(0o644)
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("file-mode", Severity.ERROR, "pki/encryption.yaml", ""), flag]
+    assert "Secret" in found[0].message and "c2VjcmV0" not in found[0].message

@@ -178,6 +178,9 @@ def _secret_mode(secret: SecretFile) -> Finding | None:
         severity = Severity.ERROR if others else Severity.INFO
         why = ("whoever can read or replace it can sign certificates or tokens for the whole "
                "cluster" if others else "only the owner's execute bit: harmless")
+    elif actual & 0o004 and secret.holds is Holds.ENCRYPTION_KEYS:
+        severity, why = (Severity.ERROR, "every local user can read it, and with it every "
+                         "Secret of an etcd snapshot")
     elif actual & 0o004:
         severity, why = Severity.ERROR, "every local user can read it and act as this identity"
     elif others:
