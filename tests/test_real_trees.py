@@ -616,3 +616,19 @@ def test_an_encryption_config_is_held_to_0600_wherever_the_flag_puts_it(writable
     assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
         ("file-mode", Severity.ERROR, "pki/encryption.yaml", ""), flag]
     assert "Secret" in found[0].message and "c2VjcmV0" not in found[0].message
+
+
+def test_a_kubeconfig_naming_a_ca_its_container_does_not_mount_is_an_error(writable_tree) -> None:
+    """certificate-authority: /etc/kubernetes/pki/ca.crt in scheduler.conf is a real file
+    on the host, but the scheduler's pod mounts scheduler.conf alone: it cannot start."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "scheduler.conf").read_text())
+    cluster = doc["clusters"][0]["cluster"]
+    del cluster["certificate-authority-data"]
+    cluster["certificate-authority"] = "/etc/kubernetes/pki/ca.crt"
+    (root / "scheduler.conf").write_text(yaml.safe_dump(doc))
+    os.utime(root / "manifests/kube-scheduler.yaml")  # the pod restarted after the edit
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("plane-not-mounted", Severity.ERROR, "scheduler.conf", "cluster kubernetes")]
+    assert "kube-scheduler → kube-apiserver" in found[0].message
