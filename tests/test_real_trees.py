@@ -504,7 +504,8 @@ def _as_found(root: Path, folder: str = "pki") -> list[tuple[str, Severity, str,
 
 
 @pytest.mark.parametrize("fault", ["", "cert-san-missing", "cert-subject:apiserver-kubelet-client",
-                                   "cert-usage:front-proxy-client", "connection-ca"])
+                                   "cert-usage:front-proxy-client", "connection-ca",
+                                   "kubeconfig-ca-mismatch"])
 def test_a_moved_certificates_dir_is_held_to_kubeadms_certificates(
     make_tree: Factory, writable_tree, fault: str
 ) -> None:

@@ -225,6 +225,14 @@ class Context:
         certificatesDir (kubespray's ssl/)."""
         return cert_spec_at(path, tree_path(self.params.cert_dir))
 
+    def laid_out(self, path: str) -> str:
+        """kubeadm's `pki/...` path as this tree lays it out: under the flags'
+        certificatesDir when that is another folder of the tree."""
+        folder = tree_path(self.params.cert_dir)
+        if folder and folder != "pki" and path.startswith("pki/"):
+            return f"{folder}/{path.removeprefix('pki/')}"
+        return path
+
     @cached_property
     def certs(self) -> tuple[CertAt, ...]:
         """Every certificate: in files (each of a bundle) and embedded in kubeconfigs."""

@@ -18,7 +18,7 @@ from kexplore.core.plane.mounts import Reach, beside
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
-    node = ctx.tree.get("pki/ca.crt")
+    node = ctx.tree.get(ctx.laid_out("pki/ca.crt"))
     if node and node.kind is Kind.CERTIFICATE and node.content:
         return str(node.content[0].sha256_fingerprint)
     return ""
@@ -27,6 +27,7 @@ def _tree_ca_fingerprint(ctx: Context) -> str:
 def ca_mismatch(ctx: Context) -> Iterator[Finding]:
     """A kubeconfig that trusts another CA cannot verify the API server: every call fails."""
     tree_ca = _tree_ca_fingerprint(ctx)
+    ca_path = ctx.laid_out("pki/ca.crt")
     if not tree_ca:
         return
     for node, info in ctx.kubeconfigs():
@@ -41,7 +42,7 @@ def ca_mismatch(ctx: Context) -> Iterator[Finding]:
                     Severity.ERROR,
                     node.path,
                     f"cluster {cluster.name} trusts {cluster.ca[0].subject} "
-                    f"({cluster.ca[0].sha256_fingerprint[:23]}…), not pki/ca.crt "
+                    f"({cluster.ca[0].sha256_fingerprint[:23]}…), not {ca_path} "
                     f"({tree_ca[:23]}…)",
                     pointer=f"cluster {cluster.name}",
                     fix="kubeadm init phase kubeconfig " + node.path.removesuffix(".conf"),
