@@ -105,6 +105,15 @@ def node_files_for(args: argparse.Namespace, tree):  # type: ignore[no-untyped-d
     return read_node_files(tree, sources) if sources is not None else None
 
 
+def _node_files_now(args: argparse.Namespace, tree):  # type: ignore[no-untyped-def]
+    """As node_files_for, for a watch that must outlive a node root gone for a moment:
+    none read while it is not there, and the next change reads them again."""
+    try:
+        return node_files_for(args, tree)
+    except RootError:
+        return None
+
+
 # --- check -------------------------------------------------------------------------------
 
 
@@ -158,7 +167,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.watch:
         from kexplore.watchcheck import watch_check
 
-        return watch_check(args, render_check)
+        return watch_check(args, render_check, node_files=lambda tree: _node_files_now(args, tree))
     report, text = render_check(args)
     print(text, end="" if text.endswith("\n") else "\n")
     return 1 if report.counts()["error"] else 0
@@ -206,7 +215,7 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         where = printable(str(tree.root))
         parts.append(Text(f"{part.part} checked as part of the tree at {where}"))
     if cis is not None:
-        from kexplore.core.cis import cis_tables
+        from kexplore.core.report.cis_tables import cis_tables
 
         parts += cis_tables(cis)
     parts.append(findings_renderable(report))

@@ -3,8 +3,11 @@
 Three layers, each testable alone:
 - `Watcher.batches` yields "something under the root was touched", once per burst. It
   watches folders, never single files, so atomic saves, editor swap files and `..data`
-  symlink swaps are all seen; it notices a root that is deleted, renamed away or replaced
-  and re-arms on the new folder; it stops within one step of its stop event being set.
+  symlink swaps are all seen; it notices a root (or any watched folder) that is deleted,
+  renamed away or replaced and re-arms on the new folder; it stops within one step of
+  its stop event being set. Beside the tree it watches the folders of the node's files
+  that were read (the kubelet's, ~/.kube), so a rotation outside the tree is seen too.
+  Where inotify is not available it polls (kexplore.polling).
 - `refresh` builds a complete new Tree and Report (re-decoding only files whose stamp
   changed) and says what differs from the previous Snapshot. Nothing is patched in place:
   a consumer swaps one whole Snapshot for another, so it never sees half a renewal.
@@ -51,7 +54,8 @@ class Timing:
     # A steady stream of events is still handed over at least this often, so a churning
     # tree keeps refreshing instead of waiting for a quiet moment that never comes.
     debounce_ms: int = 1000
-    # watchfiles' own default; NFS and container mounts rarely need faster.
+    # Where inotify is not available (kexplore.polling): watchfiles' own default; NFS and
+    # container mounts rarely need faster.
     poll_delay_ms: int = 300
     # When idle, check this often that the root is still the folder being watched: a root
     # renamed away and replaced by another folder raises no event on the new one.
@@ -99,7 +103,8 @@ class Watcher:
         # Each folder is watched on its own, never recursively: a recursive watch follows
         # directory symlinks out of the root (a link to / cost hundreds of watches), and
         # the scanner never does. `folders` names what the scanner read (by default, a
-        # walk that descends as it does); a folder that comes or goes re-arms the watch.
+        # walk that descends as it does) and the folders of the node's files read beside
+        # it; a folder that comes, goes or is replaced re-arms the watch.
         self.folders = folders or (lambda: walked_folders(self.root))
 
     def batches(self, stop: threading.Event) -> Iterator[frozenset[str]]:
@@ -128,39 +133,70 @@ class Watcher:
         The first result after arming (a batch, or the idle timeout) always yields, so
         writes made between the consumer's last scan and the arming are not lost.
         """
-        t = self.timing
         synced = False
-        armed = self.folders() | {self.root}
+        armed = self._wanted()
         try:
-            for changes in watchfiles.watch(
-                *sorted(armed),
-                # every entry is a node in the tree, swap files included: filter nothing
-                watch_filter=None,
-                debounce=t.debounce_ms,
-                step=t.step_ms,
-                stop_event=stop,
-                rust_timeout=t.idle_check_ms,
-                yield_on_timeout=True,
-                # the main thread gets Ctrl-C as KeyboardInterrupt; a worker thread never
-                # sees signals, so this changes nothing there
-                raise_interrupt=True,
-                # None, not False: WATCHFILES_FORCE_POLLING still applies without --poll
-                force_polling=True if self.poll else None,
-                poll_delay_ms=t.poll_delay_ms,
-                recursive=False,
-                # a 0700 folder when not root must not end the watch of everything else
-                ignore_permission_denied=True,
-            ):
-                touched = frozenset(path for _, path in changes)
+            for touched in self._events(sorted(armed), stop):
                 if touched or not synced:
                     synced = True
                     yield touched or self._whole
                 if _identity(self.root) != identity:
                     return  # gone or replaced: inotify would stay on the old folder
-                if self.folders() | {self.root} != armed:
-                    return  # a folder came or went: arm again on the new set
+                if self._wanted() != armed:
+                    return  # a folder came, went or was replaced: arm again on the new set
         except FileNotFoundError:
-            return  # the root vanished while arming; the caller waits for it
+            return  # a folder vanished while arming; the caller arms again without it
+
+    def _wanted(self) -> dict[Path, Identity]:
+        """The folders to watch that are there now, each with the folder it is: one
+        deleted and made again is a new folder, and needs a new watch."""
+        found = {}
+        for folder in self.folders() | {self.root}:
+            identity = _identity(folder)
+            if identity is not None:
+                found[folder] = identity
+        return found
+
+    def _events(self, folders: list[Path], stop: threading.Event) -> Iterator[frozenset[str]]:
+        """The paths touched in `folders`, a batch at a time, and an empty batch at least
+        once per idle check."""
+        t = self.timing
+        if self.poll or polling_forced():
+            from kexplore.polling import poll_changes
+
+            # the baseline is taken here, before the first batch is asked for
+            yield from poll_changes(folders, stop, t.poll_delay_ms / 1000)
+            return
+        for changes in watchfiles.watch(
+            *folders,
+            # every entry is a node in the tree, swap files included: filter nothing
+            watch_filter=None,
+            debounce=t.debounce_ms,
+            step=t.step_ms,
+            stop_event=stop,
+            rust_timeout=t.idle_check_ms,
+            yield_on_timeout=True,
+            # the main thread gets Ctrl-C as KeyboardInterrupt; a worker thread never
+            # sees signals, so this changes nothing there
+            raise_interrupt=True,
+            force_polling=False,
+            recursive=False,
+            # a 0700 folder when not root must not end the watch of everything else
+            ignore_permission_denied=True,
+        ):
+            yield frozenset(path for _, path in changes)
+
+
+def polling_forced() -> bool:
+    """Whether the environment asks for polling, as watchfiles reads it: its variable
+    WATCHFILES_FORCE_POLLING, or WSL, whose inotify misses the Windows side's writes."""
+    import platform
+
+    wanted = os.environ.get("WATCHFILES_FORCE_POLLING", "")
+    if wanted:
+        return wanted.lower() not in {"false", "disable", "disabled"}
+    uname = platform.uname()
+    return uname.system == "Linux" and "microsoft-standard" in uname.release.lower()
 
 
 def walked_folders(root: Path) -> frozenset[Path]:
@@ -193,6 +229,13 @@ def tree_folders(tree: Tree) -> frozenset[Path]:
         for node in tree.of_kind(Kind.DIRECTORY)
         if not node.error
     })
+
+
+def watched_folders(snapshot: Snapshot) -> frozenset[Path]:
+    """What a Snapshot was read from: the tree's folders, and those of the node's files
+    beside it when they were read (none with --no-node-files)."""
+    node = snapshot.report.node
+    return tree_folders(snapshot.tree) | (node.folders() if node is not None else frozenset())
 
 
 # --- snapshots and changes ---------------------------------------------------------------
@@ -317,12 +360,18 @@ def _counts(report: Report) -> str:
 
 
 def load(
-    root: Path, now: datetime, *, warn_days: int = DEFAULT_WARN_DAYS, profile: str = "kubeadm"
+    root: Path,
+    now: datetime,
+    *,
+    warn_days: int = DEFAULT_WARN_DAYS,
+    profile: str = "kubeadm",
+    node_files: NodeReader | None = None,
 ) -> Snapshot:
     """The first Snapshot of `root`; a missing root gives an empty one, not an exception."""
     # start from "missing" so that both outcomes go through the one path in refresh
     unknown = _missing(Path(os.path.abspath(root)), now, os.strerror(errno.ENOENT))
-    return refresh(unknown, now, warn_days=warn_days, profile=profile).after
+    return refresh(unknown, now, warn_days=warn_days, profile=profile,
+                   node_files=node_files).after
 
 
 def refresh(
@@ -354,8 +403,10 @@ def _missing(root: Path, now: datetime, why: str) -> Snapshot:
 
 
 def difference(before: Snapshot, after: Snapshot) -> Change:
-    """The Change from `before` to `after`."""
-    old, new = before.tree.nodes, after.tree.nodes
+    """The Change from `before` to `after`: the tree's files by their path in it, the
+    node's files beside it by theirs on the node ("/var/lib/kubelet/config.yaml")."""
+    old = {**before.tree.nodes, **_outside(before)}
+    new = {**after.tree.nodes, **_outside(after)}
     old_findings, new_findings = set(before.report.findings), set(after.report.findings)
     return Change(
         before=before,
@@ -366,6 +417,14 @@ def difference(before: Snapshot, after: Snapshot) -> Change:
         findings_added=tuple(sorted(new_findings - old_findings, key=Finding.sort_key)),
         findings_resolved=tuple(sorted(old_findings - new_findings, key=Finding.sort_key)),
     )
+
+
+def _outside(snapshot: Snapshot) -> dict[str, Node]:
+    """The node's files that were there when the Snapshot was read, by node path."""
+    node = snapshot.report.node
+    if node is None:
+        return {}
+    return {path: file.node for path, file in node.files.items() if not file.missing}
 
 
 def _differs(a: Node, b: Node) -> bool:
@@ -396,7 +455,7 @@ def live_changes(
     """
     current = start
     watcher = Watcher(start.tree.root, poll=poll, timing=timing,
-                      folders=lambda: tree_folders(current.tree))
+                      folders=lambda: watched_folders(current))
     for _ in watcher.batches(stop):
         change = refresh(current, now(), warn_days=warn_days, profile=profile,
                          node_files=node_files)

@@ -17,7 +17,7 @@ from typing import TextIO
 
 from kexplore.core.model import Finding, Report
 from kexplore.core.secrets import shown as printable
-from kexplore.live import Change, Snapshot, live_changes
+from kexplore.live import Change, NodeReader, Snapshot, live_changes
 
 Render = Callable[[argparse.Namespace], tuple[Report, str]]
 
@@ -33,9 +33,12 @@ def watch_check(
     max_updates: int | None = None,
     out: TextIO | None = None,
     err: TextIO | None = None,
+    node_files: NodeReader | None = None,
 ) -> int:
     """Print the findings now and after each change to them, until Ctrl-C (130), `stop_event`
-    is set, or `max_updates` reprints were made (then the exit code of a plain check)."""
+    is set, or `max_updates` reprints were made (then the exit code of a plain check).
+    `node_files` reads the node's files beside each new scan, as `render` does: their
+    folders are watched too."""
     from kexplore.errors import RootError
 
     out = out or sys.stdout
@@ -51,7 +54,7 @@ def watch_check(
         return _status(report)
     try:
         return _follow(args, render, report, stop_event or threading.Event(), max_updates,
-                       out, headers)
+                       out, headers, node_files)
     except KeyboardInterrupt:
         return INTERRUPTED
 
@@ -64,6 +67,7 @@ def _follow(
     max_updates: int | None,
     out: TextIO,
     headers: TextIO,
+    node_files: NodeReader | None,
 ) -> int:
     from kexplore.errors import RootError
 
@@ -77,6 +81,7 @@ def _follow(
         poll=getattr(args, "poll", False),
         warn_days=args.warn_days,
         profile=args.profile,
+        node_files=node_files,
     ):
         if change.root_lost:
             _show(out, headers, change.summary(), "")

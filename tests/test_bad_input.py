@@ -117,7 +117,7 @@ def test_broken_kubeconfigs_record_entry_errors(hostile) -> None:
 def test_alias_bomb_is_rejected_fast() -> None:
     start = time.monotonic()
     with pytest.raises(ValueError, match="alias"):
-        from kexplore.core.manifest import decode_manifest
+        from kexplore.core.read.read_pod import decode_manifest
 
         decode_manifest(c.ALIAS_BOMB)
     assert time.monotonic() - start < 1

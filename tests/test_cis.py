@@ -30,7 +30,6 @@ from kexplore.core.cis import (
     cis_findings,
     cis_json,
     cis_summary,
-    cis_tables,
     evaluate_cis,
 )
 from kexplore.core.cis_data import CHECKS, SECTIONS
@@ -38,6 +37,7 @@ from kexplore.core.manifest import BOOLEAN_FLAGS
 from kexplore.core.model import Severity, Tree
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.core.read.scan import scan
+from kexplore.core.report.cis_tables import cis_tables
 
 # Reference §1.5: kube-bench FAILs 1.1.12, 1.2.5, 1.2.15–1.2.19, 1.2.30, 1.3.2, 1.4.1 and
 # node 4.1.9 on a stock kubeadm node. 1.1.12 and 4.1.9 stat host paths outside

@@ -11,11 +11,11 @@ import yaml
 
 from kexplore.core.manifest import (
     Flag,
-    decode_manifest,
-    map_to_root,
     parse_flags,
 )
+from kexplore.core.paths import host_beside, map_to_root, tree_path
 from kexplore.core.pki import DecodeError
+from kexplore.core.read.read_pod import decode_manifest
 from kexplore.core.read.yamlio import load_yaml
 
 APISERVER = {
@@ -128,6 +128,17 @@ def test_file_paths_and_mapping(tmp_path: Path) -> None:
     assert map_to_root("/etc/kubernetes/../shadow", tmp_path) is None
     assert map_to_root("/etc/kubernetesX/a", tmp_path) is None
     assert map_to_root("/var/lib/kubelet/pki/x.pem", tmp_path) is None
+
+
+def test_host_and_tree_paths_as_client_go_reads_a_kubeconfig() -> None:
+    # relative to the folder of the file that names it; absolute as written
+    assert host_beside("admin.conf", "pki/ca.crt") == "/etc/kubernetes/pki/ca.crt"
+    assert host_beside("pki/etcd/peer.crt", "ca.crt") == "/etc/kubernetes/pki/etcd/ca.crt"
+    assert host_beside("admin.conf", "../passwd") == "/etc/passwd"
+    assert host_beside("admin.conf", "/var/lib/kubelet/x.pem") == "/var/lib/kubelet/x.pem"
+    assert tree_path("/etc/kubernetes/pki//ca.crt") == "pki/ca.crt"
+    assert tree_path("/etc/kubernetes") == ""
+    assert tree_path("/etc/passwd") is None
 
 
 @pytest.mark.parametrize(

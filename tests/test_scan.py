@@ -11,8 +11,9 @@ import pytest
 
 from kexplore.core import pki
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import ManifestInfo, map_to_root
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind
+from kexplore.core.paths import map_to_root
 from kexplore.core.read import crypto
 from kexplore.core.read.scan import Link, display_path, expected_kind, follow, rescan, scan
 

@@ -188,21 +188,26 @@ async def test_certificates_sort_by_expiry_and_by_name(make_tree) -> None:  # ty
 # --- views ----------------------------------------------------------------------------
 
 
-async def test_enter_on_a_flag_opens_the_file_it_names(clean: Path) -> None:
-    app = KexploreApp(clean, now=NOW)
+async def enter_on_flag(root: Path, manifest: str, flag: str) -> tuple[str | None, str | None]:
+    """(the view opened, the tree's selection) after `enter` on a flag of a manifest."""
+    app = KexploreApp(root, now=NOW)
     async with app.run_test(size=SIZE) as pilot:
         await started(app, pilot)
-        await open_path(app, pilot, "manifests/kube-apiserver.yaml")
+        await open_path(app, pilot, manifest)
         app.main.query_one("#mf-tabs", TabbedContent).active = "mf-flags"
         await pilot.pause()
         flags = app.main.query_one("#flags", DataTable)
         flags.focus()
-        flags.move_cursor(row=cells(flags, 1).index("--etcd-cafile"))
+        flags.move_cursor(row=cells(flags, 1).index(flag))
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()
-        assert app.main.current == "pki/etcd/ca.crt"
-        assert tree_of(app).selected_path == "pki/etcd/ca.crt"
+        return app.main.current, tree_of(app).selected_path
+
+
+async def test_enter_on_a_flag_opens_the_file_it_names(clean: Path) -> None:
+    opened = await enter_on_flag(clean, "manifests/kube-apiserver.yaml", "--etcd-cafile")
+    assert opened == ("pki/etcd/ca.crt", "pki/etcd/ca.crt")
 
 
 async def test_slash_searches_a_yaml_and_n_walks_the_matches(clean: Path) -> None:

@@ -68,3 +68,41 @@ async def test_a_node_files_yaml_is_read_where_it_was_found(tmp_path: Path) -> N
 
         text = redacted_yaml_view(app.session, "/root/.kube/config").code  # type: ignore[union-attr]
         assert "REDACTED" in text and "kubernetes-admin" in text
+
+
+async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Path) -> None:
+    """Live: the kubelet rotates onto an expired pair; the group outside the tree, the open
+    view and the findings follow, with the selection kept. Then back to a valid pair."""
+    from test_live_node_files import rotate
+    from test_ui_live import selected, until
+
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW)
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, watch=True,
+                      node_sources=sources_for(root, node_root=node))
+    notes: list[str] = []
+    app.notify = lambda message, **kw: notes.append(str(message))  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        app.main.jump(CLIENT)
+        await until(pilot, lambda: selected(app) == CLIENT)
+        dated = rotate(node, ("kubelet-client-expired",), "2026-11-30-10-00-00")
+
+        def expired() -> bool:
+            return app.session is not None and any(
+                f.rule == "kubelet-client-expired" for f in app.session.for_path(CLIENT, "all"))
+
+        await until(pilot, expired)
+        group = next(g for g in tree_of(app).root.children if "outside the tree" in g.label.plain)
+        await until(pilot, lambda: group.label.plain.startswith("✖"))
+        assert app.session.sources[CLIENT] == str(node / dated.lstrip("/"))
+        assert app.session.tree.nodes[CLIENT].reads_as == dated
+        assert selected(app) == CLIENT and app.main.current == CLIENT
+        await until(pilot, lambda: app.main.query_one(CertificateView).session is app.session)
+        assert f"{CLIENT} changed: 1 new error" in notes
+        rotate(node, (), "2026-11-30-11-00-00")
+        await until(pilot, lambda: not expired())
+        group = next(g for g in tree_of(app).root.children if "outside the tree" in g.label.plain)
+        await until(pilot, lambda: group.label.plain.startswith("✓"))
+        assert selected(app) == CLIENT

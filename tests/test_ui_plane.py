@@ -344,3 +344,35 @@ async def test_a_change_on_disk_rebuilds_the_plane_in_view(writable_tree,
         assert link is not None and link.id == BROKEN_BY_CHAIN and link.status == "broken"
         assert marks(app.main.query(PlaneView).last()) == {
             r.id: r.status.mark for r in plane_of(root).connections}
+
+
+def test_the_plane_is_built_once_per_report(
+    writable_tree: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks build the plane; the session draws its outline from that one, on the
+    first load and on every live change, and keeps no Plane to send between processes."""
+    import kexplore.core.checks.context as context
+    import kexplore.core.plane as plane_package
+    from kexplore.core.plane_outline import outline
+    from kexplore.live import load, refresh
+    from kexplore.ui.session import CHECKED_PROFILE, load_session, session_from
+
+    built: list[Plane] = []
+
+    def counted(*args: object, **kwargs: object) -> Plane:
+        built.append(build_plane(*args, **kwargs))  # type: ignore[arg-type]
+        return built[-1]
+
+    monkeypatch.setattr(context, "build_plane", counted)
+    monkeypatch.setattr(plane_package, "build_plane", counted)
+    root = writable_tree(faults=["cert-chain"])
+    session = load_session(root, NOW)
+    assert len(built) == 1 and session.report.plane is None
+    assert session.plane == outline(build_plane(scan(root), NOW))  # the same judgement
+
+    start = load(root, NOW, profile=CHECKED_PROFILE)
+    (root / "pki/sa.pub").unlink()
+    change = refresh(start, NOW, profile=CHECKED_PROFILE)
+    built.clear()
+    session = session_from(change.tree, change.report)
+    assert built == [] and session.plane == outline(change.report.plane)  # type: ignore[arg-type]

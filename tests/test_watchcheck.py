@@ -154,3 +154,32 @@ def test_ctrl_c_returns_130(writable_tree: Factory) -> None:
         stop.set()
         thread.join(timeout=5)
     assert result == [INTERRUPTED]
+
+
+def test_a_rotation_outside_the_tree_is_printed(tmp_path: Path) -> None:
+    """`check --watch --node-root`: the kubelet's rotation onto an expired pair reprints,
+    and the findings printed are the node's as well as the tree's (a plain check's)."""
+    from conftest import FAST
+    from test_live_node_files import rotate
+
+    from kexplore.commands import _node_files_now
+    from kexplore.core.generate_node import generate_node_root
+
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW)
+    args = _args(node / "etc/kubernetes", "--node-root", str(node), "--format", "json")
+    out, err, stop = Buffer(), Buffer(), threading.Event()
+    thread, result = _in_thread(lambda: watch_check(
+        args, render_check, stop_event=stop, out=out, err=err, max_updates=1,
+        node_files=lambda tree: _node_files_now(args, tree)))
+    try:
+        _wait_for(lambda: len(_headers(err.text())) == 1, "the first printout")
+        rotate(node, ("kubelet-client-expired",), "2026-11-30-10-00-00")
+        thread.join(WAIT)
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert result == [1]
+    first, second = _documents(out.text())
+    assert [f["rule"] for f in first["findings"]] == []  # type: ignore[index]
+    assert [f["rule"] for f in second["findings"]] == ["kubelet-client-expired"]  # type: ignore[index]

@@ -18,28 +18,26 @@ import ipaddress
 import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from functools import cached_property
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from kexplore.core.cis_data import (
     BENCHMARK,
     CHECKS,
-    SECTION_TITLES,
     STRONG_CIPHERS,
     CisCheck,
 )
 from kexplore.core.conventions.manifests import ETCD_DATA_DIR, K8S_DIR, STATIC_PODS_BY_NAME
 from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Finding, Kind, Node, Severity, Tree
+from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo, DecodeError
-from kexplore.core.plane.mounts import container_host_path, tree_path
+from kexplore.core.plane.mounts import Reach, Resolved, container_host_path, in_container
 from kexplore.core.read.safeio import read_regular_file
 from kexplore.core.read.scan import follow
 from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.secret_files import Holds, secret_files
-
-if TYPE_CHECKING:
-    from kexplore.core.report.texttable import FittedTable
 
 Result = Literal["pass", "fail", "manual", "not-applicable"]
 PASS: Result = "pass"
@@ -245,12 +243,13 @@ class Component:
             return None
         return container_host_path(self.manifest, self.container, path)[0]
 
-    def unseen(self, path: str) -> str:
-        """Why the container cannot see `path` ("" when a volume shows it)."""
-        if self.container is None or self.manifest is None:
-            return f"{self.path} holds no container"
-        host, why = container_host_path(self.manifest, self.container, path)
-        return "" if host is not None else why
+    def resolve(self, path: str) -> Resolved:
+        """A path as this component's container opens it: through its volumes, into the
+        tree (the plane's one mapping)."""
+        if self.container is None or self.manifest is None or self.tree is None:
+            return Resolved(path, Reach.NOT_MOUNTED, reason=f"{self.path} holds no container")
+        return in_container(self.tree, self.manifest, self.container, path)
+
 
 
 def _env_raw(container: Container, name: str) -> Raw | None:
@@ -355,6 +354,34 @@ class _Context:
     scheduler: Component
     etcd: Component
 
+    @cached_property
+    def pki(self) -> tuple[str | None, str]:
+        """(the tree folder that holds the PKI, why not): kubeadm's certificatesDir as the
+        API server's pod mounts it, the folder of its --client-ca-file followed through
+        the volumes (a folder moved on the host is still the PKI). kubeadm's pki/ when the
+        API server names none."""
+        raw = self.apiserver.raw("client-ca-file") if self.apiserver.readable else None
+        if raw is None or not raw.text.startswith("/"):
+            return "pki", ""
+        folder = posixpath.dirname(posixpath.normpath(raw.text))
+        host = self.apiserver.host_path(folder)
+        if host is None:
+            return None, (f"{_NA_FILES}the PKI folder {folder} is not in a hostPath volume "
+                          f"of {self.apiserver.path}")
+        rel = tree_path(host)
+        if not rel:
+            return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
+        return rel, ""
+
+
+def _outside(comp: Component, path: str, host: str) -> str:
+    """Why a file is not read: its host path, through the pod's volumes, lies beyond the
+    tree. The container's own name for it is said too, so that a mounted path is never
+    taken for the host's."""
+    if posixpath.normpath(path) == host:
+        return f"{host} is outside {K8S_DIR}"
+    return f"{comp.name} reads {path} from the host's {host}, outside {K8S_DIR}"
+
 
 def _context(tree: Tree) -> _Context:
     return _Context(
@@ -439,37 +466,6 @@ def cis_json(results: Sequence[CisResult]) -> dict[str, Any]:
         "results": [r.as_json() for r in results],
         "summary": cis_summary(results),
     }
-
-
-_STYLES = {PASS: "green", FAIL: "bold red", MANUAL: "yellow", NOT_APPLICABLE: "dim"}
-_SHORT = {PASS: "pass", FAIL: "FAIL", MANUAL: "manual", NOT_APPLICABLE: "n/a"}
-
-
-def cis_tables(results: Sequence[CisResult]) -> list[FittedTable]:
-    """A table per section, its counts in the title, for the text report; the reasons
-    name files, so they break only between words."""
-    from rich.text import Text
-
-    from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
-
-    columns = (Column("id", WHOLE), Column("result", WHOLE), Column("check", PROSE),
-               Column("why", WORDS))
-    tables = []
-    for section, counts in cis_summary(results).items():
-        title = (
-            f"CIS {section} {SECTION_TITLES.get(section, '')}: {counts[PASS]} pass, "
-            f"{counts[FAIL]} fail, {counts[MANUAL]} manual, {counts[NOT_APPLICABLE]} n/a"
-        )
-        table = FittedTable(columns, title=Text(title), boxed=True)
-        for r in results:
-            if r.section == section:
-                kind = "" if r.automated else " (manual)"
-                table.add_row(
-                    r.id, Text(_SHORT[r.result], style=_STYLES[r.result]),
-                    Text(r.title + kind), Text(r.reason),
-                )
-        tables.append(table)
-    return tables
 
 
 # --- files: modes and owners -------------------------------------------------------------
@@ -631,17 +627,20 @@ def _etcd_data_dir(ctx: _Context) -> _Outcome:
                ctx.etcd.path, "--data-dir")
 
 
-def _pki_nodes(tree: Tree) -> list[Node]:
-    return sorted((n for n in tree if n.path == "pki" or n.path.startswith("pki/")),
+def _pki_nodes(tree: Tree, folder: str) -> list[Node]:
+    return sorted((n for n in tree if n.path == folder or n.path.startswith(folder + "/")),
                   key=lambda n: n.path)
 
 
 @_check("1.1.19")
 def _pki_owner(ctx: _Context) -> _Outcome:
     # like `find pki | xargs stat`: every entry, folders and links included, not followed
-    nodes = _pki_nodes(ctx.tree)
+    folder, why = ctx.pki
+    if folder is None:
+        return _na(why, ctx.apiserver.path, "--client-ca-file")
+    nodes = _pki_nodes(ctx.tree, folder)
     if not nodes:
-        return _na("not applicable: pki/ is missing (nothing to check)", "pki")
+        return _na(f"not applicable: {folder}/ is missing (nothing to check)", folder)
     unknown = [n for n in nodes if n.uid < 0]
     if unknown:
         return _na(f"{_NA_FILES}{unknown[0].path} could not be stat'ed", unknown[0].path)
@@ -649,14 +648,18 @@ def _pki_owner(ctx: _Context) -> _Outcome:
 
 
 def _pki_files(ctx: _Context, suffix: str, limit: int) -> _Outcome:
-    paths = [n.path for n in _pki_nodes(ctx.tree)
+    folder, why = ctx.pki
+    if folder is None:
+        return _na(why, ctx.apiserver.path, "--client-ca-file")
+    paths = [n.path for n in _pki_nodes(ctx.tree, folder)
              if n.name.endswith(suffix) and n.kind is not Kind.DIRECTORY]
     if not paths:
-        return _na(f"not applicable: no pki/**/*{suffix} file (nothing to check)", "pki")
+        return _na(f"not applicable: no {folder}/**/*{suffix} file (nothing to check)",
+                   folder)
     outcome = _modes_ok(ctx.tree, paths, limit)
     if outcome.result == PASS:
-        return _pass(f"all {len(paths)} pki/**/*{suffix} files are {limit:04o} or stricter",
-                     "pki")
+        return _pass(f"all {len(paths)} {folder}/**/*{suffix} files are {limit:04o} or "
+                     "stricter", folder)
     return outcome
 
 
@@ -669,13 +672,18 @@ def _pki_certs(ctx: _Context) -> _Outcome:
 def _pki_keys(ctx: _Context) -> _Outcome:
     # every private key under pki/ by what it holds, not by its name: `ls pki/*.key` would
     # pass a world-readable pki/ca-backup.pem
+    folder, why = ctx.pki
+    if folder is None:
+        return _na(why, ctx.apiserver.path, "--client-ca-file")
     paths = sorted(s.path for s in secret_files(ctx.tree)
-                   if s.holds is not Holds.CREDENTIALS and s.path.startswith("pki/"))
+                   if s.holds is not Holds.CREDENTIALS and s.path.startswith(folder + "/"))
     if not paths:
-        return _na("not applicable: no private key under pki/ (nothing to check)", "pki")
+        return _na(f"not applicable: no private key under {folder}/ (nothing to check)",
+                   folder)
     outcome = _modes_ok(ctx.tree, paths, 0o600)
     if outcome.result == PASS:
-        return _pass(f"all {len(paths)} private keys under pki/ are 0600 or stricter", "pki")
+        return _pass(f"all {len(paths)} private keys under {folder}/ are 0600 or stricter",
+                     folder)
     return outcome
 
 
@@ -1292,17 +1300,17 @@ def _etcd_peer_auto_tls(ctx: _Context) -> _Outcome:
 
 
 def _ca_cert(ctx: _Context, comp: Component, path: str) -> tuple[CertInfo | None, str]:
-    host = comp.host_path(path)
-    if host is None:
-        return None, f"{comp.name} cannot see {path}: {comp.unseen(path)}"
-    rel = tree_path(host)
-    if rel is None:
-        return None, f"{host} is outside {K8S_DIR}"
-    node = ctx.tree.get(rel)
+    """The CA a flag names, as the component opens it through its pod's volumes."""
+    r = comp.resolve(path)
+    if r.reach is Reach.NOT_MOUNTED:
+        return None, f"{comp.name} cannot see {path}: {r.reason or comp.problem}"
+    if r.reach is Reach.OUTSIDE and not r.node:
+        return None, _outside(comp, path, r.host)
+    node = ctx.tree.get(r.node) if r.node else None
     node = follow(ctx.tree, node) if node is not None else None
     if node is None or not isinstance(node.content, tuple) or not node.content:
-        return None, f"{rel} is missing or not a certificate"
-    return node.content[0], rel
+        return None, f"{r.node} is missing or not a certificate"
+    return node.content[0], r.node
 
 
 @_check("2.7")

@@ -335,14 +335,10 @@ def diff_manifest(
 def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
     """The flag paths whose file is not there, read through the pod's mounts (the plane's
     one mapping of paths)."""
-    from kexplore.core.plane.mounts import absent
+    from kexplore.core.plane.mounts import absent, pod_paths
 
-    containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
-    return frozenset(
-        ref.path
-        for ref in pod.file_paths()
-        if ref.container in containers and absent(tree, pod, containers[ref.container], ref.path)
-    )
+    return frozenset(ref.path for ref, container in pod_paths(pod)
+                     if absent(tree, pod, container, ref.path))
 
 
 @dataclass(frozen=True)

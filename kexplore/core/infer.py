@@ -14,7 +14,7 @@ from kexplore.core.conventions.manifests import (
 )
 from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import KUBERNETES_DIR, Container, ManifestInfo
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity, Tree
 from kexplore.core.params import (
     ClusterParams,
@@ -26,6 +26,7 @@ from kexplore.core.params import (
     is_ip,
     split_host_port,
 )
+from kexplore.core.paths import KUBERNETES_DIR
 from kexplore.core.pki import CertInfo, KeyInfo
 
 APISERVER = "manifests/kube-apiserver.yaml"

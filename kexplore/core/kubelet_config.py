@@ -29,12 +29,6 @@ class KubeletConfig:
     problems: tuple[str, ...] = ()
 
 
-def decode_kubelet_config(data: bytes) -> KubeletConfig:
-    from kexplore.core.read.yamlio import load_yaml
-
-    return kubelet_config_from_doc(load_yaml(data))
-
-
 def kubelet_config_from_doc(doc: Any) -> KubeletConfig:
     if doc is None:
         raise DecodeError("empty document")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from kexplore.core.pki import DecodeError
@@ -234,15 +233,16 @@ class ManifestInfo:
 
     def file_paths(self) -> tuple[FlagPath, ...]:
         """Every absolute path a flag value names (comma lists split), in flag order."""
-        out = []
-        for c in (*self.init_containers, *self.containers):
-            for f in c.flags:
-                for part in (f.value or "").split(","):
-                    # --tls-sni-cert-key takes "cert,key:domains"
-                    path = part.split(":", 1)[0].strip()
-                    if path.startswith("/"):
-                        out.append(FlagPath(c.name, f.name, path))
-        return tuple(out)
+        return tuple(FlagPath(c.name, f.name, path)
+                     for c in (*self.init_containers, *self.containers)
+                     for f in c.flags for path in paths_in(f.value))
+
+
+def paths_in(value: str | None) -> list[str]:
+    """The absolute paths a flag value names: comma lists split, and --tls-sni-cert-key's
+    "cert,key:domains" read as its paths."""
+    parts = (part.split(":", 1)[0].strip() for part in (value or "").split(","))
+    return [path for path in parts if path.startswith("/")]
 
 
 def line_of(lines: Mapping[str, int], path: str) -> int | None:
@@ -255,37 +255,9 @@ def line_of(lines: Mapping[str, int], path: str) -> int | None:
     return None
 
 
-KUBERNETES_DIR = "/etc/kubernetes"
-
-
-def map_to_root(path: str, root: Path) -> Path | None:
-    """Where an /etc/kubernetes path lies in the scanned root; None for any other path.
-    The mapping itself is the plane's (kexplore.core.plane.mounts.tree_path)."""
-    from kexplore.core.plane.mounts import tree_path
-
-    rel = tree_path(path)
-    if rel is None:
-        return None
-    return root.joinpath(*rel.split("/")) if rel else root
-
-
-def decode_manifest(data: bytes) -> ManifestInfo:
-    """A Pod from YAML or JSON. Wrong shapes that leave nothing to show raise DecodeError."""
-    # PyYAML is imported here, not above: these values are read where it is never needed
-    # (the explorer's parent process gets them already decoded).
-    from kexplore.core.read.yamlio import load_first_document
-
-    located = load_first_document(data)
-    return replace(
-        manifest_from_doc(located.doc),
-        lines=located.lines,
-        duplicate_keys=located.duplicate_keys,
-        more_documents=located.more_documents,
-    )
-
-
 def manifest_from_doc(doc: Any) -> ManifestInfo:
-    """decode_manifest for a document already loaded (the scanner sniffs before it decodes)."""
+    """A Pod from a document already loaded (kexplore.core.read.read_pod.decode_manifest
+    loads it from bytes; the scanner sniffs before it decodes)."""
     if doc is None:
         raise DecodeError("empty document")
     if not isinstance(doc, dict):

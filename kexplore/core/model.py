@@ -13,6 +13,7 @@ from kexplore.core.secrets import shown
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
+    from kexplore.core.plane import Plane
 
 
 ARCHIVE_PREFIXES = ("tmp/",)
@@ -155,6 +156,9 @@ class Report:
     findings: tuple[Finding, ...]
     # the node's files outside the tree the findings were made with, when read
     node: NodeFiles | None = field(default=None, compare=False, repr=False)
+    # the control plane the rules read, when they built one: a face that shows it reuses
+    # it rather than building it again
+    plane: Plane | None = field(default=None, compare=False, repr=False)
 
     def for_path(self, path: str) -> list[Finding]:
         return [f for f in self.findings if f.path == path]

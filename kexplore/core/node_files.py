@@ -30,9 +30,10 @@ from kexplore.core.conventions.node import (
     role_of,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.kubelet_config import KubeletConfig, decode_kubelet_config
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
+from kexplore.core.kubelet_config import KubeletConfig
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
+from kexplore.core.paths import KUBERNETES_DIR, tree_path
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 from kexplore.core.read import safeio
 
@@ -188,13 +189,26 @@ class NodeFiles:
         """Whether a node path can be looked for at all from here."""
         return _local(self.sources, path) is not None
 
+    def folders(self) -> frozenset[Path]:
+        """The folders on this machine that hold the node files read or asked for: what a
+        live watcher follows. A file is watched through its folder (a rotation writes a
+        new dated file and swaps a symlink; an editor saves by rename), and a link's
+        target through its own; a copy whose folder is missing (no ~/.kube yet) through
+        the folder above. Never a folder that leads out of where its file was looked
+        for, nor /proc, /sys, /dev or /run."""
+        found: set[Path] = set()
+        for file in self.files.values():
+            for path in dict.fromkeys((file.path, file.node.reads_as)):
+                located = _local(self.sources, path) if path else None
+                if located is not None:
+                    found |= holding_folder(located[0], located[1], climb=file.copy)
+        return frozenset(found)
+
 
 def in_tree(path: str) -> str | None:
-    """The root-relative path of an /etc/kubernetes path, else None."""
-    norm = posixpath.normpath(path)
-    if norm.startswith(KUBERNETES_DIR + "/"):
-        return norm[len(KUBERNETES_DIR) + 1 :]
-    return None
+    """The root-relative path of a file under /etc/kubernetes, else None (the root
+    itself is no file)."""
+    return tree_path(path) or None
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -415,12 +429,13 @@ class _Reader:
     ) -> tuple[Kind, object, str]:
         """By what the file is for: the kubelet's config, a kubeconfig, else as scan
         would decode it by name and content."""
+        from kexplore.core.read import read_pod
         from kexplore.core.read.read_kubeconfig import decode_kubeconfig
         from kexplore.core.read.scan import classify, expected_kind
 
         try:
             if target == KUBELET_CONFIG:
-                return Kind.OTHER, decode_kubelet_config(data), ""
+                return Kind.OTHER, read_pod.decode_kubelet_config(data), ""
             if role is COPY_ROLE or target.endswith(".conf"):
                 # no tree root: a copy's own references are not read, on no machine
                 return Kind.KUBECONFIG, decode_kubeconfig(data), ""
@@ -459,6 +474,23 @@ def _key_beside(data: bytes) -> KeyInfo | None:
         return decode_private_key(data)
     except DecodeError:
         return None
+
+
+def holding_folder(local: Path, base: Path, *, climb: bool) -> set[Path]:
+    """The folder holding `local`, if it is a real folder inside `base`; with `climb`,
+    the one above when it is missing."""
+    for folder in (local.parent, local.parent.parent)[: 2 if climb else 1]:
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or not _within(folder, base):
+            return set()
+        if safeio.on_special_place(os.path.realpath(folder), st) or (
+                os.path.realpath(folder) + "/").startswith(SYSTEM_FOLDERS):
+            return set()
+        return {folder}
+    return set()
 
 
 def _within(path: Path, base: Path) -> bool:

@@ -13,8 +13,9 @@ from enum import Enum
 
 from kexplore.core.conventions.certs import CERTS, SA_KEY
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import ManifestInfo, map_to_root
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
+from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
 
 # Where kubeadm keeps the keys that sign for the whole cluster: every CA's key, and the

@@ -37,13 +37,17 @@ def expiry_rows(tree: Tree, now: datetime, node: Any = None) -> list[Any]:
     return list(real(tree, now, node))
 
 
-def plane_outline(tree: Tree, now: datetime, inferred: Any) -> Any:
-    """The control plane as plain values (a PlaneOutline): built where the tree is read,
-    so the process that receives it never loads the signature checks."""
-    from kexplore.core.plane import build_plane
+def plane_outline(tree: Tree, now: datetime, inferred: Any, built: Any = None) -> Any:
+    """The control plane as plain values (a PlaneOutline): drawn where the tree is read,
+    so the process that receives it never loads the signature checks. `built` is the
+    Plane the checks already made (Report.plane), if they did."""
     from kexplore.core.plane_outline import outline
 
-    return outline(build_plane(tree, now, inferred))
+    if built is None:
+        from kexplore.core.plane import build_plane
+
+        built = build_plane(tree, now, inferred)
+    return outline(built)
 
 
 def diff_manifest(tree: Tree, path: str, inferred: Any) -> Any | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -134,6 +134,10 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         roles = {p: (f.role.short, f.role.what, f.role.who) for p, f in node.files.items()}
         sources = {p: f.source for p, f in node.files.items() if f.source and not f.missing}
     inferred = core_api.infer(tree)
+    # the plane the rules built, drawn once; the session keeps only its outline (plain
+    # values), so the process it is sent to never loads the plane's signature checks
+    plane = core_api.plane_outline(tree, report.now, inferred, report.plane)
+    report = replace(report, plane=None)
     return Session(
         tree=shown,
         report=report,
@@ -145,5 +149,5 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         scanned=tree,
         roles=roles,
         sources=sources,
-        plane=core_api.plane_outline(tree, report.now, inferred),
+        plane=plane,
     )

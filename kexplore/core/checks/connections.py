@@ -9,12 +9,13 @@ that does not match, a SAN kubeadm includes) is left to that rule."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from kexplore.core.checks.context import Context
-from kexplore.core.manifest import Container, ManifestInfo, map_to_root
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import tree_path
 from kexplore.core.plane import Cause, Reach, RelationKind
 from kexplore.core.plane.connections import (
     ADDRESS,
@@ -26,7 +27,7 @@ from kexplore.core.plane.connections import (
     TOKEN,
 )
 from kexplore.core.plane.judge import CA_RULE, EKU_RULE, NAME_RULE, NOT_MOUNTED, PAIR_RULE
-from kexplore.core.plane.mounts import absent, in_container, on_host, tree_path
+from kexplore.core.plane.mounts import in_container, missing_at, on_host, pod_paths
 from kexplore.core.plane.signing import SA_RULE, SIGNING_RULE
 
 # Findings of these rules give way to a plane finding on the same flag or entry: the plane
@@ -55,74 +56,48 @@ def _findings(ctx: Context, rule: str) -> Iterator[Finding]:
                       pointer=cause.pointer, fix=cause.fix)
 
 
-def wrong_ca(ctx: Context) -> Iterator[Finding]:
-    """A peer verifies with the exact CA file it is configured with; a certificate signed
-    by another CA of the tree is refused at the handshake all the same."""
-    yield from _findings(ctx, CA_RULE)
+def _cause_rule(rule: str, why: str) -> Callable[[Context], Iterator[Finding]]:
+    """A rule that reports each cause of `rule` the plane found, once; `why` is its
+    docstring, as every rule's says why the relation it holds matters."""
+
+    def check(ctx: Context) -> Iterator[Finding]:
+        yield from _findings(ctx, rule)
+
+    check.__name__ = check.__qualname__ = rule.replace("-", "_")
+    check.__doc__ = why
+    return check
 
 
-def key_usage(ctx: Context) -> Iterator[Finding]:
-    """Go refuses a server certificate without serverAuth and a client one without
-    clientAuth: "x509: certificate specifies an incompatible key usage"."""
-    yield from _findings(ctx, EKU_RULE)
-
-
-def server_name(ctx: Context) -> Iterator[Finding]:
-    """A client refuses a server whose certificate does not name the host it dialled."""
-    yield from _findings(ctx, NAME_RULE)
-
-
-def key_pair(ctx: Context) -> Iterator[Finding]:
-    """A process loads each cert/key flag pair at start; a key that is not the cert's own
-    stops it: "tls: private key does not match public key"."""
-    yield from _findings(ctx, PAIR_RULE)
-
-
-def identity(ctx: Context) -> Iterator[Finding]:
-    """The server authorizes the identity in the certificate: the Node authorizer needs
-    system:node:<name> in system:nodes, the front proxy a CN in --requestheader-allowed-names."""
-    yield from _findings(ctx, IDENTITY)
-
-
-def address(ctx: Context) -> Iterator[Finding]:
-    """An address that does not parse is never dialled: the client fails before TLS."""
-    yield from _findings(ctx, ADDRESS)
-
-
-def plain_http(ctx: Context) -> Iterator[Finding]:
-    """An http:// server sends credentials and data in clear and verifies nothing."""
-    yield from _findings(ctx, PLAIN_HTTP)
-
-
-def insecure(ctx: Context) -> Iterator[Finding]:
-    """insecure-skip-tls-verify hands the kubeconfig's credentials to whoever answers."""
-    yield from _findings(ctx, INSECURE)
-
-
-def token_user(ctx: Context) -> Iterator[Finding]:
-    """kubeadm writes client certificates; a bearer token in a file is a replayable secret."""
-    yield from _findings(ctx, TOKEN)
-
-
-def always_allow(ctx: Context) -> Iterator[Finding]:
-    """AlwaysAllow makes every authenticated identity cluster-admin, in every profile."""
-    yield from _findings(ctx, ALWAYS_ALLOW)
-
-
-def peer_port(ctx: Context) -> Iterator[Finding]:
-    """The API server speaks etcd's client protocol; the peer port serves raft only."""
-    yield from _findings(ctx, PEER_PORT)
-
-
-def service_account_key(ctx: Context) -> Iterator[Finding]:
-    """Tokens verify only with the public half of the key that signed them."""
-    yield from _findings(ctx, SA_RULE)
-
-
-def cluster_signing(ctx: Context) -> Iterator[Finding]:
-    """Kubelets' rotated client certs are signed by the controller manager's signing CA;
-    the API server must trust it, or every node drops out at its next rotation."""
-    yield from _findings(ctx, SIGNING_RULE)
+# The rules whose causes the plane finds, each with why it holds.
+_CAUSES = (
+    (CA_RULE, "A peer verifies with the exact CA file it is configured with; a "
+     "certificate signed by another CA of the tree is refused at the handshake all the same."),
+    (EKU_RULE, "Go refuses a server certificate without serverAuth and a client one "
+     'without clientAuth: "x509: certificate specifies an incompatible key usage".'),
+    (NAME_RULE, "A client refuses a server whose certificate does not name the host it "
+     "dialled."),
+    (PAIR_RULE, "A process loads each cert/key flag pair at start; a key that is not the "
+     "cert's own stops it: \"tls: private key does not match public key\"."),
+    (IDENTITY, "The server authorizes the identity in the certificate: the Node authorizer "
+     "needs system:node:<name> in system:nodes, the front proxy a CN in "
+     "--requestheader-allowed-names."),
+    (ADDRESS, "An address that does not parse is never dialled: the client fails before TLS."),
+    (PLAIN_HTTP, "An http:// server sends credentials and data in clear and verifies "
+     "nothing."),
+    (INSECURE, "insecure-skip-tls-verify hands the kubeconfig's credentials to whoever "
+     "answers."),
+    (TOKEN, "kubeadm writes client certificates; a bearer token in a file is a replayable "
+     "secret."),
+    (ALWAYS_ALLOW, "AlwaysAllow makes every authenticated identity cluster-admin, in every "
+     "profile."),
+    (PEER_PORT, "The API server speaks etcd's client protocol; the peer port serves raft "
+     "only."),
+    (SA_RULE, "Tokens verify only with the public half of the key that signed them."),
+    (SIGNING_RULE, "Kubelets' rotated client certs are signed by the controller manager's "
+     "signing CA; the API server must trust it, or every node drops out at its next "
+     "rotation."),
+)
+CAUSE_RULES = tuple(_cause_rule(rule, why) for rule, why in _CAUSES)
 
 
 @dataclass(frozen=True)
@@ -140,11 +115,7 @@ class PodPath:
 
 def _pod_paths(ctx: Context) -> Iterator[PodPath]:
     for node, pod in ctx.manifests():
-        containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
-        for ref in dict.fromkeys(pod.file_paths()):
-            container = containers.get(ref.container)
-            if container is None:
-                continue
+        for ref, container in pod_paths(pod):
             r = in_container(ctx.tree, pod, container, ref.path)
             yield PodPath(node, pod, container, f"--{ref.flag}", ref.path, r.reach, r.reason)
 
@@ -193,32 +164,21 @@ def _unmounted_in_kubeconfigs(
 def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
     for ref in _pod_paths(ctx):
-        if _told_by_folder(ctx, ref.path):
-            continue  # file-missing counts it under its missing folder, or unreadable
-        if absent(ctx.tree, ref.pod, ref.container, ref.path):
-            yield Finding(
-                "manifest-file-missing",
-                Severity.ERROR,
-                ref.node.path,
-                f"{ref.flag} names {ref.path}, which is not there",
-                pointer=ref.flag,
-                fix=f"restore {shlex.quote(ref.path)} or fix the flag",
-            )
+        where = missing_at(ctx.tree, ref.pod, ref.container, ref.path)
+        if not where or ctx.reported_by_folder(where):
+            continue  # there; or file-missing counts it under its missing folder, or unreadable
+        yield Finding(
+            "manifest-file-missing",
+            Severity.ERROR,
+            ref.node.path,
+            f"{ref.flag} names {ref.path}, which is not there",
+            pointer=ref.flag,
+            fix=f"restore {shlex.quote(ref.path)} or fix the flag",
+        )
 
 
-def _told_by_folder(ctx: Context, path: str) -> bool:
-    target = map_to_root(path, ctx.tree.root)
-    if target is None or target == ctx.tree.root:
-        return False
-    return ctx.reported_by_folder(target.relative_to(ctx.tree.root).as_posix())
-
-
-RULES = [wrong_ca, key_usage, server_name, key_pair, identity, address, plain_http, insecure,
-         token_user, always_allow, peer_port, service_account_key, cluster_signing,
-         not_mounted, file_missing]
-PLANE_RULES = frozenset({CA_RULE, EKU_RULE, NAME_RULE, PAIR_RULE, IDENTITY, ADDRESS, PLAIN_HTTP,
-                         INSECURE, TOKEN, ALWAYS_ALLOW, PEER_PORT, SA_RULE, SIGNING_RULE,
-                         NOT_MOUNTED})
+RULES = [*CAUSE_RULES, not_mounted, file_missing]
+PLANE_RULES = frozenset({*(rule for rule, _ in _CAUSES), NOT_MOUNTED})
 
 
 def settle(ctx: Context, findings: Iterable[Finding]) -> list[Finding]:

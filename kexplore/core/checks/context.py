@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -20,12 +21,20 @@ from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo, map_to_root
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
+from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
-from kexplore.core.plane import Plane, build_plane
-from kexplore.core.plane.mounts import tree_path
+from kexplore.core.plane import Plane, Reach, build_plane
+from kexplore.core.plane.components import APISERVER, pod_components
+from kexplore.core.plane.mounts import (
+    Resolved,
+    beside,
+    container_host_path,
+    named_on_host,
+    pod_paths,
+)
 from kexplore.core.read.crypto import find_issuer
 
 if TYPE_CHECKING:
@@ -144,35 +153,22 @@ class Context:
     @cached_property
     def file_references(self) -> tuple[FileReference, ...]:
         """Every file in the tree that a manifest flag or a kubeconfig field names: what
-        the components will open."""
-        root = self.tree.root
+        the components will open, or would (a missing file names its place). A flag's
+        path is where the plane resolves it through the pod's mounts (the host file by
+        that name when no volume shows it); a kubeconfig's, as client-go reads it beside
+        the file."""
         found: list[FileReference] = []
         for node, pod in self.manifests():
-            for ref in pod.file_paths():
-                target = map_to_root(ref.path, root)
-                if target is not None and target != root:
-                    rel = target.relative_to(root).as_posix()
-                    found.append(FileReference(node.path, f"--{ref.flag}", rel))
+            for ref, container in pod_paths(pod):
+                r = named_on_host(self.tree, pod, container, ref.path)
+                found += _reference(node.path, f"--{ref.flag}", r)
         for node, info in self.kubeconfigs():
             refs = [(f"user {u.name}", p) for u in info.users
                     for p in (u.client_cert_path, u.client_key_path) if p]
             refs += [(f"cluster {c.name}", c.ca_path) for c in info.clusters if c.ca_path]
             for pointer, path in dict.fromkeys(refs):
-                inside = self.inside(node, path)
-                if inside is not None:
-                    found.append(FileReference(node.path, pointer, inside))
+                found += _reference(node.path, pointer, beside(self.tree, node.path, path))
         return tuple(found)
-
-    def inside(self, node: Node, path: str) -> str | None:
-        """The tree path a kubeconfig's reference lands on, if it lies in the tree."""
-        root = self.tree.root
-        target = map_to_root(path, root) if path.startswith("/") else (root / node.parent / path)
-        if target is None:
-            return None
-        try:
-            return target.resolve(strict=False).relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return None
 
     @cached_property
     def missing_kubeconfigs(self) -> tuple[str, ...]:
@@ -199,8 +195,19 @@ class Context:
     @property
     def certs_here(self) -> bool:
         """Whether kubeadm's certificatesDir is this tree's pki/: the flags may name
-        another (minikube's /var/lib/minikube/certs), whose files are not the tree's."""
-        return self.params.cert_dir.rstrip("/") == f"{KUBERNETES_DIR}/pki"
+        another (minikube's /var/lib/minikube/certs), or the pods may mount another host
+        folder there, whose files are not kubeadm's pki/."""
+        return self.cert_folder == "pki"
+
+    @cached_property
+    def cert_folder(self) -> str | None:
+        """The tree folder behind certificatesDir, as the API server's pod mounts the
+        folder its flags name (the same host path when no volume shows it); None when
+        it lies elsewhere on the host."""
+        cert_dir = posixpath.normpath(self.params.cert_dir)
+        api = pod_components(self.tree).get(APISERVER)
+        host = container_host_path(api.pod, api.container, cert_dir)[0] if api else None
+        return tree_path(host if host is not None else cert_dir)
 
     @property
     def is_control_plane(self) -> bool:
@@ -327,6 +334,14 @@ _KUBEADM_FILES = frozenset(
     [*CERTS_BY_FILE, *(str(s.key_file) for s in CERTS_BY_FILE.values() if s.key_file),
      SA_KEY, SA_PUB, *KUBECONFIGS_BY_FILE, *STATIC_PODS_BY_FILE]
 )
+
+
+def _reference(source: str, pointer: str, r: Resolved) -> list[FileReference]:
+    """The reference a resolved path makes to the tree: a file there, or the place of one
+    that is missing; none for what lies outside or is not visible."""
+    if r.reach in (Reach.IN_TREE, Reach.MISSING) and r.node:
+        return [FileReference(source, pointer, r.node)]
+    return []
 
 
 def denied(error: str) -> bool:

@@ -15,9 +15,9 @@ from kexplore.core.conventions.node import (
     KUBELET_SERVING_ROTATED,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
-from kexplore.core.manifest import map_to_root
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
+from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, key_matches
 from kexplore.core.read.crypto import verify_signature
 

@@ -20,8 +20,9 @@ from kexplore.core.conventions.manifests import (
     expected_pod,
     image_of_another,
 )
-from kexplore.core.manifest import KUBERNETES_DIR, ManifestInfo
+from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import KUBERNETES_DIR
 from kexplore.core.plane.pods_problem import PodProblem
 
 FILE_SOURCE = ("pod-ignored", "pod-duplicate", "pod-backup-file", "pod-host-port")

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.node import STATIC_POD_RESTART
-from kexplore.core.manifest import map_to_root
 from kexplore.core.model import Finding, Kind, Node, Severity
 
 # Files written by one kubeadm run land within seconds of each other: only a change this
@@ -24,14 +23,10 @@ def _moment(ns: int) -> datetime:
 
 
 def _consumed(ctx: Context, manifest: Node) -> list[Node]:
-    """The tree files a manifest's flags name, each once."""
-    info = manifest.content
+    """The tree files a manifest's flags name, each once, where its mounts lead."""
     found: dict[str, Node] = {}
-    for flag in info.file_paths():
-        local = map_to_root(flag.path, ctx.tree.root)
-        if local is None:
-            continue
-        node = ctx.tree.get(local.relative_to(ctx.tree.root).as_posix())
+    for ref in ctx.file_references:
+        node = ctx.tree.get(ref.target) if ref.source == manifest.path else None
         if node is not None and node.kind in CONSUMED and node.mtime_ns:
             found.setdefault(node.path, node)
     return list(found.values())

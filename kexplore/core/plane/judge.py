@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME
+from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane.components import KEY_FLAG
 from kexplore.core.plane.model import Cause, Source, Status
-from kexplore.core.plane.mounts import Reach, tree_path
+from kexplore.core.plane.mounts import Reach
 from kexplore.core.plane.sides import certs_of, key_of
 from kexplore.core.plane.verify import (
     SERVER_AUTH,

@@ -1,19 +1,19 @@
 """Where a path a component names lands: from the container through its volumeMounts and
 hostPath volumes to a host path, then to a node of the scanned tree. It is the one mapping
-of paths in kexplore; nothing here opens a file."""
+of paths in kexplore (the host ↔ tree arithmetic under it is core/paths.py): the rules, CIS,
+the diff and the explorer's flag → file all ask here. Nothing here opens a file."""
 
 from __future__ import annotations
 
 import posixpath
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
-from kexplore.core.manifest import KUBERNETES_DIR, Container, ManifestInfo, VolumeMount
+from kexplore.core.manifest import Container, FlagPath, ManifestInfo, VolumeMount, paths_in
 from kexplore.core.model import Kind, Tree
-
-# The scanned root stands for this host folder: kubeadm's, wherever the tree was copied.
-HOST_ROOT = KUBERNETES_DIR
+from kexplore.core.paths import host_beside, tree_path
 
 
 class Reach(str, Enum):
@@ -40,17 +40,6 @@ class Resolved:
     node: str = ""
     mount: str = ""
     reason: str = ""
-
-
-def tree_path(host: str) -> str | None:
-    """The tree-relative path of a host path under the scanned root ("" for the root
-    itself); None when it lies elsewhere on the host."""
-    norm = posixpath.normpath(host)
-    if norm == HOST_ROOT:
-        return ""
-    if not norm.startswith(HOST_ROOT + "/"):
-        return None
-    return norm[len(HOST_ROOT) + 1 :]
 
 
 def container_host_path(
@@ -105,6 +94,15 @@ def on_host(tree: Tree, host: str, named: str = "", mount: str = "") -> Resolved
     return Resolved(named, Reach.IN_TREE, host, node.path, mount)
 
 
+def pod_paths(pod: ManifestInfo) -> Iterator[tuple[FlagPath, Container]]:
+    """Every path a pod's flags name, each once, with the container whose flag it is."""
+    containers = {c.name: c for c in (*pod.init_containers, *pod.containers)}
+    for ref in dict.fromkeys(pod.file_paths()):
+        container = containers.get(ref.container)
+        if container is not None:
+            yield ref, container
+
+
 def in_container(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> Resolved:
     """A path a container's flag names, as that container will open it."""
     if not path:
@@ -125,16 +123,53 @@ def beside(tree: Tree, holder: str, path: str) -> Resolved:
         return Resolved(path, Reach.UNSET, reason="not set")
     if path.startswith("/"):
         return on_host(tree, path)
-    folder = posixpath.dirname(holder)
-    host = posixpath.normpath(posixpath.join(HOST_ROOT, folder, path))
-    return on_host(tree, host, path)
+    return on_host(tree, host_beside(holder, path), path)
+
+
+def named_on_host(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> Resolved:
+    """The host file a container's flag names: where its volume leads, or, when no volume
+    shows it, the host file by that name (there, but not visible to the container: the
+    flag still names it)."""
+    r = in_container(tree, pod, container, path)
+    if r.reach is Reach.NOT_MOUNTED and tree_path(r.named) is not None:
+        return on_host(tree, r.named)
+    return r
+
+
+def missing_at(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> str | None:
+    """The tree path where a file a container's flag names should be and is not (see
+    named_on_host; a host file no volume shows is there, but not visible: a different
+    problem). None when the file is there, or lies outside the tree."""
+    r = named_on_host(tree, pod, container, path)
+    return r.node if r.reach is Reach.MISSING else None
 
 
 def absent(tree: Tree, pod: ManifestInfo, container: Container, path: str) -> bool:
-    """Whether a file a container's flag names is not there: not where its volume leads,
-    and, when no volume shows it, not on the host by that name either (a host file no
-    volume shows is there, but not visible: a different problem)."""
-    r = in_container(tree, pod, container, path)
-    if r.reach is Reach.NOT_MOUNTED and tree_path(r.named) is not None:
-        return on_host(tree, r.named).reach is Reach.MISSING
-    return r.reach is Reach.MISSING
+    """Whether a file a container's flag names is not there (see missing_at)."""
+    return missing_at(tree, pod, container, path) is not None
+
+
+def flag_entry(tree: Tree, pod: ManifestInfo, container: Container,
+               value: str | None) -> str | None:
+    """The tree file (or folder) a flag value names, as its container opens it through the
+    pod's volumes: the first of its paths the tree holds, for a view to open. A path no
+    volume shows names nothing on the node."""
+    for path in paths_in(value):
+        found = tree_entry(tree, in_container(tree, pod, container, path))
+        if found is not None:
+            return found
+    return None
+
+
+def entry_beside(tree: Tree, holder: str, path: str) -> str | None:
+    """The tree file (or folder) a host-side path names: a kubeconfig's, relative to it,
+    or a hostPath (`holder` ""), for a view to open."""
+    return tree_entry(tree, beside(tree, holder, path))
+
+
+def tree_entry(tree: Tree, r: Resolved) -> str | None:
+    """The node a resolved path lands on, folders included; None when the tree lacks it."""
+    if r.reach is Reach.IN_TREE:
+        return r.node
+    folder = tree.get(r.node) if r.reach is Reach.MISSING and r.node else None
+    return folder.path if folder is not None else None

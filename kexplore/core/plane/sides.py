@@ -58,54 +58,48 @@ def _entry_path(tree: Tree, owner: str, comp: PodComponent | None, path: str) ->
     return beside(tree, owner, path)
 
 
+def _entry(
+    tree: Tree, owner: str, pointer: str, comp: PodComponent | None,
+    held: tuple[str, Any, str, str],
+) -> Source | None:
+    """A kubeconfig entry's material, `held` as (source, decoded data, field, path):
+    embedded in `<field>-data`, or the file its path names; None when it has neither."""
+    source, data, field, path = held
+    if source == "data":
+        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
+                      "" if data else f"{field}-data does not decode", data or None)
+    if path:
+        return _source(tree, pointer, owner, _entry_path(tree, owner, comp, path))
+    return None
+
+
 def cluster_ca(
     tree: Tree, owner: str, cluster: ClusterEntry, comp: PodComponent | None
 ) -> Source | None:
-    pointer = f"cluster {cluster.name}"
-    if cluster.ca_source == "data":
-        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
-                      "" if cluster.ca else "certificate-authority-data does not decode",
-                      cluster.ca or None)
-    if cluster.ca_path:
-        return _source(tree, pointer, owner, _entry_path(tree, owner, comp, cluster.ca_path))
-    return None
+    return _entry(tree, owner, f"cluster {cluster.name}", comp, (
+        cluster.ca_source, cluster.ca, "certificate-authority", cluster.ca_path))
 
 
 def user_cert(
     tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
 ) -> Source | None:
-    pointer = f"user {user.name}"
-    if user.client_cert_source == "data":
-        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
-                      "" if user.client_cert else "client-certificate-data does not decode",
-                      user.client_cert or None)
-    if user.client_cert_path:
-        src = _source(tree, pointer, owner,
-                      _entry_path(tree, owner, comp, user.client_cert_path))
-        if src.content is None and src.reach is Reach.IN_TREE and user.client_cert:
-            return Source(src.pointer, owner, src.named, src.reach, src.path, "",
-                          user.client_cert)
-        return src
-    return None
+    src = _entry(tree, owner, f"user {user.name}", comp, (
+        user.client_cert_source, user.client_cert, "client-certificate", user.client_cert_path))
+    if src and src.reach is Reach.IN_TREE and src.content is None and user.client_cert:
+        return Source(src.pointer, owner, src.named, src.reach, src.path, "", user.client_cert)
+    return src
 
 
 def user_key(
     tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
 ) -> Source | None:
-    pointer = f"user {user.name}"
-    if user.client_key_source == "data":
-        return Source(pointer, owner, "", Reach.EMBEDDED, owner,
-                      "" if user.client_key else "client-key-data does not decode",
+    src = _entry(tree, owner, f"user {user.name}", comp, (
+        user.client_key_source, user.client_key, "client-key", user.client_key_path))
+    if src and src.reach is Reach.IN_TREE and not isinstance(src.content, KeyInfo):
+        # a PEM holding cert and key (the kubelet's rotated file) reads as a cert
+        return Source(src.pointer, owner, src.named, src.reach, src.path, src.reason,
                       user.client_key)
-    if user.client_key_path:
-        src = _source(tree, pointer, owner,
-                      _entry_path(tree, owner, comp, user.client_key_path))
-        if src.reach is Reach.IN_TREE and not isinstance(src.content, KeyInfo):
-            # a PEM holding cert and key (the kubelet's rotated file) reads as a cert
-            return Source(src.pointer, owner, src.named, src.reach, src.path, src.reason,
-                          user.client_key)
-        return src
-    return None
+    return src
 
 
 def certs_of(src: Source | None) -> tuple[CertInfo, ...]:

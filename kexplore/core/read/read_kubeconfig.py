@@ -19,7 +19,8 @@ from typing import Any
 import yaml
 
 from kexplore.core.kubeconfig import ClusterEntry, ContextEntry, KubeconfigInfo, UserEntry
-from kexplore.core.manifest import map_to_root, scalar_text, type_name
+from kexplore.core.manifest import scalar_text, type_name
+from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo
 from kexplore.core.read.crypto import decode_certificates, decode_private_key
 from kexplore.core.read.safeio import OutsideRoot, read_regular_file

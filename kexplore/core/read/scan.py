@@ -24,7 +24,7 @@ from kexplore.core import pki
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Link, Node, Tree
 from kexplore.core.names import printable
-from kexplore.core.read import crypto, safeio
+from kexplore.core.read import crypto, read_pod, safeio
 from kexplore.core.read import read_kubeconfig as kc
 from kexplore.core.read.parallel import map_in_two
 from kexplore.core.read.yamlio import load_yaml
@@ -140,7 +140,7 @@ def _decoders(source_dir: Path, tree_root: Path, cap: int) -> dict[Kind, _Decode
         Kind.PRIVATE_KEY: crypto.decode_private_key,
         Kind.PUBLIC_KEY: crypto.decode_public_key,
         Kind.CSR: crypto.decode_csr,
-        Kind.MANIFEST: mf.decode_manifest,
+        Kind.MANIFEST: read_pod.decode_manifest,
         Kind.KUBECONFIG: lambda data: kc.decode_kubeconfig(
             data, source_dir=source_dir, tree_root=tree_root, read_cap=cap
         ),

@@ -109,9 +109,9 @@ class KubeconfigView(View):
     def _open_file(self, path: str) -> bool:
         """Open a file the kubeconfig names when the tree holds it (its own view, with its
         findings, rather than a copy of its certificate)."""
-        from kexplore.core.flagfiles import node_file
+        from kexplore.core.plane.mounts import entry_beside
 
-        found = node_file(self.session.tree, path, self.path)
+        found = entry_beside(self.session.tree, self.path, path)
         if found is not None:
             self.post_message(JumpTo(found))
         return found is not None

@@ -182,19 +182,19 @@ class ManifestView(View):
 
     def _node_file(self, value: str | None) -> str | None:
         """The tree's file a field names (a hostPath), for `enter` to open."""
-        from kexplore.core.flagfiles import node_file
+        from kexplore.core.plane.mounts import entry_beside
 
         if value is None or not value.startswith("/"):
             return None  # a field's relative value is no path on the node
-        return node_file(self.session.tree, value)
+        return entry_beside(self.session.tree, "", value)
 
     def _file_named(self, container: Container | None, value: str | None) -> str | None:
         """The tree's file a flag names, for `enter` to open."""
-        from kexplore.core.flagfiles import file_named
+        from kexplore.core.plane.mounts import flag_entry
 
         if container is None:
             return None
-        return file_named(self.session.tree, self.info, container, value)
+        return flag_entry(self.session.tree, self.info, container, value)
 
     def default_copy(self) -> Copyable | None:
         container = self.info.container()

@@ -1,4 +1,5 @@
-"""A flag's file is found through the pod's own mounts, never by kubeadm's default paths."""
+"""The explorer's flag → file: found through the pod's own mounts (the plane's one mapping),
+never by kubeadm's default paths."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from kexplore.core.flagfiles import file_named
-from kexplore.core.manifest import decode_manifest
+from kexplore.core.plane.mounts import entry_beside, flag_entry
+from kexplore.core.read.read_pod import decode_manifest
 from kexplore.core.read.scan import scan
 
 
@@ -26,14 +27,14 @@ def test_a_flag_names_the_file_its_mount_reaches(make_tree) -> None:  # type: ig
     root = make_tree()
     tree = scan(root)
     manifest, container = _apiserver(root)
-    assert file_named(tree, manifest, container, "/etc/kubernetes/pki/ca.crt") == "pki/ca.crt"
+    assert flag_entry(tree, manifest, container, "/etc/kubernetes/pki/ca.crt") == "pki/ca.crt"
     # --tls-sni-cert-key's "cert,key:domains" and comma lists
-    assert file_named(tree, manifest, container,
+    assert flag_entry(tree, manifest, container,
                       "/nowhere/x.crt,/etc/kubernetes/pki/apiserver.crt:a.example"
                       ) == "pki/apiserver.crt"
-    assert file_named(tree, manifest, container, "/etc/kubernetes/pki/absent.crt") is None
-    assert file_named(tree, manifest, container, "true") is None
-    assert file_named(tree, manifest, container, None) is None
+    assert flag_entry(tree, manifest, container, "/etc/kubernetes/pki/absent.crt") is None
+    assert flag_entry(tree, manifest, container, "true") is None
+    assert flag_entry(tree, manifest, container, None) is None
 
 
 def test_a_moved_mount_is_followed_and_an_unmounted_path_names_nothing(make_tree) -> None:  # type: ignore[no-untyped-def]
@@ -46,19 +47,19 @@ def test_a_moved_mount_is_followed_and_an_unmounted_path_names_nothing(make_tree
                 mount["mountPath"] = "/srv/certs"
 
     manifest, container = _apiserver(root, move_certs)
-    assert file_named(tree, manifest, container, "/srv/certs/front-proxy-ca.crt") == (
+    assert flag_entry(tree, manifest, container, "/srv/certs/front-proxy-ca.crt") == (
         "pki/front-proxy-ca.crt")
     # the container no longer sees /etc/kubernetes/pki: that path names no file of the node
-    assert file_named(tree, manifest, container, "/etc/kubernetes/pki/ca.crt") is None
+    assert flag_entry(tree, manifest, container, "/etc/kubernetes/pki/ca.crt") is None
 
 
 def test_a_kubeconfig_path_is_read_relative_to_the_kubeconfig(make_tree) -> None:  # type: ignore[no-untyped-def]
-    from kexplore.core.flagfiles import node_file
-
     tree = scan(make_tree())
-    assert node_file(tree, "pki/ca.crt", "admin.conf") == "pki/ca.crt"
-    assert node_file(tree, "ca.crt", "pki/etcd/peer.crt") == "pki/etcd/ca.crt"
-    assert node_file(tree, "/etc/kubernetes/pki/ca.crt") == "pki/ca.crt"
-    assert node_file(tree, "../etc/passwd", "admin.conf") is None
-    assert node_file(tree, "/var/lib/kubelet/pki/kubelet-client-current.pem") is None
-    assert node_file(tree, "") is None
+    assert entry_beside(tree, "admin.conf", "pki/ca.crt") == "pki/ca.crt"
+    assert entry_beside(tree, "pki/etcd/peer.crt", "ca.crt") == "pki/etcd/ca.crt"
+    assert entry_beside(tree, "", "/etc/kubernetes/pki/ca.crt") == "pki/ca.crt"
+    assert entry_beside(tree, "admin.conf", "../etc/passwd") is None
+    assert entry_beside(tree, "", "/var/lib/kubelet/pki/kubelet-client-current.pem") is None
+    assert entry_beside(tree, "", "") is None
+    # a hostPath names a folder: the explorer opens it
+    assert entry_beside(tree, "", "/etc/kubernetes/pki") == "pki"
