@@ -305,9 +305,10 @@ def _certs_prometheus(args: argparse.Namespace) -> int:
         print(failed_textfile(args.path, now, str(exc)), end="")
         print(f"kexplore: {exc}", file=sys.stderr)
         return 2
-    rows = expiry_rows(tree, now)
-    findings = check_tree(tree, now).findings
-    print(textfile(args.path, rows, findings, now, breakings(tree, now)), end="")
+    node = node_files_for(args, tree)
+    rows = expiry_rows(tree, now, node)
+    findings = check_tree(tree, now, node_files=node).findings
+    print(textfile(args.path, rows, findings, now, breakings(tree, now, node)), end="")
     return 0
 
 
@@ -334,6 +335,7 @@ def add_connections(commands: argparse._SubParsersAction[argparse.ArgumentParser
          (2, "PATH cannot be read, or an argument is wrong")),
     )
     _common(p)
+    add_node_args(p)
     p.set_defaults(run=run_connections)
 
 
@@ -342,7 +344,7 @@ def run_connections(args: argparse.Namespace) -> int:
     from kexplore.core.report.text import connections_json, connections_renderable
 
     tree = _scan(args.path)
-    plane = build_plane(tree, _now(args))
+    plane = build_plane(tree, _now(args), node=node_files_for(args, tree))
     if args.format == "json":
         print(connections_json(plane))
     else:

@@ -29,7 +29,7 @@ def test_a_clean_tree_exits_0_with_every_relation_ok(
                        capsys)
     doc = json.loads(out)
     assert code == 0
-    assert set(doc) == {"root", "now", "connections"} and doc["now"] == AT
+    assert set(doc) == {"root", "now", "components", "connections"} and doc["now"] == AT
     assert all(set(c) >= KEYS for c in doc["connections"])
     assert {c["status"] for c in doc["connections"]} == {"ok"}
     link = next(c for c in doc["connections"] if c["id"] == "kube-scheduler->kube-apiserver")

@@ -23,6 +23,7 @@ from kexplore.core.generate_node import generate_node_root
 from kexplore.core.model import Finding, Kind
 from kexplore.core.node_files import NodeFiles, NodeSources, read_node_files, sources_for
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
+from kexplore.core.plane import Relation, Status, build_plane
 from kexplore.core.read.scan import scan
 
 NodeFactory = Callable[..., Path]
@@ -30,6 +31,10 @@ CLIENT = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 USER = "user system:node:cp-1"
 COPY = "/root/.kube/config"
 ADMIN_CONTEXT = "context kubernetes-admin@kubernetes"
+CONFIG = "/var/lib/kubelet/config.yaml"
+CLIENT_CA = "authentication.x509.clientCAFile"
+SERVING = "/var/lib/kubelet/pki/kubelet.crt"
+KUBELET_LINK = "kube-apiserver->kubelet"
 
 
 @pytest.fixture(scope="session")
@@ -87,11 +92,18 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
     "kubelet-rotation": {
         ("kubelet-rotation", "/var/lib/kubelet/config.yaml", "rotateCertificates")
     },
-    "kubelet-bootstrap-leftover": {
-        ("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf", ""),
-        # the plane's own rule: the bootstrap token it holds is a bearer token in a file
-        ("kubeconfig-token", "bootstrap-kubelet.conf", "user tls-bootstrap-token-user"),
+    # one cause, one finding: the token a bootstrap kubeconfig holds by design is no
+    # kubeconfig-token of the plane's
+    "kubelet-bootstrap-leftover": {("kubelet-bootstrap-leftover", "bootstrap-kubelet.conf", "")},
+    # the plane's API server → kubelet link, on the field that breaks it
+    "kubelet-client-ca-file:other-ca": {("connection-ca", CONFIG, CLIENT_CA)},
+    "kubelet-client-ca-file:none": {("connection-ca", CONFIG, CLIENT_CA)},
+    "kubelet-serving-ca": {
+        ("kubelet-serving-ca", SERVING, ""),
+        # the fault's own setting, a customisation (info): the API server verifies kubelets
+        ("manifest-flag", "manifests/kube-apiserver.yaml", "--kubelet-certificate-authority"),
     },
+    "kubelet-static-pod-path": {("kubelet-static-pod-path", CONFIG, "staticPodPath")},
     "kubelet-serving-expired": {
         ("kubelet-serving-expired", "/var/lib/kubelet/pki/kubelet.crt", "")
     },
@@ -105,7 +117,7 @@ EXPECTED: dict[str, set[tuple[str, str, str]]] = {
 
 
 def test_every_node_fault_has_an_expectation() -> None:
-    assert set(EXPECTED) == {spec.name for spec in NODE_FAULTS}
+    assert {name.split(":")[0] for name in EXPECTED} == {spec.name for spec in NODE_FAULTS}
 
 
 @pytest.mark.parametrize("fault", sorted(EXPECTED))
@@ -178,19 +190,98 @@ def test_no_key_or_token_reaches_the_output(
 def test_the_kubelet_config_is_exposed_for_the_plane(make_node_root: NodeFactory) -> None:
     _, node = node_check(make_node_root())
     assert node.kubelet is not None and node.kubelet.rotate_certificates is True
-    assert node.kubelet_client_ca() == ("/etc/kubernetes/pki/ca.crt", "pki/ca.crt")
+    assert node.kubelet.client_ca_file == "/etc/kubernetes/pki/ca.crt"
 
 
 def test_the_kubelet_trusting_another_ca_breaks_logs_and_exec(
+    make_node_root: NodeFactory,
+) -> None:
+    """config.yaml's clientCAFile is the CA the plane's API server → kubelet link checks
+    --kubelet-client-certificate against: one finding, on the field, naming both ends."""
+    findings, node = node_check(make_node_root(faults=["kubelet-client-ca-file:other-ca"]))
+    (finding,) = findings
+    assert (finding.rule, finding.path, finding.pointer) == ("connection-ca", CONFIG, CLIENT_CA)
+    assert "kube-apiserver's pki/apiserver-kubelet-client.crt is checked by kubelet against " \
+        "pki/front-proxy-ca.crt (authentication.x509.clientCAFile of " \
+        "/var/lib/kubelet/config.yaml)" in finding.message
+    assert "breaks kube-apiserver → kubelet" in finding.message
+    assert "You must be logged in to the server" in finding.message
+    assert finding.fix == ("point authentication.x509.clientCAFile at the CA that issued "
+                           "pki/apiserver-kubelet-client.crt")
+    link = _kubelet_link(make_node_root(faults=["kubelet-client-ca-file:other-ca"]), node)
+    assert link.status is Status.BROKEN and link.client_ca is not None
+    assert (link.client_ca.path, link.client_ca.owner) == ("pki/front-proxy-ca.crt", CONFIG)
+    assert link.notes[0] == ("the kubelet's config.yaml (/var/lib/kubelet/config.yaml) names "
+                             "clientCAFile /etc/kubernetes/pki/front-proxy-ca.crt")
+
+
+def test_a_kubelet_config_naming_no_client_ca_refuses_every_client_cert(
+    make_node_root: NodeFactory,
+) -> None:
+    root = make_node_root(faults=["kubelet-client-ca-file:none"])
+    (finding,), node = node_check(root)
+    assert "names no clientCAFile" in finding.message and "Unauthorized" in finding.message
+    link = _kubelet_link(root, node)
+    assert link.status is Status.BROKEN and link.client_ca is None
+    assert link.notes[0] == ("the kubelet's config.yaml (/var/lib/kubelet/config.yaml) names "
+                             "no clientCAFile")
+
+
+def _kubelet_link(root: Path, node: NodeFiles | None) -> Relation:
+    link = build_plane(scan(root / "etc/kubernetes"), NOW, node=node).relation(KUBELET_LINK)
+    assert link is not None
+    return link
+
+
+def test_the_kubelet_link_says_which_client_ca_it_used(make_node_root: NodeFactory) -> None:
+    """config.yaml when read; kubeadm's default, said to be assumed, when not."""
+    root = make_node_root()
+    _, node = node_check(root)
+    read = _kubelet_link(root, node)
+    assert read.status is Status.OK and read.client_ca is not None
+    assert (read.client_ca.pointer, read.client_ca.owner) == (CLIENT_CA, CONFIG)
+    assumed = _kubelet_link(root, None)
+    assert assumed.status is Status.OK and assumed.client_ca is not None
+    assert assumed.client_ca.path == "pki/ca.crt" and "assumed" in assumed.client_ca.pointer
+    assert assumed.notes[0] == (
+        "the kubelet's config.yaml is not at hand (the node's files were not read): its "
+        "clientCAFile is assumed to be kubeadm's default, /etc/kubernetes/pki/ca.crt")
+
+
+def test_a_client_ca_file_missing_from_the_tree_stops_the_kubelet(
     make_node_root: NodeFactory, tmp_path: Path
 ) -> None:
     root = tmp_path / "node"
     shutil.copytree(make_node_root(), root, symlinks=True)
     config = root / "var/lib/kubelet/config.yaml"
-    config.write_text(config.read_text().replace("pki/ca.crt", "pki/front-proxy-ca.crt"))
-    findings, _ = node_check(root)
-    assert found(findings) == {("kubelet-client-ca-file", "/var/lib/kubelet/config.yaml",
-                                "authentication.x509.clientCAFile")}
+    config.write_text(config.read_text().replace("pki/ca.crt", "pki/kubelet-ca.crt"))
+    findings, node = node_check(root)
+    (finding,) = findings
+    assert (finding.rule, finding.path, finding.pointer) == ("connection-ca", CONFIG, CLIENT_CA)
+    assert "names clientCAFile /etc/kubernetes/pki/kubelet-ca.crt, which is not there" in \
+        finding.message
+    assert "unable to load client CA file" in finding.message
+    assert _kubelet_link(root, node).status is Status.BROKEN
+
+
+def test_an_unreadable_or_unread_client_ca_is_unknown(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    root = tmp_path / "node"
+    shutil.copytree(make_node_root(), root, symlinks=True)
+    config = root / "var/lib/kubelet/config.yaml"
+    config.write_text(config.read_text().replace("/etc/kubernetes/pki/ca.crt",
+                                                 "/srv/elsewhere/ca.crt"))
+    tree = scan(root / "etc/kubernetes")
+    # only the kubelet folder given: /srv is not among the folders read
+    sources = sources_for(tree.root, kubelet_dir=root / "var/lib/kubelet")
+    assert sources is not None
+    link = _kubelet_link(root, read_node_files(tree, sources))
+    assert link.status is Status.UNKNOWN and "/srv/elsewhere/ca.crt" in link.reason
+    config.write_text("kind: [KubeletConfiguration\n")
+    _, node = node_check(root)
+    link = _kubelet_link(root, node)
+    assert link.status is Status.UNKNOWN and "cannot be read" in link.reason
 
 
 def test_certs_lists_the_kubelet_and_the_copies(make_node_root: NodeFactory) -> None:

@@ -70,6 +70,32 @@ async def test_a_node_files_yaml_is_read_where_it_was_found(tmp_path: Path) -> N
         assert "REDACTED" in text and "kubernetes-admin" in text
 
 
+async def test_the_control_plane_view_judges_the_kubelet_with_its_config(
+    tmp_path: Path,
+) -> None:
+    """The explorer's plane reads the node files the check read: the kubelet's settings
+    in its component, the API server → kubelet link broken as `check` says, and why."""
+    from test_ui_plane import control_plane, marks, text_of
+    from textual.widgets import Static
+
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW, [parse_fault("kubelet-client-ca-file:other-ca")])
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, node_sources=sources_for(root, node_root=node))
+    async with app.run_test(size=SIZE) as pilot:
+        view = await control_plane(app, pilot)
+        words = text_of(view.query_one("#components", Static))
+        assert ("authentication.x509.clientCAFile: /etc/kubernetes/pki/front-proxy-ca.crt"
+                in words)
+        assert "staticPodPath: /etc/kubernetes/manifests" in words
+        assert marks(view)["kube-apiserver->kubelet"] == "✗"
+        assert app.session is not None and app.session.plane is not None
+        link = app.session.plane.link("kube-apiserver->kubelet")
+        assert link is not None and link.opens == "/var/lib/kubelet/config.yaml"
+        assert link.notes[0].startswith("the kubelet's config.yaml (/var/lib/kubelet/config"
+                                        ".yaml) names clientCAFile")
+
+
 async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Path) -> None:
     """Live: the kubelet rotates onto an expired pair; the group outside the tree, the open
     view and the findings follow, with the selection kept. Then back to a valid pair."""

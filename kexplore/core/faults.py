@@ -395,6 +395,17 @@ NODE_FAULTS: tuple[FaultSpec, ...] = (
               "kubelet", KUBELET),
     FaultSpec("kubelet-serving-expired", "the kubelet's self-signed serving cert has expired",
               "kubelet", KUBELET),
+    # reported by the plane's connection-ca on config.yaml (the API server → kubelet link)
+    FaultSpec("kubelet-client-ca-file",
+              "config.yaml's clientCAFile names front-proxy-ca.crt (other-ca) or nothing "
+              "(none): the kubelet refuses the API server's --kubelet-client-certificate",
+              "other-ca", ("other-ca", "none")),
+    FaultSpec("kubelet-serving-ca",
+              "the API server verifies kubelets (--kubelet-certificate-authority) but the "
+              "kubelet's serving cert is self-signed", "kubelet", KUBELET),
+    FaultSpec("kubelet-static-pod-path",
+              "config.yaml's staticPodPath names another folder than the tree's manifests/",
+              "kubelet", KUBELET),
     FaultSpec("kubeconfig-copy-stale",
               "~/.kube/config an old copy of admin.conf whose client cert expired",
               "/root/.kube/config", COPIES),

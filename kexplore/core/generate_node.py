@@ -71,6 +71,8 @@ def generate_node_root(
     tree = root / TREE
     written = [f"{TREE}/{p}" for p in generate_tree(tree, params, now, tree_faults, force)]
     ca = _cluster_ca(tree)
+    if "kubelet-serving-ca" in node_faults:
+        _verify_kubelets(tree)
     files: dict[str, tuple[bytes, int]] = {}
     if "kubelet-client-embedded" not in node_faults:
         files[f"{TREE}/kubelet.conf"] = (_finalized_kubelet_conf(tree), 0o600)
@@ -197,7 +199,24 @@ def _kubelet_config(params: ClusterParams, faults: dict[str, Fault]) -> bytes:
         "rotateCertificates": "kubelet-rotation" not in faults,
         "staticPodPath": "/etc/kubernetes/manifests",
     }
+    if "kubelet-client-ca-file" in faults:
+        x509_auth = doc["authentication"]["x509"]
+        if faults["kubelet-client-ca-file"].target == "none":
+            del x509_auth["clientCAFile"]
+        else:
+            x509_auth["clientCAFile"] = "/etc/kubernetes/pki/front-proxy-ca.crt"
+    if "kubelet-static-pod-path" in faults:
+        doc["staticPodPath"] = "/etc/kubernetes/manifests2"
     return dump_yaml(doc)
+
+
+def _verify_kubelets(tree: Path) -> None:
+    """The API server told to verify the kubelets' serving certs with the cluster CA."""
+    manifest = tree / "manifests/kube-apiserver.yaml"
+    doc = load_yaml(manifest.read_bytes())
+    doc["spec"]["containers"][0]["command"].append(
+        "--kubelet-certificate-authority=/etc/kubernetes/pki/ca.crt")
+    _write(manifest, dump_yaml(doc), manifest.stat().st_mode & 0o777)
 
 
 def _dns_ip(params: ClusterParams) -> str:

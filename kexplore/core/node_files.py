@@ -175,16 +175,6 @@ class NodeFiles:
         """The kubeconfig copies read: ~/.kube/config and the like."""
         return [f for f in self.files.values() if f.copy]
 
-    def kubelet_client_ca(self) -> tuple[str, str | None]:
-        """The CA file the kubelet trusts for clients on :10250 (authentication.x509.
-        clientCAFile), as written, and its root-relative path when it lies in the tree;
-        ("", None) when config.yaml was not read or sets none (then the kubelet trusts no
-        client certificate at all)."""
-        written = self.kubelet.client_ca_file if self.kubelet else ""
-        if not written:
-            return "", None
-        return written, in_tree(written)
-
     def locatable(self, path: str) -> bool:
         """Whether a node path can be looked for at all from here."""
         return _local(self.sources, path) is not None

@@ -31,6 +31,7 @@ class ComponentLine:
     about: str
     present: bool
     notes: tuple[str, ...] = ()
+    settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class LinkLine:
     identity: str
     files: tuple[FileLine, ...]
     opens: str  # where it breaks, else the first file of the client's side
+    notes: tuple[str, ...] = ()  # what the verdict rests on (an assumption, said as such)
 
     @property
     def title(self) -> str:
@@ -115,7 +117,8 @@ def outline(plane: Plane) -> PlaneOutline:
     links = tuple(_link(r) for r in plane.connections)
     paths = dict.fromkeys(s.path for r in plane.connections for _, s in r.sources() if s.path)
     return PlaneOutline(
-        components=tuple(ComponentLine(c.name, c.source, c.about, c.present, c.notes)
+        components=tuple(ComponentLine(c.name, c.source, c.about, c.present, c.notes,
+                                       c.settings)
                          for c in plane.components),
         links=links,
         used={p: _uses(plane, p, plane.used_by(p)) for p in paths if plane.used_by(p)},
@@ -138,7 +141,7 @@ def _link(r: Relation) -> LinkLine:
         address_source=r.address_source, breaks_at=r.breaks_at,
         breaks_because=r.breaks_because, anchor_path=r.anchor_path,
         anchor_pointer=r.anchor_pointer, symptom=r.symptom, identity=who, files=files,
-        opens=r.anchor_path or _first_file(r),
+        opens=r.anchor_path or _first_file(r), notes=r.notes,
     )
 
 
@@ -146,7 +149,7 @@ def _first_file(r: Relation) -> str:
     by_role = dict(r.sources())
     for role in OPENING_ORDER:
         src = by_role.get(role)
-        if src is not None and src.path and _in_tree(src):
+        if src is not None and src.path and (_in_tree(src) or _on_node(src)):
             return src.path
     return ""
 
@@ -155,6 +158,13 @@ def _in_tree(src: Source) -> bool:
     from kexplore.core.plane import Reach  # the child has the plane loaded already
 
     return src.reach in (Reach.IN_TREE, Reach.EMBEDDED)
+
+
+def _on_node(src: Source) -> bool:
+    """A node file read beside the tree: the explorer shows it under its node path."""
+    from kexplore.core.plane import Reach
+
+    return src.reach is Reach.NODE
 
 
 def _uses(plane: Plane, path: str, uses: tuple[Usage, ...]) -> tuple[UseLine, ...]:

@@ -37,16 +37,19 @@ def expiry_rows(tree: Tree, now: datetime, node: Any = None) -> list[Any]:
     return list(real(tree, now, node))
 
 
-def plane_outline(tree: Tree, now: datetime, inferred: Any, built: Any = None) -> Any:
+def plane_outline(
+    tree: Tree, now: datetime, inferred: Any, built: Any = None, node: Any = None
+) -> Any:
     """The control plane as plain values (a PlaneOutline): drawn where the tree is read,
     so the process that receives it never loads the signature checks. `built` is the
-    Plane the checks already made (Report.plane), if they did."""
+    Plane the checks already made (Report.plane), if they did; else it is built here with
+    the node's files (a NodeFiles) when they were read, as the check was."""
     from kexplore.core.plane_outline import outline
 
     if built is None:
         from kexplore.core.plane import build_plane
 
-        built = build_plane(tree, now, inferred)
+        built = build_plane(tree, now, inferred, node)
     return outline(built)
 
 

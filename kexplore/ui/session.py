@@ -136,7 +136,7 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
     inferred = core_api.infer(tree)
     # the plane the rules built, drawn once; the session keeps only its outline (plain
     # values), so the process it is sent to never loads the plane's signature checks
-    plane = core_api.plane_outline(tree, report.now, inferred, report.plane)
+    plane = core_api.plane_outline(tree, report.now, inferred, report.plane, node)
     report = replace(report, plane=None)
     return Session(
         tree=shown,

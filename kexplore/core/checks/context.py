@@ -102,8 +102,9 @@ class Context:
 
     @cached_property
     def plane(self) -> Plane:
-        """The control plane as these files make it run: every rule reads paths through it."""
-        return build_plane(self.tree, self.now, self.inferred)
+        """The control plane as these files make it run, the node's files included when
+        read: every rule reads paths through it."""
+        return build_plane(self.tree, self.now, self.inferred, self.node)
 
     @cached_property
     def aliased(self) -> frozenset[str]:

@@ -19,6 +19,7 @@ from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
 from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, key_matches
+from kexplore.core.plane.kubelet import STATIC_POD_PATH, TREE_MANIFESTS, KubeletSide
 from kexplore.core.read.crypto import verify_signature
 
 KUBELET_CONF = "kubelet.conf"
@@ -136,34 +137,6 @@ def _serving_file(node: NodeFiles) -> OutsideFile | None:
     return None
 
 
-def client_ca_file(ctx: Context) -> Iterator[Finding]:
-    """The kubelet accepts the API server (logs, exec, port-forward) only with a client
-    cert from its clientCAFile; any other CA and every such call is Unauthorized."""
-    if ctx.node is None or ctx.node.kubelet is None:
-        return
-    written, rel = ctx.node.kubelet_client_ca()
-    client = tree_certs(ctx, apiserver_flag(ctx, "kubelet-client-certificate"))
-    if not client:
-        return
-    if not written:
-        message = "config.yaml names no clientCAFile: the kubelet trusts no client certificate"
-    else:
-        outside = ctx.node.present(written) if rel is None else None
-        cas = tree_certs(ctx, written) if rel is not None else (outside.certs if outside else ())
-        if not cas or signed_by(client[0], cas):
-            return  # unknown (not read), or it trusts the API server: nothing to say
-        message = (f"clientCAFile {written} ({cas[0].subject}) did not sign the API server's "
-                   "--kubelet-client-certificate")
-    yield Finding(
-        "kubelet-client-ca-file", Severity.ERROR, KUBELET_CONFIG,
-        f"{message}: kubectl logs, exec and port-forward are answered Unauthorized",
-        pointer="authentication.x509.clientCAFile",
-        fix="set authentication.x509.clientCAFile to the CA that signs "
-        "apiserver-kubelet-client.crt (kubeadm: /etc/kubernetes/pki/ca.crt) and restart the "
-        "kubelet",
-    )
-
-
 def key_pairs(ctx: Context) -> Iterator[Finding]:
     """A certificate whose key is not its own fails every handshake it is presented in:
     the kubelet's rotated PEM holds both, its serving pair is two files."""
@@ -206,4 +179,25 @@ def unreadable(ctx: Context) -> Iterator[Finding]:
         )
 
 
-RULES = [serving, client_ca_file, key_pairs, unreadable]
+def static_pod_path(ctx: Context) -> Iterator[Finding]:
+    """The kubelet runs the static pods of the one folder config.yaml's staticPodPath
+    names: pointed anywhere but the tree's manifests/, it runs none of them, and the
+    control plane on this node is gone although every manifest is right."""
+    kubelet = KubeletSide.read(ctx.node)
+    folder = kubelet.static_pod_folder()
+    if folder is None or folder == TREE_MANIFESTS:
+        return
+    pods = sorted(n.path for n, _ in ctx.manifests() if n.parent == "manifests")
+    named = ", ".join(pods) if pods else "none"
+    yield Finding(
+        "kubelet-static-pod-path", Severity.ERROR, KUBELET_CONFIG,
+        f"staticPodPath is {folder}, not {TREE_MANIFESTS}: the kubelet runs none of the "
+        f"tree's {len(pods)} static pods ({named}); every one of them is absent",
+        pointer=STATIC_POD_PATH,
+        fix=f"set staticPodPath: {TREE_MANIFESTS} in {KUBELET_CONFIG} and restart the kubelet",
+    )
+
+
+# whom the kubelet trusts (config.yaml's clientCAFile) is the plane's: its API server →
+# kubelet link reports a wrong or absent one as connection-ca, once
+RULES = [serving, static_pod_path, key_pairs, unreadable]

@@ -18,6 +18,9 @@ KUBELET_PKI = f"{KUBELET_DIR}/pki"
 KUBELET_SERVING_CERT = f"{KUBELET_PKI}/kubelet.crt"
 KUBELET_SERVING_KEY = f"{KUBELET_PKI}/kubelet.key"
 KUBELET_SERVING_ROTATED = f"{KUBELET_PKI}/kubelet-server-current.pem"
+# What kubeadm writes as the kubelet's authentication.x509.clientCAFile, with the default
+# certificatesDir: assumed, and said to be, only when config.yaml is not at hand.
+KUBELET_DEFAULT_CLIENT_CA = "/etc/kubernetes/pki/ca.crt"
 BOOTSTRAP_KUBECONFIG = "/etc/kubernetes/bootstrap-kubelet.conf"
 ROOT_KUBECONFIG = "/root/.kube/config"
 NODE_PREFIX = "system:node:"

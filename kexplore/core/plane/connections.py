@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
 from kexplore.core.params import Version
+from kexplore.core.paths import tree_path
 from kexplore.core.plane.components import (
     APISERVER,
     CONTROLLER_MANAGER,
@@ -34,6 +37,9 @@ from kexplore.core.plane.sides import (
 )
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
 
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
+
 PLAIN_HTTP = "connection-plain-http"
 INSECURE = "kubeconfig-insecure"
 TOKEN = "kubeconfig-token"
@@ -42,6 +48,8 @@ ALWAYS_ALLOW = "authorization-always-allow"
 PEER_PORT = "etcd-servers-peer-port"
 ADDRESS = "connection-address"
 ARCHIVE = "tmp/"
+# the kubelet's bootstrap kubeconfig, where the kubelet's systemd drop-in names it
+BOOTSTRAP = tree_path(BOOTSTRAP_KUBECONFIG) or ""
 
 # The component that reads each kubeconfig flag, by flag: one connection per distinct file.
 KUBECONFIG_FLAGS = ("kubeconfig", "authentication-kubeconfig", "authorization-kubeconfig")
@@ -126,7 +134,7 @@ def _rbac(ident: Identity) -> str:
     return "RBAC: " + (", ".join(named) if named else "bindings for the user or its groups")
 
 
-def _identity(cert_src: Source | None) -> Identity:
+def identity_of(cert_src: Source | None) -> Identity:
     chain = certs_of(cert_src)
     if not chain:
         return Identity()
@@ -164,6 +172,9 @@ def kubeconfig_clients(
         src = Source("", node.path, node.path, Reach.IN_TREE, node.path, node.error, info)
         if node.path == KUBELET_CONF:
             out.append((f"{KUBELET}->{APISERVER}", KUBELET, src, info, None))
+        elif node.path == BOOTSTRAP:
+            out.append((f"{KUBELET}-bootstrap->{APISERVER}", f"{KUBELET} (TLS bootstrap)",
+                        src, info, None))
         else:
             out.append((f"{node.path}->{APISERVER}", node.path, src, info, None))
     return out
@@ -193,12 +204,13 @@ def _symptom_client(client: str) -> str:
 def kubeconfig_link(
     tree: Tree, now: datetime, api: ApiServer, rid: str, client: str, kc: Source,
     info: KubeconfigInfo | None, comp: PodComponent | None, pairs: Verdict,
+    node: NodeFiles | None = None,
 ) -> Relation:
     """One kubeconfig's current context to the API server, checked from both ends."""
     v = Verdict(now)
     purpose = f"{client} reads and writes cluster state through the API server"
     if not readable(v, kc, f"{client}'s kubeconfig"):
-        return _relation(v, rid, client, purpose)
+        return relation(v, rid, client, purpose)
     assert info is not None
     context = info.current()
     cluster = info.cluster(context.cluster) if context else None
@@ -206,7 +218,7 @@ def kubeconfig_link(
     if cluster is None or user is None:
         v.fails(f"{kc.path}: current-context {info.current_context!r} does not name a "
                 "cluster and a user")  # kubeconfig-context says so
-        return _relation(v, rid, client, purpose)
+        return relation(v, rid, client, purpose)
     where = (kc.path, f"cluster {cluster.name}")
     address = Address.parse(cluster.server)
     host = cluster.tls_server_name or (address.host if address else "")
@@ -235,9 +247,14 @@ def kubeconfig_link(
         presented(v, api.cert, server_ca, SERVER_AUTH, holder=APISERVER, verifier=client,
                   symptom=_symptom_server(client), host=host, host_src=where)
     v.absorb(pairs)
-    cert = user_cert(tree, kc.path, user, comp)
-    key = user_key(tree, kc.path, user, comp)
-    if cert is None and (user.has_token or user.has_password):
+    cert = user_cert(tree, kc.path, user, comp, node)
+    key = user_key(tree, kc.path, user, comp, node)
+    bootstrap = kc.path == BOOTSTRAP and cert is None and user.has_token
+    if bootstrap:
+        # the one kubeconfig that holds a token by design, used once to ask for a cert
+        v.unknown("the bootstrap token is checked against its Secret in kube-system "
+                  "(cluster data); the file itself is left over once kubelet.conf exists")
+    elif cert is None and (user.has_token or user.has_password):
         v.cause(Cause(
             TOKEN, kc.path, f"user {user.name}",
             f"user {user.name} authenticates with a "
@@ -253,14 +270,18 @@ def kubeconfig_link(
                   symptom=_symptom_client(client))
         if cert is not None and cert.readable:
             paired(v, cert, key, client)
-    ident = _identity(cert)
+    ident = identity_of(cert)
     if client == KUBELET and ident.user:
-        _kubelet_identity(v, ident, kc.path, user.name)
+        _kubelet_identity(v, ident, kc.path, user.name, cert)
     api.defeat(v)
     if api.comp is None:
         v.unknown(f"no {APISERVER} manifest in the tree: its certificate cannot be checked")
     ident = Identity(ident.user, ident.groups, api.authorizer(ident)) if ident.user else ident
-    return _relation(
+    if bootstrap:
+        ident = Identity("system:bootstrap:<token id>", ("system:bootstrappers",),
+                         "the bootstrap token authenticator, then RBAC "
+                         "(system:node-bootstrapper, CSR auto-approval)")
+    return relation(
         v, rid, client, purpose,
         address=cluster.server, address_source=f"{kc.path} cluster {cluster.name} server",
         server_cert=api.cert, server_key=api.key, server_ca=server_ca,
@@ -268,7 +289,9 @@ def kubeconfig_link(
     )
 
 
-def _kubelet_identity(v: Verdict, ident: Identity, path: str, user: str) -> None:
+def _kubelet_identity(
+    v: Verdict, ident: Identity, path: str, user: str, cert: Source | None
+) -> None:
     """The Node authorizer knows a node only as system:node:<name> in system:nodes."""
     if ident.user.startswith("system:node:") and "system:nodes" in ident.groups:
         return
@@ -277,11 +300,13 @@ def _kubelet_identity(v: Verdict, ident: Identity, path: str, user: str) -> None
         f"the kubelet presents CN {ident.user!r} O {list(ident.groups[:-1])}; the Node "
         "authorizer needs CN system:node:<node> in O system:nodes",
         symptom='kubelet: nodes "<node>" is forbidden',
-        covered_if=((path, f"user {user}"),),
+        # the rotated cert's own rule (kubelet-client-identity) names it there
+        covered_if=((path, f"user {user}"),
+                    *(((cert.path, None),) if cert and cert.reach is Reach.NODE else ())),
     ))
 
 
-def _relation(v: Verdict, rid: str, client: str, purpose: str, **fields: object) -> Relation:
+def relation(v: Verdict, rid: str, client: str, purpose: str, **fields: object) -> Relation:
     server = str(fields.pop("server", APISERVER))
     kind = fields.pop("kind", RelationKind.CONNECTION)
     moment, because = v.breaks_at
@@ -406,12 +431,12 @@ def etcd_links(
                           server_key=flag_source(tree, etcd, "key-file") if local else None,
                           client_ca=client_ca)
         v.absorb(pairs)
-        out.append(_relation(
+        out.append(relation(
             v, f"{APISERVER}->{ETCD}[{i}]", APISERVER,
             "the API server stores and reads every object in etcd",
             server=ETCD, address=url, address_source=f"{comp.path} --etcd-servers",
             server_ca=server_ca, client_cert=client_cert, client_key=client_key,
-            identity=Identity(_identity(client_cert).user, (),
+            identity=Identity(identity_of(client_cert).user, (),
                               "none: etcd trusts any cert its CA signed"),
             **fields,
         ))
@@ -465,7 +490,7 @@ def peer_links(tree: Tree, now: datetime, etcd: PodComponent | None) -> list[Rel
                       symptom="etcd peers refuse it: remote error: tls: bad certificate "
                       "({error})")
             paired(v, cert, key, ETCD)
-        out.append(_relation(
+        out.append(relation(
             v, f"etcd-peer:{member}", ETCD, "etcd members replicate the data to each other",
             server=f"etcd {member}", address=url,
             address_source=f"{etcd.path} --initial-cluster",
@@ -474,43 +499,6 @@ def peer_links(tree: Tree, now: datetime, etcd: PodComponent | None) -> list[Rel
             identity=Identity(authorized_by="none: any peer cert the peer CA signed"),
         ))
     return out
-
-
-def kubelet_link(tree: Tree, now: datetime, api: ApiServer, pairs: Verdict) -> list[Relation]:
-    """The API server to each kubelet (logs, exec, port-forward)."""
-    comp = api.comp
-    if comp is None:
-        return []
-    v = Verdict(now)
-    cert = flag_source(tree, comp, "kubelet-client-certificate")
-    key = flag_source(tree, comp, "kubelet-client-key")
-    notes = [
-        "the kubelet's config.yaml is not in the tree: its clientCAFile is taken as "
-        "kubeadm writes it, the CA of the API server's --client-ca-file",
-    ]
-    if comp.flag("kubelet-certificate-authority"):
-        v.unknown("the kubelet's serving certificate is on each node, not in the tree")
-    else:
-        notes.append("the API server does not verify the kubelets' serving certificates "
-                     "(no --kubelet-certificate-authority)")
-    if cert is None:
-        v.unknown("--kubelet-client-certificate is not set")
-    else:
-        presented(v, cert, api.client_ca, CLIENT_AUTH, holder=APISERVER, verifier=KUBELET,
-                  symptom="kubectl logs/exec: error: You must be logged in to the server "
-                  "(the server has asked for the client to provide credentials): {error}")
-    v.absorb(pairs)
-    ident = _identity(cert)
-    return [_relation(
-        v, f"{APISERVER}->{KUBELET}", APISERVER,
-        "the API server reaches each kubelet for logs, exec and port-forward",
-        server=KUBELET, address="each Node's address:10250",
-        address_source=f"{comp.path} --kubelet-preferred-address-types",
-        client_cert=cert, client_key=key, client_ca=api.client_ca,
-        identity=Identity(ident.user, ident.groups,
-                          "the kubelet asks the API server (SubjectAccessReview)"),
-        notes=tuple(notes),
-    )]
 
 
 def front_proxy_link(
@@ -542,7 +530,7 @@ def front_proxy_link(
             covered_if=((cert.path, None),),
         ))
     v.absorb(pairs)
-    return [_relation(
+    return [relation(
         v, f"{APISERVER}->aggregated-apiservers", APISERVER,
         "the API server proxies requests to extension API servers, vouching for the user",
         server="aggregated API servers", address="each APIService's Service",

@@ -47,7 +47,8 @@ class Source:
 
     @property
     def readable(self) -> bool:
-        return self.reach in (Reach.IN_TREE, Reach.EMBEDDED) and self.content is not None
+        return (self.reach in (Reach.IN_TREE, Reach.EMBEDDED, Reach.NODE)
+                and self.content is not None)
 
     def as_json(self) -> dict[str, str]:
         return {
@@ -209,6 +210,19 @@ class Component:
     present: bool = True
     files: tuple[FileUse, ...] = ()
     notes: tuple[str, ...] = ()
+    # (field, value) of what the component was told, where its files say it (the
+    # kubelet's config.yaml): shown as read, a field not set said to be so
+    settings: tuple[tuple[str, str], ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "source": printable(self.source),
+            "about": self.about,
+            "present": self.present,
+            "notes": [printable(n) for n in self.notes],
+            "settings": {k: printable(v) for k, v in self.settings},
+        }
 
 
 @dataclass(frozen=True)
@@ -312,6 +326,7 @@ class Plane:
         return {
             "root": printable(str(self.root)),
             "now": _stamp(self.now),
+            "components": [c.as_json() for c in self.components],
             "connections": [r.as_json() for r in self.connections],
         }
 

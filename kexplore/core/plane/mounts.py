@@ -22,6 +22,7 @@ class Reach(str, Enum):
     IN_TREE = "in the tree"
     EMBEDDED = "embedded"  # data inside a kubeconfig: nothing to open
     OUTSIDE = "outside"  # a host file beyond the scanned root: not read
+    NODE = "on the node"  # beyond the scanned root, read from the node's files
     MISSING = "missing"  # where the root holds it, nothing is there
     NOT_MOUNTED = "not mounted"  # no volume of the pod shows it to the container
     UNSET = "unset"  # the flag or field is absent or empty

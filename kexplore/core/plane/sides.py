@@ -3,14 +3,20 @@ container's mounts) or an entry of a kubeconfig (embedded, or a path it names)."
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Tree
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
 from kexplore.core.plane.components import PodComponent
 from kexplore.core.plane.model import Source
-from kexplore.core.plane.mounts import Reach, Resolved, beside, in_container
+from kexplore.core.plane.mounts import Reach, Resolved, beside, in_container, on_host
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
+
+# How a node file that was looked for but not read begins its error (node_files._Reader)
+NOT_READ = ("cannot read", "not looked", "leads outside")
 
 
 def _content(tree: Tree, r: Resolved) -> tuple[Any, str]:
@@ -40,6 +46,30 @@ def flag_source(tree: Tree, comp: PodComponent | None, flag: str) -> Source | No
         return None
     r = in_container(tree, comp.pod, comp.container, value)
     return _source(tree, f"--{flag}", comp.path, r)
+
+
+def node_source(
+    tree: Tree, node: NodeFiles | None, pointer: str, owner: str, named: str
+) -> Source:
+    """A path a node file names (the kubelet's config.yaml): a file of the tree when it
+    lies in /etc/kubernetes, else the node's own file as it was read, if it was."""
+    resolved = on_host(tree, named)
+    if resolved.reach is not Reach.OUTSIDE:
+        return _source(tree, pointer, owner, resolved)
+    found = node.get(resolved.host) if node is not None else None
+    if found is None:
+        return Source(pointer, owner, named, Reach.OUTSIDE, resolved.host,
+                      "not read: outside the tree, and not among the node files read")
+    error = found.node.error
+    if found.missing and not error.startswith(NOT_READ):
+        return Source(pointer, owner, named, Reach.MISSING, resolved.host,
+                      f"{resolved.host} is not there")
+    if found.missing or error.startswith(NOT_READ):
+        return Source(pointer, owner, named, Reach.OUTSIDE, resolved.host, error)
+    if found.node.content is None:
+        return Source(pointer, owner, named, Reach.NODE, resolved.host,
+                      f"{resolved.host} cannot be read: {error or 'no content'}")
+    return Source(pointer, owner, named, Reach.NODE, resolved.host, "", found.node.content)
 
 
 def kubeconfig_source(
@@ -80,9 +110,26 @@ def cluster_ca(
         cluster.ca_source, cluster.ca, "certificate-authority", cluster.ca_path))
 
 
-def user_cert(
-    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+def _on_node(
+    tree: Tree, node: NodeFiles | None, comp: PodComponent | None, pointer: str,
+    owner: str, path: str,
 ) -> Source | None:
+    """A host-side client's file outside the tree (the kubelet's rotated pair), as the
+    node's files hold it, when they were read; None for everything else."""
+    if node is None or comp is not None or not path.startswith("/"):
+        return None
+    if on_host(tree, path).reach is not Reach.OUTSIDE:
+        return None
+    return node_source(tree, node, pointer, owner, path)
+
+
+def user_cert(
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None,
+    node: NodeFiles | None = None,
+) -> Source | None:
+    outside = _on_node(tree, node, comp, f"user {user.name}", owner, user.client_cert_path)
+    if outside is not None and user.client_cert_source != "data":
+        return outside
     src = _entry(tree, owner, f"user {user.name}", comp, (
         user.client_cert_source, user.client_cert, "client-certificate", user.client_cert_path))
     if src and src.reach is Reach.IN_TREE and src.content is None and user.client_cert:
@@ -91,8 +138,18 @@ def user_cert(
 
 
 def user_key(
-    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None
+    tree: Tree, owner: str, user: UserEntry, comp: PodComponent | None,
+    node: NodeFiles | None = None,
 ) -> Source | None:
+    outside = _on_node(tree, node, comp, f"user {user.name}", owner, user.client_key_path)
+    if outside is not None and user.client_key_source != "data":
+        found = node.get(outside.path) if node is not None else None
+        if outside.readable and not isinstance(outside.content, KeyInfo):
+            # a PEM holding cert and key (the kubelet's rotated file): its key's summary
+            key = found.key if found is not None else None
+            return Source(outside.pointer, owner, outside.named, outside.reach, outside.path,
+                          "" if key else f"{outside.path} holds no private key", key)
+        return outside
     src = _entry(tree, owner, f"user {user.name}", comp, (
         user.client_key_source, user.client_key, "client-key", user.client_key_path))
     if src and src.reach is Reach.IN_TREE and not isinstance(src.content, KeyInfo):

@@ -12,11 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kexplore import __version__
 from kexplore.core.conventions.certs import CERTS_BY_NAME
 from kexplore.core.model import ExpiryRow, Finding, Severity, Tree
 from kexplore.core.secrets import shown as printable
+
+if TYPE_CHECKING:
+    from kexplore.core.node_files import NodeFiles
 
 
 @dataclass(frozen=True)
@@ -36,12 +40,13 @@ class Breaking:
     breaks_at: datetime | None
 
 
-def breakings(tree: Tree, now: datetime) -> list[Breaking]:
-    """Every relation of the tree's control plane that has a date it breaks."""
+def breakings(tree: Tree, now: datetime, node: NodeFiles | None = None) -> list[Breaking]:
+    """Every relation of the tree's control plane that has a date it breaks; `node`, the
+    node's files (a NodeFiles) when read, as `check` reads them."""
     from kexplore.core.plane import build_plane
 
     return [Breaking(r.id, r.status.value, r.breaks_at)
-            for r in build_plane(tree, now).connections if r.breaks_at is not None]
+            for r in build_plane(tree, now, node=node).connections if r.breaks_at is not None]
 
 
 def escape(value: str) -> str:

@@ -132,6 +132,9 @@ def _components(components: tuple[ComponentLine, ...]) -> Table:
         for note in c.notes:
             about.append("\n")
             about.append_text(fmt.plain(note, fmt.MUTED))
+        for name, value in c.settings:
+            about.append("\n")
+            about.append_text(fmt.plain(f"{name}: {value}", fmt.MUTED))
         table.add_row(fmt.plain(c.name, "bold" if c.present else fmt.MUTED), about)
     return table
 
@@ -199,6 +202,7 @@ def _facts(link: LinkLine, now: datetime) -> list[tuple[str, str]]:
         _when_it_breaks(link, now),
         ("identity", link.identity),
         ("symptom", link.symptom),
+        *(("note", note) for note in link.notes),
     ]
     rows += [(f.role, f"{f.path or '(unset)'}  {f.pointer}"
               + (f" of {f.owner}" if f.owner and f.owner != f.path else "")
