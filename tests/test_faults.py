@@ -152,6 +152,11 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-scheduler.yaml",
         lambda s: sum(i.startswith("--bind-address=") for i in _container(s)["command"]) == 2,
     ),
+    "pod-host-port": (
+        "manifests/kube-scheduler.yaml",
+        lambda s: "--secure-port=10257" in _container(s)["command"]
+        and _container(s)["livenessProbe"]["httpGet"]["port"] == 10257,
+    ),
     "pod-renamed": (
         "manifests/kube-scheduler.yaml",
         lambda s: s["doc"]["metadata"]["name"] == "scheduler-custom",

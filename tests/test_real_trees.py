@@ -449,3 +449,187 @@ def test_certs_lists_nothing_missing_from_a_kubeconfig_only_tree(make_tree: Fact
     rows = expiry_rows(scan(root), NOW)
     assert [r.name for r in rows if r.missing] == []
     assert {r.name for r in rows} == set(KUBECONFIGS)
+
+
+def test_a_cert_copied_to_the_root_is_a_stray_not_a_pki_folder(writable_tree) -> None:
+    """An operator's spare apiserver.crt at the top of /etc/kubernetes, named by
+    --tls-cert-file: the tree is still a tree, and the flag is the one finding."""
+    root = writable_tree()
+    shutil.copy(root / "pki/apiserver.crt", root / "apiserver.crt")
+    edit(root, "manifests/kube-apiserver.yaml", "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+         "--tls-cert-file=/etc/kubernetes/apiserver.crt")
+    run = _check(str(root), "--format", "json")
+    assert run.returncode == 1 and run.stderr == ""
+    assert [(f["rule"], f["path"], f["pointer"]) for f in json.loads(run.stdout)["findings"]] == [
+        ("plane-not-mounted", "manifests/kube-apiserver.yaml", "--tls-cert-file")
+    ]
+
+
+def test_a_broken_stray_file_is_a_warning_and_a_broken_file_a_flag_names_an_error(
+    writable_tree,
+) -> None:
+    """An empty notes.conf, a pki/old.crt of zero bytes or a binary blob that no component
+    opens stops nothing; the same bytes where a flag points stop the API server."""
+    root = writable_tree()
+    for name, data in (("notes.conf", b""), ("pki/old.crt", b""),
+                       ("blob.conf", bytes(range(256)) * 4)):
+        (root / name).write_bytes(data)
+        (root / name).chmod(0o600)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("parse-error", Severity.WARNING, path, "")
+        for path in ("blob.conf", "notes.conf", "pki/old.crt")
+    ]
+    edit(root, "manifests/kube-apiserver.yaml", "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+         "--tls-cert-file=/etc/kubernetes/pki/old.crt")
+    found = [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)]
+    assert ("parse-error", Severity.ERROR, "pki/old.crt", "") in found
+    assert [f for f in found if f[0] == "parse-error" and f[2] != "pki/old.crt"] == [
+        ("parse-error", Severity.WARNING, path, "") for path in ("blob.conf", "notes.conf")
+    ]
+
+
+def _certs_moved_to(root: Path, folder: str) -> Path:
+    """kubespray's layout: certificatesDir /etc/kubernetes/<folder>, every flag and
+    hostPath pointing there."""
+    (root / "pki").rename(root / folder)
+    for manifest in (root / "manifests").iterdir():
+        text = manifest.read_text().replace("/etc/kubernetes/pki", f"/etc/kubernetes/{folder}")
+        manifest.write_text(text)
+    return root
+
+
+def _as_found(root: Path, folder: str = "pki") -> list[tuple[str, Severity, str, str]]:
+    return [(f.rule, f.severity, f.path.replace(f"{folder}/", "pki/", 1), f.pointer)
+            for f in findings(root)]
+
+
+@pytest.mark.parametrize("fault", ["", "cert-san-missing", "cert-subject:apiserver-kubelet-client",
+                                   "cert-usage:front-proxy-client", "connection-ca",
+                                   "kubeconfig-ca-mismatch"])
+def test_a_moved_certificates_dir_is_held_to_kubeadms_certificates(
+    make_tree: Factory, writable_tree, fault: str
+) -> None:
+    """The same fault is the same one finding whether the certificates are in pki/ or in
+    ssl/: kubeadm's names, groups, usages and SANs are checked wherever the flags point."""
+    expected = _as_found(make_tree(faults=[fault] if fault else []))
+    moved = _certs_moved_to(writable_tree(faults=[fault] if fault else []), "ssl")
+    assert _as_found(moved, "ssl") == expected
+    assert len(expected) == (1 if fault else 0)
+    inferred = infer(scan(moved))
+    assert inferred.sources["key_algorithm"] == "ssl/ca.key (ECDSA P-256 (SEC1))"
+    assert inferred.params.key_algorithm is KeyAlgorithm.ECDSA_P256
+    rows = {r.path: r for r in expiry_rows(scan(moved), NOW)}
+    assert (rows["ssl/apiserver.crt"].name, rows["ssl/apiserver.crt"].ca_name) == ("apiserver",
+                                                                                  "ca")
+    assert rows["ssl/etcd/peer.crt"].ca_name == "etcd-ca"
+
+
+def test_a_second_cluster_in_admin_conf_is_a_note(writable_tree) -> None:
+    """kubectl users keep other clusters beside kubeadm's; the current context is the one
+    kubeadm and the admin's kubectl dial, so another server there harms nothing."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "admin.conf").read_text())
+    doc["clusters"].append({"name": "staging", "cluster": {
+        **doc["clusters"][0]["cluster"], "server": "https://staging.example.com:6443"}})
+    doc["contexts"].append({"name": "staging-admin",
+                            "context": {"cluster": "staging", "user": "kubernetes-admin"}})
+    (root / "admin.conf").write_text(yaml.safe_dump(doc))
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("kubeconfig-server", Severity.INFO, "admin.conf", "cluster staging")]
+    doc["current-context"] = "staging-admin"
+    (root / "admin.conf").write_text(yaml.safe_dump(doc))
+    # now dialled: apiserver.crt does not name staging.example.com
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("connection-server-name", Severity.ERROR, "admin.conf", "cluster staging")]
+
+
+def test_a_static_pod_kept_as_json_runs_and_is_one_warning(writable_tree) -> None:
+    """The kubelet reads every file of manifests/, JSON too: the controller manager runs;
+    what is at risk is the next kubeadm upgrade, which writes the .yaml beside it."""
+    root = writable_tree()
+    yaml_path = root / "manifests/kube-controller-manager.yaml"
+    json_path = yaml_path.with_suffix(".json")
+    json_path.write_text(json.dumps(yaml.safe_load(yaml_path.read_text()), indent=2))
+    json_path.chmod(0o600)
+    yaml_path.unlink()
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("file-missing", Severity.WARNING, "manifests/kube-controller-manager.yaml", "")]
+    json_path.unlink()
+    assert [(f.rule, f.severity, f.path) for f in findings(root)] == [
+        ("file-missing", Severity.ERROR, "manifests/kube-controller-manager.yaml")]
+
+
+def test_a_manifest_over_the_read_cap_but_under_the_kubelets_is_unchecked_not_broken(
+    writable_tree,
+) -> None:
+    """kexplore reads at most 1 MiB of a file; the kubelet reads 10 MiB of a manifest, so
+    a scheduler manifest bloated by a long comment still runs."""
+    root = writable_tree()
+    path = root / "manifests/kube-scheduler.yaml"
+    path.write_text("# " + "x" * (2 << 20) + "\n" + path.read_text())
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
+        ("parse-error", Severity.WARNING, "manifests/kube-scheduler.yaml", "")]
+
+
+def test_an_audit_log_the_api_server_writes_is_no_reference_to_check(tmp_path: Path) -> None:
+    """--audit-log-path names the file the API server appends to; on a fresh node it is not
+    there yet, and nothing that reads it fails."""
+    from kexplore.core.generate_node import generate_node_root
+    from kexplore.core.node_files import read_node_files, sources_for
+
+    node_root = tmp_path / "node"
+    generate_node_root(node_root, FAST, NOW, [])
+    root = node_root / "etc/kubernetes"
+    edit(root, "manifests/kube-apiserver.yaml", "    - --allow-privileged=true\n",
+         "    - --allow-privileged=true\n"
+         "    - --audit-log-path=/var/log/kubernetes/audit/audit.log\n")
+    edit(root, "manifests/kube-apiserver.yaml", "    volumeMounts:\n",
+         "    volumeMounts:\n    - mountPath: /var/log/kubernetes/audit\n      name: audit-log\n")
+    edit(root, "manifests/kube-apiserver.yaml", "  volumes:\n",
+         "  volumes:\n  - hostPath:\n      path: /var/log/kubernetes/audit\n"
+         "      type: DirectoryOrCreate\n    name: audit-log\n")
+    tree = scan(root)
+    sources = sources_for(tree.root, node_root=node_root)
+    assert sources is not None
+    found = check_tree(tree, NOW, node_files=read_node_files(tree, sources)).findings
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml", "--audit-log-path")]
+
+
+def test_an_encryption_config_is_held_to_0600_wherever_the_flag_puts_it(writable_tree) -> None:
+    """--encryption-provider-config names the keys that encrypt every Secret at rest;
+    readable by everyone, they open any etcd snapshot. The flag says which file it is."""
+    root = writable_tree()
+    edit(root, "manifests/kube-apiserver.yaml", "    - --allow-privileged=true\n",
+         "    - --allow-privileged=true\n"
+         "    - --encryption-provider-config=/etc/kubernetes/pki/encryption.yaml\n")
+    config = root / "pki/encryption.yaml"
+    config.write_text("apiVersion: apiserver.config.k8s.io/v1\nkind: EncryptionConfiguration\n"
+                      "resources:\n- resources: [secrets]\n  providers:\n  - aescbc:\n"
+                      "      keys:\n      - name: key1\n"
+                      "        secret: c2VjcmV0IGlzIHNlY3VyZSwgb3IgaXMgaXQ/Cg==\n")
+    config.chmod(0o600)
+    flag = ("manifest-flag", Severity.INFO, "manifests/kube-apiserver.yaml",
+            "--encryption-provider-config")
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [flag]
+    config.chmod(0o644)
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("file-mode", Severity.ERROR, "pki/encryption.yaml", ""), flag]
+    assert "Secret" in found[0].message and "c2VjcmV0" not in found[0].message
+
+
+def test_a_kubeconfig_naming_a_ca_its_container_does_not_mount_is_an_error(writable_tree) -> None:
+    """certificate-authority: /etc/kubernetes/pki/ca.crt in scheduler.conf is a real file
+    on the host, but the scheduler's pod mounts scheduler.conf alone: it cannot start."""
+    root = writable_tree()
+    doc = yaml.safe_load((root / "scheduler.conf").read_text())
+    cluster = doc["clusters"][0]["cluster"]
+    del cluster["certificate-authority-data"]
+    cluster["certificate-authority"] = "/etc/kubernetes/pki/ca.crt"
+    (root / "scheduler.conf").write_text(yaml.safe_dump(doc))
+    os.utime(root / "manifests/kube-scheduler.yaml")  # the pod restarted after the edit
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("plane-not-mounted", Severity.ERROR, "scheduler.conf", "cluster kubernetes")]
+    assert "kube-scheduler → kube-apiserver" in found[0].message

@@ -7,6 +7,7 @@ view, table, toast and the clipboard."""
 from __future__ import annotations
 
 import io
+import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -62,6 +63,26 @@ def test_redact_message_hides_what_free_text_carries() -> None:
     assert f"https://{REDACTED}@host:6443" in shown and f"--db-pass={REDACTED}" in shown
     assert "--anonymous-auth=false" in shown and "/etc/kubernetes/pki/a.key" in shown
     assert "ab" * 32 in shown  # a digest is not a secret
+
+
+def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:
+    shown = redact_message("set --service-account-extend-token-expiration=false; to keep it, "
+                           "and --db-token=hunter2; also --id-token=48h.")
+    assert "--service-account-extend-token-expiration=false; to keep it" in shown
+    assert "--id-token=48h." in shown
+    assert f"--db-token={REDACTED} also" in shown and "hunter2" not in shown
+
+
+def test_the_cis_fix_for_token_expiration_says_what_to_set(
+    make_tree: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["check", str(make_tree()), "--profile", "cis", "--format", "json",
+          "--now", NOW.isoformat()])
+    found = [f for f in json.loads(capsys.readouterr().out)["findings"]
+             if f["rule"] == "cis-1.2.30"]
+    assert [(f["path"], f["pointer"]) for f in found] == [
+        ("manifests/kube-apiserver.yaml", "--service-account-extend-token-expiration")]
+    assert "set --service-account-extend-token-expiration=false; to keep it" in found[0]["fix"]
 
 
 def test_a_broken_file_mentioning_a_secret_flag_is_not_previewed() -> None:

@@ -213,6 +213,24 @@ async def test_the_detail_says_a_file_is_not_mounted(make_tree: Factory) -> None
         "(not mounted)" in detail
 
 
+async def test_a_link_broken_today_gives_no_future_date_as_when_it_breaks(
+    make_tree: Factory,
+) -> None:
+    root = make_tree(faults=["connection-ca"])
+    relation = plane_of(root).relation("kube-apiserver->aggregated-apiservers")
+    assert relation is not None and relation.status.value == "broken"
+    assert relation.breaks_at is not None and relation.breaks_at > NOW
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await control_plane(app, pilot)
+        table = app.main.query_one("#links-connection", LinksTable)
+        table.move_cursor(row=[link.id for link in table.links].index(relation.id))
+        await pilot.pause()
+        detail = " ".join(text_of(app.main.query_one("#link-detail", Static)).split())
+    assert "the link is broken already (see status)" in detail
+    assert " breaks " not in f" {detail} "
+
+
 async def test_back_in_the_view_the_cursor_is_on_the_link_left(make_tree: Factory) -> None:
     app = KexploreApp(make_tree(faults=["cert-chain"]), now=NOW)
     async with app.run_test(size=SIZE) as pilot:

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kexplore.core.checks.context import Context, is_archived
-from kexplore.core.conventions.certs import CERTS, CERTS_BY_FILE, CERTS_BY_NAME
+from kexplore.core.conventions.certs import CERTS, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
 from kexplore.core.kubeconfig import KubeconfigInfo
@@ -25,7 +25,7 @@ def _ca_name(ctx: Context, cert: CertInfo, ca_paths: dict[int, str]) -> str:
     path = ca_paths.get(id(issuer), "")
     if not path:
         return issuer.subject_cn or issuer.subject
-    spec = CERTS_BY_FILE.get(path)
+    spec = ctx.cert_spec(path)
     return spec.name if spec else path
 
 

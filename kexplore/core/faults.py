@@ -216,6 +216,12 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
+        "pod-host-port",
+        "the scheduler moved onto the controller manager's --secure-port 10257, probes and all",
+        "kube-scheduler",
+        ("kube-scheduler",),
+    ),
+    FaultSpec(
         "pod-renamed",
         "a static pod with another metadata.name",
         "kube-scheduler",

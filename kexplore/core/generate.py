@@ -501,6 +501,11 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
         set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
+    elif fault == "pod-host-port":
+        set_flag(command, "secure-port", "10257")
+        for kind in ("livenessProbe", "readinessProbe", "startupProbe"):
+            if kind in container:
+                container[kind]["httpGet"]["port"] = 10257
     elif fault == "pod-renamed":
         pod["metadata"]["name"] = name.removeprefix("kube-") + "-custom"
     elif fault == "pod-mirror-export":

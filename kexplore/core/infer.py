@@ -10,6 +10,7 @@ from kexplore.core.conventions.certs import apiserver_sans
 from kexplore.core.conventions.manifests import (
     APISERVER_ENDPOINT_ANNOTATION,
     ETCD_URLS_ANNOTATION,
+    image_of_another,
 )
 from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
@@ -25,6 +26,7 @@ from kexplore.core.params import (
     is_ip,
     split_host_port,
 )
+from kexplore.core.paths import KUBERNETES_DIR
 from kexplore.core.pki import CertInfo, KeyInfo
 
 APISERVER = "manifests/kube-apiserver.yaml"
@@ -107,6 +109,9 @@ def _gather(tree: Tree) -> _Evidence:
         (CONTROLLER_MANAGER, kcm),
         (SCHEDULER, _container(tree, SCHEDULER)),
     ):
+        component = path.removeprefix("manifests/").removesuffix(".yaml")
+        if container and image_of_another(component, container.image):
+            continue  # another component's tag says nothing of this one (pod-image says so)
         ev.add("kubernetes_version", _tag_version(container), f"{path} image tag")
     if api:
         address = api.flag_value("advertise-address")
@@ -190,28 +195,38 @@ def _gather_kubeconfigs(tree: Tree, ev: _Evidence) -> None:
         ev.add("admin_server", admin.clusters[0].server, "admin.conf server")
 
 
+def _cert_folder(ev: _Evidence) -> str:
+    """The tree folder the flags name as certificatesDir (kubespray's ssl/), else pki/."""
+    found = ev.first("cert_dir")
+    prefix = KUBERNETES_DIR + "/"
+    if found and str(found[0]).startswith(prefix):
+        return str(found[0]).removeprefix(prefix).strip("/") or "pki"
+    return "pki"
+
+
 def _gather_certs(tree: Tree, ev: _Evidence) -> None:
-    server = _cert(tree, "pki/etcd/server.crt")
+    pki = _cert_folder(ev)
+    server = _cert(tree, f"{pki}/etcd/server.crt")
     if server and ev.first("node_name") is None:
         # Only a fallback: a certificate's CN is what cert-subject holds to the node name.
-        ev.add("node_name", server.subject_cn, "pki/etcd/server.crt CN")
-    api = _cert(tree, "pki/apiserver.crt")
+        ev.add("node_name", server.subject_cn, f"{pki}/etcd/server.crt CN")
+    api = _cert(tree, f"{pki}/apiserver.crt")
     if api:
-        ev.add("apiserver_sans", (api.dns_sans, api.ip_sans), "pki/apiserver.crt SANs")
+        ev.add("apiserver_sans", (api.dns_sans, api.ip_sans), f"{pki}/apiserver.crt SANs")
         for name in api.dns_sans:
             if name.startswith("kubernetes.default.svc."):
                 ev.add(
                     "dns_domain",
                     name.removeprefix("kubernetes.default.svc."),
-                    "pki/apiserver.crt SAN",
+                    f"{pki}/apiserver.crt SAN",
                 )
-    for path in ("pki/ca.key", "pki/apiserver.key", "pki/sa.key"):
+    for path in (f"{pki}/ca.key", f"{pki}/apiserver.key", f"{pki}/sa.key"):
         node = tree.get(path)
         if node and isinstance(node.content, KeyInfo):
             algorithm = _algorithm(node.content)
             ev.add("key_algorithm", algorithm, f"{path} ({node.content.describe()})")
     if api:
-        ev.add("key_algorithm", _algorithm_of_cert(api), "pki/apiserver.crt public key")
+        ev.add("key_algorithm", _algorithm_of_cert(api), f"{pki}/apiserver.crt public key")
 
 
 def _algorithm(key: KeyInfo) -> KeyAlgorithm | None:

@@ -40,8 +40,11 @@ from kexplore.core.read import safeio
 THIS_MACHINE_ROOT = Path(KUBERNETES_DIR)
 MAX_LINK_HOPS = 8
 MAX_HOMES = 64
-# Flags whose value is a folder the component owns, not a file the tree refers to.
-FOLDER_FLAGS = frozenset({"data-dir", "wal-dir", "cert-dir", "flex-volume-plugin-dir"})
+# Flags whose value is a folder or file the component owns and writes (its data, its
+# logs), not one the tree refers to: a fresh node has no audit.log until the API server
+# writes it.
+FOLDER_FLAGS = frozenset({"data-dir", "wal-dir", "cert-dir", "flex-volume-plugin-dir",
+                          "audit-log-path", "log-file", "log-dir"})
 # A file the tree names is opened only when its name says it is one kexplore decodes, and
 # never in the kernel's folders: a tree that names /etc/shadow or /proc/self/environ gets
 # them looked at (there or not), never read.

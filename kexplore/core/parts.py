@@ -63,7 +63,10 @@ def _kubeadm_part(rel: str, is_dir: bool) -> bool:
 
 def what_it_holds(folder: Path) -> str:
     """For a folder that is no tree and no part of one: which of kubeadm's folders it
-    looks like, from the names in it ("" when none)."""
+    looks like, from the names in it ("" when none). A root is never a part, whatever
+    strays sit at its top (an apiserver.crt copied beside manifests/)."""
+    if looks_like_root(folder):
+        return ""
     try:
         names = {p.name for p in folder.iterdir()}
     except OSError:

@@ -13,7 +13,9 @@ from enum import Enum
 
 from kexplore.core.conventions.certs import CERTS, SA_KEY
 from kexplore.core.kubeconfig import KubeconfigInfo
-from kexplore.core.model import Kind, Node, Tree
+from kexplore.core.manifest import ManifestInfo
+from kexplore.core.model import Kind, Node, Tree, is_archived
+from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
 
 # Where kubeadm keeps the keys that sign for the whole cluster: every CA's key, and the
@@ -24,12 +26,18 @@ _SIGNING_KEY_PATHS = frozenset(
 )
 
 
+# The API server's flag naming the file with the keys for encryption at rest.
+ENCRYPTION_FLAG = "encryption-provider-config"
+
+
 class Holds(str, Enum):
     """What makes a file secret, from the worst for the cluster down."""
 
     SIGNING_KEY = "a key that signs for the cluster (a CA's or the service-account key)"
     PRIVATE_KEY = "a private key"
     CREDENTIALS = "credentials (a client key, a token or a password)"
+    ENCRYPTION_KEYS = ("the keys that encrypt the cluster's Secrets in etcd (the API "
+                       "server's --encryption-provider-config)")
 
 
 @dataclass(frozen=True)
@@ -47,11 +55,14 @@ class SecretFile:
 def secret_files(tree: Tree) -> list[SecretFile]:
     """Every regular file (never a link: its target is listed) that holds a secret."""
     signers = _signing_public_keys(tree)
+    encryption = _encryption_configs(tree)
     found = []
     for node in tree:
         if node.reads_as or node.kind in (Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
             continue
         holds = _holds(node, signers)
+        if holds is None and node.path in encryption:
+            holds = Holds.ENCRYPTION_KEYS
         if holds is not None:
             found.append(SecretFile(node, holds))
     return found
@@ -66,6 +77,21 @@ def _holds(node: Node, signers: frozenset[str]) -> Holds | None:
     ):
         return Holds.CREDENTIALS
     return None
+
+
+def _encryption_configs(tree: Tree) -> frozenset[str]:
+    """The tree files a live manifest reads as its encryption configuration: what the flag
+    names is that file, whatever it is called (its keys are not read here)."""
+    found = set()
+    for node in tree:
+        if node.kind is not Kind.MANIFEST or not isinstance(node.content, ManifestInfo) \
+                or is_archived(node.path):
+            continue
+        for ref in node.content.file_paths():
+            target = map_to_root(ref.path, tree.root) if ref.flag == ENCRYPTION_FLAG else None
+            if target is not None and target != tree.root:
+                found.add(target.relative_to(tree.root).as_posix())
+    return frozenset(found)
 
 
 def _signs(node: Node, signers: frozenset[str]) -> bool:

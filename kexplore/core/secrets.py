@@ -150,7 +150,15 @@ def _redact_assignments(text: str) -> str:
 
 def _redact_assignment(match: re.Match[str]) -> str:
     name, value = match.group("name"), match.group("value")
+    # In a sentence ("set --x-token-expiration=false; to keep it") the punctuation after a
+    # switch is the sentence's, not the value's: the switch is shown. Any other value is
+    # hidden whole, its last character too.
+    if is_switch(value.rstrip(_SENTENCE_END)):
+        return match.group(0)
     return f"{name}={REDACTED}" if flag_value_is_secret(name, value) else match.group(0)
+
+
+_SENTENCE_END = ";,.:)"
 
 
 def shown(text: str) -> str:

@@ -124,10 +124,12 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
     """A container sees only what its volumes mount: a file of the tree that no hostPath
     shows it cannot be opened, and the component does not start."""
     breaks = _causes(ctx, NOT_MOUNTED)
+    told: set[tuple[str, str]] = set()
     for ref in _pod_paths(ctx):
         node, flag, path = ref.node, ref.flag, ref.path
         if ref.reach is not Reach.NOT_MOUNTED or tree_path(path) is None:
             continue
+        told.add((node.path, flag))
         if on_host(ctx.tree, path).reach is Reach.MISSING:
             continue  # not on the host either: manifest-file-missing says so
         titles = breaks.get((NOT_MOUNTED, node.path, flag), (None, []))[1]
@@ -140,6 +142,23 @@ def not_mounted(ctx: Context) -> Iterator[Finding]:
             fix=f"mount {shlex.quote(path)}'s folder as a hostPath volume, or move the file "
             "under a mounted one",
         )
+    yield from _unmounted_in_kubeconfigs(breaks, told)
+
+
+def _unmounted_in_kubeconfigs(
+    breaks: dict[tuple[str, str, str], tuple[Cause, list[str]]], told: set[tuple[str, str]],
+) -> Iterator[Finding]:
+    """A kubeconfig a component reads may name files too (certificate-authority: a path,
+    not data): the container sees them only through its own mounts, which kubeadm makes
+    for the kubeconfig file alone."""
+    for cause, titles in breaks.values():
+        if (cause.path, cause.pointer) in told:
+            continue
+        # one missing on the host too is kubeconfig-file-missing's, which settle keeps
+        broken = f"; breaks {', '.join(dict.fromkeys(titles))}" if titles else ""
+        yield Finding(NOT_MOUNTED, Severity.ERROR, cause.path,
+                      f"{cause.message}{broken} ({cause.symptom})", pointer=cause.pointer,
+                      fix=cause.fix)
 
 
 def file_missing(ctx: Context) -> Iterator[Finding]:

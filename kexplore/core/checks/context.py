@@ -8,7 +8,14 @@ from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from kexplore.core.conventions.certs import CERTS_BY_FILE, CERTS_BY_NAME, SA_KEY, SA_PUB, CertSpec
+from kexplore.core.conventions.certs import (
+    CERTS_BY_FILE,
+    CERTS_BY_NAME,
+    SA_KEY,
+    SA_PUB,
+    CertSpec,
+    cert_spec_at,
+)
 from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
@@ -109,7 +116,7 @@ class Context:
         for node in self.tree:
             if not node.reads_as or is_archived(node.path):
                 continue
-            link_named, target_named = _kubeadm_file(node.path), _kubeadm_file(node.reads_as)
+            link_named, target_named = is_kubeadm_file(node.path), is_kubeadm_file(node.reads_as)
             if target_named and not link_named:
                 hidden.add(node.path)
             elif not target_named:
@@ -221,6 +228,19 @@ class Context:
             if isinstance(n.content, KubeconfigInfo)
         ]
 
+    def cert_spec(self, path: str) -> CertSpec | None:
+        """kubeadm's certificate at `path`: in pki/, or wherever in the tree the flags put
+        certificatesDir (kubespray's ssl/)."""
+        return cert_spec_at(path, tree_path(self.params.cert_dir))
+
+    def laid_out(self, path: str) -> str:
+        """kubeadm's `pki/...` path as this tree lays it out: under the flags'
+        certificatesDir when that is another folder of the tree."""
+        folder = tree_path(self.params.cert_dir)
+        if folder and folder != "pki" and path.startswith("pki/"):
+            return f"{folder}/{path.removeprefix('pki/')}"
+        return path
+
     @cached_property
     def certs(self) -> tuple[CertAt, ...]:
         """Every certificate: in files (each of a bundle) and embedded in kubeconfigs."""
@@ -231,11 +251,8 @@ class Context:
                 continue
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
-                found.append(
-                    CertAt(
-                        node.path, pointer, cert, CERTS_BY_FILE.get(node.path) if not i else None
-                    )
-                )
+                spec = self.cert_spec(node.path) if not i else None
+                found.append(CertAt(node.path, pointer, cert, spec))
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
             info = node.content
@@ -333,6 +350,6 @@ def denied(error: str) -> bool:
     return "permission denied" in error
 
 
-def _kubeadm_file(path: str) -> bool:
+def is_kubeadm_file(path: str) -> bool:
     """Whether kubeadm writes a file by this name: what its conventions are held against."""
     return path in _KUBEADM_FILES

@@ -5,11 +5,11 @@ from __future__ import annotations
 import shlex
 from collections.abc import Iterator
 
-from kexplore.core.checks.context import Context, denied, is_archived
+from kexplore.core.checks.context import Context, denied, is_archived, is_kubeadm_file
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
-from kexplore.core.conventions.manifests import static_pods_for
+from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, static_pods_for
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
@@ -19,10 +19,13 @@ from kexplore.core.secret_files import Holds, SecretFile, secret_files
 # Errors that another rule reports better: a referenced file that is not there
 # (kubeconfig-file-missing) and dangling contexts (kubeconfig-context).
 REPORTED_ELSEWHERE = ("file not found", "names no context")
+# How the scanner says a file is over its read cap (read/scan.py).
+OVER_READ_CAP = "file is larger than"
 
 
 def parse_error(ctx: Context) -> Iterator[Finding]:
     """A file kubeadm's components read must decode; one that does not stops the component."""
+    read = {ref.target for ref in ctx.file_references}
     for node in ctx.tree:
         if node.path in ctx.aliased or denied(node.error):
             continue  # reported on the link that reads as it; unreadable says why
@@ -30,10 +33,17 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             node.kind is Kind.SPECIAL or node.size > MAX_MANIFEST_BYTES
         ):
             continue  # pod-ignored says what the kubelet makes of it
-        if node.error and node.kind is not Kind.DIRECTORY:
+        if node.error and _read_by_kubelet(node.path) and OVER_READ_CAP in node.error:
+            # kexplore's cap, not the kubelet's: the pod runs, only unchecked
+            yield Finding(
+                "parse-error", Severity.WARNING, node.path,
+                f"{node.error}: the kubelet reads a manifest up to {MAX_MANIFEST_BYTES >> 20} "
+                "MiB and runs this one, unchecked here",
+                fix="move the bulk (a long comment, an embedded file) out of the manifest")
+        elif node.error and node.kind is not Kind.DIRECTORY:
             yield Finding(
                 "parse-error",
-                _severity(node.path, node.kind),
+                _severity(node.path, node.path in read),
                 node.path,
                 node.error,
                 fix=_fix(node.kind),
@@ -46,7 +56,7 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
             if not any(marker in problem for marker in REPORTED_ELSEWHERE):
                 yield Finding(
                     "parse-error",
-                    _severity(node.path, node.kind),
+                    _severity(node.path, node.path in read),
                     node.path,
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
@@ -72,14 +82,16 @@ def _partial_problems(content: object) -> tuple[str, ...]:
     return ()
 
 
-def _severity(path: str, kind: Kind) -> Severity:
-    """An error where kubeadm's components read (whatever stands there instead), a warning
-    for a stray file of no consequence to them."""
+def _severity(path: str, read: bool) -> Severity:
+    """An error where a component reads: kubeadm's own files, the files a flag or a
+    kubeconfig names, and every manifest the kubelet runs (whatever stands there instead).
+    A warning for a stray file no component opens, an empty notes.conf or a pki/old.crt:
+    it stops nothing."""
     if is_archived(path):
         return Severity.WARNING
-    if expected_mode(path) is not None:
+    if read or is_kubeadm_file(path) or _read_by_kubelet(path):
         return Severity.ERROR
-    return Severity.WARNING if kind in (Kind.OTHER, Kind.SPECIAL, Kind.SYMLINK) else Severity.ERROR
+    return Severity.WARNING
 
 
 def _fix(kind: Kind) -> str:
@@ -166,6 +178,9 @@ def _secret_mode(secret: SecretFile) -> Finding | None:
         severity = Severity.ERROR if others else Severity.INFO
         why = ("whoever can read or replace it can sign certificates or tokens for the whole "
                "cluster" if others else "only the owner's execute bit: harmless")
+    elif actual & 0o004 and secret.holds is Holds.ENCRYPTION_KEYS:
+        severity, why = (Severity.ERROR, "every local user can read it, and with it every "
+                         "Secret of an etcd snapshot")
     elif actual & 0o004:
         severity, why = Severity.ERROR, "every local user can read it and act as this identity"
     elif others:
@@ -240,6 +255,18 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         if folder is not None:
             by_folder.setdefault(folder, []).append(path)
             continue
+        elsewhere = _pod_runs_from(ctx, path)
+        if elsewhere:
+            yield Finding(
+                "file-missing",
+                Severity.WARNING,
+                path,
+                f"{path} is not there; its pod runs from {elsewhere}, a name kubeadm does "
+                f"not know: kubeadm upgrade writes {path} beside it, and the kubelet then "
+                "runs the later name of the two",
+                fix=f"rename {elsewhere} to {path}",
+            )
+            continue
         severity = Severity.WARNING if path == "admin.conf" else Severity.ERROR
         yield Finding(
             "file-missing",
@@ -250,6 +277,16 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
         )
     for folder, paths in sorted(by_folder.items()):
         yield _folder_missing(ctx, folder, paths)
+
+
+def _pod_runs_from(ctx: Context, path: str) -> str:
+    """The other file in manifests/ the kubelet runs kubeadm's pod from (a .json or .yml
+    copy of kube-controller-manager.yaml), when `path` is a static pod kubeadm writes."""
+    spec = STATIC_PODS_BY_FILE.get(path)
+    if spec is None:
+        return ""
+    return next((e.path for e in ctx.kubelet.entries
+                 if e.runs and e.key == f"kube-system/{spec.name}"), "")
 
 
 def _folder_missing(ctx: Context, folder: str, paths: list[str]) -> Finding:

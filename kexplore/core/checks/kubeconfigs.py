@@ -18,7 +18,7 @@ from kexplore.core.plane.mounts import Reach, beside
 
 
 def _tree_ca_fingerprint(ctx: Context) -> str:
-    node = ctx.tree.get("pki/ca.crt")
+    node = ctx.tree.get(ctx.laid_out("pki/ca.crt"))
     if node and node.kind is Kind.CERTIFICATE and node.content:
         return str(node.content[0].sha256_fingerprint)
     return ""
@@ -27,6 +27,7 @@ def _tree_ca_fingerprint(ctx: Context) -> str:
 def ca_mismatch(ctx: Context) -> Iterator[Finding]:
     """A kubeconfig that trusts another CA cannot verify the API server: every call fails."""
     tree_ca = _tree_ca_fingerprint(ctx)
+    ca_path = ctx.laid_out("pki/ca.crt")
     if not tree_ca:
         return
     for node, info in ctx.kubeconfigs():
@@ -41,7 +42,7 @@ def ca_mismatch(ctx: Context) -> Iterator[Finding]:
                     Severity.ERROR,
                     node.path,
                     f"cluster {cluster.name} trusts {cluster.ca[0].subject} "
-                    f"({cluster.ca[0].sha256_fingerprint[:23]}…), not pki/ca.crt "
+                    f"({cluster.ca[0].sha256_fingerprint[:23]}…), not {ca_path} "
                     f"({tree_ca[:23]}…)",
                     pointer=f"cluster {cluster.name}",
                     fix="kubeadm init phase kubeconfig " + node.path.removesuffix(".conf"),
@@ -149,17 +150,24 @@ def server(ctx: Context) -> Iterator[Finding]:
             continue
         rule = spec.server_rule(params.version)
         allowed = {canonical_addresses(url) for url in spec.accepted_servers(params)}
+        current = info.current()
         for cluster in info.clusters:
             server = canonical_addresses(cluster.server.rstrip("/"))
-            if cluster.server and server not in allowed:
-                yield Finding(
-                    "kubeconfig-server",
-                    Severity.WARNING,
-                    node.path,
-                    f"cluster {cluster.name} points at {cluster.server}; kubeadm points "
-                    f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}",
-                    pointer=f"cluster {cluster.name}",
-                )
+            if not cluster.server or server in allowed:
+                continue
+            # An operator's second cluster beside kubeadm's (a staging context in
+            # admin.conf) is dialled by no component: they all use the current context.
+            idle = current is not None and current.cluster != cluster.name
+            aside = (f"; no component dials it: the current context uses cluster "
+                     f"{current.cluster}" if idle and current else "")
+            yield Finding(
+                "kubeconfig-server",
+                Severity.INFO if idle else Severity.WARNING,
+                node.path,
+                f"cluster {cluster.name} points at {cluster.server}; kubeadm points "
+                f"{node.path} at the {rule.value} {rule.url(params)}: {spec.why_server}{aside}",
+                pointer=f"cluster {cluster.name}",
+            )
 
 
 def _server_known(ctx: Context, spec: KubeconfigSpec) -> bool:

@@ -14,7 +14,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from kexplore.core.checks.context import Context
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, StaticPodSpec, expected_pod
+from kexplore.core.conventions.manifests import (
+    STATIC_PODS_BY_FILE,
+    StaticPodSpec,
+    expected_pod,
+    image_of_another,
+)
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
 from kexplore.core.paths import KUBERNETES_DIR
@@ -130,7 +135,16 @@ def images(ctx: Context) -> Iterator[Finding]:
         if (node.path, where) in unparsed:
             continue  # pod-image-name: it never starts, whatever it is
         line = pod.line_of(where)
-        if _registry(image) != usual and image.rsplit("/", 1)[-1] == name_tag:
+        other = image_of_another(spec.name, image)
+        if other:
+            binary = pod.containers[i].command[0] if pod.containers[i].command else spec.name
+            yield _field(
+                "pod-image", Severity.ERROR, node, where,
+                f"image {image!r} is {other}'s, not {spec.name}'s: it holds no {binary}, so "
+                f"the container fails to start (exec: \"{binary}\": executable file not found "
+                "in $PATH) and the kubelet restarts it again and again",
+                f"use {usual}/{name_tag}", line)
+        elif _registry(image) != usual and image.rsplit("/", 1)[-1] == name_tag:
             yield _field(
                 "pod-image", Severity.WARNING, node, where,
                 f"image {image!r} comes from {_registry(image) or 'Docker Hub'!r}, while the "

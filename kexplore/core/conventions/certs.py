@@ -340,6 +340,15 @@ CERTS_BY_FILE: dict[str, CertSpec] = {spec.file: spec for spec in CERTS if spec.
 CA_NAMES = tuple(spec.name for spec in CERTS if spec.is_ca)
 
 
+def cert_spec_at(path: str, cert_folder: str | None) -> CertSpec | None:
+    """kubeadm's certificate at tree path `path`, where the tree's certificatesDir is the
+    tree folder `cert_folder` (kubespray's ssl/, say): its files are kubeadm's pki/ files
+    under another name. None for `cert_folder` when certificatesDir is outside the tree."""
+    if cert_folder and cert_folder != "pki" and path.startswith(cert_folder + "/"):
+        return CERTS_BY_FILE.get("pki/" + path.removeprefix(cert_folder + "/"))
+    return CERTS_BY_FILE.get(path)
+
+
 def certs_for(params: ClusterParams) -> tuple[CertSpec, ...]:
     return tuple(spec for spec in CERTS if spec.applies(params))
 

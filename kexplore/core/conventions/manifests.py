@@ -524,6 +524,14 @@ STATIC_PODS: tuple[StaticPodSpec, ...] = (
 STATIC_PODS_BY_NAME = {spec.name: spec for spec in STATIC_PODS}
 STATIC_PODS_BY_FILE = {spec.file: spec for spec in STATIC_PODS}
 
+
+def image_of_another(component: str, image: str) -> str:
+    """The kubeadm component whose image `image` is, when it is not `component`'s own
+    (kube-controller-manager:v1.30.0 under the scheduler); "" otherwise. kubeadm's images
+    are distroless: each holds its own binary and no other."""
+    repository = image.rsplit("/", 1)[-1].split("@", 1)[0].partition(":")[0]
+    return repository if repository in STATIC_PODS_BY_NAME and repository != component else ""
+
 # Version markers in the pod itself (reference §7).
 NAMED_PROBE_PORT: Span = since(34)
 CREATION_TIMESTAMP_NULL: Span = until(33)

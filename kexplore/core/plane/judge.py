@@ -136,11 +136,22 @@ def _flags_of(src: Source) -> tuple[tuple[str, str], ...]:
 def _blame_cert(cert_src: Source, ca_src: Source) -> bool:
     """Whether the certificate, not the trust flag, is what is out of place: kubeadm
     signs it with the very CA file the flag names (or it is no kubeadm file at all)."""
-    spec = CERTS_BY_FILE.get(cert_src.path)
+    cert_path, ca_path = _in_kubeadm_layout(cert_src.path, ca_src.path)
+    spec = CERTS_BY_FILE.get(cert_path)
     if spec is None or not spec.ca:
         return cert_src.reach is Reach.EMBEDDED
     ca = CERTS_BY_NAME.get(spec.ca)
-    return ca is not None and ca.file == ca_src.path
+    return ca is not None and ca.file == ca_path
+
+
+def _in_kubeadm_layout(cert: str, ca: str) -> tuple[str, str]:
+    """Two files of one certificates folder other than pki/ (kubespray's ssl/) named as
+    kubeadm's layout names them, so that the folder's files keep their roles."""
+    folder, _, rest = cert.partition("/")
+    ca_folder, _, ca_rest = ca.partition("/")
+    if folder == ca_folder and folder != "pki" and rest and ca_rest:
+        return f"pki/{rest}", f"pki/{ca_rest}"
+    return cert, ca
 
 
 def presented(

@@ -105,7 +105,23 @@ def kubelet_pods(
             problems += runtime_problems(node.path, pod, node_name)
         key = f"{pod.namespace or 'default'}/{pod.name}" if pod.name else ""
         entries.append(StaticPod(node.path, pod, key, not refused, tuple(_unique(problems))))
-    return KubeletPods(tuple(_with_file_source(entries, frozenset(kubeadm_files))))
+    return KubeletPods(tuple(_with_listen_clashes(
+        _with_file_source(entries, frozenset(kubeadm_files)))))
+
+
+def _with_listen_clashes(entries: list[StaticPod]) -> list[StaticPod]:
+    """Two running pods on the host network that open one socket: one of them cannot. A
+    copy left beside its original clashes with it too; the copy is the one cause there."""
+    from kexplore.core.plane.pods_listen import listen_clashes, listening
+
+    copies = ("pod-duplicate", "pod-backup-file", "pod-host-port")
+    running = [listening(e.path, e.key, e.pod) for e in entries
+               if e.runs and e.pod is not None and not any(p.rule in copies for p in e.problems)]
+    out = list(entries)
+    for problem in listen_clashes(running):
+        i = next(i for i, e in enumerate(out) if e.path == problem.path)
+        out[i] = _add(out[i], problem)
+    return out
 
 
 def _skipped(tree: Tree, node: Node) -> PodProblem | None:

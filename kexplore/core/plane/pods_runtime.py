@@ -164,43 +164,66 @@ def _int(text: str | None) -> int | None:
 
 
 def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
-    """A probe must dial what the component serves, or it fails from the first try."""
+    """A probe must dial what the component serves, or it fails from the first try. Probes
+    that miss for one reason (a --secure-port moved under all three, a ports: list
+    deleted) are one finding, at the first of them."""
     endpoints = served(c)
     if not endpoints and binary(c) != ETCD:
         return
     named = {p.name: p.container_port for p in c.ports if p.name}
+    undeclared: dict[str, list[str]] = {}
+    missed: dict[tuple[str, str, Any], list[tuple[str, str]]] = {}
     for kind in PROBES:
         probe = c.probes.get(kind)
         http = probe.get("httpGet") if isinstance(probe, dict) else None
         if not isinstance(http, dict):
             continue
-        where = f"{at}.{kind}.httpGet"
         port: Any = http.get("port")
         if isinstance(port, str):
             if port not in named:
-                yield _problem(
-                    "pod-probe", Severity.ERROR, path, f"{where}.port",
-                    f"{kind} names port {port!r}, which the container does not declare: the "
-                    "probe errors without ever running, so the container is never Ready and "
-                    "never restarted",
-                    f"declare ports: [{{name: {port}, containerPort: ...}}] or use the number",
-                    pod, f"{where}.port")
+                undeclared.setdefault(port, []).append(kind)
                 continue
             port = named[port]
         scheme = str(http.get("scheme") or "HTTP")
         host = str(http.get("host") or "")
-        if any(_reaches(e, scheme, host, port) for e in endpoints):
-            continue
-        shown = ", ".join(f"{e.scheme.lower()}://{e.host or '*'}:{e.port}" for e in endpoints)
-        sources = sorted({e.source for e in endpoints})
+        if not any(_reaches(e, scheme, host, port) for e in endpoints):
+            missed.setdefault((scheme, host, port), []).append((kind, str(http.get("path") or "")))
+    for port, kinds in undeclared.items():
+        where = f"{at}.{kinds[0]}.httpGet.port"
         yield _problem(
             "pod-probe", Severity.ERROR, path, where,
-            f"{kind} dials {scheme.lower()}://{host or '(pod IP)'}:{port}{http.get('path') or ''}"
-            f", but {binary(c)} serves {shown or 'no health endpoint'} "
-            f"({', '.join(sources) or '--listen-metrics-urls is not set'}): the probe fails "
-            f"and {_PROBE_HARM[kind]}",
+            f"{_listed(kinds)} {_verb(kinds, 'names', 'name')} port {port!r}, which the "
+            f"container does not declare: the {_verb(kinds, 'probe errors', 'probes error')} "
+            "without ever running, so the container is never Ready and never restarted",
+            f"declare ports: [{{name: {port}, containerPort: ...}}] or use the number",
+            pod, where)
+    shown = ", ".join(f"{e.scheme.lower()}://{e.host or '*'}:{e.port}" for e in endpoints)
+    sources = ", ".join(sorted({e.source for e in endpoints})) or "--listen-metrics-urls is not set"
+    for (scheme, host, port), probes in missed.items():
+        kinds = [kind for kind, _ in probes]
+        where = f"{at}.{kinds[0]}.httpGet"
+        dialled = f"{scheme.lower()}://{host or '(pod IP)'}:{port}"
+        paths = [p for _, p in probes if p]
+        if len(set(paths)) == 1:
+            dialled += paths[0]
+        elif paths:
+            dialled += f" ({', '.join(dict.fromkeys(paths))})"
+        harm = "; ".join(_PROBE_HARM[kind] for kind in kinds)
+        yield _problem(
+            "pod-probe", Severity.ERROR, path, where,
+            f"{_listed(kinds)} {_verb(kinds, 'dials', 'dial')} {dialled}, but {binary(c)} "
+            f"serves {shown or 'no health endpoint'} ({sources}): the "
+            f"{_verb(kinds, 'probe fails', 'probes fail')} and {harm}",
             "make the probe's host, port and scheme match the component's flags",
             pod, where)
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _verb(items: list[str], one: str, many: str) -> str:
+    return one if len(items) == 1 else many
 
 
 def _reaches(e: Served, scheme: str, host: str, port: Any) -> bool:

@@ -52,9 +52,21 @@ class FittedTable:
             yield from self._lines(console)
 
     def needed_width(self) -> int:
-        """The narrowest the table can be with every whole cell and word intact."""
+        """The narrowest the table can be with every whole cell and word intact. A boxed
+        table spreads itself with its ratio columns: rich gives every other column its
+        whole width first, and a ratio column only what is left."""
         per_column = 3 if self.boxed else 2  # padding and the rule between columns
-        return sum(self._min_width(i, c) + per_column for i, c in enumerate(self.columns))
+        spread = self.boxed and any(c.ratio for c in self.columns)
+        return sum(
+            (self._natural_width(i, c) if spread and not c.ratio else self._min_width(i, c))
+            + per_column
+            for i, c in enumerate(self.columns)
+        )
+
+    def _natural_width(self, index: int, column: Column) -> int:
+        cells = [row[index].plain for row in self.rows if index < len(row)]
+        return max((len(line) for c in [column.header, *cells] for line in c.splitlines()),
+                   default=0)
 
     def _min_width(self, index: int, column: Column) -> int:
         cells = [row[index].plain for row in self.rows if index < len(row)]
@@ -77,7 +89,9 @@ class FittedTable:
             table.add_column(
                 column.header, style=column.style or None, ratio=column.ratio,
                 no_wrap=column.breaks == WHOLE, overflow="fold",
-                min_width=self._min_width(i, column) if column.breaks != PROSE else None,
+                # a prose column too: left without a floor, rich gives the room to the
+                # wider columns and folds the message one character a line
+                min_width=self._min_width(i, column),
             )
         for row in self.rows:
             table.add_row(*row)

@@ -187,6 +187,9 @@ def _when_it_breaks(link: LinkLine, now: datetime) -> tuple[str, str]:
     because = f" {link.breaks_because}" if link.breaks_because else ""
     if link.breaks_at <= now:
         return "broke", f"{fmt.when(link.breaks_at)}, when{because} expired"
+    if link.status == "broken":  # broken today for another cause: the date is no reprieve
+        return "expires", (f"{fmt.when(link.breaks_at)}, when{because} expires; the link "
+                           "is broken already (see status)")
     return "breaks", f"{fmt.when(link.breaks_at)}, when{because} expires"
 
 
