@@ -33,6 +33,7 @@ def test_check_exits_0_on_a_clean_tree_and_1_with_an_error(
     assert code == 1
     assert "pki/apiserver.crt" in out and "cert-expired" in out
     assert "kubeadm certs renew apiserver" in out
+    assert "1 error, 0 warnings, 0 notes in" in out  # each noun in its number
 
 
 def test_check_exits_0_with_warnings_only(

@@ -35,7 +35,7 @@ async def test_the_nodes_side_by_side(copied_set: list[Path]) -> None:
         await app.workers.wait_for_complete()
         await pilot.pause()
         title = app.query_one("#nodes-title", Static).content
-        assert str(title) == "3 nodes: 1 errors, 0 warnings, 0 notes"
+        assert str(title) == "3 nodes: 1 error, 0 warnings, 0 notes"
         material = {r[0][2:]: r for r in rows(app.query_one("#material", DataTable))}
         ca = material["ca (pki/ca.crt)"]
         assert ca[0].startswith("✓") and ca[1] == ca[2] == ca[3] != "—"

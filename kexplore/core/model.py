@@ -35,6 +35,13 @@ class Severity(str, Enum):
         return {"error": 3, "warning": 2, "info": 1}[self.value]
 
 
+def tally(counts: dict[str, int], kinds: tuple[str, ...] = ("error", "warning", "info")) -> str:
+    """"1 error, 2 warnings, 0 notes": counts by severity, each noun in its number."""
+    nouns = {"error": "error", "warning": "warning", "info": "note"}
+    return ", ".join(
+        f"{counts[k]} {nouns[k]}{'' if counts[k] == 1 else 's'}" for k in kinds)
+
+
 class Kind(str, Enum):
     """What a file is, decided by its place and its content."""
 

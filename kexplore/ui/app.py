@@ -14,6 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kexplore.core.model import tally
 from kexplore.core.sample import Lesson
 from kexplore.core.secrets import shown as printable
 from kexplore.ui.commands import KexploreCommands
@@ -107,8 +108,8 @@ class KexploreApp(App[int]):
         if not first:
             counts = message.session.report.counts()
             self.notify(
-                f"{len(message.session.tree.nodes)} entries, {counts['error']} errors, "
-                f"{counts['warning']} warnings",
+                f"{len(message.session.tree.nodes)} entries, "
+                f"{tally(counts, ('error', 'warning'))}",
                 title="Reloaded",
             )
         if self.live:

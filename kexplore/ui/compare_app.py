@@ -19,6 +19,7 @@ from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
 from textual.widgets import DataTable, Footer, Header, Static
 
+from kexplore.core.model import tally
 from kexplore.ui.format import EscapeControls
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
@@ -85,8 +86,7 @@ class CompareApp(App[int]):
         self.result = result
         counts = result.counts()
         self.query_one("#nodes-title", Static).update(Text(
-            f"{len(result.nodes)} nodes: {counts['error']} errors, {counts['warning']} "
-            f"warnings, {counts['info']} notes"))
+            f"{len(result.nodes)} nodes: {tally(counts)}"))
         material = self.query_one("#material", DataTable)
         material.clear(columns=True)
         material.add_column("", key="what")

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.compare import Comparison, side_by_side
+from kexplore.core.model import tally
 from kexplore.core.report.text import STYLE
 from kexplore.core.secrets import shown as printable
 
@@ -81,6 +82,6 @@ def comparison_renderable(result: Comparison) -> Group:
         parts += [table, Text("")]
     c = result.counts()
     parts.append(Text(
-        f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes across "
+        f"{tally(c)} across "
         f"{len(result.nodes)} nodes", style="bold"))
     return Group(*parts)

@@ -12,7 +12,7 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.model import ExpiryRow, Finding, Report, Severity
+from kexplore.core.model import ExpiryRow, Finding, Report, Severity, tally
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
 from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
@@ -26,8 +26,7 @@ def summary_line(report: Report) -> str:
     c = report.counts()
     worst = "no problems" if not report.findings else "problems found"
     return (
-        f"{c['error']} errors, {c['warning']} warnings, {c['info']} notes "
-        f"in {sum(1 for _ in report.tree)} entries under {report.tree.root}: {worst}"
+        f"{tally(c)} in {sum(1 for _ in report.tree)} entries under {report.tree.root}: {worst}"
     )
 
 
