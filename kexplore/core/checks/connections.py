@@ -48,11 +48,24 @@ def _causes(ctx: Context, rule: str) -> dict[tuple[str, str, str], tuple[Cause, 
     return found
 
 
+def _without_echo(message: str, symptom: str) -> str:
+    """The message without the error text its symptom ends with too: the peer's words
+    ("x509: certificate signed by unknown authority") are said once, in the symptom."""
+    at = message.find(": ")
+    while at != -1:
+        tail = message[at + 2:]
+        if len(tail) >= 12 and symptom.endswith(tail):
+            return message[:at]
+        at = message.find(": ", at + 1)
+    return message
+
+
 def _findings(ctx: Context, rule: str) -> Iterator[Finding]:
     for cause, titles in _causes(ctx, rule).values():
         breaks = f"; breaks {', '.join(dict.fromkeys(titles))}" if titles else ""
         symptom = f" ({cause.symptom})" if cause.symptom else ""
-        yield Finding(rule, Severity.ERROR, cause.path, f"{cause.message}{breaks}{symptom}",
+        message = _without_echo(cause.message, cause.symptom)
+        yield Finding(rule, Severity.ERROR, cause.path, f"{message}{breaks}{symptom}",
                       pointer=cause.pointer, fix=cause.fix)
 
 
