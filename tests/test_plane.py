@@ -91,6 +91,11 @@ def test_each_plane_fault_breaks_its_relation_and_is_one_finding(
     assert relation.reason and relation.symptom
     assert keys(root) - keys(make_tree()) == {(fault.split(":")[0], path, pointer)}
     assert keys(make_tree()) - keys(root) == set()
+    (finding,) = [f for f in check_tree(scan(root), NOW).findings
+                  if f.rule == fault.split(":")[0]]
+    # the peer's error ("x509: ...", "tls: ...") is said once, in the symptom
+    last = relation.symptom.rsplit(": ", 1)[-1]
+    assert finding.message.count(last) == 1, finding.message
 
 
 @pytest.mark.parametrize("fault", [spec.name for spec in FAULTS])
