@@ -125,6 +125,28 @@ DEFECTS: list[Defect] = [
            text=lambda b: b.replace(b"  priorityClassName: system-node-critical\n",
                                     b"  priorityClassName: system-node-critical\n"
                                     b"  priorityClassName: system-node-critical\n")),
+    # a key given twice whose later value breaks something: that rule's finding, alone
+    Defect("hostNetwork false given after true", 35, ETCD, None,
+           (("manifest-host-network", WARN, ETCD, "spec.hostNetwork"),),
+           text=lambda b: b.replace(b"  hostNetwork: true\n",
+                                    b"  hostNetwork: true\n  hostNetwork: false\n")),
+    Defect("another priorityClassName given after kubeadm's", 33, SCHEDULER, None,
+           (("manifest-priority-class", WARN, SCHEDULER, "spec.priorityClassName"),),
+           text=lambda b: b.replace(b"  priorityClassName: system-node-critical\n",
+                                    b"  priorityClassName: system-node-critical\n"
+                                    b"  priorityClassName: low\n")),
+    Defect("etcd's image given after the scheduler's", 35, SCHEDULER, None,
+           (("pod-image", ERR, SCHEDULER, f"{K}.image"),),
+           text=lambda b: b.replace(b"    imagePullPolicy:",
+                                    b"    image: registry.k8s.io/etcd:3.6.0-0\n"
+                                    b"    imagePullPolicy:", 1)),
+    Defect("a second command without kubeadm's flags", 34, SCHEDULER, None,
+           tuple(("manifest-flag", WARN, SCHEDULER, f"--{flag}") for flag in (
+               "authentication-kubeconfig", "authorization-kubeconfig", "bind-address")),
+           text=lambda b: b.replace(b"    imagePullPolicy:",
+                                    b"    command: [kube-scheduler, --leader-elect=true,"
+                                    b" --kubeconfig=/etc/kubernetes/scheduler.conf]\n"
+                                    b"    imagePullPolicy:", 1)),
     # --- the decoder ---------------------------------------------------------------------
     Defect("hostpath in the wrong case", 35, APISERVER,
            lambda p: rename_key(volume(p, "k8s-certs"), "hostPath", "hostpath"),
@@ -318,3 +340,17 @@ def test_each_defect_is_reported_alone(make_tree: Factory, tmp_path: Path, defec
     assert before == set()
     assert after - before == set(defect.expected)
     assert before - after == set()
+
+
+def test_a_key_given_twice_is_named_by_the_finding_that_gives_its_harm(
+    make_tree: Factory, tmp_path: Path
+) -> None:
+    """The file still shows hostNetwork: true; the finding says why that value does not count."""
+    defect = next(d for d in DEFECTS if d.name == "hostNetwork false given after true")
+    root = tmp_path / "etc-kubernetes"
+    shutil.copytree(make_tree(_params(defect.minor)), root, symlinks=True)
+    plant(root, defect)
+    (finding,) = [f for f in check_tree(scan(root), NOW).findings if f.path == ETCD]
+    assert finding.message.startswith("hostNetwork is False")
+    assert "spec.hostNetwork is given twice (line " in finding.message
+    assert finding.message.endswith("the kubelet keeps the later value")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from kexplore.core.checks.context import Context
@@ -86,12 +87,49 @@ def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
     # a volume source the decoder dropped empties the mount: pod-dropped-field is the cause
     emptied = {p.path for p in ctx.kubelet.problems
                if p.rule == "pod-dropped-field" and p.severity is Severity.ERROR}
+    findings = _settle_duplicate_keys(ctx, findings)
     return [
         f for f in findings
         if not (f.rule.startswith(("plane-", "connection-")) and f.path in refused)
         and not (f.rule == "plane-not-mounted" and f.path in emptied)
         and not (f.rule == "connection-plain-http" and (f.path, f.pointer) in plaintext)
     ]
+
+
+def _settle_duplicate_keys(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """A key given twice whose later value some rule reports (hostNetwork: false after true,
+    another component's image, a second command without kubeadm's flags): that rule says
+    what breaks, at the severity of the harm, with its fix, so pod-duplicate-key gives way
+    for that key and the finding says, instead, why the file's first value does not count."""
+    twice = {(p.path, p.pointer): p for p in ctx.kubelet.problems
+             if p.rule == "pod-duplicate-key"}
+    covered: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        key = None if f.rule == "pod-duplicate-key" else _duplicated_key(twice, f)
+        if key is not None:
+            covered.add(key)
+            line = twice[key].line
+            where = f" (line {line})" if line else ""
+            f = replace(f, message=f"{f.message}; {key[1]} is given twice{where} and the "
+                        "kubelet keeps the later value")
+        out.append(f)
+    return [f for f in out
+            if not (f.rule == "pod-duplicate-key" and (f.path, f.pointer) in covered)]
+
+
+def _duplicated_key(twice: dict[tuple[str, str], PodProblem], f: Finding
+                    ) -> tuple[str, str] | None:
+    """The duplicated key of f's file whose value f is about: f's own field or one inside
+    it, or, for a duplicated command or args, any of its flags."""
+    for path, key in twice:
+        if path != f.path or not f.pointer:
+            continue
+        if f.pointer == key or f.pointer.startswith((key + ".", key + "[")):
+            return path, key
+        if f.pointer.startswith("--") and key.endswith((".command", ".args")):
+            return path, key
+    return None
 
 
 def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
