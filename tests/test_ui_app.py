@@ -124,6 +124,24 @@ async def test_tree_is_grouped_as_kubeadm_lays_it_out() -> None:
         assert any(label.startswith("▲ apiserver.crt") and "21d" in label for label in labels)
 
 
+async def test_a_certificates_dir_moved_to_ssl_is_the_pki_group(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """kubespray's ssl/: the flags and the mounts say the certificates are there, so the
+    tree shows them as pki, not as other files."""
+    from tests.test_real_trees import _certs_moved_to
+
+    app = KexploreApp(_certs_moved_to(writable_tree(), "ssl"), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        groups = {n.data.path: n for n in tree_of(app).root.children if n.data is not None}
+        assert list(groups) == ["kubeconfigs", "manifests", "pki", "pki/etcd"]
+        assert groups["pki"].label.plain.split()[1:3] == ["pki", "(ssl/)"]
+        assert groups["pki/etcd"].label.plain.split()[1:3] == ["pki/etcd", "(ssl/etcd/)"]
+        assert {leaf.data.path for leaf in groups["pki"].children if leaf.data} >= {
+            "ssl/ca.crt", "ssl/apiserver.crt", "ssl/sa.pub"}
+        assert {leaf.data.path for leaf in groups["pki/etcd"].children if leaf.data} >= {
+            "ssl/etcd/ca.crt", "ssl/etcd/server.crt"}
+
+
 async def test_overview_filters_by_severity_and_jumps_to_the_file(faulty: Path) -> None:
     app = KexploreApp(faulty, now=NOW)
     async with app.run_test(size=SIZE) as pilot:

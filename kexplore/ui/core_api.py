@@ -31,6 +31,14 @@ def infer(tree: Tree) -> Any:
     return real(tree)
 
 
+def cert_folder(tree: Tree, inferred: Any) -> str:
+    """The tree folder behind certificatesDir (pki, or kubespray's ssl); pki when it lies
+    outside the tree, where the tree's pki/ is still kubeadm's layout."""
+    from kexplore.core.plane.components import cert_folder as real
+
+    return real(tree, inferred.params.cert_dir) or "pki"
+
+
 def expiry_rows(tree: Tree, now: datetime, node: Any = None) -> list[Any]:
     from kexplore.core.expiry import expiry_rows as real
 

@@ -30,6 +30,8 @@ class Session:
     root_error: str = ""  # set while the root itself is gone; the tree is then empty
     kubelet: Any | None = None  # the static pods as the kubelet reads them
     plane: PlaneOutline | None = None  # the control plane as it runs, as plain values
+    # the tree folder behind certificatesDir, as the pods mount it: what the pki groups hold
+    cert_folder: str = "pki"
     # the tree as scanned, without the node's files (what a rescan starts from)
     scanned: Tree | None = None
     # what each file outside the tree is for: path -> (a few words, what, who uses it)
@@ -143,6 +145,7 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         report=report,
         inferred=inferred,
         kubelet=core_api.kubelet_pods(tree, inferred),
+        cert_folder=core_api.cert_folder(tree, inferred),
         expiry=core_api.expiry_rows(tree, report.now, node),
         now=report.now,
         root_error=root_error,

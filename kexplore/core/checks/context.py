@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -27,11 +26,10 @@ from kexplore.core.params import ClusterParams, Inferred
 from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, Reach, build_plane
-from kexplore.core.plane.components import APISERVER, pod_components
+from kexplore.core.plane.components import cert_folder
 from kexplore.core.plane.mounts import (
     Resolved,
     beside,
-    container_host_path,
     named_on_host,
     pod_paths,
 )
@@ -205,10 +203,7 @@ class Context:
         """The tree folder behind certificatesDir, as the API server's pod mounts the
         folder its flags name (the same host path when no volume shows it); None when
         it lies elsewhere on the host."""
-        cert_dir = posixpath.normpath(self.params.cert_dir)
-        api = pod_components(self.tree).get(APISERVER)
-        host = container_host_path(api.pod, api.container, cert_dir)[0] if api else None
-        return tree_path(host if host is not None else cert_dir)
+        return cert_folder(self.tree, self.params.cert_dir)
 
     @property
     def is_control_plane(self) -> bool:

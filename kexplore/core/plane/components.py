@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Kind, Tree
+from kexplore.core.paths import tree_path
 from kexplore.core.plane.model import Component, FileUse
-from kexplore.core.plane.mounts import in_container
+from kexplore.core.plane.mounts import container_host_path, in_container
 
 APISERVER = "kube-apiserver"
 ETCD = "etcd"
@@ -110,6 +111,16 @@ def _files(tree: Tree, comp: PodComponent) -> tuple[FileUse, ...]:
         uses.append(FileUse(f"--{ref.flag}", ref.path, r.reach, r.node, r.host, r.mount,
                             r.reason))
     return tuple(uses)
+
+
+def cert_folder(tree: Tree, cert_dir: str) -> str | None:
+    """The tree folder behind certificatesDir `cert_dir`, as the API server's pod mounts
+    the folder its flags name (the same host path when no volume shows it); None when it
+    lies elsewhere on the host."""
+    cert_dir = posixpath.normpath(cert_dir)
+    api = pod_components(tree).get(APISERVER)
+    host = container_host_path(api.pod, api.container, cert_dir)[0] if api else None
+    return tree_path(host if host is not None else cert_dir)
 
 
 def kubelet_kubeconfig(tree: Tree) -> KubeconfigInfo | None:

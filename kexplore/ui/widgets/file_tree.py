@@ -41,19 +41,20 @@ class Entry:
     group: bool = False
 
 
-def group_of(path: str, kind: Kind | None) -> tuple[str, str]:
+def group_of(path: str, kind: Kind | None, certs: str = "pki") -> tuple[str, str]:
     """(group, name shown inside the group) for a root-relative path; the node's files
-    outside the tree go by the absolute path the node keeps them at."""
+    outside the tree go by the absolute path the node keeps them at. `certs` is the tree
+    folder behind certificatesDir (kubespray's ssl/): the pki groups hold its files."""
     if path.startswith("/"):
         return "outside", path
     if path.startswith("tmp/") or path == "tmp":
         return "tmp", path[4:] or "tmp"
     if path.startswith("manifests/"):
         return "manifests", path[len("manifests/"):]
-    if path.startswith("pki/etcd/"):
-        return "pki/etcd", path[len("pki/etcd/"):]
-    if path.startswith("pki/"):
-        return "pki", path[len("pki/"):]
+    if path.startswith(f"{certs}/etcd/"):
+        return "pki/etcd", path[len(f"{certs}/etcd/"):]
+    if path.startswith(f"{certs}/"):
+        return "pki", path[len(f"{certs}/"):]
     if "/" not in path and (kind is Kind.KUBECONFIG or path.endswith(".conf")):
         return "kubeconfigs", path
     return "other", path
@@ -113,14 +114,15 @@ class FileTree(Tree[Entry]):
         self._order = []
         self._pending = {}
         members: dict[str, list[tuple[str, str, Node | None]]] = {g: [] for g, _, _ in GROUPS}
+        certs = session.cert_folder
         for node in session.tree:
             if _shown(node):
-                group, name = group_of(node.path, node.kind)
+                group, name = group_of(node.path, node.kind, certs)
                 members[group].append((name, node.path, node))
         # a file the findings name but the tree lacks (a missing kubeconfig or manifest)
         for path in sorted({f.path for f in session.findings(profile)}):
             if path and session.tree.get(path) is None:
-                group, name = group_of(path, None)
+                group, name = group_of(path, None, certs)
                 members[group].append((name, path, None))
         needle = pattern.lower()
         for key, title, open_at_start in GROUPS:
@@ -129,6 +131,8 @@ class FileTree(Tree[Entry]):
             if not items:
                 continue
             worst = _worst([session.worst(p, profile) for _, p, _ in items])
+            if certs != "pki" and key.startswith("pki"):
+                title += f" ({certs}{key.removeprefix('pki')}/)"  # where they are
             label = fmt.mark(worst) + Text(f" {title} ", style="bold") + Text(
                 f"{len(items)}", style=fmt.MUTED
             )
