@@ -100,3 +100,20 @@ def test_names_from_the_tree_never_reach_the_terminal_raw(
     _, out, _ = run(["connections", str(root), "--now", AT, "--format", "json"], capsys)
     assert "\x1b" not in json.loads(out)["connections"][0]["id"]
     assert any(c["id"].startswith("evil\\x1b") for c in json.loads(out)["connections"])
+
+
+def test_a_broken_relation_breaks_now_in_the_table_and_keeps_its_date_in_json(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the front-proxy client cert is signed by the wrong CA: broken today, though its
+    # certificates expire a year on; the table must not offer that year as a reprieve
+    root = make_tree(faults=["connection-ca"])
+    _, out, _ = run(["connections", str(root), "--now", AT, "--format", "json"], capsys)
+    link = next(c for c in json.loads(out)["connections"]
+                if c["id"] == "kube-apiserver->aggregated-apiservers")
+    assert link["status"] == "broken" and link["breaks_at"] == "2027-11-01T09:00:00Z"
+    _, text, _ = run(["connections", str(root), "--now", AT], capsys)
+    (row,) = [line for line in text.splitlines() if "kube-apiserver->aggregated-apiservers" in line]
+    assert "broken now" in row and "2027-11-01" not in row
+    healthy = next(line for line in text.splitlines() if "kube-apiserver->etcd[0]" in line)
+    assert "2027-11-01 09:00 UTC" in healthy and "broken now" not in healthy

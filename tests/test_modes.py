@@ -137,6 +137,20 @@ def test_a_kubeconfig_that_holds_no_secret_is_a_note(writable_tree: Callable[...
     assert not any(rule == "file-mode" and sev is not Severity.INFO for rule, _p, sev in new)
 
 
+def test_a_conf_that_holds_no_key_says_so(writable_tree: Callable[..., Path]) -> None:
+    # an empty stray file: its name asks for a kubeconfig's 0600, its content guards nothing
+    root, path = writable_tree(), "notes.conf"
+    (root / path).touch()
+    (root / path).chmod(0o644)
+    (finding,) = [f for f in check_tree(scan(root), NOW).findings
+                  if f.rule == "file-mode" and f.path == path]
+    assert finding.severity is Severity.INFO
+    assert finding.message.startswith("mode is 0644, looser than kubeadm's 0600: ")
+    assert "holds no key or credential: no secret is exposed" in finding.message
+    assert "act as this identity" not in finding.message
+    assert "holds a client key" not in finding.message
+
+
 @pytest.mark.parametrize(
     ("folder", "mode"),
     [("pki", 0o777), ("pki/etcd", 0o775), ("manifests", 0o757), ("backup", 0o777)],

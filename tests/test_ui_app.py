@@ -582,6 +582,27 @@ async def test_i_shows_the_cluster_as_read_from_the_tree() -> None:
         assert app.main.current is None
 
 
+@pytest.mark.parametrize("without, read_from", [((), "super-admin.conf"),
+                                                 (("super-admin.conf",), "kubelet.conf")],
+                         ids=["init-node", "no-super-admin"])
+async def test_i_names_only_the_files_the_node_role_was_read_from(
+    writable_tree, without: tuple[str, ...], read_from: str,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree()
+    for name in without:  # an init node upgraded from 1.28 has no super-admin.conf
+        (root / name).unlink()
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        table = app.main.query_one("#cluster", Static).content
+        labels = [str(c) for c in table.columns[0].cells]
+        row = labels.index("node role")
+        assert str(list(table.columns[1].cells)[row]) == "init node"
+        assert str(list(table.columns[2].cells)[row]) == read_from
+
+
 async def test_manifest_view_opens_on_what_the_kubelet_does_and_shows_the_line(
     writable_tree,  # type: ignore[no-untyped-def]
 ) -> None:

@@ -164,7 +164,9 @@ async def test_marks_are_the_planes_own_verdicts(make_tree: Factory,
         dates = {link.id: table.get_row_at(row)[3].plain for table in view.query(LinksTable)
                  for row, link in enumerate(table.links)}
     for relation in plane.connections:
-        expected = relation.breaks_at.strftime("%Y-%m-%d") if relation.breaks_at else ""
+        # a broken link breaks now, whatever date its certificates expire on
+        expected = ("broken now" if relation.status.value == "broken" else
+                    relation.breaks_at.strftime("%Y-%m-%d") if relation.breaks_at else "")
         assert dates[relation.id] == expected
     broken = {r.id for r in plane.broken()}
     if faults:
@@ -224,9 +226,13 @@ async def test_a_link_broken_today_gives_no_future_date_as_when_it_breaks(
     async with app.run_test(size=SIZE) as pilot:
         await control_plane(app, pilot)
         table = app.main.query_one("#links-connection", LinksTable)
-        table.move_cursor(row=[link.id for link in table.links].index(relation.id))
+        row = [link.id for link in table.links].index(relation.id)
+        column = table.get_row_at(row)[3].plain
+        table.move_cursor(row=row)
         await pilot.pause()
         detail = " ".join(text_of(app.main.query_one("#link-detail", Static)).split())
+    assert column == "broken now"
+    assert relation.breaks_at.strftime("%Y-%m-%d") in detail  # the expiry stays in the detail
     assert "the link is broken already (see status)" in detail
     assert " breaks " not in f" {detail} "
 

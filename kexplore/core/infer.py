@@ -295,7 +295,7 @@ def infer(tree: Tree) -> Inferred:
             f"kubeadm {params.version} is not described by kexplore's conventions; "
             f"holding the tree against {conventions_version}, the nearest it knows"
         )
-    joined = tree.get("super-admin.conf") is None and _kubelet_joined(tree)
+    joined, role_source = _node_role(tree)
     return Inferred(
         params=params,
         sources=sources,
@@ -303,6 +303,7 @@ def infer(tree: Tree) -> Inferred:
         version_found=version_found,
         conventions_version=conventions_version,
         joined_node=joined,
+        role_source=role_source,
         notes=tuple(notes),
     )
 
@@ -397,6 +398,16 @@ def _infer_endpoint_and_sans(
             params = replace(params, cert_sans=tuple(extra))
             sources["cert_sans"] = source
     return params
+
+
+def _node_role(tree: Tree) -> tuple[bool, str]:
+    """Whether `kubeadm join` wrote this node, and the file that tells: super-admin.conf is
+    the init node's alone; without it, a kubelet.conf with join's user is a joined node."""
+    if tree.get("super-admin.conf") is not None:
+        return False, "super-admin.conf"
+    if tree.get("kubelet.conf") is not None:
+        return _kubelet_joined(tree), "kubelet.conf"
+    return False, "not in the tree"
 
 
 def _kubelet_joined(tree: Tree) -> bool:

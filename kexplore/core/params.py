@@ -214,6 +214,8 @@ class Inferred:
     conventions_version: Version = field(default_factory=lambda: ClusterParams().version)
     joined_node: bool = False
     notes: tuple[str, ...] = ()
+    # the files the node role was read from: only those the tree holds
+    role_source: str = "not in the tree"
 
     def described(self) -> list[tuple[str, str, str]]:
         """(parameter, value, where it was read) for each parameter, in plain words; a
@@ -254,7 +256,7 @@ class Inferred:
         """A value and where it was read; a node-specific value the tree does not hold is
         unknown, never our default."""
         if not key:
-            return value, "super-admin.conf and kubelet.conf"
+            return value, self.role_source
         if key in self.sources:
             return value, self.sources[key]
         if key in NODE_SPECIFIC or (

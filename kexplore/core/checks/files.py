@@ -156,11 +156,14 @@ def file_mode(ctx: Context) -> Iterator[Finding]:
         rule = expected_mode(node.path)
         actual = node.mode & 0o777
         if rule and is_looser(actual, rule.mode):
+            # secrets were held to 0600 above, so a file read here holds none; one that
+            # could not be read may, and keeps the rule's own why
+            why = rule.why if denied(node.error) else rule.why_without_secret or rule.why
             yield Finding(
                 "file-mode",
                 _public_severity(node.path, actual),
                 node.path,
-                f"mode is {actual:04o}, looser than kubeadm's {rule.mode:04o}: {rule.why}",
+                f"mode is {actual:04o}, looser than kubeadm's {rule.mode:04o}: {why}",
                 fix=f"chmod {rule.mode:o} {shlex.quote(node.path)}",
             )
 

@@ -11,6 +11,9 @@ class ModeRule:
     pattern: str  # fnmatch pattern on the path relative to the root
     mode: int  # what kubeadm writes; anything stricter is fine too
     why: str
+    # the why for a file of this name that holds no secret (its content says so): the
+    # mode kubeadm gives it guards a key this one lacks
+    why_without_secret: str = ""
 
 
 SECRET = "anyone who can read it can act as this identity or decrypt its traffic"
@@ -20,7 +23,9 @@ MODE_RULES: tuple[ModeRule, ...] = (
     ModeRule("pki/sa.pub", 0o600, "kubeadm writes the service-account public key 0600"),
     ModeRule("pki/*.crt", 0o644, "certificates are public, but only root should replace them"),
     ModeRule("pki/etcd/*.crt", 0o644, "certificates are public, but only root should replace them"),
-    ModeRule("*.conf", 0o600, "a kubeconfig holds a client key: " + SECRET),
+    ModeRule("*.conf", 0o600, "a kubeconfig holds a client key: " + SECRET,
+             "that guards a kubeconfig's client key, but this file holds no key or "
+             "credential: no secret is exposed"),
     ModeRule(
         "manifests/*.yaml",
         0o600,

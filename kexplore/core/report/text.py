@@ -4,7 +4,6 @@ print to a terminal or a pipe. Their JSON is in `documents.py`, which needs no r
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from itertools import groupby
 from typing import Any
 
@@ -163,7 +162,11 @@ STATUS_STYLE = {"broken": "bold red", "unknown": "yellow", "ok": "green"}
 STATUS_ORDER = ("broken", "unknown", "ok")
 
 
-def _when(moment: datetime | None) -> str:
+def _breaks(relation: Relation) -> str:
+    """When the relation breaks; a broken one breaks on no later day, whatever its dates."""
+    if relation.status.value == "broken":
+        return "broken now"
+    moment = relation.breaks_at
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
 
 
@@ -193,7 +196,7 @@ def connections_renderable(plane: Plane) -> Group:
         for r in rows:
             why = "; ".join([r.reason or r.purpose, *_files_of(r)])
             table.add_row(Text(shown(f"{r.status.mark} {r.title}")), Text(shown(r.id)),
-                          Text(shown(r.address)), Text(_when(r.breaks_at)),
+                          Text(shown(r.address)), Text(_breaks(r)),
                           Text(shown(why)))
         parts += [table, Text("")]
     counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}

@@ -153,6 +153,10 @@ def _what(link: LinkLine) -> Text:
 
 
 def _breaks(link: LinkLine, now: datetime) -> Text:
+    # a link broken today breaks on no later day: a date would read as a reprieve; the
+    # detail below still says when its certificates expire
+    if link.status == "broken":
+        return Text("broken now", style=fmt.STATUS_STYLE["broken"])
     if link.breaks_at is None:
         return Text("")
     stamp = link.breaks_at.strftime("%Y-%m-%d")
