@@ -15,6 +15,7 @@ from pathlib import Path
 import planted_secrets as ps
 import pytest
 from conftest import NOW
+from pilots import recorded_toasts
 
 from kexplore.cli import build_parser, main
 from kexplore.commands import render_check
@@ -148,14 +149,7 @@ async def test_no_explorer_view_table_toast_or_copy_shows_a_planted_secret(
 
     root, secrets = planted
     app = KexploreApp(root, now=NOW, root_label=str(root))
-    toasts: list[str] = []
-    notify = app.notify
-
-    def spy(message: str, **kw: object) -> None:
-        toasts.append(message)
-        notify(message, **kw)  # type: ignore[arg-type]
-
-    app.notify = spy  # type: ignore[method-assign]
+    toasts = recorded_toasts(app)
     seen: list[str] = []
     copied: list[str] = []
     async with app.run_test(size=(160, 45)) as pilot:

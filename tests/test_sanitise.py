@@ -14,6 +14,7 @@ from pathlib import Path
 import hostile_names as h
 import pytest
 from conftest import NOW
+from pilots import recorded_toasts
 from rich.segment import ControlType, Segment
 from rich.text import Text
 from textual.drivers.headless_driver import HeadlessDriver
@@ -173,14 +174,7 @@ async def test_every_explorer_face_shows_names_escaped_and_writes_nothing_raw(
     Capture.stream = []
     app = KexploreApp(hostile.root, now=NOW, watch=True, root_label=str(hostile.root))
     app.driver_class = Capture
-    toasts: list[str] = []
-    notify = app.notify
-
-    def spy(message: str, **kw: object) -> None:
-        toasts.append(message)
-        notify(message, **kw)  # type: ignore[arg-type]
-
-    app.notify = spy  # type: ignore[method-assign]
+    toasts = recorded_toasts(app)
     async with app.run_test(headless=False, size=SIZE) as pilot:
         for _ in range(100):
             await pilot.pause(0.02)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import NOW, Factory
+from pilots import until
 
 from kexplore.core.check import check_tree
 from kexplore.core.read.scan import scan
@@ -22,15 +22,6 @@ SIZE = (160, 45)
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-async def until(pilot, condition: Callable[[], bool], seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    """Let the app run until `condition` holds; the watcher and workers are real."""
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("the app did not reach the expected state in time")
 
 
 def settled(app: KexploreApp, root: Path) -> bool:

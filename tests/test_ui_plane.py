@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import NOW, Factory
+from pilots import until
 from rich.console import Console
 from rich.text import Text
 from textual.widgets import Static
@@ -35,14 +35,6 @@ def anyio_backend() -> str:
 
 def plane_of(root: Path) -> Plane:
     return build_plane(scan(root), NOW)
-
-
-async def until(pilot, condition: Callable[[], bool], seconds: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.05)):
-        await pilot.pause(0.05)
-        if condition():
-            return
-    raise AssertionError("the app did not reach the expected state in time")
 
 
 async def started(app: KexploreApp, pilot) -> None:  # type: ignore[no-untyped-def]
