@@ -99,8 +99,8 @@ async def test_the_control_plane_view_judges_the_kubelet_with_its_config(
 async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Path) -> None:
     """Live: the kubelet rotates onto an expired pair; the group outside the tree, the open
     view and the findings follow, with the selection kept. Then back to a valid pair."""
-    from test_live_node_files import rotate
     from pilots import until
+    from test_live_node_files import rotate
     from test_ui_live import selected
 
     node = tmp_path / "node"
