@@ -34,6 +34,7 @@ ADMIN_CONTEXT = "context kubernetes-admin@kubernetes"
 CONFIG = "/var/lib/kubelet/config.yaml"
 CLIENT_CA = "authentication.x509.clientCAFile"
 SERVING = "/var/lib/kubelet/pki/kubelet.crt"
+SERVING_ROTATED = "/var/lib/kubelet/pki/kubelet-server-current.pem"
 KUBELET_LINK = "kube-apiserver->kubelet"
 
 
@@ -483,6 +484,26 @@ HAND_EDITS: dict[str, tuple[Callable[[Path], None], set[tuple[str, str, str]]]] 
                                                "/var/lib/kubelet/pki/kubelet-server-current.pem",
                                                "")}),
 }
+
+
+def test_the_serving_cert_judged_is_the_one_the_kubelet_picks(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """An expired kubelet-server-current.pem left beside a kubelet that does not bootstrap
+    its serving cert is not what :10250 serves: the reading, the checks and the plane all
+    hold the self-signed kubelet.crt, as the kubelet does (one choice, in conventions)."""
+    root = tmp_path / "node"
+    shutil.copytree(make_node_root(), root, symlinks=True)
+    pki = make_node_root(faults=["kubelet-serving-expired"]) / "var/lib/kubelet/pki"
+    (root / "var/lib/kubelet/pki/kubelet-server-current.pem").write_bytes(
+        (pki / "kubelet.crt").read_bytes() + (pki / "kubelet.key").read_bytes())
+    findings, node = node_check(root)
+    assert found(findings) == set()
+    _verified_self_signed(root)
+    findings, node = node_check(root)
+    assert ("kubelet-serving-expired", SERVING_ROTATED, "") not in found(findings)
+    link = _kubelet_link(root, node)
+    assert link.server_cert is not None and link.server_cert.path.endswith("kubelet.crt")
 
 
 @pytest.mark.parametrize("edit", sorted(HAND_EDITS))

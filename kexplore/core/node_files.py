@@ -22,11 +22,9 @@ from kexplore.core.conventions.node import (
     KUBELET_CONFIG,
     KUBELET_DIR,
     KUBELET_ROTATED_CERT,
-    KUBELET_SERVING_CERT,
-    KUBELET_SERVING_KEY,
-    KUBELET_SERVING_ROTATED,
     ROOT_KUBECONFIG,
     Role,
+    kubelet_serving_pair,
     role_of,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
@@ -237,12 +235,8 @@ def _kubelet_paths(tree: Tree, kubelet: KubeletConfig | None) -> list[str]:
             for named in (user.client_cert_path, user.client_key_path):
                 if named.startswith("/") and in_tree(named) is None:
                     paths.append(posixpath.normpath(named))
-    if kubelet is not None and kubelet.tls_cert_file:
-        paths += [kubelet.tls_cert_file, kubelet.tls_private_key_file]
-    elif kubelet is not None and kubelet.server_tls_bootstrap:
-        paths.append(KUBELET_SERVING_ROTATED)
-    else:
-        paths += [KUBELET_SERVING_CERT, KUBELET_SERVING_KEY]
+    serving = kubelet_serving_pair(kubelet)
+    paths += [serving.cert, serving.key]
     return [p for p in dict.fromkeys(paths) if p and in_tree(p) is None]
 
 

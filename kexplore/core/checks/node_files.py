@@ -13,6 +13,7 @@ from kexplore.core.conventions.node import (
     KUBELET_CONFIG,
     KUBELET_ROTATED_CERT,
     KUBELET_SERVING_ROTATED,
+    kubelet_serving_pair,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
 from kexplore.core.model import Finding, Kind, Severity
@@ -129,12 +130,8 @@ def serving(ctx: Context) -> Iterator[Finding]:
 
 
 def _serving_file(node: NodeFiles) -> OutsideFile | None:
-    kubelet = node.kubelet
-    for path in ((kubelet.tls_cert_file if kubelet else ""), KUBELET_SERVING_ROTATED,
-                 "/var/lib/kubelet/pki/kubelet.crt"):
-        if path and (found := node.present(path)) is not None:
-            return found
-    return None
+    """The serving cert the kubelet presents, as it picks it, when it is at hand."""
+    return node.present(kubelet_serving_pair(node.kubelet).cert)
 
 
 def key_pairs(ctx: Context) -> Iterator[Finding]:

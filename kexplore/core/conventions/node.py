@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kexplore.core.conventions.kubeconfigs import KUBELET_ROTATED_CERT
+from kexplore.core.kubelet_config import KubeletConfig
 
 KUBELET_DIR = "/var/lib/kubelet"
 KUBELET_CONFIG = f"{KUBELET_DIR}/config.yaml"
@@ -30,6 +31,29 @@ NODES_GROUP = "system:nodes"
 FILE_CHECK_SECONDS = 20
 
 __all__ = ["KUBELET_ROTATED_CERT"]
+
+
+@dataclass(frozen=True)
+class ServingPair:
+    """The serving cert and key the kubelet presents on :10250, and the setting that
+    chose them ("" for a key config.yaml leaves unset beside its tlsCertFile)."""
+
+    cert: str
+    key: str
+    chosen_by: str
+
+
+def kubelet_serving_pair(config: KubeletConfig | None) -> ServingPair:
+    """As the kubelet picks its serving pair: config.yaml's tlsCertFile and
+    tlsPrivateKeyFile; else, with serverTLSBootstrap, the rotated PEM that holds both;
+    else the pair it self-signs in its cert dir (also what a node without config.yaml
+    gets: the kubelet's defaults)."""
+    if config is not None and config.tls_cert_file:
+        return ServingPair(config.tls_cert_file, config.tls_private_key_file, "tlsCertFile")
+    if config is not None and config.server_tls_bootstrap:
+        return ServingPair(KUBELET_SERVING_ROTATED, KUBELET_SERVING_ROTATED,
+                           "serverTLSBootstrap")
+    return ServingPair(KUBELET_SERVING_CERT, KUBELET_SERVING_KEY, "(self-signed by the kubelet)")
 
 
 @dataclass(frozen=True)

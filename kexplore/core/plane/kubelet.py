@@ -14,10 +14,8 @@ from kexplore.core.conventions.node import (
     KUBELET_CONFIG,
     KUBELET_DEFAULT_CLIENT_CA,
     KUBELET_ROTATED_CERT,
-    KUBELET_SERVING_CERT,
-    KUBELET_SERVING_KEY,
-    KUBELET_SERVING_ROTATED,
     NODE_PREFIX,
+    kubelet_serving_pair,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
@@ -92,20 +90,12 @@ class KubeletSide:
         else the bootstrapped (rotated) one, else its self-signed kubelet.crt."""
         if node is None or self.config is None:
             return None, None
-        cfg = self.config
-        if cfg.tls_cert_file:
-            cert = node_source(tree, node, "tlsCertFile", KUBELET_CONFIG, cfg.tls_cert_file)
-            key = (node_source(tree, node, "tlsPrivateKeyFile", KUBELET_CONFIG,
-                               cfg.tls_private_key_file) if cfg.tls_private_key_file else None)
-            return cert, key
-        if cfg.server_tls_bootstrap:
-            pem = node_source(tree, node, "serverTLSBootstrap", KUBELET_CONFIG,
-                              KUBELET_SERVING_ROTATED)
-            return pem, pem
-        return (node_source(tree, node, "(self-signed by the kubelet)", KUBELET_CONFIG,
-                            KUBELET_SERVING_CERT),
-                node_source(tree, node, "(self-signed by the kubelet)", KUBELET_CONFIG,
-                            KUBELET_SERVING_KEY))
+        pair = kubelet_serving_pair(self.config)
+        cert = node_source(tree, node, pair.chosen_by, KUBELET_CONFIG, pair.cert)
+        if not pair.key:
+            return cert, None
+        key_field = "tlsPrivateKeyFile" if pair.chosen_by == "tlsCertFile" else pair.chosen_by
+        return cert, node_source(tree, node, key_field, KUBELET_CONFIG, pair.key)
 
     def settings(self, api: ApiServer) -> tuple[tuple[str, str], ...]:
         """The fields that decide whom the kubelet trusts and what it runs, for the views."""
