@@ -7,7 +7,6 @@ import gc
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +20,7 @@ from kexplore.argtypes import (
     parse_version,
 )
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm
+from kexplore.core.records import record
 from kexplore.errors import UsageError
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def run_generate(args: argparse.Namespace) -> int:
 # --- the explorer ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Target:
     """The tree the explorer opens, what the header says about it, and the demo's lessons."""
 

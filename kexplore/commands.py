@@ -207,6 +207,12 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
         profiles = ("kubeadm",) if args.profile in ("kubeadm", "all") else ()
         return report, to_junit(report.findings, cis or (), str(tree.root), profiles=profiles)
+    from kexplore.core.terminal import is_terminal
+
+    if not (report.findings or notes or part or cis or is_terminal()):
+        from kexplore.core.report.summary import plain_summary
+
+        return report, plain_summary(report)  # one line, no table: no rich to load
     from rich.text import Text  # a path is never read as markup
 
     from kexplore.core.report.text import findings_renderable

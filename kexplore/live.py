@@ -23,7 +23,6 @@ import os
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +34,7 @@ from kexplore.core.model import Finding, Kind, Node, Report, Severity, Tree
 from kexplore.core.names import printable
 from kexplore.core.read.safeio import special_devices
 from kexplore.core.read.scan import MAX_DEPTH, rescan, resolved_path
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 NodeReader = Callable[[Tree], "NodeFiles | None"]
 
 
-@dataclass(frozen=True)
+@record
 class Timing:
     """How the watcher trades latency for calm; the defaults suit an /etc/kubernetes tree."""
 
@@ -241,7 +241,7 @@ def watched_folders(snapshot: Snapshot) -> frozenset[Path]:
 # --- snapshots and changes ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Snapshot:
     """One complete, checked state of the root: what a face shows at any moment."""
 
@@ -255,7 +255,7 @@ class Snapshot:
         return bool(self.root_error)
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """From one Snapshot to the next: what a face applies in one step and announces."""
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ipaddress
 import posixpath
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -37,6 +37,7 @@ from kexplore.core.plane.mounts import Reach, Resolved, container_host_path, in_
 from kexplore.core.read.safeio import read_regular_file
 from kexplore.core.read.scan import follow
 from kexplore.core.read.yamlio import load_yaml
+from kexplore.core.records import record
 from kexplore.core.secret_files import Holds, secret_files
 
 Result = Literal["pass", "fail", "manual", "not-applicable"]
@@ -56,7 +57,7 @@ _READ_CAP = 1 << 20
 _NA_FILES = "not applicable from files: "
 
 
-@dataclass(frozen=True)
+@record
 class CisResult:
     """One benchmark check, evaluated."""
 
@@ -89,7 +90,7 @@ class CisResult:
         }
 
 
-@dataclass(frozen=True)
+@record
 class _Outcome:
     result: Result
     reason: str
@@ -168,7 +169,7 @@ def parse_go_bool(text: str) -> bool | None:
 # --- reading a component's settings ----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Raw:
     """One setting as the component will see it.
 
@@ -187,7 +188,7 @@ class Raw:
         return "" if self.value is None else self.value
 
 
-@dataclass(frozen=True)
+@record
 class Component:
     """A control-plane component as its static pod manifest defines it."""
 
@@ -346,7 +347,7 @@ def read_document(tree: Tree, comp: Component, path: str) -> tuple[Any, str, str
         return None, rel, f"{rel} cannot be read: {exc}"
 
 
-@dataclass(frozen=True)
+@record
 class _Context:
     tree: Tree
     apiserver: Component
@@ -834,7 +835,7 @@ def _expect_int(comp: Component, name: str, minimum: int, default: int) -> _Outc
 # --- 1.2 API server ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class _Admission:
     enabled: frozenset[str]
     disabled: frozenset[str]

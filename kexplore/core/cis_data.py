@@ -9,19 +9,19 @@ so each flag remediation names both.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kexplore.core.records import record
 
 BENCHMARK = "cis-1.12"
 BENCHMARK_TITLE = "CIS Kubernetes Benchmark v1.12"
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     id: str
     title: str
 
 
-@dataclass(frozen=True)
+@record
 class CisCheck:
     id: str
     title: str

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TypeVar
 
 from kexplore.core.conventions.ha import (
@@ -27,13 +26,14 @@ from kexplore.core.conventions.ha import (
 from kexplore.core.inventory import CertRecord, Inventory
 from kexplore.core.model import Finding, Severity
 from kexplore.core.params import Version, split_host_port
+from kexplore.core.records import record
 
 V = TypeVar("V")
 COMPONENTS = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 ABSENT = "(absent)"
 
 
-@dataclass(frozen=True)
+@record
 class NodeFinding:
     """A finding about one node of the set: check's shape, plus the node it concerns."""
 
@@ -44,7 +44,7 @@ class NodeFinding:
         return {**self.finding.as_json(), "node": self.node}
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     nodes: tuple[Inventory, ...]
     labels: tuple[str, ...]  # each node's name in the findings, unique within the set
@@ -57,7 +57,7 @@ class Comparison:
         return counts
 
 
-@dataclass(frozen=True)
+@record
 class _Node:
     label: str
     inv: Inventory
@@ -410,7 +410,7 @@ def _endpoint_sans(nodes: list[_Node]) -> list[NodeFinding]:
 # --- side by side -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class MaterialRow:
     """One line of the side-by-side view: what each node holds of one thing."""
 

@@ -8,20 +8,20 @@ trust its CA, are held against it. Plain values: the rules and the views say the
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
 from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import CertInfo
 from kexplore.core.read.crypto import verify_signature
+from kexplore.core.records import record
 
 ADMIN_FILES = ("admin.conf", "super-admin.conf")
 # A loopback server names no cluster: every API server answers there.
 _LOCAL = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
-@dataclass(frozen=True)
+@record
 class Live:
     """What the tree says a current admin credential is."""
 
@@ -31,7 +31,7 @@ class Live:
     clients: dict[str, CertInfo]  # file -> its client cert
 
 
-@dataclass(frozen=True)
+@record
 class CopyState:
     """One context of a copy that dials this cluster: what it holds against the live files.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from functools import cached_property
 from typing import Any
 
@@ -31,6 +31,7 @@ from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
 from kexplore.core.params import EtcdMode, Inferred, Version, canonical_addresses
 from kexplore.core.read.yamlio import dump_yaml
+from kexplore.core.records import record
 from kexplore.core.secrets import REDACTED, redact_document
 
 VERSION, CUSTOMISATION, DEFECT = "version", "customisation", "defect"
@@ -48,7 +49,7 @@ VERSION_FIELDS = ("metadata.creationTimestamp", "spec.priority")
 OPTIONAL_VOLUMES = {v.name for v in (*CA_TRUST_VOLUMES, *RHEL_CA_VOLUMES) if v.optional}
 
 
-@dataclass(frozen=True)
+@record
 class Difference:
     where: str  # "--flag" or a field path such as spec.containers[kube-apiserver].image
     change: str  # "added", "removed" or "changed"
@@ -58,7 +59,7 @@ class Difference:
     reason: str
 
 
-@dataclass(frozen=True)
+@record
 class ManifestDiff:
     path: str
     component: str
@@ -341,7 +342,7 @@ def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
                      if absent(tree, pod, container, ref.path))
 
 
-@dataclass(frozen=True)
+@record
 class ChecklistItem:
     rule: str
     passed: bool

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kexplore.core.conventions.certs import CA_NAMES, CERTS
 from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.ha import PER_NODE, SHARED
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS
 from kexplore.core.conventions.manifests import LEADER_ELECTED, STATIC_PODS
+from kexplore.core.records import record
 
 CERT_NAMES = tuple(spec.name for spec in CERTS if spec.file)
 LEAF_NAMES = tuple(name for name in CERT_NAMES if name not in CA_NAMES)
@@ -17,7 +16,7 @@ KUBECONFIG_FILES = tuple(spec.file for spec in KUBECONFIGS)
 POD_NAMES = tuple(spec.name for spec in STATIC_PODS)
 
 
-@dataclass(frozen=True)
+@record
 class FaultSpec:
     name: str  # also the rule id the checker reports for it
     description: str
@@ -25,7 +24,7 @@ class FaultSpec:
     targets: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Fault:
     """One fault to plant, on one target."""
 

@@ -11,7 +11,7 @@ import ipaddress
 import os
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from kexplore.core.conventions.versions import (
 from kexplore.core.faults import Fault
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version
 from kexplore.core.read.yamlio import dump_yaml
+from kexplore.core.records import record
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 BACKDATE = timedelta(minutes=5)
@@ -84,7 +85,7 @@ def refuse_unwritable(params: ClusterParams) -> None:
             raise NotWritableByKubeadm(f"{name} must be longer than zero")
 
 
-@dataclass(frozen=True)
+@record
 class Issued:
     cert: x509.Certificate
     key: PrivateKey
@@ -119,7 +120,7 @@ def _hash_for(signer: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
     return hashes.SHA256()
 
 
-@dataclass(frozen=True)
+@record
 class CertPlan:
     """The facts one certificate is issued with; faults change a plan, never the data."""
 
@@ -251,7 +252,7 @@ def _impostor_ca(of: Issued, params: ClusterParams, now: datetime) -> Issued:
     return Issued(issue(plan, key, None), key)
 
 
-@dataclass(frozen=True)
+@record
 class SharedPki:
     """What every control-plane node of one cluster holds alike: the CAs and the sa key,
     copied to a joining node by `kubeadm join --control-plane --certificate-key`."""

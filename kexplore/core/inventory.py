@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
@@ -23,6 +22,7 @@ from kexplore.core.model import Finding, Kind, Report, Severity, Tree
 from kexplore.core.params import Inferred
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
 from kexplore.core.read.safeio import NotRegularFile, read_regular_file
+from kexplore.core.records import record
 from kexplore.core.secrets import redact_flag_value
 from kexplore.core.secrets import shown as printable
 
@@ -49,7 +49,7 @@ class InventoryError(ValueError):
     """A file that is not a kexplore inventory of a schema this version reads."""
 
 
-@dataclass(frozen=True)
+@record
 class CertRecord:
     path: str
     pointer: str  # "" for a certificate file, "user NAME" for one embedded in a kubeconfig
@@ -72,7 +72,7 @@ class CertRecord:
         return (*self.dns_sans, *self.ip_sans)
 
 
-@dataclass(frozen=True)
+@record
 class KeyRecord:
     """A private or public key, by the fingerprint of its public half only."""
 
@@ -84,7 +84,7 @@ class KeyRecord:
     public_key_sha256: str
 
 
-@dataclass(frozen=True)
+@record
 class ContainerRecord:
     name: str
     image: str
@@ -96,21 +96,21 @@ class ContainerRecord:
         return found[-1] if found else None
 
 
-@dataclass(frozen=True)
+@record
 class ManifestRecord:
     path: str
     sha256: str  # of the file's bytes; "" when it could not be read again
     containers: tuple[ContainerRecord, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Parameter:
     name: str  # a ClusterParams field
     value: str
     source: str
 
 
-@dataclass(frozen=True)
+@record
 class Inventory:
     root: str
     now: datetime

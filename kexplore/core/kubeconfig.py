@@ -7,12 +7,11 @@ of the file still shows.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kexplore.core.pki import CertInfo, KeyInfo
+from kexplore.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ClusterEntry:
     name: str
     server: str = ""
@@ -25,7 +24,7 @@ class ClusterEntry:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class UserEntry:
     """A user's credentials, summarised: the client cert decoded, the key as a KeyInfo."""
 
@@ -49,7 +48,7 @@ class UserEntry:
         return self.client_cert[0] if self.client_cert else None
 
 
-@dataclass(frozen=True)
+@record
 class ContextEntry:
     name: str
     cluster: str = ""
@@ -58,7 +57,7 @@ class ContextEntry:
     errors: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class KubeconfigInfo:
     """A decoded kubeconfig. `references` are the in-root files it names (relative paths),
     so a rescan can re-decode it when one of them changes."""

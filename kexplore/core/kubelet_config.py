@@ -5,14 +5,14 @@ only to read one."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from kexplore.core.manifest import scalar_text, type_name
 from kexplore.core.pki import DecodeError
+from kexplore.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class KubeletConfig:
     """What the kubelet was told. A field the file does not set is None: the kubelet's
     own default applies, and the rules say so rather than guess."""

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from kexplore.core.pki import DecodeError
+from kexplore.core.records import record
 
 # --- command-line flags ------------------------------------------------------------------
 
@@ -65,7 +66,7 @@ BOOLEAN_FLAGS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record
 class Flag:
     """One flag from command+args: name without dashes, value (None when bare), position."""
 
@@ -109,7 +110,7 @@ def parse_flags(items: tuple[str, ...]) -> tuple[tuple[Flag, ...], tuple[str, ..
 # --- the Pod -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Volume:
     name: str
     host_path: str = ""
@@ -117,14 +118,14 @@ class Volume:
     source: str = ""  # hostPath, emptyDir, ...: the volume's kind
 
 
-@dataclass(frozen=True)
+@record
 class VolumeMount:
     name: str
     mount_path: str
     read_only: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Port:
     name: str
     container_port: int | None
@@ -135,7 +136,7 @@ class Port:
 _SECRETISH = re.compile(r"(?i)(pass(word)?|secret|token|key|credential|auth)")
 
 
-@dataclass(frozen=True)
+@record
 class EnvVar:
     name: str
     value: str | None = field(default=None, repr=False)
@@ -147,7 +148,7 @@ class EnvVar:
         return bool(_SECRETISH.search(self.name))
 
 
-@dataclass(frozen=True)
+@record
 class Container:
     name: str
     image: str
@@ -185,7 +186,7 @@ class Container:
         return tuple(e for e in self.env if e.looks_secret)
 
 
-@dataclass(frozen=True)
+@record
 class FlagPath:
     """A file path named by a flag, with where it came from."""
 
@@ -194,7 +195,7 @@ class FlagPath:
     path: str
 
 
-@dataclass(frozen=True)
+@record
 class ManifestInfo:
     """A static Pod. `problems` lists malformed parts that did not stop the decode."""
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from kexplore.core.records import record
 from kexplore.core.secrets import shown
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Kind(str, Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True)
+@record
 class Finding:
     """One thing worth telling an operator, under a stable rule id."""
 
@@ -83,7 +84,7 @@ class Finding:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Link:
     """The content of a symlink that is not read through (a link to a folder, or one
     that cannot be followed): where it says it points, and that place inside the root.
@@ -97,7 +98,7 @@ class Link:
     target_is_dir: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class Node:
     """One entry under the root: a file, a folder, a link or something stranger.
 
@@ -137,7 +138,7 @@ class Node:
         return (self.size, self.mtime_ns, self.inode, self.mode)
 
 
-@dataclass(frozen=True)
+@record
 class Tree:
     """Every node under one root, scanned at one moment."""
 
@@ -154,7 +155,7 @@ class Tree:
         return [n for n in self.nodes.values() if n.kind in kinds]
 
 
-@dataclass(frozen=True)
+@record
 class Report:
     """A checked tree: what the faces show."""
 
@@ -181,7 +182,7 @@ class Report:
         return max(ranked, key=lambda s: s.rank) if ranked else None
 
 
-@dataclass(frozen=True)
+@record
 class ExpiryRow:
     """One line of the expiry table, in the spirit of `kubeadm certs check-expiration`."""
 

@@ -14,7 +14,7 @@ import os
 import posixpath
 import stat
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 
 from kexplore.core.conventions.node import (
@@ -34,6 +34,7 @@ from kexplore.core.model import Kind, Node, Tree, is_archived
 from kexplore.core.paths import KUBERNETES_DIR, tree_path
 from kexplore.core.pki import CertInfo, DecodeError, KeyInfo, looks_like_pem
 from kexplore.core.read import safeio
+from kexplore.core.records import record
 
 THIS_MACHINE_ROOT = Path(KUBERNETES_DIR)
 MAX_LINK_HOPS = 8
@@ -51,7 +52,7 @@ DECODED_SUFFIXES = (".crt", ".cer", ".cert", ".pem", ".key", ".pub", ".csr", ".c
 SYSTEM_FOLDERS = ("/proc/", "/sys/", "/dev/", "/run/")
 
 
-@dataclass(frozen=True)
+@record
 class NodeSources:
     """Where the node's files are on this machine, as the user asked for them.
 
@@ -118,7 +119,7 @@ def invoking_home(env: Mapping[str, str]) -> Path | None:
         return None
 
 
-@dataclass(frozen=True)
+@record
 class OutsideFile:
     """One file the node keeps outside the tree. `path` is where the node keeps it
     ("/var/lib/kubelet/config.yaml"); `source` where it was read on this machine.
@@ -140,7 +141,7 @@ class OutsideFile:
         return content if self.node.kind is Kind.CERTIFICATE and content else ()
 
 
-@dataclass(frozen=True)
+@record
 class Reference:
     """A file a kubeconfig or manifest in the tree names outside the tree."""
 
@@ -149,7 +150,7 @@ class Reference:
     path: str  # as written
 
 
-@dataclass(frozen=True)
+@record
 class NodeFiles:
     """Every node file read beside one tree, carried next to it."""
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import timedelta
 from enum import Enum
 from typing import TYPE_CHECKING
+
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.model import Finding
@@ -37,7 +39,7 @@ class EtcdMode(str, Enum):
     EXTERNAL = "external"
 
 
-@dataclass(frozen=True, order=True)
+@record(order=True)
 class Version:
     """A Kubernetes version such as v1.35.0; compares by number."""
 
@@ -68,7 +70,7 @@ DEFAULT_CERT_VALIDITY = timedelta(hours=8760)
 DEFAULT_CA_VALIDITY = timedelta(hours=87600)
 
 
-@dataclass(frozen=True)
+@record
 class ClusterParams:
     """Everything kubeadm's output depends on, for one init node, as one frozen value."""
 
@@ -201,7 +203,7 @@ def is_ip(text: str) -> bool:
 NODE_SPECIFIC = ("node_name", "advertise_address", "cert_dir")
 
 
-@dataclass(frozen=True)
+@record
 class Inferred:
     """The parameters kubeadm most likely ran with, and the evidence for each."""
 

@@ -3,12 +3,12 @@ single file), so that a command pointed at a part checks it as that part."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from kexplore.core.conventions.certs import CERTS_BY_FILE
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.records import record
 
 # What only the root of a kubeadm tree holds at its top.
 ROOT_MARKERS = ("manifests", "pki", *KUBECONFIGS_BY_FILE)
@@ -17,7 +17,7 @@ PART_FOLDERS = ("manifests", "pki", "pki/etcd")
 MAX_PART_DEPTH = 3
 
 
-@dataclass(frozen=True)
+@record
 class Part:
     """`part` (a tree path: "manifests", "pki/ca.crt") of the tree at `root`."""
 

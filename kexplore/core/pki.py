@@ -11,8 +11,10 @@ import base64
 import binascii
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime, timedelta
+
+from kexplore.core.records import record
 
 
 class DecodeError(ValueError):
@@ -40,7 +42,7 @@ _BEGIN = re.compile(rb"-----BEGIN ([A-Z0-9 ]{1,64})-----")
 _HEADER = re.compile(rb"^([A-Za-z-]+):\s*(.*)$")
 
 
-@dataclass(frozen=True)
+@record
 class PemBlock:
     """One BEGIN/END block. Internal: it may hold key bytes, so it never reaches a Node."""
 
@@ -130,7 +132,7 @@ def hex_colon(data: bytes | None) -> str:
 # --- what a file says ---------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class PublicKeyInfo:
     """A public key: its algorithm, size or curve, and sha256 of its SubjectPublicKeyInfo."""
 
@@ -145,7 +147,7 @@ class PublicKeyInfo:
         return f"{self.type} {size}".strip()
 
 
-@dataclass(frozen=True)
+@record
 class KeyInfo:
     """What may be said about a private key without keeping it.
 
@@ -167,7 +169,7 @@ class KeyInfo:
         return f"{self.type} {size} ({self.encoding})".replace("  ", " ")
 
 
-@dataclass(frozen=True)
+@record
 class CertInfo:
     """One X.509 certificate, as the explorer and the checks see it."""
 
@@ -243,7 +245,7 @@ def public_key_matches(key: KeyInfo, pub: PublicKeyInfo) -> bool:
 # --- certificate requests ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class CsrInfo:
     subject: str
     subject_cn: str

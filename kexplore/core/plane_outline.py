@@ -9,9 +9,11 @@ from the plane's verdicts. Nothing here decides anything: `outline` copies.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from typing import TYPE_CHECKING
+
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.plane import Plane, Relation, Source, Usage
@@ -22,7 +24,7 @@ OPENING_ORDER = ("client cert", "client key", "server cert", "server key", "serv
                  "client CA")
 
 
-@dataclass(frozen=True)
+@record
 class ComponentLine:
     """A component, what it does, and the file it is read from."""
 
@@ -34,7 +36,7 @@ class ComponentLine:
     settings: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class FileLine:
     """One file a relation names: its role, the tree path (or host path), the flag."""
 
@@ -46,7 +48,7 @@ class FileLine:
     in_tree: bool  # in the scanned tree, or embedded in one of its kubeconfigs
 
 
-@dataclass(frozen=True)
+@record
 class LinkLine:
     """A relation (connection, signing relation or flag pair) with its verdict."""
 
@@ -75,7 +77,7 @@ class LinkLine:
         return f"{self.client} → {self.server}"
 
 
-@dataclass(frozen=True)
+@record
 class UseLine:
     """A component uses a file in a relation: presents it, or trusts it, to a peer."""
 
@@ -90,7 +92,7 @@ class UseLine:
     mark: str
 
 
-@dataclass(frozen=True)
+@record
 class PlaneOutline:
     """What the views show of the plane: components, relations, and who uses each file."""
 

@@ -3,8 +3,6 @@ keys pair with which certificates. The faces show these; they never work them ou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kexplore.core.conventions.certs import CERTS_BY_FILE
 from kexplore.core.model import Kind, Tree
 from kexplore.core.pki import (
@@ -15,13 +13,14 @@ from kexplore.core.pki import (
     public_key_matches,
 )
 from kexplore.core.read.crypto import find_issuer, verify_signature
+from kexplore.core.records import record
 
 # Longer than any real chain; it stops a loop of cross-signed CAs.
 MAX_CHAIN = 8
 CERT_SUFFIXES = (".crt", ".pem", ".cer")
 
 
-@dataclass(frozen=True)
+@record
 class Link:
     """One step up a chain: the issuer (None when it is not in the tree), its file and
     whether its key signed the certificate below it."""
@@ -36,7 +35,7 @@ class Link:
         return self.issuer is not None and self.issuer.self_issued
 
 
-@dataclass(frozen=True)
+@record
 class Pairing:
     """A file that pairs with a key: a certificate of the key, or the other half of a pair."""
 

@@ -12,11 +12,11 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from kexplore import __version__
+from kexplore.core.records import record
 
 # ECDSA P-256 is a key algorithm kubeadm offers (ClusterConfiguration encryptionAlgorithm)
 # and makes the whole tree in milliseconds, where RSA-2048 takes most of a second.
@@ -27,7 +27,7 @@ RENEW_MARGIN = timedelta(days=60)
 STAMP = "stamp.json"
 
 
-@dataclass(frozen=True)
+@record
 class Lesson:
     """One planted fault of the demo and what finding it teaches an operator to read."""
 
@@ -56,7 +56,7 @@ DEMO_LESSONS: tuple[Lesson, ...] = (
 )
 
 
-@dataclass(frozen=True)
+@record
 class Sample:
     """A made tree ready to open, and whether it was made just now."""
 

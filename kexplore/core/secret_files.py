@@ -8,7 +8,6 @@ permission checks read this one inventory, so they cannot disagree about what a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from kexplore.core.conventions.certs import CERTS, SA_KEY
@@ -17,6 +16,7 @@ from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Tree, is_archived
 from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, PublicKeyInfo
+from kexplore.core.records import record
 
 # Where kubeadm keeps the keys that sign for the whole cluster: every CA's key, and the
 # service-account key that signs every token. A key there that cannot be decoded (it is
@@ -40,7 +40,7 @@ class Holds(str, Enum):
                        "server's --encryption-provider-config)")
 
 
-@dataclass(frozen=True)
+@record
 class SecretFile:
     """A file that holds a secret, and what it holds."""
 

@@ -10,18 +10,20 @@ import io
 import shutil
 import sys
 from collections.abc import Iterable
-from typing import Any
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.text import Text
+from typing import TYPE_CHECKING, Any
 
 from kexplore.core.names import escape_segments, printable
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
 
 
 class Escaped:
     """A renderable whose output text holds no control character."""
 
     def __init__(self, renderable: Any) -> None:
+        from rich.text import Text
+
         # a plain string would be read as markup: show it as the text it is
         self.renderable = Text(printable(renderable)) if isinstance(renderable, str) else (
             renderable)
@@ -32,6 +34,8 @@ class Escaped:
 
 def render_text(parts: Iterable[Any], *, terminal: bool | None = None) -> str:
     """Renderables as the text a command prints: styled when stdout is a terminal."""
+    from rich.console import Console  # here, so that is_terminal() loads no rich
+
     buffer = io.StringIO()
     console = Console(
         file=buffer,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
@@ -10,6 +10,7 @@ from typing import Any
 
 from kexplore.core.model import Finding, Report, Severity, Tree
 from kexplore.core.plane_outline import PlaneOutline, UseLine
+from kexplore.core.records import record
 from kexplore.ui import core_api
 
 PROFILES = ("kubeadm", "all")
@@ -17,7 +18,7 @@ PROFILES = ("kubeadm", "all")
 CHECKED_PROFILE = "all"
 
 
-@dataclass(frozen=True)
+@record
 class Session:
     """What every view reads. `report` holds the findings of every profile; the UI only
     filters them by `Finding.profile`."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 
 from kexplore.core.checks.context import Context
 from kexplore.core.manifest import Container, ManifestInfo
@@ -29,6 +28,7 @@ from kexplore.core.plane.connections import (
 from kexplore.core.plane.judge import CA_RULE, EKU_RULE, NAME_RULE, NOT_MOUNTED, PAIR_RULE
 from kexplore.core.plane.mounts import in_container, missing_at, on_host, pod_paths
 from kexplore.core.plane.signing import SA_RULE, SIGNING_RULE
+from kexplore.core.records import record
 
 # Findings of these rules give way to a plane finding on the same flag or entry: the plane
 # says what the difference breaks, and one cause gets one finding.
@@ -113,7 +113,7 @@ _CAUSES = (
 CAUSE_RULES = tuple(_cause_rule(rule, why) for rule, why in _CAUSES)
 
 
-@dataclass(frozen=True)
+@record
 class PodPath:
     """A path a container's flag names, and what the container finds there."""
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -34,12 +33,13 @@ from kexplore.core.plane.mounts import (
     pod_paths,
 )
 from kexplore.core.read.crypto import find_issuer
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
     from kexplore.core.plane.pods import KubeletPods
 
-@dataclass(frozen=True)
+@record
 class CertAt:
     """A certificate and where it lives: a file, or a field of a kubeconfig."""
 
@@ -58,7 +58,7 @@ class CertAt:
         return f"{self.path} {self.pointer}".strip()
 
 
-@dataclass(frozen=True)
+@record
 class FileReference:
     """A file one of the tree's files names: `source` at `pointer` names `target`."""
 
@@ -67,7 +67,7 @@ class FileReference:
     target: str  # relative to the root
 
 
-@dataclass(frozen=True)
+@record
 class Context:
     tree: Tree
     now: datetime

@@ -7,7 +7,6 @@ against them. Kubeconfig client certificates are entries too, with no file of th
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from kexplore.core.conventions.versions import (
     ALWAYS,
@@ -19,6 +18,7 @@ from kexplore.core.conventions.versions import (
     until,
 )
 from kexplore.core.params import ClusterParams, KeyAlgorithm, Version, is_ip, split_host_port
+from kexplore.core.records import record
 
 SERVER_AUTH = "ServerAuth"
 CLIENT_AUTH = "ClientAuth"
@@ -42,7 +42,7 @@ KEY_ALGORITHMS: dict[KeyAlgorithm, Span] = {
 # KeyAlgorithm until 1.38 is known and the crypto library can issue them.
 
 
-@dataclass(frozen=True)
+@record
 class SANs:
     dns: tuple[str, ...] = ()
     ips: tuple[str, ...] = ()
@@ -52,7 +52,7 @@ def _no_sans(_: ClusterParams) -> SANs:
     return SANs()
 
 
-@dataclass(frozen=True)
+@record
 class CertSpec:
     """What kubeadm writes for one certificate."""
 

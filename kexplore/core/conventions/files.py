@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
+
+from kexplore.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class ModeRule:
     pattern: str  # fnmatch pattern on the path relative to the root
     mode: int  # what kubeadm writes; anything stricter is fine too

@@ -9,10 +9,10 @@ the wrong node.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from kexplore.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class SharedMaterial:
     """Material every control-plane node must hold identically."""
 
@@ -21,7 +21,7 @@ class SharedMaterial:
     why: str
 
 
-@dataclass(frozen=True)
+@record
 class PerNodeMaterial:
     """A certificate each node issues for itself; it must name its own node."""
 
@@ -103,7 +103,7 @@ PER_NODE_FLAGS: dict[str, frozenset[str]] = {
 MAX_MINOR_SKEW = 1
 
 
-@dataclass(frozen=True)
+@record
 class AgreedParameter:
     """A cluster-wide parameter every node must hold alike, with the flags that carry it."""
 

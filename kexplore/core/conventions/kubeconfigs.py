@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 
 from kexplore.core.conventions.certs import CERTS_BY_NAME, CertSpec
 from kexplore.core.conventions.versions import ALWAYS, NEVER, Span, Variant, pick, since, until
 from kexplore.core.params import ClusterParams, Version
+from kexplore.core.records import record
 
 
 class ServerRule(str, Enum):
@@ -20,7 +20,7 @@ class ServerRule(str, Enum):
         return params.endpoint_url if self is ServerRule.ENDPOINT else params.local_endpoint
 
 
-@dataclass(frozen=True)
+@record
 class KubeconfigSpec:
     file: str
     cert: str  # name of the CertSpec of its client certificate

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from kexplore.core.conventions.versions import (
@@ -22,6 +21,7 @@ from kexplore.core.conventions.versions import (
     until,
 )
 from kexplore.core.params import ClusterParams, host_port
+from kexplore.core.records import record
 
 K8S_DIR = "/etc/kubernetes"
 PKI_DIR = "/etc/kubernetes/pki"
@@ -34,7 +34,7 @@ NAMESPACE = "kube-system"
 TIER = "control-plane"
 
 
-@dataclass(frozen=True)
+@record
 class PodConvention:
     """One of the conventions every control-plane static pod follows, and why it exists."""
 
@@ -79,7 +79,7 @@ POD_CONVENTIONS_BY_RULE = {c.rule: c for c in POD_CONVENTIONS}
 LEADER_ELECTED = ("kube-controller-manager", "kube-scheduler")
 
 
-@dataclass(frozen=True)
+@record
 class Volume:
     name: str
     host_path: str
@@ -90,14 +90,14 @@ class Volume:
     optional: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class ProbePaths:
     liveness: str
     readiness: str | None
     startup: str
 
 
-@dataclass(frozen=True)
+@record
 class StaticPodSpec:
     name: str
     flags: Callable[[ClusterParams], dict[str, str]]

@@ -8,10 +8,9 @@ config.yaml's tlsCertFile) always wins over them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kexplore.core.conventions.kubeconfigs import KUBELET_ROTATED_CERT
 from kexplore.core.kubelet_config import KubeletConfig
+from kexplore.core.records import record
 
 KUBELET_DIR = "/var/lib/kubelet"
 KUBELET_CONFIG = f"{KUBELET_DIR}/config.yaml"
@@ -33,7 +32,7 @@ FILE_CHECK_SECONDS = 20
 __all__ = ["KUBELET_ROTATED_CERT"]
 
 
-@dataclass(frozen=True)
+@record
 class ServingPair:
     """The serving cert and key the kubelet presents on :10250, and the setting that
     chose them ("" for a key config.yaml leaves unset beside its tlsCertFile)."""
@@ -56,7 +55,7 @@ def kubelet_serving_pair(config: KubeletConfig | None) -> ServingPair:
     return ServingPair(KUBELET_SERVING_CERT, KUBELET_SERVING_KEY, "(self-signed by the kubelet)")
 
 
-@dataclass(frozen=True)
+@record
 class Role:
     """What one file outside the tree is for, in plain words: a few words for a list,
     a sentence for its view, and who reads it."""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from kexplore.core.params import Version
+from kexplore.core.records import record
 
 T = TypeVar("T")
 
@@ -16,7 +16,7 @@ NEWEST_SUPPORTED = Version(1, 37, 0)
 SUPPORTED_MINORS: tuple[int, ...] = tuple(range(OLDEST_SUPPORTED.minor, NEWEST_SUPPORTED.minor + 1))
 
 
-@dataclass(frozen=True)
+@record
 class Span:
     """A closed range of versions; None at either end means unbounded. An end is (1, 35)
     for a whole minor, or (1, 35, 5) where a fact changed in a patch release."""
@@ -55,7 +55,7 @@ def between(low: tuple[int, ...], high: tuple[int, ...]) -> Span:
     return Span(since=(1, *low), until=(1, *high))
 
 
-@dataclass(frozen=True)
+@record
 class Variant(Generic[T]):
     """One value a convention takes over a span of versions."""
 
@@ -134,7 +134,7 @@ def etcd_minor_for(tag: str, version: Version) -> tuple[int, int]:
 OLDEST_DOCUMENTED = Version(1, 24, 0)
 
 
-@dataclass(frozen=True)
+@record
 class OlderFact:
     """A version-specific convention, and the versions below OLDEST_SUPPORTED over which
     the nearest known version's value is known to hold. Below that it is withheld."""

@@ -4,7 +4,6 @@ kubelet runs every file in manifests/) and from kubelet.conf for the kubelet its
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import Container, ManifestInfo
@@ -12,6 +11,7 @@ from kexplore.core.model import Kind, Tree
 from kexplore.core.paths import tree_path
 from kexplore.core.plane.model import Component, FileUse
 from kexplore.core.plane.mounts import container_host_path, in_container
+from kexplore.core.records import record
 
 APISERVER = "kube-apiserver"
 ETCD = "etcd"
@@ -57,7 +57,7 @@ KUBELET_CONF = "kubelet.conf"
 MANIFESTS = "manifests"
 
 
-@dataclass(frozen=True)
+@record
 class PodComponent:
     """A component run by the kubelet from a manifest: its pod and its main container."""
 

@@ -5,7 +5,6 @@ the API server to the kubelets and to aggregated API servers."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -36,6 +35,7 @@ from kexplore.core.plane.sides import (
     user_key,
 )
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
@@ -57,7 +57,7 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 ANY_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 
-@dataclass(frozen=True)
+@record
 class Address:
     scheme: str
     host: str
@@ -76,7 +76,7 @@ class Address:
         return cls(parts.scheme, parts.hostname, port if port is not None else default)
 
 
-@dataclass(frozen=True)
+@record
 class ApiServer:
     """What the API server presents and trusts, once for every link to it."""
 

@@ -6,7 +6,7 @@ an assumption said as such; every other field is then unknown."""
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -28,6 +28,7 @@ from kexplore.core.plane.model import Cause, Component, Identity, Relation, Sour
 from kexplore.core.plane.mounts import Reach
 from kexplore.core.plane.sides import NOT_READ, certs_of, flag_source, node_source
 from kexplore.core.plane.verify import CLIENT_AUTH, SERVER_AUTH
+from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
@@ -43,7 +44,7 @@ UNAUTHORIZED = ("kubectl logs/exec: error: You must be logged in to the server (
                 "has asked for the client to provide credentials): {error}")
 
 
-@dataclass(frozen=True)
+@record
 class KubeletSide:
     """The kubelet as its config.yaml describes it. `config` is None when config.yaml is
     not at hand (`absent` says why) or cannot be decoded (`unreadable` says why)."""

@@ -4,7 +4,7 @@ them (connections, signing relations, cert/key flag pairs), each with its verdic
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from datetime import datetime
 from enum import Enum
 from functools import cached_property
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from kexplore.core.plane.mounts import Reach
+from kexplore.core.records import record
 from kexplore.core.secrets import shown as printable
 
 
@@ -31,7 +32,7 @@ class RelationKind(str, Enum):
     PAIR = "pair"  # a cert/key flag pair one process loads
 
 
-@dataclass(frozen=True)
+@record
 class Source:
     """One piece of material a side uses: a file a flag names, or data embedded in a
     kubeconfig. `path` is tree-relative when the material is in the tree (the kubeconfig
@@ -61,7 +62,7 @@ class Source:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Cause:
     """Why a relation breaks, where: the file to fix and the flag or entry in it. One cause
     may break several relations; the checker reports it once.
@@ -85,7 +86,7 @@ class Cause:
         return (self.rule, self.path, self.pointer)
 
 
-@dataclass(frozen=True)
+@record
 class Identity:
     """Who the server takes the client for, and what then lets it act."""
 
@@ -94,7 +95,7 @@ class Identity:
     authorized_by: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Relation:
     """A connection, a signing relation or a flag pair: one shape for all three.
 
@@ -187,7 +188,7 @@ class Relation:
 Connection = Relation
 
 
-@dataclass(frozen=True)
+@record
 class FileUse:
     """A file a component opens: through which flag, and what it finds there."""
 
@@ -200,7 +201,7 @@ class FileUse:
     reason: str = ""
 
 
-@dataclass(frozen=True)
+@record
 class Component:
     """One process of the control plane, as its file describes it."""
 
@@ -225,7 +226,7 @@ class Component:
         }
 
 
-@dataclass(frozen=True)
+@record
 class Usage:
     """How a component uses a file in a relation: presents it, or trusts it, to whom."""
 
@@ -236,7 +237,7 @@ class Usage:
     role: str  # "server cert", "client CA", ...
 
 
-@dataclass(frozen=True)
+@record
 class Plane:
     """The control plane as it runs, read from one tree at one moment."""
 

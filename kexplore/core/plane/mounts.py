@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
 
 from kexplore.core.manifest import Container, FlagPath, ManifestInfo, VolumeMount, paths_in
 from kexplore.core.model import Kind, Tree
 from kexplore.core.paths import host_beside, tree_path
+from kexplore.core.records import record
 
 
 class Reach(str, Enum):
@@ -28,7 +28,7 @@ class Reach(str, Enum):
     UNSET = "unset"  # the flag or field is absent or empty
 
 
-@dataclass(frozen=True)
+@record
 class Resolved:
     """A path as a component sees it, followed to the host and into the tree.
 

@@ -11,16 +11,17 @@ file), a value outside an enum, a required field missing.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from kexplore.core.records import record
+
 UNKNOWN, TYPE, ENUM, REQUIRED = "unknown", "type", "enum", "required"
 
 
-@dataclass(frozen=True)
+@record
 class SchemaError:
     """One place where a document leaves the schema; `path` is in the kubelet's spelling
     (spec.containers[0].volumeMounts[1].readOlny)."""

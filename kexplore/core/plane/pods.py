@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Link, Node, Severity, Tree
 from kexplore.core.params import Inferred
 from kexplore.core.plane.pods_problem import PodProblem
+from kexplore.core.records import record
 
 MANIFESTS = "manifests"
 # The kubelet's read cap for one manifest (maxConfigLength in pkg/kubelet/config/common.go).
@@ -33,7 +34,7 @@ BACKUP_NAME = re.compile(
 __all__ = ["MANIFESTS", "KubeletPods", "PodProblem", "StaticPod", "for_tree", "kubelet_pods"]
 
 
-@dataclass(frozen=True)
+@record
 class StaticPod:
     """One entry of the static pod folder and the kubelet's verdict on it."""
 
@@ -44,7 +45,7 @@ class StaticPod:
     problems: tuple[PodProblem, ...]
 
 
-@dataclass(frozen=True)
+@record
 class KubeletPods:
     """Every entry of the static pod folder, in the kubelet's order."""
 

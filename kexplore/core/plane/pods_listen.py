@@ -11,7 +11,6 @@ business (pod-host-port at admission), not a listener's.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from kexplore.core.manifest import Container, ManifestInfo
@@ -24,12 +23,13 @@ from kexplore.core.plane.pods_runtime import (
     binary,
     flag_field,
 )
+from kexplore.core.records import record
 
 # kubeadm's etcd ports, by flag: a port other than these is the one an operator moved.
 ETCD_PORTS = {"listen-client-urls": 2379, "listen-peer-urls": 2380, "listen-metrics-urls": 2381}
 
 
-@dataclass(frozen=True)
+@record
 class Listener:
     """One socket a component opens: host "" for every address, the flag that says so,
     and whether the port is the component's own default (not moved by hand)."""
@@ -80,7 +80,7 @@ def _overlap(a: Listener, b: Listener) -> bool:
     return a.port == b.port and (not a.host or not b.host or a.host == b.host)
 
 
-@dataclass(frozen=True)
+@record
 class Listening:
     """A running static pod on the host network and the sockets its containers open."""
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kexplore.core.model import Severity
+from kexplore.core.records import record
 
 
-@dataclass(frozen=True)
+@record
 class PodProblem:
     """A verdict on one place of one manifest: `pointer` is a field path in the kubelet's
     spelling (spec.containers[0].image) or a flag (--secure-port); `line` is where the

@@ -12,7 +12,6 @@ import ipaddress
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.pods_problem import PodProblem
+from kexplore.core.records import record
 from kexplore.core.secrets import redact_flag_value
 
 APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD = (
@@ -130,7 +130,7 @@ def _image_name(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator
 # --- probes ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Served:
     """Where a component answers its health endpoints, and which flags say so."""
 

@@ -15,7 +15,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ from kexplore.core.read import crypto, read_pod, safeio
 from kexplore.core.read import read_kubeconfig as kc
 from kexplore.core.read.parallel import map_in_two
 from kexplore.core.read.yamlio import load_yaml
+from kexplore.core.records import record
 
 DEFAULT_READ_CAP = 1 << 20
 MAX_DEPTH = 32
@@ -224,7 +225,7 @@ def _why(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-@dataclass(frozen=True)
+@record
 class _Read:
     """A file read by the walk and not yet decoded."""
 

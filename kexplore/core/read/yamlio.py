@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 import yaml
 
 from kexplore.core.pki import DecodeError
+from kexplore.core.records import record
 from kexplore.core.secrets import redact_message
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
@@ -178,7 +179,7 @@ def _scalar(event: Any) -> Any:
         raise _Unplain  # `<<`, `=`: meanings the full loader gives
     node = yaml.ScalarNode(tag, event.value)
     return _constructor.yaml_constructors[tag](_constructor, node)
-@dataclass(frozen=True)
+@record
 class Located:
     """A document as the kubelet's decoder reads a file, with where each part came from.
 

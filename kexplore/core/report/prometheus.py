@@ -9,7 +9,6 @@ Every value is a plain number: times as Unix seconds, never a duration baked in 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,20 +16,21 @@ from typing import TYPE_CHECKING
 from kexplore import __version__
 from kexplore.core.conventions.certs import CERTS_BY_NAME
 from kexplore.core.model import ExpiryRow, Finding, Severity, Tree
+from kexplore.core.records import record
 from kexplore.core.secrets import shown as printable
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
 
 
-@dataclass(frozen=True)
+@record
 class Gauge:
     name: str
     help: str
     samples: tuple[tuple[Mapping[str, str], float], ...]
 
 
-@dataclass(frozen=True)
+@record
 class Breaking:
     """A relation of the control plane and the moment it breaks: the plane's `breaks_at`,
     which `connections_gauge` turns into `kexplore_connection_breaks_at`."""

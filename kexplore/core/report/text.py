@@ -11,22 +11,15 @@ from rich.console import Console, Group
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
-from kexplore.core.model import ExpiryRow, Finding, Report, Severity, tally
+from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
+from kexplore.core.report.summary import summary_line
 from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 from kexplore.core.secrets import shown
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 KIND_STYLE = {"defect": "bold red", "customisation": "cyan", "version": "dim"}
-
-
-def summary_line(report: Report) -> str:
-    c = report.counts()
-    worst = "no problems" if not report.findings else "problems found"
-    return (
-        f"{tally(c)} in {sum(1 for _ in report.tree)} entries under {report.tree.root}: {worst}"
-    )
 
 
 FINDING_COLUMNS = (

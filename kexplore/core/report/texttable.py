@@ -16,6 +16,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from kexplore.core.records import record
+
 WHOLE = "whole"  # never broken: a rule id, a date, a file path
 WORDS = "words"  # broken only between words: a flag with its value, a pointer
 PROSE = "prose"  # broken anywhere it must: a message
@@ -23,7 +25,7 @@ PROSE = "prose"  # broken anywhere it must: a message
 PROSE_MIN = 16
 
 
-@dataclass(frozen=True)
+@record
 class Column:
     header: str
     breaks: str = PROSE

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -12,6 +11,7 @@ from textual.widgets.tree import TreeNode
 
 from kexplore.core.model import Kind, Node, Severity
 from kexplore.core.pki import CertInfo
+from kexplore.core.records import record
 from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
@@ -33,7 +33,7 @@ LAZY_GROUP = 300
 Member = tuple[str, str, "Node | None"]  # (name shown, path, node; None when missing)
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     """What a tree node stands for: a file (or a missing one) or a group."""
 
