@@ -117,3 +117,38 @@ def test_a_broken_relation_breaks_now_in_the_table_and_keeps_its_date_in_json(
     assert "broken now" in row and "2027-11-01" not in row
     healthy = next(line for line in text.splitlines() if "kube-apiserver->etcd[0]" in line)
     assert "2027-11-01 09:00 UTC" in healthy and "broken now" not in healthy
+
+
+def test_piped_text_is_a_block_per_relation_within_the_width_with_its_notes(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a pipe at 120 columns is too narrow for the table: each relation is a heading (its
+    # status, title, id and date, for grep) and a field a line, never a 500-column line
+    monkeypatch.setenv("COLUMNS", "120")
+    root = make_tree(faults=["connection-ca"])
+    _, text, _ = run(["connections", str(root), "--now", AT], capsys)
+    lines = text.splitlines()
+    assert max(len(line) for line in lines) <= 120
+    assert all(line == line.rstrip() for line in lines)
+    head = lines.index(next(line for line in lines
+                            if "kube-apiserver->aggregated-apiservers" in line))
+    assert lines[head].startswith("✗ kube-apiserver → aggregated API servers")
+    assert lines[head].endswith("broken now")
+    block = lines[head + 1:lines.index("", head)]
+    assert "    client cert  pki/front-proxy-client.crt (--proxy-client-cert-file)" in block
+    assert any(line.startswith("    why          ") for line in block)
+    assert any(line.startswith("    note         each extension server's own certificate")
+               for line in block)
+    kubelet = lines.index(next(line for line in lines if "  kube-apiserver->kubelet  " in line))
+    assert "breaks 2027-11-01 09:00 UTC" in lines[kubelet]
+    assert any("does not verify the kubelets' serving certificates" in line
+               for line in lines[kubelet:lines.index("", kubelet)])
+
+
+def test_a_wide_terminal_keeps_the_table_and_shows_the_notes_in_it(
+    make_tree: Factory, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "240")
+    _, text, _ = run(["connections", str(make_tree()), "--now", AT], capsys)
+    assert "┃ id" in text and "note: each extension server's own certificate" in text
+    assert "    client cert  " not in text

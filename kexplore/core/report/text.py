@@ -8,6 +8,8 @@ from itertools import groupby
 from typing import Any
 
 from rich.console import Console, Group
+from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
 from kexplore.core.diff import ManifestDiff
@@ -15,7 +17,14 @@ from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.params import Inferred
 from kexplore.core.plane import Plane, Relation
 from kexplore.core.report.summary import summary_line
-from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
+from kexplore.core.report.texttable import (
+    PROSE,
+    WHOLE,
+    WORDS,
+    Column,
+    FittedTable,
+    TableOrBlocks,
+)
 from kexplore.core.secrets import shown
 
 STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -178,7 +187,8 @@ CONNECTION_COLUMNS = (
 
 
 def connections_renderable(plane: Plane) -> Group:
-    """A table per status, broken first: each relation, its ends, files and when it breaks."""
+    """A table per status, broken first: each relation, its ends, files and when it breaks;
+    too narrow for the table (a pipe's 120 columns), a block per relation instead."""
     parts: list[Any] = []
     for status in STATUS_ORDER:
         rows = [r for r in plane.connections if r.status.value == status]
@@ -187,13 +197,41 @@ def connections_renderable(plane: Plane) -> Group:
         table = FittedTable(CONNECTION_COLUMNS, boxed=True,
                             title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]))
         for r in rows:
-            why = "; ".join([r.reason or r.purpose, *_files_of(r)])
+            why = "; ".join([r.reason or r.purpose, *_files_of(r),
+                             *(f"note: {n}" for n in r.notes)])
             table.add_row(Text(shown(f"{r.status.mark} {r.title}")), Text(shown(r.id)),
                           Text(shown(r.address)), Text(_breaks(r)),
                           Text(shown(why)))
-        parts += [table, Text("")]
+        parts += [TableOrBlocks(table, [_relation_block(r) for r in rows]), Text("")]
     counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
     parts.append(Text(
         f"{counts['broken']} broken, {counts['unknown']} unknown, {counts['ok']} ok "
         f"relations under {shown(str(plane.root))}", style="bold"))
     return Group(*parts)
+
+
+def _relation_block(r: Relation) -> Group:
+    """One relation as the control-plane view's pane shows it: the heading (the id and
+    the date on it, for grep), then a field a line, wrapped under its value."""
+    head = Text(shown(f"{r.status.mark} {r.title}"), style="bold")
+    head.append(f"  {shown(r.id)}", style="dim")
+    breaks = _breaks(r)
+    if breaks:
+        head.append(f"  {breaks if breaks == 'broken now' else 'breaks ' + breaks}",
+                    style=STATUS_STYLE["broken"] if breaks == "broken now" else "")
+    fields = Table.grid(padding=(0, 2), pad_edge=False)
+    fields.add_column(no_wrap=True, style="dim")
+    fields.add_column(overflow="fold")
+    facts = [
+        ("for", r.purpose),
+        ("why" if r.status.value != "ok" else "", r.reason if r.reason != r.purpose else ""),
+        ("dials", r.address + (f" (from {r.address_source})" if r.address_source else "")),
+        ("logs", r.symptom),
+        *((role, f"{s.path or s.named} ({s.pointer})" if s.pointer else s.path or s.named)
+          for role, s in r.sources()),
+        *(("note", n) for n in r.notes),
+    ]
+    for label, value in facts:
+        if label and value:
+            fields.add_row(label, Text(shown(value)))
+    return Group(head, Padding(fields, (0, 0, 1, 4), expand=False))

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from rich import box as boxes
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
@@ -113,3 +113,36 @@ class FittedTable:
 
 def _longest_word(cells: Iterable[str]) -> int:
     return max((len(word) for cell in cells for word in cell.split()), default=0)
+
+
+@dataclass
+class TableOrBlocks:
+    """A fitted table where it fits whole, else its rows as blocks: a heading line and the
+    row's fields one below the other, each wrapped within the width. For rows too rich for
+    one line (a relation and its six files), where a pipe would get lines of 500 columns."""
+
+    table: FittedTable
+    blocks: Sequence[RenderableType]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self.table.needed_width() <= options.max_width:
+            yield self.table.as_table()
+            return
+        if self.table.title is not None:
+            yield self.table.title
+        for block in self.blocks:
+            yield from _unpadded(console, options, block)
+
+
+def _unpadded(console: Console, options: ConsoleOptions, renderable: RenderableType
+              ) -> Iterator[Segment]:
+    """The lines of a renderable without the spaces rich pads them with to the width: a
+    pipe's reader gets no trailing blanks."""
+    for line in console.render_lines(renderable, options, pad=False):
+        while line and not line[-1].control and not line[-1].text.strip():
+            line.pop()
+        if line and not line[-1].control:
+            last = line.pop()
+            line.append(Segment(last.text.rstrip(), last.style))
+        yield from line
+        yield Segment.line()
