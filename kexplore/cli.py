@@ -209,6 +209,7 @@ class Target:
     root: Path
     note: str = ""
     lessons: tuple[Lesson, ...] = ()
+    part: str = ""  # the part of the tree the user named (pki, manifests/etcd.yaml): selected
 
 
 def default_root(now: datetime | None = None, *, demo: bool = False) -> Target:
@@ -279,10 +280,38 @@ def explorer_parser() -> argparse.ArgumentParser:
 def explorer_target(args: argparse.Namespace) -> Target:
     if args.demo and args.path:
         raise UsageError("--demo makes its own tree: give it no PATH")
-    target = Target(args.path) if args.path else default_root(args.now, demo=args.demo)
-    if not target.root.is_dir():
-        raise UsageError(f"cannot read {target.root}: not a folder")
-    return target
+    return tree_target(args.path) if args.path else default_root(args.now, demo=args.demo)
+
+
+def tree_target(path: Path) -> Target:
+    """The tree at PATH; for a part of one (pki/, one manifest), the whole tree with that
+    part selected, as `check` checks a part within its tree; a loose folder of kubeadm's
+    files opens alone, its header saying why its cluster is unknown."""
+    from kexplore.core.names import printable
+    from kexplore.core.parts import locate, what_it_holds
+
+    if not path.exists():
+        raise UsageError(f"cannot read {path}: no such file or folder")
+    part = locate(path)
+    if part is not None:
+        tree = printable(str(part.root))
+        name = printable(part.part)
+        if (part.root / part.part).is_dir():
+            note = (f"{name}/ is part of the tree at {tree}: the whole tree is read, the files "
+                    f"filtered to {name}/ (esc shows them all)")
+        else:
+            note = f"{name} is a file of the tree at {tree}: the whole tree is read, {name} open"
+        return Target(part.root, note, part=part.part)
+    if not path.is_dir():
+        raise UsageError(f"cannot read {path}: not a folder, nor a file of a kubeadm tree; "
+                         "point kexplore at the tree that holds it (the folder with "
+                         "manifests/ and pki/, such as /etc/kubernetes)")
+    looks = what_it_holds(path)
+    if looks:
+        return Target(path, f"{printable(str(path))} holds kubeadm's {looks}/ files but is in "
+                      "no kubeadm tree: shown alone, so the cluster is unknown; open the folder "
+                      f"that holds {looks}/ (such as /etc/kubernetes) to check them in it")
+    return Target(path)
 
 
 def run_explorer(argv: Sequence[str]) -> int:
@@ -300,7 +329,8 @@ def run_explorer(argv: Sequence[str]) -> int:
     from kexplore.ui.app import run_app
 
     return run_app(target.root, now=args.now, note=target.note, watch=not args.no_watch,
-                   poll=args.poll, preload=early, lessons=target.lessons, node_sources=sources)
+                   poll=args.poll, preload=early, lessons=target.lessons, node_sources=sources,
+                   part=target.part)
 
 
 def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:

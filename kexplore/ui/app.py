@@ -51,8 +51,10 @@ class KexploreApp(App[int]):
         preload: Preload | None = None,
         lessons: tuple[Lesson, ...] = (),
         node_sources: object = None,
+        part: str = "",
     ) -> None:
         super().__init__()
+        self.part = part  # the part of the tree named on the command line, selected at start
         self.node_sources = node_sources  # where the node's files are (a NodeSources)
         self.root = root
         self.now = now
@@ -105,6 +107,8 @@ class KexploreApp(App[int]):
         first = self.session is None
         self.session = message.session
         self.main.show_session(message.session)
+        if first and self.part:
+            self.main.show_part(self.part)
         if not first:
             counts = message.session.report.counts()
             self.notify(
@@ -220,8 +224,9 @@ def run_app(
     preload: Preload | None = None,
     lessons: tuple[Lesson, ...] = (),
     node_sources: object = None,
+    part: str = "",
 ) -> int:
     app = KexploreApp(root, now=now, note=note, watch=watch, poll=poll, preload=preload,
-                      lessons=lessons, node_sources=node_sources)
+                      lessons=lessons, node_sources=node_sources, part=part)
     result = app.run()
     return result if isinstance(result, int) else 0

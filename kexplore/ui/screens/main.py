@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widget import AwaitMount, Widget
 from textual.widgets import Input, Tree
 
-from kexplore.core.model import Severity
+from kexplore.core.model import Kind, Severity
 from kexplore.core.secrets import shown as printable
 from kexplore.core.secrets import shown_lines as printable_lines
 from kexplore.ui import format as fmt
@@ -120,6 +120,20 @@ class MainScreen(Screen[None]):
         return not neighbours and (before.for_path(path, self.profile)
                                    == self.session.for_path(path, self.profile)) \
             and before.uses(path) == self.session.uses(path)
+
+    def show_part(self, part: str) -> None:
+        """Select the part of the tree the user named: a file opens, a folder filters the
+        tree to its files (esc shows them all)."""
+        if self.session is None:
+            return
+        node = self.session.tree.get(part)
+        if part in self.files.paths or (node is not None and node.kind is not Kind.DIRECTORY):
+            self.jump(part)
+            return
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.value = f"{part}/"
+        self.files.focus()
 
     def show_failure(self, error: str) -> None:
         """The first load failed: say so where the cluster would be, not 'loading…'."""
