@@ -75,3 +75,16 @@ async def test_a_file_part_is_open_and_selected(make_tree) -> None:  # type: ign
         await pilot.pause()
         assert app.main.current == "manifests/etcd.yaml"
         assert tree_of(app).selected_path == "manifests/etcd.yaml"
+
+
+async def test_a_loose_folder_says_its_cluster_is_unknown(make_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    loose = tmp_path / "loose"
+    loose.mkdir()
+    shutil.copy(make_tree() / "pki" / "ca.crt", loose / "ca.crt")
+    target = cli.tree_target(loose)
+    app = KexploreApp(target.root, now=NOW, note=target.note)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        header = str(app.main.query_one("#status").render())
+        assert "cluster unknown (i: what was read)" in header and "? ? ?" not in header
+        assert "in no kubeadm tree" in header

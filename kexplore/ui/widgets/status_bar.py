@@ -33,9 +33,13 @@ class StatusBar(Static):
         if session.inferred is not None:
             node, version, endpoint = session.inferred.headline()
             line.append("  │  ", style=fmt.MUTED)
-            line.append(f"{printable(node)} ", style="bold")
-            line.append(f"{printable(version)} ")
-            line.append(printable(endpoint), style=fmt.MUTED)
+            if (node, version, endpoint) == ("?", "?", "?"):
+                # no manifest and no kubeconfig: "? ? ?" would read as a glitch
+                line.append("cluster unknown (i: what was read)", style=fmt.MUTED)
+            else:
+                line.append(f"{printable(node)} ", style="bold")
+                line.append(f"{printable(version)} ")
+                line.append(printable(endpoint), style=fmt.MUTED)
         counts = {s: 0 for s in Severity}
         for finding in session.findings(profile):
             counts[finding.severity] += 1
