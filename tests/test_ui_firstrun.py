@@ -102,6 +102,19 @@ async def test_angle_brackets_resize_the_tree_pane(clean: Path) -> None:
         assert left.size.width == app.main.TREE_WIDTHS[0]
 
 
+async def test_at_80_columns_the_tree_leaves_the_view_room(clean: Path) -> None:
+    # 46 columns of tree would leave the view 34 at 80: no room for a finding's rule
+    for size, tree in (((80, 24), 36), (SIZE, 46)):
+        app = KexploreApp(clean, now=NOW)
+        async with app.run_test(size=size) as pilot:
+            await started(app, pilot)
+            assert app.main.query_one("#left").size.width == tree
+            assert app.main.query_one("#view-host").size.width >= size[0] - tree - 2
+            await pilot.press("greater_than_sign")
+            await pilot.pause()
+            assert app.main.query_one("#left").size.width > tree
+
+
 # --- the overview -----------------------------------------------------------------------
 
 

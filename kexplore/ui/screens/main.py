@@ -54,7 +54,10 @@ class MainScreen(Screen[None]):
                 id="main.tree-wider", tooltip="Make the tree pane wider: long backup names"),
     ]
     # the tree pane's width, in columns: from a name and a mark up to most of the screen
-    TREE_WIDTHS = (30, 46, 64, 84, 110)
+    TREE_WIDTHS = (30, 36, 46, 64, 84, 110)
+    # below 120 columns the tree starts at 36 (kexplore.tcss), which still holds every
+    # name kubeadm writes whole: at 80 columns, 46 would leave the view too few to read
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (120, "-wide")]
 
     def __init__(self) -> None:
         super().__init__()
