@@ -329,6 +329,26 @@ async def test_palette_jumps_to_a_file_and_keeps_textual_commands() -> None:
         assert app.main.current == "pki/etcd/peer.crt"
 
 
+async def test_the_palettes_keys_opens_our_help_which_esc_closes() -> None:
+    # Textual's own "Keys" panel docks beside the screen, and esc (kexplore's back key)
+    # leaves it open: the palette's Keys is `?`
+    app = sample_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Keys")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert not app.main.query("HelpPanel")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is app.main
+
+
 async def test_c_copies_public_values_never_a_key() -> None:
     app = sample_app()
     async with app.run_test(size=SIZE) as pilot:

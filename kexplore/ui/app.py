@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.filter import LineFilter
+from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from kexplore.core.model import tally
@@ -192,6 +193,16 @@ class KexploreApp(App[int]):
         self.notify(f"{Path(saved).name}\nin {Path(saved).parent}", title="Screenshot saved",
                     markup=False)
         return saved
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's own palette commands, its "Keys" panel made our `?`: that panel takes
+        over the right of the screen, and esc, which backs out everywhere else, leaves it."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Keys":
+                yield SystemCommand("Keys", "Every key that applies here (also ?)",
+                                    self.action_help)
+            else:
+                yield command
 
     def action_help(self) -> None:
         from kexplore.ui.screens.help import HelpScreen, help_rows

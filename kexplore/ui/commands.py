@@ -14,13 +14,12 @@ from kexplore.core.secrets import shown as printable
 
 
 class PaletteHost(Protocol):
-    """What the palette needs of the app: its screens and two of its actions. A protocol,
+    """What the palette needs of the app: its screens and one of its actions. A protocol,
     so that the palette and the app it serves never import each other."""
 
     def get_screen(self, screen: str) -> object: ...
     def is_screen_installed(self, screen: str) -> bool: ...
     def action_reload(self) -> object: ...
-    def action_help(self) -> object: ...
 
 Entry = tuple[str, str, Callable[[], object]]  # (title, help, what it does)
 
@@ -39,7 +38,6 @@ def palette_entries(app: PaletteHost) -> list[Entry]:
         ("Next problem", "The next file with an error or warning", main.action_next_problem),
         ("Filter the tree", "Show only files whose name matches", main.action_filter),
         ("Reload", "Scan the tree again", app.action_reload),
-        ("Help: keys", "The keys that apply here", app.action_help),
     ]
     session = main.session
     if session is None:
