@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 DEFAULT_ROOT = Path("/etc/kubernetes")
 COMMAND_SUMMARIES = helptext.COMMANDS
 COMMANDS = tuple(name for name, _ in COMMAND_SUMMARIES)
+COMMAND_WIDTH = max(len(name) for name in COMMANDS)  # the summaries in one column
 # Longer than any CA kubeadm would make (ten years), short of datetime's year 9999.
 # etcd's quorum makes more than a handful of control-plane nodes a mistake; 99 is no limit
 # anyone meets, and keeps a typo (--nodes 3000) from filling a disk
@@ -245,7 +246,7 @@ def explorer_parser() -> argparse.ArgumentParser:
         formatter_class=helptext.Formatter,
         description="Explore and check a kubeadm /etc/kubernetes tree, in a terminal, "
         "read-only.\n\ncommands (kexplore COMMAND --help):\n"
-        + "\n".join(f"  {name:<9} {summary}" for name, summary in COMMAND_SUMMARIES),
+        + "\n".join(f"  {name:<{COMMAND_WIDTH}} {summary}" for name, summary in COMMAND_SUMMARIES),
         epilog=helptext.epilog(
             (
                 ("kexplore", "/etc/kubernetes, or a healthy sample where there is none"),

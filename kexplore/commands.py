@@ -453,7 +453,8 @@ def add_inventory(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         (
             ("kexplore inventory /etc/kubernetes --format json > cp-1.json",
              "a file safe to copy off the node"),
-            ("kexplore compare cp-1.json cp-2.json cp-3.json", "what the files are for"),
+            ("kexplore compare cp-1.json cp-2.json cp-3.json",
+             "then, anywhere: the nodes held against each other"),
         ),
         ((0, "the inventory was printed (whatever its findings)"),
          (2, "PATH cannot be read, or an argument is wrong")),

@@ -16,7 +16,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("certs", "every certificate's expiry, like kubeadm certs check-expiration"),
     ("connections", "every link of the control plane, judged; exit 1 if one is broken"),
     ("diff", "each manifest against what kubeadm would write; exit 1 on a defect"),
-    ("generate", "write the tree kubeadm would write, with real keys and certificates"),
+    ("generate", "write the tree kubeadm writes, with real keys and certificates"),
     ("inventory", "one node's tree as secret-free JSON, for compare and for keeping"),
     ("compare", "the control-plane nodes of one cluster against each other"),
     ("serve", "serve /metrics and /inventory over HTTP (for a DaemonSet)"),
@@ -73,7 +73,8 @@ def epilog(examples: Sequence[Example], exits: Sequence[Exit], *extra: str) -> s
     for line, what in examples:
         lines += [f"  {line}", *_wrapped(what, "      ")]
     lines += ["", "exit codes:"]
-    lines += [f"  {code}  {meaning}" for code, meaning in exits]
+    width = max((len(str(code)) for code, _ in exits), default=1)
+    lines += [f"  {code:<{width}}  {meaning}" for code, meaning in exits]
     for section in extra:
         head, _, rest = section.partition("\n")
         lines += ["", *_wrapped(head, ""), *rest.splitlines()]

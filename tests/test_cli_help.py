@@ -45,6 +45,22 @@ def test_every_help_has_examples_exit_codes_and_defaults(
         assert f"kubeadm {SUPPORTED}" in out  # from the conventions data
 
 
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+def test_the_commands_and_exit_codes_line_up(
+    command: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `connections` (11 letters) and `serve`'s 130 once pushed their line out of the column
+    monkeypatch.setenv("COLUMNS", "80")
+    _, out, _ = exit_of([*command, "--help"], capsys)
+    codes = out.split("exit codes:\n")[1].split("\n\n")[0].splitlines()
+    assert len({len(re.match(r"  \d+ +", line).group()) for line in codes}) == 1  # type: ignore[union-attr]
+    if not command:
+        listed = out.split("commands (kexplore COMMAND --help):\n")[1].split("\n\n")[0]
+        starts = {len(re.match(r"  \S+ +", line).group())  # type: ignore[union-attr]
+                  for line in listed.splitlines()}
+        assert len(listed.splitlines()) == len(COMMANDS) and len(starts) == 1
+
+
 def test_check_help_names_units_defaults_and_profiles(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
