@@ -137,6 +137,23 @@ async def test_the_active_filters_stay_in_view(make_tree) -> None:  # type: igno
         assert filters.region.height >= 1 and host.contains_region(filters.region)
 
 
+async def test_the_profile_key_reaches_the_header_the_tree_and_the_next_view(
+    make_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    # `p` on the overview once told the app, and the screen that keeps the profile never
+    # heard: the header still counted kubeadm's findings and a file opened without CIS
+    app = KexploreApp(make_tree(), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("o", "p")
+        await pilot.pause()
+        assert app.main.profile == "all"
+        header = str(app.main.query_one("#status").render())
+        assert "profile all" in header and "0 warnings" not in header
+        await open_path(app, pilot, "manifests/kube-apiserver.yaml")
+        assert app.main.view is not None and app.main.view.profile == "all"
+
+
 async def test_question_mark_lists_every_key_of_the_view_in_focus(clean: Path) -> None:
     app = KexploreApp(clean, now=NOW)
     async with app.run_test(size=SIZE) as pilot:

@@ -165,7 +165,7 @@ class OverviewView(View):
         self.profile = PROFILES[(PROFILES.index(self.profile) + 1) % len(PROFILES)]
         await self._refilter()
         self.query_one("#findings").focus()
-        self.app.post_message(ProfileChanged(self.profile))
+        self.post_message(ProfileChanged(self.profile))  # up to the screen, which keeps it
 
 
 def _sort_words(table: object) -> str:
