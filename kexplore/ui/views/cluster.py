@@ -27,10 +27,10 @@ class ClusterView(View):
         with VerticalScroll():
             inferred = self.session.inferred
             if inferred is None:
-                yield Static(Text("the cluster could not be read", style=fmt.MUTED))
+                yield Static(Text("the cluster could not be read", style=fmt.MUTED), classes="note")
                 return
             table = parameters_table(inferred).as_table()
             table.title = None
-            yield Static(table, id="cluster")
+            yield Static(table, id="cluster", classes="note")  # the margin of every view
             for note in inferred.notes:
                 yield Static(fmt.plain(note, style=fmt.MUTED), classes="note")
