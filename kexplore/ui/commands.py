@@ -36,7 +36,8 @@ def palette_entries(app: PaletteHost) -> list[Entry]:
         ("Control plane", "The components as they run and every link between them",
          main.action_control_plane),
         ("Next problem", "The next file with an error or warning", main.action_next_problem),
-        ("Filter the tree", "Show only files whose name matches", main.action_filter),
+        ("Filter the tree", "Show only the files whose path holds what you type",
+         main.action_filter),
         ("Reload", "Scan the tree again", app.action_reload),
     ]
     session = main.session

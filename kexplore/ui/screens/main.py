@@ -32,7 +32,7 @@ PROBLEMS = (Severity.ERROR, Severity.WARNING)
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="main.filter",
-                tooltip="Filter the tree by file name"),
+                tooltip="Filter the tree by path: etcd, pki/"),
         Binding("n,right_square_bracket", "next_problem", "Next problem",
                 id="main.next-problem", tooltip="Go to the next file with an error or warning"),
         Binding("N,left_square_bracket", "previous_problem", "Prev problem",
@@ -73,7 +73,7 @@ class MainScreen(Screen[None]):
         yield StatusBar(id="status")
         with Horizontal(id="body"):
             with Vertical(id="left"):
-                yield Input(placeholder="filter by name", id="filter")
+                yield Input(placeholder="filter by path: etcd, pki/", id="filter")
                 yield FileTree(id="tree")
             yield Vertical(id="view-host")
         yield KeysFooter()
