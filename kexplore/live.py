@@ -327,6 +327,8 @@ class Change:
         if files:
             return f"{len(files)} files changed"
         folders = self.paths
+        if not folders:
+            return "checked again"  # no file changed, the clock did: "0 folders changed"
         if len(folders) == 1:
             return f"{printable(folders[0])}/ changed"
         return f"{len(folders)} folders changed"
@@ -336,11 +338,23 @@ class Change:
         return node is not None and node.kind is Kind.DIRECTORY
 
     def _findings_delta(self) -> str:
+        # a finding that only says it anew (an expired certificate's "it must be valid at"
+        # the new time) is neither new nor resolved
+        same = {_about(f) for f in self.findings_added} & {_about(f) for f in
+                                                           self.findings_resolved}
+        added = [f for f in self.findings_added if _about(f) not in same]
+        resolved = [f for f in self.findings_resolved if _about(f) not in same]
         parts = [
-            *(_plural(n, s.value, "new ") for s, n in _by_severity(self.findings_added)),
-            *(f"{_plural(n, s.value)} resolved" for s, n in _by_severity(self.findings_resolved)),
+            *(_plural(n, s.value, "new ") for s, n in _by_severity(added)),
+            *(f"{_plural(n, s.value)} resolved" for s, n in _by_severity(resolved)),
+            *([f"{_plural(len(same), 'finding')} reworded"] if same else []),
         ]
         return ", ".join(parts) if parts else "findings unchanged"
+
+
+def _about(finding: Finding) -> tuple[str, Severity, str, str]:
+    """What a finding is about, whatever its words: its rule, severity, file and pointer."""
+    return finding.rule, finding.severity, finding.path, finding.pointer
 
 
 def _by_severity(findings: Iterable[Finding]) -> list[tuple[Severity, int]]:

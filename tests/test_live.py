@@ -15,6 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -179,6 +180,17 @@ def test_refresh_reports_the_edit_and_its_new_finding(writable_tree: Factory) ->
     (root / SCHEDULER).write_text((root / SCHEDULER).read_text().replace("=false", "=true"))
     back = refresh(change.after, NOW)
     assert back.summary() == f"{SCHEDULER} changed: 1 {severity} resolved"
+
+
+def test_the_clock_alone_rewords_a_finding_and_says_so(writable_tree: Factory) -> None:
+    # an expired certificate's message names the time it is held at: checked again a
+    # minute later with no file changed, the toast once said "0 folders changed: 1 new
+    # error, 1 error resolved"
+    root = writable_tree(faults=["cert-expired"])
+    start = load(root, NOW)
+    later = refresh(start, NOW + timedelta(minutes=1))
+    assert not later.paths and later.findings_added and later.findings_resolved
+    assert later.summary() == "checked again: 1 finding reworded"
 
 
 def test_refresh_reuses_nodes_whose_stamp_did_not_change(writable_tree: Factory) -> None:
