@@ -180,3 +180,28 @@ def test_narrow_pipes_never_cut_a_path_or_break_a_flag(make_tree: Factory) -> No
     assert all(len(line) <= 200 for line in wide.splitlines())
     assert "pki/etcd/healthcheck-client.crt" in wide and "━" not in wide
     assert wide.splitlines()[0].split()[:2] == ["CERTIFICATE", "EXPIRES"]
+
+
+def test_a_narrow_terminal_gets_a_block_per_finding_a_pipe_its_line(
+    make_tree: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # at 80 columns a finding's table no longer fits: a terminal once got one 400-column
+    # line per finding, wrapped mid-word; a pipe keeps the line `grep` and `cut` read
+    from datetime import datetime
+
+    from kexplore.core.check import check_tree
+    from kexplore.core.read.scan import scan
+    from kexplore.core.report.text import findings_renderable
+    from kexplore.core.terminal import render_text
+
+    report = check_tree(scan(make_tree(faults=["connection-ca"])), datetime.fromisoformat(AT))
+    monkeypatch.setenv("COLUMNS", "80")
+    piped = render_text([findings_renderable(report)], terminal=False).splitlines()
+    shown = render_text([findings_renderable(report)], terminal=True)
+    (row,) = [line for line in piped if line.startswith("error  connection-ca  ")]
+    assert "reissue pki/front-proxy-client.crt" in row
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown).splitlines()
+    assert max(len(line) for line in plain) <= 80
+    head = plain.index("error  connection-ca  --proxy-client-cert-file")
+    assert plain[head + 1].startswith("    kube-apiserver's pki/front-proxy-client.crt")
+    assert "    fix: reissue pki/front-proxy-client.crt from pki/front-proxy-ca.crt" in plain

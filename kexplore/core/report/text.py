@@ -83,10 +83,28 @@ def findings_renderable(report: Report) -> Group:
                 _shown(f.message),
                 _shown(f.fix, "dim"),
             )
-        parts.append(table)
+        # a terminal too narrow for the table (80 columns) gets a block per finding, which
+        # it need not wrap mid-word; a pipe keeps the line per row
+        blocks = [_finding_block(f) for f in by_path[path]]
+        parts.append(TableOrBlocks(table, blocks, lines_in_a_pipe=True))
         parts.append(Text(""))
     parts.append(_shown(summary_line(report), "bold"))
     return Group(*parts)
+
+
+def _finding_block(f: Finding) -> Group:
+    """One finding: severity, rule and pointer on a line, then its message and its fix,
+    each wrapped under an indent."""
+    head = Text()
+    head.append(f.severity.value, style=STYLE[f.severity])
+    head.append(f"  {f.rule}", style="bold")
+    if f.pointer:
+        head.append("  ")
+        head.append_text(_shown(f.pointer))
+    lines: list[Any] = [head, Padding(_shown(f.message), (0, 0, 0, 4), expand=False)]
+    if f.fix:
+        lines.append(Padding(_shown(f"fix: {f.fix}", "dim"), (0, 0, 0, 4), expand=False))
+    return Group(*lines)
 
 
 def expiry_tables(rows: Sequence[ExpiryRow]) -> Group:

@@ -123,10 +123,15 @@ class TableOrBlocks:
 
     table: FittedTable
     blocks: Sequence[RenderableType]
+    # in a pipe, the table's own line per row (what `grep` and `cut` of `check` read)
+    lines_in_a_pipe: bool = False
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.table.needed_width() <= options.max_width:
             yield self.table.as_table()
+            return
+        if self.lines_in_a_pipe and not console.is_terminal:
+            yield self.table
             return
         if self.table.title is not None:
             yield self.table.title
