@@ -154,6 +154,27 @@ async def test_the_profile_key_reaches_the_header_the_tree_and_the_next_view(
         assert app.main.view is not None and app.main.view.profile == "all"
 
 
+async def test_the_control_plane_opens_on_its_broken_link(make_tree) -> None:  # type: ignore[no-untyped-def]
+    # the aggregated link is ninth of nineteen: below the fold, the cursor on an ok one
+    from kexplore.ui.views.plane import PlaneView
+
+    app = KexploreApp(make_tree(faults=("connection-ca",)), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await pilot.press("C")
+        await pilot.pause()
+        await pilot.pause()
+        view = app.main.view
+        assert isinstance(view, PlaneView)
+        assert view.selected == "kube-apiserver->aggregated-apiservers"
+        focused = app.focused
+        assert focused is not None and focused.highlighted().id == view.selected  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.current == "pki/front-proxy-client.crt"
+
+
 async def test_question_mark_lists_every_key_of_the_view_in_focus(clean: Path) -> None:
     app = KexploreApp(clean, now=NOW)
     async with app.run_test(size=SIZE) as pilot:

@@ -58,6 +58,10 @@ class PlaneView(View):
     def __init__(self, session: Session, profile: str = "kubeadm", selected: str = "") -> None:
         super().__init__(session, PLANE, profile)
         self.selected = selected  # the id of the link last highlighted, kept across reloads
+        if not selected and session.plane is not None:
+            # the first time, the first broken link: what an operator opens this view for
+            self.selected = next((link.id for link in session.plane.links
+                                  if link.status == "broken"), "")
 
     def compose(self) -> ComposeResult:
         plane = self.session.plane
