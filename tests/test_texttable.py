@@ -33,3 +33,20 @@ def test_a_message_beside_wide_columns_is_never_folded_a_character_a_line(width:
         return  # one line per row: nothing folded
     tail = header.rsplit("┃", 1)[-1]
     assert table.columns[-1].breaks == PROSE and len(tail) >= PROSE_MIN
+
+
+def test_a_path_in_a_narrow_ratio_column_is_never_folded() -> None:
+    """As `kexplore check` printed manifest-leader-elect at 120 columns: rich split the
+    room 3:2 by ratio alone and the fix column cut "manifests/kube-scheduler.y" / "aml"."""
+    from kexplore.core.report.text import FINDING_COLUMNS
+
+    table = FittedTable(FINDING_COLUMNS, boxed=True)
+    table.add_row("warning", "manifest-leader-elect", "--leader-elect",
+                  "--leader-elect is false; expected --leader-elect=true: with several "
+                  "control-plane nodes, two active schedulers would fight",
+                  "set --leader-elect=true in manifests/kube-scheduler.yaml")
+    lines = _render(table, 120)
+    assert any("manifests/kube-scheduler.yaml" in line for line in lines)
+    assert all(len(line) <= 120 for line in lines)
+    message = next(line for line in lines if "┃" in line).split("┃")[3]
+    assert len(message) > len(" message ") + PROSE_MIN  # the message keeps its larger share

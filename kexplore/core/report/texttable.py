@@ -49,7 +49,7 @@ class FittedTable:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.needed_width() <= options.max_width:
-            yield self._table()
+            yield self._table(options.max_width)
         else:
             yield from self._lines(console)
 
@@ -78,18 +78,20 @@ class FittedTable:
             return _longest_word([column.header, *cells])
         return min(PROSE_MIN, _longest_word([column.header, *cells]))
 
-    def as_table(self) -> Table:
+    def as_table(self, width: int | None = None) -> Table:
         """The rich table, whatever the width (a view that scrolls never needs the lines)."""
-        return self._table()
+        return self._table(width)
 
-    def _table(self) -> Table:
+    def _table(self, width: int | None = None) -> Table:
         table = Table(
             title=self.title, title_justify="left", expand=self.boxed, show_edge=False,
             pad_edge=False, box=boxes.HEAVY_HEAD if self.boxed else None, header_style="bold",
         )
+        shares = self._shares(width) if width is not None else {}
         for i, column in enumerate(self.columns):
             table.add_column(
-                column.header, style=column.style or None, ratio=column.ratio,
+                column.header, style=column.style or None,
+                ratio=None if i in shares else column.ratio, width=shares.get(i),
                 no_wrap=column.breaks == WHOLE, overflow="fold",
                 # a prose column too: left without a floor, rich gives the room to the
                 # wider columns and folds the message one character a line
@@ -98,6 +100,29 @@ class FittedTable:
         for row in self.rows:
             table.add_row(*row)
         return table
+
+    def _shares(self, width: int) -> dict[int, int]:
+        """The ratio columns' widths at `width`, each at least its floor: rich splits the
+        room by ratio alone and would fold a path in a narrow fix column ("kube-scheduler.y"
+        / "aml"). A floor is met first, from the share of the columns above theirs."""
+        flexible = [i for i, c in enumerate(self.columns) if c.ratio]
+        if not (self.boxed and flexible):
+            return {}
+        fixed = sum(self._natural_width(i, c) for i, c in enumerate(self.columns)
+                    if not c.ratio)
+        # each column is padded by one on both sides but the outer ones, and ruled off
+        room = width - fixed - (3 * len(self.columns) - 3)
+        total = sum(self.columns[i].ratio or 0 for i in flexible)
+        floors = {i: self._min_width(i, self.columns[i]) for i in flexible}
+        shares = {i: max(floors[i], room * (self.columns[i].ratio or 0) // total)
+                  for i in flexible}
+        widest = max(flexible, key=lambda i: self.columns[i].ratio or 0)
+        shares[widest] += max(room - sum(shares.values()), 0)  # what rounding left
+        for i in sorted(flexible, key=lambda i: shares[i] - floors[i], reverse=True):
+            over = sum(shares.values()) - room  # a floor raised: taken from the others
+            if over > 0:
+                shares[i] -= min(over, shares[i] - floors[i])
+        return shares
 
     def _lines(self, console: Console) -> Iterator[Segment]:
         lines = [Text("  ".join(c.header for c in self.columns), style="bold")]
@@ -128,7 +153,7 @@ class TableOrBlocks:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if self.table.needed_width() <= options.max_width:
-            yield self.table.as_table()
+            yield self.table.as_table(options.max_width)
             return
         if self.lines_in_a_pipe and not console.is_terminal:
             yield self.table
