@@ -154,6 +154,33 @@ async def test_the_profile_key_reaches_the_header_the_tree_and_the_next_view(
         assert app.main.view is not None and app.main.view.profile == "all"
 
 
+async def test_s_and_p_work_from_the_tree_as_the_overview_says(make_tree) -> None:  # type: ignore[no-untyped-def]
+    # at start the tree has the focus and the overview shows "[s]" and "[p]": they once
+    # did nothing until tab reached the overview
+    app = KexploreApp(make_tree(faults=("manifest-leader-elect",)), now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.focused is tree_of(app)
+        await pilot.press("s")
+        await pilot.pause()
+        assert "severity: warnings and errors" in static_text(
+            app.main.query_one("#filters", Static))
+        await pilot.press("p")
+        await pilot.pause()
+        assert app.main.profile == "all"
+        rows = [row for row, _ in help_keys(app)]
+        assert rows.count("s") == 1 and rows.count("p") == 1
+
+
+def help_keys(app: KexploreApp) -> list[tuple[str, str]]:
+    from kexplore.ui.screens.help import help_rows
+
+    view = app.main.view
+    widgets = [view, *view.query("*")] if view is not None else []
+    return [(keys, owner) for owner, keys, _, _ in
+            help_rows(app.active_bindings, app.get_key_display, widgets)]
+
+
 async def test_the_control_plane_opens_on_its_broken_link(make_tree) -> None:  # type: ignore[no-untyped-def]
     # the aggregated link is ninth of nineteen: below the fold, the cursor on an ok one
     from kexplore.ui.views.plane import PlaneView

@@ -48,6 +48,11 @@ class MainScreen(Screen[None]):
                 tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
         Binding("escape", "back", "Back", show=False, id="main.back",
                 tooltip="Clear the filter, or go back to the tree"),
+        # the overview's own s and p, from the tree too: the overview shows [s] and [p]
+        # from the start, when the tree has the focus (no description: ? lists them once,
+        # under Overview)
+        Binding("s", "overview_key('cycle_severity')", show=False, id="main.severity"),
+        Binding("p", "overview_key('cycle_profile')", show=False, id="main.profile"),
         Binding("less_than_sign", "narrower", "Narrower tree", show=False,
                 id="main.tree-narrower", tooltip="Make the tree pane narrower"),
         Binding("greater_than_sign", "wider", "Wider tree", show=False,
@@ -333,6 +338,16 @@ class MainScreen(Screen[None]):
 
     def action_previous_problem(self) -> None:
         self._step_problem(-1)
+
+    async def action_overview_key(self, action: str) -> None:
+        from kexplore.ui.views.overview import OverviewView
+
+        view = self.view
+        if isinstance(view, OverviewView):
+            await getattr(view, f"action_{action}")()
+        else:
+            self.notify("s and p filter the overview's findings: o opens it.",
+                        title="Overview")
 
     async def action_cluster(self) -> None:
         shown = self._show(CLUSTER)
