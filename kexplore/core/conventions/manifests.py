@@ -81,6 +81,8 @@ LEADER_ELECTED = ("kube-controller-manager", "kube-scheduler")
 
 @record
 class Volume:
+    """A hostPath volume kubeadm gives a static pod, and where the container mounts it."""
+
     name: str
     host_path: str
     mount_path: str
@@ -92,6 +94,8 @@ class Volume:
 
 @record
 class ProbePaths:
+    """The HTTP paths of a static pod's liveness, readiness and startup probes."""
+
     liveness: str
     readiness: str | None
     startup: str
@@ -99,6 +103,8 @@ class ProbePaths:
 
 @record
 class StaticPodSpec:
+    """What kubeadm writes for one static pod: its flags, probes, resources and volumes."""
+
     name: str
     flags: Callable[[ClusterParams], dict[str, str]]
     probes: tuple[Variant[ProbePaths], ...]
