@@ -230,6 +230,10 @@ ETCD_VERSIONED_FLAGS = (
     "experimental-watch-progress-notify-interval",
 )
 ETCD_36_ONLY_FLAGS = ("feature-gates", "watch-progress-notify-interval")
+# kubeadm 1.31+ probes etcd on /livez and /readyz (kubernetes#124465), which etcd serves
+# from 3.5.11 on; an older etcd answers 404 there (static-pods.md §6.2)
+ETCD_HEALTH_PATHS = ("/livez", "/readyz")
+ETCD_HEALTH_PATHS_SINCE = (3, 5, 11)
 
 
 def etcd_flags(params: ClusterParams) -> dict[str, str]:
