@@ -160,7 +160,35 @@ def test_ipv6_is_sound_and_dials_the_literal(make_tree: Factory) -> None:
     assert all(r.status is Status.OK for r in plane.connections)
     link = plane.relation("kube-scheduler->kube-apiserver")
     assert link is not None and link.address == "https://[fd00::10]:6443"
+    pods = plane.relation("root-ca-file")
+    assert pods is not None and pods.address == "https://[fd00:10::1]:443"
     assert check_tree(scan(root), NOW).findings == ()
+
+
+def test_pods_dial_the_first_address_of_the_service_range(make_tree: Factory) -> None:
+    pods = plane_of(make_tree()).relation("root-ca-file")
+    assert pods is not None and pods.status is Status.OK
+    assert (pods.address, pods.address_source) == (
+        "https://10.96.0.1:443", "manifests/kube-apiserver.yaml --service-cluster-ip-range")
+
+
+def test_a_service_range_moved_without_a_new_cert_breaks_in_cluster_clients(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    """In-cluster clients dial the kubernetes Service, the range's first address: a range
+    changed by hand, with apiserver.crt left as it was, fails them at the handshake."""
+    root = writable_tree()
+    manifest = root / "manifests/kube-apiserver.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "--service-cluster-ip-range=10.96.0.0/12", "--service-cluster-ip-range=10.100.0.0/16"))
+    tree = scan(root)
+    pods = build_plane(tree, NOW).relation("root-ca-file")
+    assert pods is not None and pods.status is Status.BROKEN
+    assert "pods dials 10.100.0.1, which pki/apiserver.crt" in pods.reason
+    found = check_tree(tree, NOW).findings
+    assert [(f.rule, f.severity.value, f.path, f.pointer) for f in found] == [
+        ("cert-san-missing", "error", "pki/apiserver.crt", "IP:10.100.0.1")]
+    assert found[0].message.endswith("this breaks pods → kube-apiserver")
 
 
 def test_breaks_at_is_the_earliest_expiry_along_the_link(make_tree: Factory) -> None:

@@ -53,6 +53,13 @@ FAULTS: tuple[FaultSpec, ...] = (
         tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
     ),
     FaultSpec(
+        "ca-replaced",
+        "a CA swapped for an earlier init's CA of the same name (a restore from the wrong "
+        "backup), under the certificates the tree's own CA issued",
+        "ca",
+        ("ca", "etcd-ca"),
+    ),
+    FaultSpec(
         "key-mismatch",
         "a private key that does not match its certificate (target sa: sa.key against sa.pub)",
         "apiserver",

@@ -238,6 +238,9 @@ def _faulted_plan(
     return plan
 
 
+REPLACED_CA_AGE = timedelta(days=30)
+
+
 def _has(faults: Iterable[Fault], name: str, target: str) -> bool:
     return any(f.name == name and f.target == target for f in faults)
 
@@ -554,6 +557,13 @@ def build_files(
         doc = kubeconfig_document(kc, params, ca_pem, issued[kc.cert])
         _fault_kubeconfig(doc, kc.file, faults, issued, params, now)
         files[kc.file] = dump_yaml(doc)
+    for spec in certs_for(params):
+        if spec.file and spec.key_file and _has(faults, "ca-replaced", spec.name):
+            # after the kubeconfigs, which keep the CA that issued their certificates; the
+            # replacement is an earlier init's CA, as a restore from the wrong backup gives
+            replacement = issue_one(spec, params, now - REPLACED_CA_AGE, None)
+            files[spec.file] = cert_pem(replacement.cert)
+            files[spec.key_file] = key_pem(replacement.key)
     for pod_spec in static_pods_for(params):
         pod = expected_pod(pod_spec, params)
         _fault_pod(pod, pod_spec.name, faults, params)
