@@ -88,3 +88,23 @@ async def test_a_loose_folder_says_its_cluster_is_unknown(make_tree, tmp_path: P
         header = str(app.main.query_one("#status").render())
         assert "cluster unknown (i: what was read)" in header and "? ? ?" not in header
         assert "in no kubeadm tree" in header
+
+
+async def test_a_manifest_without_a_diff_says_why(make_tree, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    # "The diff against kubeadm is not available for this file." said nothing of why
+    from tests.test_ui_app import open_path, screen_text
+
+    root = tmp_path / "t"
+    shutil.copytree(make_tree(), root)
+    backup = root / "tmp" / "kubeadm-backup-manifests-2026-01-01-00-00-00"
+    backup.mkdir(parents=True)
+    shutil.copy(root / "manifests" / "etcd.yaml", backup / "etcd.yaml")
+    shutil.copy(root / "manifests" / "etcd.yaml", root / "manifests" / "my-etcd.yaml")
+    app = KexploreApp(root, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        await open_path(app, pilot, f"{backup.relative_to(root)}/etcd.yaml")
+        assert "history, never held against kubeadm as drift" in screen_text(app)
+        await open_path(app, pilot, "manifests/my-etcd.yaml")
+        text = screen_text(app)
+        assert "Not one of the static pods kubeadm writes (manifests/etcd.yaml," in text

@@ -68,6 +68,13 @@ def diff_manifest(tree: Tree, path: str, inferred: Any) -> Any | None:
     return real(tree, path, inferred)
 
 
+def kubeadm_manifests() -> tuple[str, ...]:
+    """The static pods' files kubeadm writes, the ones the diff holds against it."""
+    from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+
+    return tuple(sorted(STATIC_PODS_BY_FILE))
+
+
 def checklist(tree: Tree, path: str, report: Report) -> list[Any]:
     """The conventions a static pod is held to: items with .rule, .passed and .why."""
     from kexplore.core.diff import checklist as real

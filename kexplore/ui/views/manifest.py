@@ -114,8 +114,7 @@ class ManifestView(View):
     def _diff(self) -> ComposeResult:
         diff = core_api.diff_manifest(self.session.tree, self.path, self.session.inferred)
         if diff is None:
-            yield Static(Text("The diff against kubeadm is not available for this file.",
-                              style=fmt.MUTED), classes="note")
+            yield Static(Text(_no_diff(self.path), style=fmt.MUTED), classes="note")
             return
         yield Static(self._diff_summary(diff), classes="note")
         yield heading(f"Flags ({_count(diff.flags, 'difference')})" if diff.flags else "Flags")
@@ -224,3 +223,13 @@ def _text(value: str | None) -> str:
 
 def _count(items: tuple[object, ...], word: str) -> str:
     return f"{len(items)} {word}{'s' if len(items) != 1 else ''}"
+
+
+def _no_diff(path: str) -> str:
+    """Why a manifest has no diff, instead of a bare "not available"."""
+    if path.startswith("tmp/"):
+        return ("A backup kubeadm kept from an earlier upgrade: history, never held against "
+                "kubeadm as drift (kexplore diff leaves it out too).")
+    names = ", ".join(core_api.kubeadm_manifests())
+    return (f"Not one of the static pods kubeadm writes ({names}): there is no kubeadm "
+            "manifest to hold it against.")
