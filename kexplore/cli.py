@@ -320,8 +320,10 @@ def run_explorer(argv: Sequence[str]) -> int:
     if args.more:
         if args.demo:
             raise UsageError("--demo makes one tree: give it no NODE")
+        _need_a_terminal()
         return _run_side_by_side([args.path, *args.more], args.now)
     target = explorer_target(args)
+    _need_a_terminal()
     from kexplore.commands import node_sources
     from kexplore.ui import preload
 
@@ -332,6 +334,14 @@ def run_explorer(argv: Sequence[str]) -> int:
     return run_app(target.root, now=args.now, note=target.note, watch=not args.no_watch,
                    poll=args.poll, preload=early, lessons=target.lessons, node_sources=sources,
                    part=target.part)
+
+
+def _need_a_terminal() -> None:
+    """The explorer draws on a terminal and reads its keys: into a pipe or a file it would
+    write escape codes and wait for keys that never come."""
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise UsageError("the explorer needs a terminal, and stdin or stdout is not one; "
+                         "for text, use kexplore check PATH (or certs, connections, diff)")
 
 
 def _run_side_by_side(roots: list[Path], now: datetime | None) -> int:

@@ -205,3 +205,14 @@ def test_a_narrow_terminal_gets_a_block_per_finding_a_pipe_its_line(
     head = plain.index("error  connection-ca  --proxy-client-cert-file")
     assert plain[head + 1].startswith("    kube-apiserver's pki/front-proxy-client.crt")
     assert "    fix: reissue pki/front-proxy-client.crt from pki/front-proxy-ca.crt" in plain
+
+
+def test_the_explorer_into_a_pipe_says_to_use_check(make_tree: Factory) -> None:
+    # `kexplore PATH | less` once wrote the explorer's escape codes into the pipe and hung
+    root = str(make_tree())
+    for args in ([root], [root, root]):
+        done = subprocess.run([sys.executable, "-m", "kexplore", *args], capture_output=True,
+                              text=True, timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 2 and not done.stdout
+        assert "the explorer needs a terminal" in done.stderr
+        assert "kexplore check PATH" in done.stderr
