@@ -18,6 +18,8 @@ from kexplore import helptext
 from kexplore.errors import RootError
 
 Commands = "argparse._SubParsersAction[argparse.ArgumentParser]"
+# What every command reads without a PATH: the tree on a control-plane node.
+DEFAULT_TREE = Path("/etc/kubernetes")
 # Ten years: kubeadm's CA lifetime, the longest any certificate of the tree lives.
 MAX_WARN_DAYS = 3650
 
@@ -40,6 +42,8 @@ def _scan(path: Path):  # type: ignore[no-untyped-def]
             "(the folder with manifests/ and pki/, such as /etc/kubernetes)"
         )
         why = hint if path.exists() else "no such folder"
+        if path == DEFAULT_TREE and not path.exists():
+            why += " (the default on a control-plane node; give the tree's PATH)"
         raise RootError(f"cannot read {path}: {why}")
     looks = what_it_holds(path)
     if looks:
@@ -59,7 +63,8 @@ def _common(p: argparse.ArgumentParser, formats: tuple[str, ...] = ("text", "jso
     """PATH and --format; --now only for a command whose result depends on the time."""
     from kexplore.argtypes import parse_time
 
-    p.add_argument("path", type=Path, help="the tree, such as /etc/kubernetes")
+    p.add_argument("path", type=Path, nargs="?", default=DEFAULT_TREE,
+                   help=f"the tree (default: {DEFAULT_TREE}, as on a control-plane node)")
     p.add_argument("--format", choices=formats, default="text", help="what to print")
     if clock:
         p.add_argument("--now", type=parse_time, metavar="TIME", help=helptext.TIME_HELP)

@@ -216,3 +216,20 @@ def test_the_explorer_into_a_pipe_says_to_use_check(make_tree: Factory) -> None:
         assert done.returncode == 2 and not done.stdout
         assert "the explorer needs a terminal" in done.stderr
         assert "kexplore check PATH" in done.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "certs", "connections", "diff", "inventory"])
+def test_without_a_path_the_commands_read_the_nodes_tree(
+    command: str, make_tree: Factory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # on a control-plane node `kexplore check` is what an operator types first; it once
+    # answered "the following arguments are required: path"
+    from kexplore import commands
+
+    monkeypatch.setattr(commands, "DEFAULT_TREE", make_tree())
+    code, out, err = exit_of([command, "--format", "json"], capsys)
+    assert code == 0 and out.startswith("{") and not err
+    monkeypatch.setattr(commands, "DEFAULT_TREE", tmp_path / "etc-kubernetes")
+    code, _, err = exit_of([command], capsys)
+    assert code == 2 and "no such folder (the default on a control-plane node" in err
