@@ -181,6 +181,22 @@ def help_keys(app: KexploreApp) -> list[tuple[str, str]]:
             help_rows(app.active_bindings, app.get_key_display, widgets)]
 
 
+async def test_a_key_says_what_its_certificate_is_for(clean: Path) -> None:
+    # "private key  pki/etcd/ca.key" told a learner nothing the name did not
+    from kexplore.ui.views.key import KeyView
+
+    app = KexploreApp(clean, now=NOW)
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        for path, words in (("pki/etcd/ca.key", "key of the etcd CA: signs"),
+                            ("pki/apiserver.key", "key of the serving certificate of the API"),
+                            ("pki/sa.key", "private key")):
+            await open_path(app, pilot, path)
+            view = app.main.view
+            assert isinstance(view, KeyView)
+            assert static_text(view.query(Static).first()).startswith(words), path
+
+
 async def test_the_control_plane_opens_on_its_broken_link(make_tree) -> None:  # type: ignore[no-untyped-def]
     # the aggregated link is ninth of nineteen: below the fold, the cursor on an ok one
     from kexplore.ui.views.plane import PlaneView

@@ -20,7 +20,9 @@ class KeyView(View):
         node = self.session.tree.get(self.path)
         info = node.content if node else None
         private = isinstance(info, KeyInfo)
-        yield title("private key" if private else "public key", self.shown_path)
+        kind = "private key" if private else "public key"
+        mate = _mate_purpose(self.path) if private else ""
+        yield title(f"key of the {mate}" if mate else kind, self.shown_path)
         with VerticalScroll():
             table = KeyTable("field", "value", classes="fields", show_header=False)
             if isinstance(info, KeyInfo):
@@ -64,3 +66,11 @@ class KeyView(View):
         if isinstance(info, PublicKeyInfo):
             return ("public key fingerprint", info.fingerprint)
         return None
+
+
+def _mate_purpose(path: str) -> str:
+    """What the certificate kubeadm pairs with this key is for, from the conventions ("" for
+    a key that is no kubeadm certificate's): the title says what the key serves."""
+    from kexplore.core.conventions.certs import CERTS
+
+    return next((spec.purpose for spec in CERTS if spec.key_file == path), "")
