@@ -252,4 +252,4 @@ def _relation_block(r: Relation) -> Group:
     for label, value in facts:
         if label and value:
             fields.add_row(label, Text(shown(value)))
-    return Group(head, Padding(fields, (0, 0, 1, 4), expand=False))
+    return Group(head, Padding(fields, (0, 0, 0, 4), expand=False))

@@ -160,7 +160,9 @@ class TableOrBlocks:
             return
         if self.table.title is not None:
             yield self.table.title
-        for block in self.blocks:
+        for index, block in enumerate(self.blocks):
+            if index:
+                yield Segment.line()  # a blank line between blocks, none after the last
             yield from _unpadded(console, options, block)
 
 
