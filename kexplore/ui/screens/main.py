@@ -45,7 +45,7 @@ class MainScreen(Screen[None]):
         Binding("C", "control_plane", "Control plane", id="main.control-plane",
                 tooltip="The components as they run and every link between them, ✓ ✗ ?"),
         Binding("c", "copy", "Copy", id="main.copy",
-                tooltip="Copy the public value in view: a fingerprint, the PEM, a flag"),
+                tooltip="Copy the public value in view: a fingerprint, the PEM, a flag, a fix"),
         Binding("escape", "back", "Back", show=False, id="main.back",
                 tooltip="Clear the filter, or go back to the tree"),
         # the overview's own s and p, from the tree too: the overview shows [s] and [p]
