@@ -55,3 +55,21 @@ def test_a_node_that_is_not_a_folder_is_refused(copied_set: list[Path], tmp_path
     from kexplore.cli import main
 
     assert main([str(copied_set[0]), str(tmp_path / "absent")]) == 2
+
+
+@pytest.mark.anyio
+async def test_question_mark_lists_the_keys_as_in_the_explorer(copied_set: list[Path]) -> None:
+    # `?` did nothing side by side, and the footer named q alone
+    from kexplore.ui.screens.help import HelpScreen
+
+    app = CompareApp(copied_set, now=NOW)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        described = {(row[0], row[2]) for row in app.screen.rows}
+        assert {("Everywhere", "Quit"), ("Everywhere", "Help")} <= described
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, HelpScreen)

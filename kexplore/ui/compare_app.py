@@ -35,8 +35,17 @@ class CompareApp(App[int]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="compare.quit", tooltip="Leave kexplore"),
+        Binding("question_mark", "help", "Help", id="compare.help",
+                tooltip="The keys that apply here"),
         Binding("tab", "focus_next", "Next table", id="compare.next", show=False),
     ]
+
+    def action_help(self) -> None:
+        """`?` as in the explorer: the keys that apply, from the live bindings."""
+        from kexplore.ui.screens.help import HelpScreen, help_rows
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(help_rows(self.active_bindings, self.get_key_display)))
 
     def get_line_filters(self) -> Sequence[LineFilter]:
         # the explorer's backstop: no control character a node's tree holds is drawn raw

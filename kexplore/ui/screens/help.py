@@ -17,6 +17,7 @@ from textual.widgets import Static
 # how a binding's owner is named in the help
 OWNERS = {
     "KexploreApp": "Everywhere",
+    "CompareApp": "Everywhere",
     "MainScreen": "Explorer",
     "FileTree": "Tree",
     "KeyTable": "Table",
