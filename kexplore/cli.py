@@ -197,7 +197,22 @@ def run_generate(args: argparse.Namespace) -> int:
         f"wrote {len(written)} files to {args.dir} (kubeadm {params.version}, "
         f"{params.key_algorithm.value}, {params.etcd.value} etcd{planted})"
     )
+    print(_next_step(args))
     return 0
+
+
+def _next_step(args: argparse.Namespace) -> str:
+    """What to type next to see what was written."""
+    from kexplore.core.names import printable
+
+    where = printable(str(args.dir))
+    if args.node_root:
+        return (f"open it: kexplore {where}/etc/kubernetes --node-root {where} (check takes "
+                "the same arguments)")
+    if args.nodes > 1:
+        nodes = " ".join(f"{where}/cp-{i}" for i in range(1, args.nodes + 1))
+        return f"open them side by side: kexplore {nodes} (or kexplore compare {nodes})"
+    return f"open it: kexplore {where} (or kexplore check {where} for its findings)"
 
 
 # --- the explorer ------------------------------------------------------------------------

@@ -233,3 +233,20 @@ def test_without_a_path_the_commands_read_the_nodes_tree(
     monkeypatch.setattr(commands, "DEFAULT_TREE", tmp_path / "etc-kubernetes")
     code, _, err = exit_of([command], capsys)
     assert code == 2 and "no such folder (the default on a control-plane node" in err
+
+
+def test_generate_says_how_to_open_what_it_wrote(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a learner who generated a tree was left to guess the next command
+    base = ["--key-algorithm", "ECDSA-P256", "--now", AT]
+    cases = (
+        ([str(tmp_path / "one")], f"open it: kexplore {tmp_path / 'one'} (or kexplore check"),
+        ([str(tmp_path / "node"), "--node-root"],
+         f"kexplore {tmp_path / 'node'}/etc/kubernetes --node-root {tmp_path / 'node'}"),
+        ([str(tmp_path / "ha"), "--nodes", "2", "--control-plane-endpoint", "cp:6443"],
+         f"kexplore compare {tmp_path / 'ha'}/cp-1 {tmp_path / 'ha'}/cp-2"),
+    )
+    for args, said in cases:
+        code, out, _ = exit_of(["generate", *args, *base], capsys)
+        assert code == 0 and out.startswith("wrote ") and said in out.splitlines()[1]
