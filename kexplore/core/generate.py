@@ -443,6 +443,10 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "connection-address":  # etcd: its client port on one address
+            listen = next(item for item in container["command"]
+                          if item.startswith("--listen-client-urls="))
+            set_flag(container["command"], "listen-client-urls", listen.split(",")[-1])
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
-from kexplore.core.params import Version
+from kexplore.core.params import Version, host_port
 from kexplore.core.paths import tree_path
 from kexplore.core.plane.components import (
     APISERVER,
@@ -337,6 +337,21 @@ def _urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
 
 
+def _refused(url: str, at: Address, where: tuple[str, str], etcd: PodComponent,
+             listening: list[str]) -> Cause:
+    """The API server dials this node's etcd where etcd opens no socket: refused."""
+    return Cause(
+        ADDRESS, etcd.path, "--listen-client-urls",
+        f"kube-apiserver dials {url} (--etcd-servers of {where[0]}) on this node, where "
+        f"{etcd.path} listens on {', '.join(listening)} only (--listen-client-urls): "
+        "nothing answers there",
+        symptom=f"kube-apiserver logs: dial tcp {host_port(at.host, at.port or 2379)}: "
+        "connect: connection refused; it never becomes ready",
+        fix=f"add {url} to {etcd.path}'s --listen-client-urls, or dial one it lists",
+        supersedes=(where,),
+    )
+
+
 def _serves(urls: list[str], at: Address) -> bool:
     for url in urls:
         listen = Address.parse(url)
@@ -382,9 +397,11 @@ def etcd_links(
         v = Verdict(now)
         at = Address.parse(url)
         where = (comp.path, "--etcd-servers")
-        local = etcd is not None and at is not None and (
-            _serves(_urls(etcd.flag("listen-client-urls")), at)
-            or _serves(_urls(etcd.flag("advertise-client-urls")), at))
+        listening = _urls(etcd.flag("listen-client-urls")) if etcd is not None else []
+        listens = at is not None and _serves(listening, at)
+        advertised = etcd is not None and at is not None and _serves(
+            _urls(etcd.flag("advertise-client-urls")), at)
+        local = listens or advertised
         peer = etcd is not None and at is not None and (
             _serves(_urls(etcd.flag("listen-peer-urls")), at)
             or _serves(_urls(etcd.flag("initial-advertise-peer-urls")), at))
@@ -401,6 +418,9 @@ def etcd_links(
                 "preface: …\"; it never becomes ready",
                 fix=f"use a --listen-client-urls address of {etcd.path if etcd else 'etcd'}",
             ))
+        elif etcd is not None and listening and not listens and (
+                advertised or at.host in LOCAL_HOSTS):
+            v.cause(_refused(url, at, where, etcd, listening))
         elif at.scheme == "http":
             v.cause(Cause(
                 PLAIN_HTTP, *where,
