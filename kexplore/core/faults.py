@@ -361,6 +361,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-apiserver",),
     ),
     FaultSpec(
+        "authorization-no-rbac",
+        "--authorization-mode=Node: RBAC dropped",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
         "etcd-servers-peer-port",
         "--etcd-servers on etcd's peer port",
         "kube-apiserver",

@@ -464,6 +464,8 @@ def _fault_pod(
             set_flag(container["command"], "requestheader-allowed-names", "aggregator")
         elif fault.name == "authorization-always-allow":
             set_flag(container["command"], "authorization-mode", "AlwaysAllow")
+        elif fault.name == "authorization-no-rbac":
+            set_flag(container["command"], "authorization-mode", "Node")
         elif fault.name == "etcd-servers-peer-port":
             host = params.advertise_address
             host = f"[{host}]" if ":" in host else host

@@ -45,6 +45,7 @@ INSECURE = "kubeconfig-insecure"
 TOKEN = "kubeconfig-token"
 IDENTITY = "connection-identity"
 ALWAYS_ALLOW = "authorization-always-allow"
+NO_RBAC = "authorization-no-rbac"
 PEER_PORT = "etcd-servers-peer-port"
 ADDRESS = "connection-address"
 ARCHIVE = "tmp/"
@@ -108,6 +109,25 @@ class ApiServer:
                 "authenticated identity, any kubelet or pod token included, is cluster-admin",
                 symptom="no request is ever Forbidden", fix="--authorization-mode=Node,RBAC",
             ))
+
+    def forbids(self, v: Verdict, ident: Identity) -> None:
+        """Without RBAC, and with no authorizer whose decisions the files cannot see
+        (Webhook, ABAC, an --authorization-config), only system:masters and the kubelets'
+        own requests are allowed: every identity kubeadm binds with RBAC is Forbidden."""
+        comp = self.comp
+        if (comp is None or not ident.user or not self.modes or "RBAC" in self.modes
+                or comp.flag("authorization-config")
+                or set(self.modes) & {"AlwaysAllow", "Webhook", "ABAC"}
+                or "system:masters" in ident.groups or ident.user.startswith("system:node:")):
+            return
+        v.cause(Cause(
+            NO_RBAC, comp.path, "--authorization-mode",
+            f"--authorization-mode is {','.join(self.modes)}, without RBAC: the roles kubeadm "
+            "binds are never consulted, so every identity but system:masters and the kubelets "
+            "is Forbidden everything",
+            symptom="403 Forbidden on every request",
+            fix="--authorization-mode=Node,RBAC",
+        ))
 
     def authorizer(self, ident: Identity) -> str:
         if "system:masters" in ident.groups:
@@ -276,6 +296,7 @@ def kubeconfig_link(
     if client == KUBELET and ident.user:
         _kubelet_identity(v, ident, kc.path, user.name, cert)
     api.defeat(v)
+    api.forbids(v, ident)
     if api.comp is None:
         v.unknown(f"no {APISERVER} manifest in the tree: its certificate cannot be checked")
     ident = Identity(ident.user, ident.groups, api.authorizer(ident)) if ident.user else ident
