@@ -243,6 +243,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-apiserver.yaml",
         lambda s: "--authorization-mode=AlwaysAllow" in _container(s)["command"],
     ),
+    "authorization-no-rbac": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: "--authorization-mode=Node" in _container(s)["command"],
+    ),
     "etcd-servers-peer-port": (
         "manifests/kube-apiserver.yaml",
         lambda s: "--etcd-servers=https://192.168.1.10:2380" in _container(s)["command"],

@@ -23,8 +23,8 @@ PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
     "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",
     "connection-server-name", "connection-identity", "connection-address",
     "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
-    "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
-    "cluster-signing"}]
+    "authorization-always-allow", "authorization-no-rbac", "etcd-servers-peer-port",
+    "service-account-key", "cluster-signing"}]
 # Where each fault breaks: the finding's path and pointer, and a relation it breaks.
 WHERE = {
     "plane-not-mounted": ("manifests/etcd.yaml", "--trusted-ca-file", "kube-apiserver->etcd[0]"),
@@ -49,8 +49,12 @@ WHERE = {
     "kubeconfig-token": ("admin.conf", "user kubernetes-admin", "admin.conf->kube-apiserver"),
     "authorization-always-allow": ("manifests/kube-apiserver.yaml", "--authorization-mode",
                                    "kubelet->kube-apiserver"),
+    "authorization-no-rbac": ("manifests/kube-apiserver.yaml", "--authorization-mode",
+                              "kube-scheduler->kube-apiserver"),
     "etcd-servers-peer-port": ("manifests/kube-apiserver.yaml", "--etcd-servers",
                                "kube-apiserver->etcd[0]"),
+    "connection-address:etcd": ("manifests/etcd.yaml", "--listen-client-urls",
+                                "kube-apiserver->etcd[0]"),
     "service-account-key": ("manifests/kube-apiserver.yaml", "--service-account-key-file",
                             "service-account:kube-controller-manager"),
     "cluster-signing": ("manifests/kube-controller-manager.yaml", "--cluster-signing-cert-file",
@@ -335,3 +339,16 @@ def test_a_built_plane_travels_without_the_parsing_libraries(make_tree: Factory,
     used, heavy = [*out.stdout.splitlines(), ""][:2]
     assert used.split()[0] != "0"
     assert heavy == "", f"loaded in the parent: {heavy}"
+
+
+def test_without_rbac_only_system_masters_and_the_kubelets_get_through(
+    make_tree: Factory,
+) -> None:
+    plane = plane_of(make_tree(faults=["authorization-no-rbac"]))
+    status = {r.id: r.status for r in plane.connections if r.server == "kube-apiserver"
+              and r.kind is RelationKind.CONNECTION}
+    assert status["super-admin.conf->kube-apiserver"] is Status.OK  # system:masters
+    assert status["kubelet->kube-apiserver"] is Status.OK  # the Node authorizer
+    assert {rid for rid, s in status.items() if s is Status.BROKEN} == {
+        "admin.conf->kube-apiserver", "kube-controller-manager->kube-apiserver",
+        "kube-scheduler->kube-apiserver"}

@@ -331,9 +331,10 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "connection-address",
-        "a kubeconfig whose server is not a URL (port 64430 typed as 644300)",
+        "a kubeconfig whose server is not a URL (port 64430 typed as 644300); target etcd: "
+        "etcd no longer listening on the loopback address the API server dials",
         "kubelet.conf",
-        KUBECONFIG_FILES,
+        (*KUBECONFIG_FILES, "etcd"),
     ),
     FaultSpec(
         "connection-plain-http",
@@ -356,6 +357,12 @@ FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "authorization-always-allow",
         "--authorization-mode=AlwaysAllow",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "authorization-no-rbac",
+        "--authorization-mode=Node: RBAC dropped",
         "kube-apiserver",
         ("kube-apiserver",),
     ),

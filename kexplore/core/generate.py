@@ -443,6 +443,10 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "connection-address":  # etcd: its client port on one address
+            listen = next(item for item in container["command"]
+                          if item.startswith("--listen-client-urls="))
+            set_flag(container["command"], "listen-client-urls", listen.split(",")[-1])
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":
@@ -460,6 +464,8 @@ def _fault_pod(
             set_flag(container["command"], "requestheader-allowed-names", "aggregator")
         elif fault.name == "authorization-always-allow":
             set_flag(container["command"], "authorization-mode", "AlwaysAllow")
+        elif fault.name == "authorization-no-rbac":
+            set_flag(container["command"], "authorization-mode", "Node")
         elif fault.name == "etcd-servers-peer-port":
             host = params.advertise_address
             host = f"[{host}]" if ":" in host else host
