@@ -231,25 +231,28 @@ def connections_renderable(plane: Plane) -> Group:
 def _relation_block(r: Relation) -> Group:
     """One relation as the control-plane view's pane shows it: the heading (the id and
     the date on it, for grep), then a field a line, wrapped under its value."""
-    head = Text(shown(f"{r.status.mark} {r.title}"), style="bold")
+    head = Text()
+    head.append(shown(f"{r.status.mark} {r.title}"), style="bold")
     head.append(f"  {shown(r.id)}", style="dim")
     breaks = _breaks(r)
-    if breaks:
-        head.append(f"  {breaks if breaks == 'broken now' else 'breaks ' + breaks}",
-                    style=STATUS_STYLE["broken"] if breaks == "broken now" else "")
-    fields = Table.grid(padding=(0, 2), pad_edge=False)
-    fields.add_column(no_wrap=True, style="dim")
-    fields.add_column(overflow="fold")
-    facts = [
-        ("for", r.purpose),
-        ("why" if r.status.value != "ok" else "", r.reason if r.reason != r.purpose else ""),
+    if breaks == "broken now":
+        head.append(f"  {breaks}", style=STATUS_STYLE["broken"])
+    elif breaks:
+        head.append(f"  breaks {breaks}")
+    facts = [("for", r.purpose)]
+    if r.reason and r.reason != r.purpose:
+        facts.append(("why", r.reason))
+    facts += [
         ("dials", r.address + (f" (from {r.address_source})" if r.address_source else "")),
         ("logs", r.symptom),
         *((role, f"{s.path or s.named} ({s.pointer})" if s.pointer else s.path or s.named)
           for role, s in r.sources()),
         *(("note", n) for n in r.notes),
     ]
+    fields = Table.grid(padding=(0, 2), pad_edge=False)
+    fields.add_column(no_wrap=True, style="dim")
+    fields.add_column(overflow="fold")
     for label, value in facts:
-        if label and value:
+        if value:
             fields.add_row(label, Text(shown(value)))
     return Group(head, Padding(fields, (0, 0, 0, 4), expand=False))
