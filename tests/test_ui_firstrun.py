@@ -181,6 +181,19 @@ def help_keys(app: KexploreApp) -> list[tuple[str, str]]:
             help_rows(app.active_bindings, app.get_key_display, widgets)]
 
 
+async def test_the_header_breaks_between_its_groups_at_80_columns(make_tree) -> None:  # type: ignore[no-untyped-def]
+    # it wrapped as a paragraph: "✖ 1 error" on one line, "▲ 0 warnings" on the next
+    app = KexploreApp(make_tree(faults=("cert-expired",)), now=NOW)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.pause()
+        lines = str(app.main.query_one("#status").render()).splitlines()
+        assert all(len(line) <= 78 for line in lines)
+        assert any("✖ 1 error  ▲ 0 warnings" in line for line in lines)
+        assert not any(line.endswith("│") or line.startswith("│") for line in lines)
+        assert any(line.startswith("soonest expiry apiserver") for line in lines)
+
+
 async def test_a_key_says_what_its_certificate_is_for(clean: Path) -> None:
     # "private key  pki/etcd/ca.key" told a learner nothing the name did not
     from kexplore.ui.views.key import KeyView

@@ -14,12 +14,16 @@ from kexplore.ui.session import Session
 class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
 
+    _shown: tuple[list[Text], Text | None] | None = None  # what show() laid out last
+
     def show_failure(self, root_label: str, error: str) -> None:
+        self._shown = None
         line = Text("kexplore ", style="bold") + fmt.plain(root_label)
         line.append(f"  │  {printable(error)}  (r tries again)", style=fmt.STYLE[Severity.ERROR])
         self.update(line)
 
     def show(self, session: Session | None, root_label: str, profile: str, note: str = "") -> None:
+        self._shown = None  # a resize lays out again only the groups of a tree read
         line = Text("kexplore ", style="bold") + fmt.plain(root_label)
         if session is None:
             line.append("  loading…", style=fmt.MUTED)
@@ -30,34 +34,70 @@ class StatusBar(Static):
                         style=fmt.STYLE[Severity.ERROR])
             self.update(line)
             return
-        if session.inferred is not None:
-            node, version, endpoint = session.inferred.headline()
-            line.append("  │  ", style=fmt.MUTED)
-            if (node, version, endpoint) == ("?", "?", "?"):
-                # no manifest and no kubeconfig: "? ? ?" would read as a glitch
-                line.append("cluster unknown (i: what was read)", style=fmt.MUTED)
-            else:
-                line.append(f"{printable(node)} ", style="bold")
-                line.append(f"{printable(version)} ")
-                line.append(printable(endpoint), style=fmt.MUTED)
-        counts = {s: 0 for s in Severity}
-        for finding in session.findings(profile):
-            counts[finding.severity] += 1
-        line.append("  │  ", style=fmt.MUTED)
-        for sev in (Severity.ERROR, Severity.WARNING):
-            style = fmt.STYLE[sev] if counts[sev] else fmt.MUTED
-            word = sev.value + ("s" if counts[sev] != 1 else "")
-            line.append(f"{fmt.GLYPH[sev]} {counts[sev]} {word}  ", style=style)
-        soonest = next((r for r in session.expiry if r.not_after is not None), None)
-        if soonest is not None:
-            line.append("│  soonest expiry ", style=fmt.MUTED)
-            left = soonest.not_after - session.now
-            style = fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else ""
-            line.append(f"{printable(soonest.name)} ", style="bold")
-            line.append("expired" if left.total_seconds() <= 0 else soonest.residual, style=style)
+        groups = [line, *_state(session, profile)]
         if profile != "kubeadm":
-            line.append(f"  │  profile {profile}", style=fmt.MUTED)
-        if note:
-            # a fact about the tree, not a finding
-            line.append(f"\n{printable(note)}", style=fmt.MUTED)
-        self.update(line)
+            groups.append(Text(f"profile {profile}", style=fmt.MUTED))
+        # a fact about the tree, not a finding
+        self._shown = (groups, fmt.plain(note, style=fmt.MUTED) if note else None)
+        self._lay_out()
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self._lay_out()
+
+    def _lay_out(self) -> None:
+        """The groups joined by "│", a line broken between two groups, never inside one:
+        at 80 columns "✖ 1 error" and "▲ 0 warnings" stay on one line."""
+        groups, note = self._shown or ([], None)
+        width = self.content_size.width or 10_000  # not laid out yet: one line
+        out, used = Text(style="bold"), 0  # the header is bold, as it always was
+        for group in groups:
+            if used and used + len(SEPARATOR) + group.cell_len > width:
+                out.append("\n")
+                used = 0
+            elif used:
+                out.append(SEPARATOR, style=fmt.MUTED)
+                used += len(SEPARATOR)
+            out.append_text(group)
+            used += group.cell_len
+        if note is not None:
+            out.append("\n")
+            out.append_text(note)
+        self.update(out)
+
+
+SEPARATOR = "  │  "
+
+
+def _state(session: Session, profile: str) -> list[Text]:
+    """The cluster the tree names, its counts of problems, and its soonest expiry."""
+    groups: list[Text] = []
+    if session.inferred is not None:
+        node, version, endpoint = session.inferred.headline()
+        if (node, version, endpoint) == ("?", "?", "?"):
+            # no manifest and no kubeconfig: "? ? ?" would read as a glitch
+            groups.append(Text("cluster unknown (i: what was read)", style=fmt.MUTED))
+        else:
+            cluster = Text(f"{printable(node)} ", style="bold")
+            cluster.append(f"{printable(version)} ")
+            cluster.append(printable(endpoint), style=fmt.MUTED)
+            groups.append(cluster)
+    counts = {s: 0 for s in Severity}
+    for finding in session.findings(profile):
+        counts[finding.severity] += 1
+    tallied = Text()
+    for sev in (Severity.ERROR, Severity.WARNING):
+        style = fmt.STYLE[sev] if counts[sev] else fmt.MUTED
+        word = sev.value + ("s" if counts[sev] != 1 else "")
+        tallied.append(("  " if tallied else "") + f"{fmt.GLYPH[sev]} {counts[sev]} {word}",
+                       style=style)
+    groups.append(tallied)
+    soonest = next((r for r in session.expiry if r.not_after is not None), None)
+    if soonest is not None:
+        left = soonest.not_after - session.now
+        expiry = Text("soonest expiry ", style=fmt.MUTED)
+        expiry.append(f"{printable(soonest.name)} ", style="bold")
+        expiry.append("expired" if left.total_seconds() <= 0 else soonest.residual,
+                      style=fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else "")
+        groups.append(expiry)
+    return groups
