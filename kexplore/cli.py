@@ -242,16 +242,13 @@ def default_root(now: datetime | None = None, *, demo: bool = False) -> Target:
     except OverflowError as exc:  # --now near year 1 or 9999: no certificate can span it
         raise UsageError("no sample can be valid at that --now: its certificates would run "
                          "past the years 1 to 9999; give a PATH") from exc
-    from kexplore.core.names import printable
-
-    where = printable(str(sample.root))  # $XDG_CACHE_HOME is the user's to name
+    # the header names the folder already, just before this note
     if demo:
-        note = (f"demo: a sample with {len(sample.lessons)} planted faults, made in "
-                f"{where}; the overview says what each teaches. "
-                "kexplore PATH opens a real tree")
+        note = (f"demo: a sample with {len(sample.lessons)} planted faults; the overview "
+                "says what each teaches · kexplore PATH: a real tree")
     else:
-        note = (f"sample: no {DEFAULT_ROOT} here, so kexplore made one in {where}; "
-                "kexplore PATH opens a real tree, kexplore --demo one with faults")
+        note = (f"sample: no {DEFAULT_ROOT} here, so kexplore made this one · "
+                "kexplore PATH: a real tree · kexplore --demo: planted faults")
     return Target(sample.root, note, sample.lessons)
 
 
