@@ -149,6 +149,11 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-apiserver.yaml",
         lambda s: "--advertise-address=<api_ip>" in _container(s)["command"],
     ),
+    "pod-flag-missing": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: not any(item.startswith("--service-account-issuer=")
+                          for item in _container(s)["command"]),
+    ),
     "pod-admission-config": (
         "manifests/kube-apiserver.yaml",
         lambda s: "--enable-admission-plugins=NodeRestriction,EventRateLimit"

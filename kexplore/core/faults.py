@@ -220,6 +220,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-apiserver",
         ("kube-apiserver",),
     ),
+    FaultSpec(
+        "pod-flag-missing",
+        "--service-account-issuer, a flag kube-apiserver cannot start without, removed",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
     FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
         "pod-host-port",

@@ -509,6 +509,9 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
         set_flag(command, "advertise-address", "<api_ip>")
     elif fault == "pod-admission-config":
         set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
+    elif fault == "pod-flag-missing":
+        command[:] = [item for item in command
+                      if not item.startswith("--service-account-issuer=")]
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-host-port":
