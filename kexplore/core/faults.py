@@ -220,6 +220,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-apiserver",
         ("kube-apiserver",),
     ),
+    FaultSpec(
+        "pod-flag-missing",
+        "--service-account-issuer, a flag kube-apiserver cannot start without, removed",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
     FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
         "pod-host-port",
@@ -268,6 +274,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "the liveness probe removed",
         "kube-controller-manager",
         ("kube-controller-manager", "kube-scheduler"),
+    ),
+    FaultSpec(
+        "etcd-data-dir",
+        "etcd's --data-dir moved off the volume that holds its data",
+        "etcd",
+        ("etcd",),
     ),
     FaultSpec(
         "etcd-version",

@@ -447,6 +447,8 @@ def _fault_pod(
             listen = next(item for item in container["command"]
                           if item.startswith("--listen-client-urls="))
             set_flag(container["command"], "listen-client-urls", listen.split(",")[-1])
+        elif fault.name == "etcd-data-dir":
+            set_flag(container["command"], "data-dir", "/var/lib/etcd-data")
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":
@@ -509,6 +511,9 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
         set_flag(command, "advertise-address", "<api_ip>")
     elif fault == "pod-admission-config":
         set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
+    elif fault == "pod-flag-missing":
+        command[:] = [item for item in command
+                      if not item.startswith("--service-account-issuer=")]
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-host-port":
