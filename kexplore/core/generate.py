@@ -619,6 +619,14 @@ def _check_target(root: Path, force: bool) -> None:
         raise TargetNotEmpty(f"{root} is not empty; pass --force to write the tree into it anyway")
 
 
+def kubelet_conf_planted(faults: Sequence[Fault]) -> bool:
+    """Whether a fault lives in kubelet.conf as kubeadm writes it (embedded): the forms the
+    kubelet rewrites it to afterwards (kubelet-finalize, a join's TLS bootstrap) would
+    overwrite it, so there it stays as planted."""
+    return any(f.target == "kubelet.conf" or f.name == "kubelet-client-embedded"
+               for f in faults)
+
+
 def generate_tree(
     root: Path,
     params: ClusterParams,
