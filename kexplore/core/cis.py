@@ -28,7 +28,13 @@ from kexplore.core.cis_data import (
     STRONG_CIPHERS,
     CisCheck,
 )
-from kexplore.core.conventions.manifests import ETCD_DATA_DIR, K8S_DIR, STATIC_PODS_BY_NAME
+from kexplore.core.conventions.manifests import (
+    ETCD_DATA_DIR,
+    K8S_DIR,
+    STAND_IN_SUFFIXES,
+    STATIC_PODS_BY_NAME,
+    manifest_file,
+)
 from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Finding, Kind, Node, Severity, Tree
 from kexplore.core.paths import tree_path
@@ -287,7 +293,7 @@ def _pick_container(manifest: ManifestInfo, name: str) -> Container | None:
 def _manifest_node(tree: Tree, name: str) -> tuple[str, Node | None]:
     """The manifest that defines `name`: kubeadm's file, else any manifest whose container
     runs that binary (the kubelet runs every file in manifests/, whatever it is called)."""
-    path = STATIC_PODS_BY_NAME[name].file
+    path = _kubeadm_manifest(tree, name)
     node = tree.get(path)
     if node is not None:
         return path, follow(tree, node)
@@ -428,10 +434,19 @@ def _evaluate(check: CisCheck, ctx: _Context) -> CisResult:
         automated=check.automated,
         result=result,
         reason=outcome.reason,
-        remediation=check.remediation,
+        remediation=_in_place(check.remediation, outcome.path),
         path=outcome.path,
         pointer=outcome.pointer,
     )
+
+
+def _in_place(remediation: str, path: str) -> str:
+    """The remediation naming the file the check read: the .json standing in for
+    kubeadm's .yaml, where the benchmark names the .yaml."""
+    stem, dot, suffix = path.rpartition(".")
+    if not dot or f".{suffix}" not in STAND_IN_SUFFIXES:
+        return remediation
+    return remediation.replace(f"{K8S_DIR}/{stem}.yaml", f"{K8S_DIR}/{path}")
 
 
 def cis_findings(results: Iterable[CisResult]) -> list[Finding]:
@@ -540,12 +555,17 @@ def _owner_verdict(found: Sequence[tuple[str, Node]]) -> _Outcome:
     return _pass(f"{what} owned by 0:0 (root:root)", found[0][0])
 
 
+def _kubeadm_manifest(tree: Tree, name: str) -> str:
+    """kubeadm's manifest of `name`, or the .json or .yml standing in for it."""
+    return manifest_file(STATIC_PODS_BY_NAME[name], lambda p: tree.get(p) is not None)
+
+
 def _manifest_mode(name: str) -> Callable[[Tree], _Outcome]:
-    return lambda tree: _modes_ok(tree, [STATIC_PODS_BY_NAME[name].file], 0o600)
+    return lambda tree: _modes_ok(tree, [_kubeadm_manifest(tree, name)], 0o600)
 
 
 def _manifest_owner(name: str) -> Callable[[Tree], _Outcome]:
-    return lambda tree: _owners_ok(tree, [STATIC_PODS_BY_NAME[name].file])
+    return lambda tree: _owners_ok(tree, [_kubeadm_manifest(tree, name)])
 
 
 _ADMIN_CONFS = ("admin.conf", "super-admin.conf")

@@ -8,7 +8,7 @@ there), *customisation* (an extraArgs-style override or a host-dependent volume)
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import field, replace
 from functools import cached_property
 from typing import Any
@@ -26,6 +26,8 @@ from kexplore.core.conventions.manifests import (
     UNDOING_MEMBERS,
     StaticPodSpec,
     expected_pod,
+    manifest_file,
+    static_pod_in,
 )
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
@@ -317,8 +319,12 @@ def _shown(key: str, shown: Mapping[str, str]) -> str | None:
 def diff_manifest(
     tree: Tree, path: str, inferred: Inferred, against: Version | None = None
 ) -> ManifestDiff | None:
-    """The diff of one of kubeadm's manifests in `tree`; None for a third-party static pod."""
-    spec = STATIC_PODS_BY_FILE.get(path)
+    """The diff of one of kubeadm's manifests in `tree` (its .yaml, or the .json standing
+    in for it, asked by either name); None for a third-party static pod."""
+    present = _present(tree)
+    spec = static_pod_in(path, present)
+    if spec is not None:
+        path = manifest_file(spec, present)
     node = tree.get(path)
     if spec is None or node is None or not isinstance(node.content, ManifestInfo):
         return None
@@ -329,8 +335,13 @@ def diff_manifest(
         inferred,
         against,
         _missing_files(tree, node.content),
-        local_etcd_here=tree.get("manifests/etcd.yaml") is not None,
+        local_etcd_here=present(manifest_file(STATIC_PODS_BY_FILE["manifests/etcd.yaml"],
+                                              present)),
     )
+
+
+def _present(tree: Tree) -> Callable[[str], bool]:
+    return lambda p: tree.get(p) is not None
 
 
 def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
@@ -363,7 +374,7 @@ def checklist(tree: Tree, path: str, report: Report) -> list[ChecklistItem]:
     from kexplore.core.conventions.manifests import LEADER_ELECTED, POD_CONVENTIONS
 
     failed = {f.rule for f in report.for_path(path) if f.severity is not Severity.INFO}
-    spec = STATIC_PODS_BY_FILE.get(path)
+    spec = static_pod_in(path, _present(tree))
     items = [
         ChecklistItem(c.rule, c.rule not in failed, c.why)
         for c in POD_CONVENTIONS

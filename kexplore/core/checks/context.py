@@ -16,7 +16,11 @@ from kexplore.core.conventions.certs import (
 )
 from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import (
+    STATIC_PODS_BY_FILE,
+    StaticPodSpec,
+    static_pod_in,
+)
 from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
@@ -210,6 +214,10 @@ class Context:
         """A control-plane node's tree: what kubeadm's full file list is expected of."""
         tree = self.tree
         return bool(tree.get("manifests/kube-apiserver.yaml") or tree.get("pki/apiserver.crt"))
+
+    def static_pod(self, path: str) -> StaticPodSpec | None:
+        """kubeadm's pod the manifest at `path` holds: its .yaml, or a .json standing in."""
+        return static_pod_in(path, lambda p: self.tree.get(p) is not None)
 
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [

@@ -9,7 +9,11 @@ from kexplore.core.checks.context import Context, denied, is_archived, is_kubead
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, static_pods_for
+from kexplore.core.conventions.manifests import (
+    STATIC_PODS_BY_FILE,
+    manifest_file,
+    static_pods_for,
+)
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
@@ -264,9 +268,9 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                 "file-missing",
                 Severity.WARNING,
                 path,
-                f"{path} is not there; its pod runs from {elsewhere}, a name kubeadm does "
-                f"not know: kubeadm upgrade writes {path} beside it, and the kubelet then "
-                "runs the later name of the two",
+                f"{path} is not there; its pod is in {elsewhere}, which the kubelet reads "
+                f"alike but kubeadm does not know: kubeadm upgrade moves {path} aside "
+                "before writing the new one, and fails without it",
                 fix=f"rename {elsewhere} to {path}",
             )
             continue
@@ -283,11 +287,15 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
 
 
 def _pod_runs_from(ctx: Context, path: str) -> str:
-    """The other file in manifests/ the kubelet runs kubeadm's pod from (a .json or .yml
-    copy of kube-controller-manager.yaml), when `path` is a static pod kubeadm writes."""
+    """The other file in manifests/ that holds kubeadm's pod (a .json or .yml standing in
+    for kube-controller-manager.yaml, read or not; else any file the kubelet runs the pod
+    from), when `path` is a static pod kubeadm writes."""
     spec = STATIC_PODS_BY_FILE.get(path)
     if spec is None:
         return ""
+    stand_in = manifest_file(spec, lambda p: ctx.tree.get(p) is not None)
+    if stand_in != path:
+        return stand_in
     return next((e.path for e in ctx.kubelet.entries
                  if e.runs and e.key == f"kube-system/{spec.name}"), "")
 

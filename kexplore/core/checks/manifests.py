@@ -11,7 +11,6 @@ from kexplore.core.conventions.manifests import (
     NAMESPACE,
     POD_CONVENTIONS_BY_RULE,
     PRIORITY_CLASS,
-    STATIC_PODS_BY_FILE,
     TIER,
 )
 from kexplore.core.manifest import ManifestInfo
@@ -30,9 +29,9 @@ def _convention(rule: str, node: Node, actual: str, pointer: str) -> Finding:
     )
 
 
-def _is_control_plane(node: Node, pod: ManifestInfo) -> bool:
+def _is_control_plane(ctx: Context, node: Node, pod: ManifestInfo) -> bool:
     """kubeadm's own pods, and any pod that claims to be part of the control plane."""
-    return node.path in STATIC_PODS_BY_FILE or pod.labels.get("tier") == TIER
+    return ctx.static_pod(node.path) is not None or pod.labels.get("tier") == TIER
 
 
 def conventions(ctx: Context) -> Iterator[Finding]:
@@ -41,9 +40,9 @@ def conventions(ctx: Context) -> Iterator[Finding]:
 
     refused = decode_refused(ctx)
     for node, pod in ctx.manifests():
-        if not _is_control_plane(node, pod):
+        if not _is_control_plane(ctx, node, pod):
             continue
-        spec = STATIC_PODS_BY_FILE.get(node.path)
+        spec = ctx.static_pod(node.path)
         name = spec.name if spec else pod.name
         if pod.namespace != NAMESPACE:
             yield _convention(
@@ -98,7 +97,7 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
     named = flags_reported(ctx)  # a pod rule says what such a flag breaks
     refused = decode_refused(ctx)
     for node, _pod in ctx.manifests():
-        if node.path in refused or ctx.withheld(_fact_of(node.path)):
+        if node.path in refused or ctx.withheld(_fact_of(ctx, node.path)):
             continue
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
@@ -129,14 +128,19 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _fact_of(path: str) -> str:
-    return "etcd-flags" if path == "manifests/etcd.yaml" else "control-plane-flags"
+def _is_etcd(ctx: Context, path: str) -> bool:
+    spec = ctx.static_pod(path)
+    return spec is not None and spec.name == "etcd"
+
+
+def _fact_of(ctx: Context, path: str) -> str:
+    return "etcd-flags" if _is_etcd(ctx, path) else "control-plane-flags"
 
 
 def _etcd_version_flags(ctx: Context, path: str) -> set[str]:
     """The flags kubeadm picks by etcd's minor, when etcd-version already reports that
     minor as other than kubeadm's: one cause, one finding."""
-    if path != "manifests/etcd.yaml":
+    if not _is_etcd(ctx, path):
         return set()
     from kexplore.core.checks.versions import etcd_version
 
@@ -151,7 +155,7 @@ def third_party(ctx: Context) -> Iterator[Finding]:
     """A static pod kubeadm did not write (keepalived, haproxy) runs as root on every boot;
     what would let it leak or escalate is worth an operator's eye."""
     for node, pod in ctx.manifests():
-        if node.path in STATIC_PODS_BY_FILE:
+        if ctx.static_pod(node.path) is not None:
             continue
         for container in pod.containers:
             if (container.security_context or {}).get("privileged") is True:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import STATIC_PODS_BY_NAME
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.pods_problem import PodProblem
@@ -80,7 +80,11 @@ def binary(container: Container) -> str:
     return posixpath.basename(container.command[0]) if container.command else ""
 
 
-def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodProblem]:
+def runtime_problems(
+    path: str, pod: ManifestInfo, node_name: str, kubeadm_name: str = ""
+) -> list[PodProblem]:
+    """What goes wrong once the pod runs; `kubeadm_name` is the pod kubeadm wrote in this
+    file ("" for a pod of someone else's)."""
     out: list[PodProblem] = []
     for i, container in enumerate(pod.containers):
         at = f"spec.containers[{i}]"
@@ -92,7 +96,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _admission_config(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
     exported = _mirror_export(path, pod, node_name)
-    out += exported or _renamed(path, pod)
+    out += exported or _renamed(path, pod, kubeadm_name)
     return out
 
 
@@ -361,10 +365,10 @@ def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
 # --- identity ----------------------------------------------------------------------------
 
 
-def _renamed(path: str, pod: ManifestInfo) -> list[PodProblem]:
+def _renamed(path: str, pod: ManifestInfo, kubeadm_name: str) -> list[PodProblem]:
     """kubeadm finds its pods by name (upgrade, the component= selectors); a renamed one is
     a pod it no longer manages."""
-    spec = STATIC_PODS_BY_FILE.get(path)
+    spec = STATIC_PODS_BY_NAME.get(kubeadm_name)
     if spec is None or not pod.name or pod.name == spec.name:
         return []
     return [_problem(
