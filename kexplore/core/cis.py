@@ -366,19 +366,23 @@ class _Context:
         """(the tree folder that holds the PKI, why not): kubeadm's certificatesDir as the
         API server's pod mounts it, the folder of its --client-ca-file followed through
         the volumes (a folder moved on the host is still the PKI). kubeadm's pki/ when the
-        API server names none."""
+        API server names none. When its volume shows it a folder beyond the tree, the
+        tree's own folder at that path is still the node's PKI folder to audit."""
         raw = self.apiserver.raw("client-ca-file") if self.apiserver.readable else None
         if raw is None or not raw.text.startswith("/"):
             return "pki", ""
         folder = posixpath.dirname(posixpath.normpath(raw.text))
         host = self.apiserver.host_path(folder)
+        rel = tree_path(host) if host is not None else None
+        if rel:
+            return rel, ""
+        own = tree_path(folder)
+        if own and self.tree.get(own) is not None:
+            return own, ""
         if host is None:
             return None, (f"{_NA_FILES}the PKI folder {folder} is not in a hostPath volume "
                           f"of {self.apiserver.path}")
-        rel = tree_path(host)
-        if not rel:
-            return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
-        return rel, ""
+        return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
 
 
 def _outside(comp: Component, path: str, host: str) -> str:
@@ -586,8 +590,6 @@ _FILE_CHECKS: dict[str, Callable[[Tree], _Outcome]] = {
     "1.1.18": lambda t: _owners_ok(t, ["controller-manager.conf"]),
     "4.1.5": lambda t: _modes_ok(t, ["kubelet.conf"], 0o600),
     "4.1.6": lambda t: _owners_ok(t, ["kubelet.conf"]),
-    "4.1.7": lambda t: _modes_ok(t, ["pki/ca.crt"], 0o644),
-    "4.1.8": lambda t: _owners_ok(t, ["pki/ca.crt"]),
 }
 
 
@@ -706,6 +708,31 @@ def _pki_keys(ctx: _Context) -> _Outcome:
         return _pass(f"all {len(paths)} private keys under {folder}/ are 0600 or stricter",
                      folder)
     return outcome
+
+
+def _kubelet_client_ca(ctx: _Context) -> tuple[str, str]:
+    """(the tree path of the kubelet's clientCAFile, why none): kubeadm writes it as
+    ca.crt of certificatesDir, the folder the API server's --client-ca-file names
+    (kubespray's ssl/ca.crt). The kubelet runs on the host, through no volume."""
+    raw = ctx.apiserver.raw("client-ca-file") if ctx.apiserver.readable else None
+    if raw is None or not raw.text.startswith("/"):
+        return "pki/ca.crt", ""
+    host = posixpath.join(posixpath.dirname(posixpath.normpath(raw.text)), "ca.crt")
+    rel = tree_path(host)
+    return (rel, "") if rel else ("", f"{_NA_FILES}the kubelet's client CA {host} is "
+                                      f"outside {K8S_DIR}")
+
+
+@_check("4.1.7")
+def _client_ca_mode(ctx: _Context) -> _Outcome:
+    path, why = _kubelet_client_ca(ctx)
+    return _modes_ok(ctx.tree, [path], 0o644) if path else _na(why)
+
+
+@_check("4.1.8")
+def _client_ca_owner(ctx: _Context) -> _Outcome:
+    path, why = _kubelet_client_ca(ctx)
+    return _owners_ok(ctx.tree, [path]) if path else _na(why)
 
 
 @_check("4.1.1", "4.1.2")

@@ -26,7 +26,6 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
-from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, Reach, build_plane
 from kexplore.core.plane.components import cert_folder
@@ -233,13 +232,14 @@ class Context:
 
     def cert_spec(self, path: str) -> CertSpec | None:
         """kubeadm's certificate at `path`: in pki/, or wherever in the tree the flags put
-        certificatesDir (kubespray's ssl/)."""
-        return cert_spec_at(path, tree_path(self.params.cert_dir))
+        certificatesDir (kubespray's ssl/), as the API server's pod mounts it."""
+        return cert_spec_at(path, self.cert_folder)
 
     def laid_out(self, path: str) -> str:
         """kubeadm's `pki/...` path as this tree lays it out: under the flags'
-        certificatesDir when that is another folder of the tree."""
-        folder = tree_path(self.params.cert_dir)
+        certificatesDir, as the API server's pod mounts it, when that is another folder
+        of the tree."""
+        folder = self.cert_folder
         if folder and folder != "pki" and path.startswith("pki/"):
             return f"{folder}/{path.removeprefix('pki/')}"
         return path
