@@ -16,7 +16,7 @@ from kexplore.core.conventions.manifests import (
 )
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
-from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.model import Finding, Kind, Node, Severity
 from kexplore.core.plane.pods import MAX_MANIFEST_BYTES
 from kexplore.core.secret_files import Holds, SecretFile, secret_files
 
@@ -49,7 +49,7 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                 "parse-error",
                 _severity(node.path, node.path in read),
                 node.path,
-                node.error,
+                node.error + _broken_pair(ctx, node),
                 fix=_fix(node.kind),
             )
         elif node.error:
@@ -65,6 +65,28 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
                 )
+
+
+def _empty_key(node: Node) -> bool:
+    """A key file (by its name) with no byte in it: no secret, a broken pair."""
+    return node.kind is Kind.PRIVATE_KEY and node.size == 0 and not denied(node.error)
+
+
+def _broken_pair(ctx: Context, node: Node) -> str:
+    """What an empty key file breaks: the pair of the certificate beside it, for each
+    component whose flag opens it."""
+    if not _empty_key(node):
+        return ""
+    stem = node.path.removesuffix(".key")
+    partner = next((p for p in (stem + ".crt", stem + ".pub")
+                    if node.path.endswith(".key") and ctx.tree.get(p) is not None), "")
+    if not partner:
+        return ": a private key file with no key in it"
+    opened = ctx.plane.opened_by(node.path)
+    users = " and ".join(f"{name} ({use.pointer})" for name, use in opened)
+    verb = "do not start" if len(opened) > 1 else "does not start"
+    loads = f"; {users} cannot load it and {verb}" if users else ""
+    return f": the private key of {partner} is gone, so the pair is broken{loads}"
 
 
 def _read_by_kubelet(path: str) -> bool:
@@ -155,8 +177,8 @@ def file_mode(ctx: Context) -> Iterator[Finding]:
     secret_paths = {s.path for s in secrets}
     for node in ctx.tree:
         if node.path in secret_paths or node.reads_as or is_archived(node.path) or node.kind in (
-                Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
-            continue
+                Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL) or _empty_key(node):
+            continue  # it exposes nothing: parse-error says which pair it breaks
         rule = expected_mode(node.path)
         actual = node.mode & 0o777
         if rule and is_looser(actual, rule.mode):
