@@ -243,3 +243,27 @@ def test_a_kubeconfig_copy_is_held_against_the_ca_where_the_flags_put_it(
     assert {(f.rule, f.path, f.pointer) for f in check_tree(tree, NOW, node_files=node).findings
             } == {("kubeconfig-copy-stale", "/root/.kube/config",
                    "context kubernetes-admin@kubernetes")}
+
+
+def test_a_pki_left_behind_a_changed_certificates_dir_is_history(
+    writable_tree,  # type: ignore[no-untyped-def]
+    make_tree: Factory,
+) -> None:
+    """certificatesDir moved to ssl/ with the old pki/ kept: the live certificates are
+    ssl/'s. A stale certificate in the pki/ no component opens is a note, as in a backup,
+    and `certs` lists ssl/'s certificates alone."""
+    from kexplore.core.expiry import expiry_rows
+
+    root = writable_tree()
+    shutil.copytree(root / "pki", root / "kept", symlinks=True)
+    move_pki(root, mount_at=SSL, host=SSL)
+    shutil.move(root / "kept", root / "pki")
+    expired = make_tree(faults=["cert-expired"]) / "pki/apiserver.crt"
+    shutil.copy(expired, root / "pki/apiserver.crt")
+    tree = scan(root)
+    assert {(f.rule, f.severity, f.path) for f in check_tree(tree, NOW).findings} == {
+        ("cert-expired", Severity.INFO, "pki/apiserver.crt"),
+        ("cert-chain", Severity.INFO, "pki/apiserver.crt")}
+    rows = expiry_rows(tree, NOW)
+    assert {r.path for r in rows if r.path.startswith("pki/")} == set()
+    assert {r.path for r in rows if r.name == "apiserver"} == {"ssl/apiserver.crt"}

@@ -51,10 +51,12 @@ class CertAt:
     cert: CertInfo
     spec: CertSpec | None
     embedded: bool = False
+    left_behind: bool = False  # in a pki/ certificatesDir moved away from
 
     @property
     def archived(self) -> bool:
-        return is_archived(self.path)
+        """History, not what runs: an upgrade backup, or a pki/ left behind."""
+        return self.left_behind or is_archived(self.path)
 
     @property
     def label(self) -> str:
@@ -99,6 +101,7 @@ class Context:
             n
             for n in self.tree.of_kind(*kinds)
             if not is_archived(n.path) and n.path not in self.aliased
+            and not self.left_behind(n.path)
         ]
 
     @cached_property
@@ -235,6 +238,13 @@ class Context:
         certificatesDir (kubespray's ssl/), as the API server's pod mounts it."""
         return cert_spec_at(path, self.cert_folder)
 
+    def left_behind(self, path: str) -> bool:
+        """A file of pki/ when certificatesDir moved to another folder of the tree
+        (kubespray's ssl/) and no component's flag opens it: history, like a backup."""
+        folder = self.cert_folder
+        return (bool(folder) and folder != "pki" and path.startswith("pki/")
+                and not self.plane.opened_by(path))
+
     def laid_out(self, path: str) -> str:
         """kubeadm's `pki/...` path as this tree lays it out: under the flags'
         certificatesDir, as the API server's pod mounts it, when that is another folder
@@ -255,7 +265,8 @@ class Context:
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
                 spec = self.cert_spec(node.path) if not i else None
-                found.append(CertAt(node.path, pointer, cert, spec))
+                found.append(CertAt(node.path, pointer, cert, spec,
+                                    left_behind=self.left_behind(node.path)))
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
             info = node.content
