@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from kexplore.core.conventions.manifests import (
+    ACCUMULATING_FLAGS,
     CA_TRUST_VOLUMES,
     COMPONENT_DEFAULTS,
     ETCD_JOIN_STATE,
@@ -94,9 +95,16 @@ class ManifestDiff:
 
 
 def flag_map(command: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """--name → value, last one wins, as the components read their command line."""
+    """--name → value as the components read their command line: the last one wins, but
+    a list flag given twice holds both (--service-account-key-file during a key rotation)."""
     flags, _ = parse_flags(tuple(command[1:]))
-    return {f.name: f.value if f.value is not None else "true" for f in flags}
+    out: dict[str, str] = {}
+    for f in flags:
+        value = f.value if f.value is not None else "true"
+        if f.name in ACCUMULATING_FLAGS and f.name in out:
+            value = f"{out[f.name]},{value}"
+        out[f.name] = value
+    return out
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -169,6 +177,9 @@ def _flag_kind(
     if name in LISTEN_FLAGS and expected is None:
         # kubeadm leaves the API server on all addresses; one address is narrower.
         return CUSTOMISATION, "listens on fewer addresses than kubeadm's default: narrower"
+    if name in ACCUMULATING_FLAGS and expected and actual and (
+            set(expected.split(",")) <= set(actual.split(","))):
+        return CUSTOMISATION, "keeps kubeadm's value and adds to it"
     if name in GUARDED_FLAGS:
         return DEFECT, "kubeadm relies on this flag; changing or dropping it weakens the node"
     if expected is None or name.startswith(KNOWN_CUSTOMISATION_PREFIXES):

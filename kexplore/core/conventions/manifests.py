@@ -521,6 +521,17 @@ STATIC_PODS: tuple[StaticPodSpec, ...] = (
         purpose="the scheduler, which places pods on nodes",
     ),
 )
+# pflag list and map flags add up when repeated; only a single-valued flag loses a value.
+ACCUMULATING_FLAGS = frozenset({
+    "enable-admission-plugins", "disable-admission-plugins", "tls-sni-cert-key",
+    "api-audiences", "authorization-mode", "etcd-servers", "service-account-issuer",
+    "service-account-key-file", "feature-gates", "runtime-config", "controllers",
+    "tls-cipher-suites", "cors-allowed-origins", "requestheader-allowed-names",
+    "requestheader-extra-headers-prefix", "requestheader-group-headers",
+    "requestheader-username-headers", "etcd-servers-overrides", "kubelet-preferred-address-types",
+    "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
+    "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
+})
 STATIC_PODS_BY_NAME = {spec.name: spec for spec in STATIC_PODS}
 STATIC_PODS_BY_FILE = {spec.file: spec for spec in STATIC_PODS}
 # The kubelet decodes every file of manifests/ alike, whatever its suffix: a JSON (or .yml)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_NAME
+from kexplore.core.conventions.manifests import ACCUMULATING_FLAGS, STATIC_PODS_BY_NAME
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.pods_problem import PodProblem
@@ -44,17 +44,6 @@ URL_FLAGS = {
     "etcd-servers", "listen-client-urls", "listen-peer-urls", "listen-metrics-urls",
     "advertise-client-urls", "initial-advertise-peer-urls",
 }
-# pflag list and map flags add up when repeated; only a single-valued flag loses a value.
-ACCUMULATING_FLAGS = frozenset({
-    "enable-admission-plugins", "disable-admission-plugins", "tls-sni-cert-key",
-    "api-audiences", "authorization-mode", "etcd-servers", "service-account-issuer",
-    "service-account-key-file", "feature-gates", "runtime-config", "controllers",
-    "tls-cipher-suites", "cors-allowed-origins", "requestheader-allowed-names",
-    "requestheader-extra-headers-prefix", "requestheader-group-headers",
-    "requestheader-username-headers", "etcd-servers-overrides", "kubelet-preferred-address-types",
-    "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
-    "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
-})
 # Admission plugins that refuse to start without their configuration file.
 NEEDS_ADMISSION_CONFIG = ("EventRateLimit", "ImagePolicyWebhook")
 # What the kubelet and the API server add to a pod: in a manifest, they mark an export of
