@@ -251,14 +251,22 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         lambda s: "--cluster-signing-cert-file=/etc/kubernetes/pki/front-proxy-ca.crt"
         in _container(s)["command"],
     ),
+    "manifest-volume-missing": (
+        "manifests/kube-vip.yaml",
+        lambda s: s["doc"]["spec"]["volumes"][0]["hostPath"]["path"]
+        == "/etc/kubernetes/super-admin.conf",
+    ),
 }
 # A cut-off certificate also leaves its key with nothing to be matched against.
 ALSO_CHANGED = {
+    # the node kube-vip was copied to is a joined one: no super-admin.conf
+    "manifest-volume-missing": {"super-admin.conf"},
     "parse-error": {"pki/front-proxy-client.key"},
     "connection-eku": {"pki/apiserver-serving.crt", "pki/apiserver-serving.key"},
 }
 # A fault whose flag names a host file outside the pod's mounts also writes that file.
 ALSO_WRITTEN = {
+    "manifest-volume-missing:kube-vip": {"super-admin.conf"},
     "plane-not-mounted:kube-apiserver": {"apiserver.crt"},
     # its fault path is the new cert; the flags naming it change in the manifest
     "connection-eku:kube-apiserver": {"pki/apiserver-serving.key",

@@ -15,6 +15,7 @@ from kexplore.core.conventions.manifests import (
 )
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import tree_path
 
 
 def _convention(rule: str, node: Node, actual: str, pointer: str) -> Finding:
@@ -187,4 +188,35 @@ def third_party(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-RULES = [conventions, manifest_flags, third_party]
+# hostPath types the kubelet checks before it starts the pod: a missing path stops it
+CHECKED_TYPES = frozenset({"File", "Directory", "Socket", "CharDevice", "BlockDevice"})
+
+
+def volume_missing(ctx: Context) -> Iterator[Finding]:
+    """A third-party static pod (kube-vip, haproxy) names its files only in its volumes:
+    one that mounts a file of this tree that is not there gets no file (kube-vip copied
+    from the init node to a joined one mounts super-admin.conf, which only the init node
+    has). kubeadm's own pods say it through their flags (manifest-file-missing)."""
+    for node, pod in ctx.manifests():
+        entry = ctx.kubelet.get(node.path)
+        if ctx.static_pod(node.path) is not None or entry is None or not entry.runs:
+            continue  # a pod the kubelet refuses has its own finding
+        for volume in pod.volumes:
+            rel = tree_path(volume.host_path) if volume.host_path.startswith("/") else None
+            if not rel or ctx.tree.get(rel) is not None or ctx.unseen(rel):
+                continue
+            refused = volume.type in CHECKED_TYPES
+            yield Finding(
+                "manifest-volume-missing",
+                Severity.ERROR if refused else Severity.WARNING,
+                node.path,
+                f"volume {volume.name} mounts {volume.host_path}, which is not in the tree: "
+                + ("the kubelet refuses to start the pod" if refused else
+                   "the container finds no file there (the runtime makes an empty folder, "
+                   "or the pod does not start)"),
+                pointer=f"volume {volume.name}",
+                fix=f"restore {rel}, or mount the file this node has",
+            )
+
+
+RULES = [conventions, manifest_flags, third_party, volume_missing]
