@@ -186,6 +186,13 @@ class Context:
         )
         return absent if len(absent) > 1 and self.is_control_plane else ()
 
+    @cached_property
+    def missing_alone(self) -> frozenset[str]:
+        """kubeadm's files that file-missing reports one by one (checks.files)."""
+        from kexplore.core.checks.files import missing_alone
+
+        return missing_alone(self)
+
     def reported_by_folder(self, path: str) -> bool:
         """Whether a missing `path` is told once, by the folder it is in: one the tree lacks
         (file-missing counts it), one kexplore could not read (unreadable says so), or

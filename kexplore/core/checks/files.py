@@ -301,11 +301,39 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
             "file-missing",
             severity,
             path,
-            f"{path} is not there; kubeadm writes it on every control-plane node",
+            f"{path} is not there; kubeadm writes it on every control-plane node"
+            f"{_what_needs(ctx, path)}",
             fix=fix,
         )
     for folder, paths in sorted(by_folder.items()):
         yield _folder_missing(ctx, folder, paths)
+
+
+def missing_alone(ctx: Context) -> frozenset[str]:
+    """kubeadm's files file-missing reports one by one: the flags that name one and the
+    certificates it should verify give way to that one finding."""
+    if ctx.withheld("file-missing"):
+        return frozenset()
+    return frozenset(
+        path for path, _ in _expected_files(ctx)
+        if (ctx.tree.get(path) is None or ctx.tree.nodes[path].kind is Kind.DIRECTORY)
+        and not ctx.reported_by_folder(path) and not _pod_runs_from(ctx, path)
+    )
+
+
+def _what_needs(ctx: Context, path: str) -> str:
+    """What else a missing file takes with it: the flags that name it, the certificates
+    of the tree it would verify."""
+    flags = [r for r in ctx.file_references if r.target == path]
+    sources = sorted({r.source for r in flags})
+    verb = "names" if len(flags) == 1 else "name"
+    named = f"; {_counted(len(flags), 'flag')} in {', '.join(sources)} {verb} it" if flags else ""
+    spec = ctx.cert_spec(path)
+    signed = [at for at in ctx.certs if spec is not None and spec.is_ca and at.spec
+              and at.spec.ca == spec.name and not at.archived]
+    unverified = (f"; {_counted(len(signed), 'certificate')} it signed cannot be verified"
+                  if signed else "")
+    return named + unverified
 
 
 def _pod_runs_from(ctx: Context, path: str) -> str:
