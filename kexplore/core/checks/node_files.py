@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.node import (
@@ -22,6 +23,7 @@ from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, key_matches
 from kexplore.core.plane.kubelet import STATIC_POD_PATH, TREE_MANIFESTS, KubeletSide
 from kexplore.core.read.crypto import verify_signature
+from kexplore.core.records import record
 
 KUBELET_CONF = "kubelet.conf"
 ROTATED_NAME = posixpath.basename(KUBELET_ROTATED_CERT)
@@ -30,6 +32,29 @@ APISERVER = "kube-apiserver"
 
 def _day(moment: object) -> str:
     return f"{moment:%Y-%m-%d}"
+
+
+@record
+class Lapse:
+    """How close a certificate is to its end at --now: expired (an error) or inside the
+    warning window (a warning), with the words a message says it in."""
+
+    severity: Severity
+    when: str  # "expired 2026-11-01", "expires 2026-11-20, in 19d"
+
+    @property
+    def expired(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def lapse(cert: CertInfo, now: datetime, warn_days: int | None) -> Lapse | None:
+    """The certificate's lapse at `now`; None while it has more than `warn_days` left, or,
+    with no window (None), while it has not expired."""
+    if cert.is_expired(now):
+        return Lapse(Severity.ERROR, f"expired {_day(cert.not_after)}")
+    if warn_days is None or cert.time_left(now) > timedelta(days=warn_days):
+        return None
+    return Lapse(Severity.WARNING, f"expires {_day(cert.not_after)}, in {cert.residual(now)}")
 
 
 def signed_by(cert: CertInfo, cas: tuple[CertInfo, ...]) -> bool:
@@ -104,7 +129,8 @@ def serving(ctx: Context) -> Iterator[Finding]:
     if found is None or not found.certs:
         return
     cert = found.certs[0]
-    if cert.is_expired(ctx.now):
+    expired = lapse(cert, ctx.now, None)
+    if expired:
         who = ("the API server (--kubelet-certificate-authority) and metrics-server refuse it"
                if verifier else "metrics-server and any client that verifies :10250 refuse it")
         renew = ("the kubelet rotates it with serverTLSBootstrap once a CSR is approved"
@@ -112,7 +138,7 @@ def serving(ctx: Context) -> Iterator[Finding]:
                  "a new self-signed pair only when none is there")
         yield Finding(
             "kubelet-serving-expired", Severity.ERROR if verifier else Severity.WARNING,
-            found.path, f"the kubelet's serving certificate expired {_day(cert.not_after)}: {who}",
+            found.path, f"the kubelet's serving certificate {expired.when}: {who}",
             fix=renew,
         )
     elif verifier:
