@@ -313,3 +313,70 @@ def test_a_hostile_client_ca_file_name_reaches_no_terminal_raw(
         outputs.append(out)
     assert all("\x1b" not in out for out in outputs)
     assert any("\\x1b[2Jca.crt" in out for out in outputs)
+
+
+# --- one verdict on the kubelet's serving cert, and the API server's files through its mounts
+
+
+def test_the_planes_link_owns_the_serving_ca_verdict(make_node_root: NodeFactory) -> None:
+    """kubelet-serving-ca is the plane's: one cause on the kubelet's serving cert, from its
+    API server → kubelet link (the node-file rules no longer verify the chain again)."""
+    from kexplore.core.checks.connections import PLANE_RULES
+    from kexplore.core.checks.node_files import RULES
+
+    root = make_node_root(faults=["kubelet-serving-ca"])
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.BROKEN
+    assert [(c.rule, c.path, c.pointer) for c in link.causes] == [
+        ("kubelet-serving-ca", test_node_files.SERVING, "")]
+    assert link.causes[0].message.startswith(
+        f"the kubelet's serving certificate {test_node_files.SERVING} is self-signed, but the "
+        "API server verifies kubelets with pki/ca.crt (--kubelet-certificate-authority of "
+        f"{MANIFEST})")
+    assert "kubelet-serving-ca" in PLANE_RULES
+    finding = next(f for f in node_check(root)[0] if f.rule == "kubelet-serving-ca")
+    assert "breaks kube-apiserver → kubelet" in finding.message
+    assert "x509: certificate signed by unknown authority" in finding.message
+    # the node-file rules keep the serving cert's time only
+    assert {f.rule for r in RULES for f in r(_context(root, node))} == set()
+
+
+def _context(root: Path, node: NodeFiles):  # type: ignore[no-untyped-def]
+    from kexplore.core.checks.context import Context
+    from kexplore.core.infer import infer
+
+    tree = scan(root / "etc/kubernetes")
+    return Context(tree=tree, now=NOW, warn_days=30, inferred=infer(tree), node=node)
+
+
+def _pki_mounted_at(source: Path, tmp: Path, folder: str) -> Path:
+    """A copy whose API server sees the host's /etc/kubernetes/pki at `folder`, every flag
+    naming it there: the same files, through another mountPath."""
+    root = tmp / "node"
+    shutil.copytree(source, root, symlinks=True)
+    manifest = root / "etc/kubernetes" / MANIFEST
+    doc = yaml.safe_load(manifest.read_text())
+    container = doc["spec"]["containers"][0]
+    container["command"] = [c.replace("/etc/kubernetes/pki", folder)
+                            for c in container["command"]]
+    for mount in container["volumeMounts"]:
+        if mount["mountPath"] == "/etc/kubernetes/pki":
+            mount["mountPath"] = folder
+    manifest.write_text(yaml.safe_dump(doc))
+    return root
+
+
+@pytest.mark.parametrize(("fault", "rule"), [("kubelet-client-ca", "kubelet-client-ca"),
+                                             ("kubelet-serving-ca", "kubelet-serving-ca")])
+def test_the_api_servers_cas_are_read_through_its_mounts(
+    make_node_root: NodeFactory, tmp_path: Path, fault: str, rule: str
+) -> None:
+    """--client-ca-file=/certs/ca.crt with the pki hostPath mounted at /certs is the tree's
+    pki/ca.crt: the kubelet's client cert and its serving cert are held against it."""
+    root = _pki_mounted_at(make_node_root(faults=[fault]), tmp_path, "/certs")
+    findings, _ = node_check(root)
+    on = test_node_files.CLIENT if rule == "kubelet-client-ca" else test_node_files.SERVING
+    assert (rule, on, "") in found(findings)
+    assert not any(f.rule == "connection-ca" for f in findings)
+

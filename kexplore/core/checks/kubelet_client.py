@@ -11,12 +11,12 @@ from kexplore.core.checks.context import Context
 from kexplore.core.checks.node_files import (
     KUBELET_CONF,
     ROTATED_NAME,
+    apiserver_certs,
     apiserver_flag,
     kubelet_client,
     kubelet_user,
     lapse,
     signed_by,
-    tree_certs,
 )
 from kexplore.core.conventions.node import (
     KUBELET_CLIENT_RECOVERY,
@@ -127,7 +127,7 @@ def client_ca(ctx: Context) -> Iterator[Finding]:
     if found is None or not found.certs:
         return
     ca_file = apiserver_flag(ctx, "client-ca-file")
-    cas = tree_certs(ctx, ca_file)
+    cas = apiserver_certs(ctx, "client-ca-file")
     if not cas:
         return  # the API server's CA is unknown here: nothing to hold it against
     cert = found.certs[0]

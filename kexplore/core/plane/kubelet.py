@@ -21,6 +21,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Tree
 from kexplore.core.paths import HOST_ROOT
+from kexplore.core.pki import CertInfo
 from kexplore.core.plane.components import APISERVER, KUBELET
 from kexplore.core.plane.connections import ApiServer, identity_of, relation
 from kexplore.core.plane.judge import CA_RULE, Verdict, presented
@@ -42,6 +43,11 @@ TREE_MANIFESTS = f"{HOST_ROOT}/manifests"
 DEFAULT_ADDRESS_TYPES = ("Hostname", "InternalDNS", "InternalIP", "ExternalDNS", "ExternalIP")
 UNAUTHORIZED = ("kubectl logs/exec: error: You must be logged in to the server (the server "
                 "has asked for the client to provide credentials): {error}")
+SERVING_REFUSED = ("kubectl logs/exec: Error from server: Get \"https://<node>:10250/…\": "
+                   "tls: failed to verify certificate: {error}")
+# the API server's verdict on the kubelet's serving certificate, on that certificate: the
+# fault that plants it and the reports name it so
+SERVING_CA_RULE = "kubelet-serving-ca"
 
 
 @record
@@ -196,14 +202,31 @@ def _serving_side(
              .split(",") if t.strip()] or list(DEFAULT_ADDRESS_TYPES)
     host = node_name if types[:1] == ["Hostname"] else ""
     presented(v, cert, server_ca, SERVER_AUTH, holder=KUBELET, verifier=APISERVER,
-              symptom="kubectl logs/exec: Error from server: Get \"https://<node>:10250/…\": "
-              "tls: failed to verify certificate: {error}",
-              host=host, host_src=(comp.path, "--kubelet-preferred-address-types"))
+              symptom=SERVING_REFUSED,
+              host=host, host_src=(comp.path, "--kubelet-preferred-address-types"),
+              chain_cause=lambda leaf, error: _serving_ca_cause(cert, server_ca, leaf, error))
     if not host:
         leaf = certs_of(cert)
         names = ", ".join([*leaf[0].dns_sans, *leaf[0].ip_sans]) if leaf else ""
         notes.append(f"the API server dials each Node's {types[0]} "
                      f"(cluster data): {cert.path} names {names or 'nothing'}")
+
+
+def _serving_ca_cause(cert: Source, ca: Source, leaf: CertInfo, error: str) -> Cause:
+    """The kubelet's serving cert from another CA than --kubelet-certificate-authority: by
+    default the kubelet signs its own (kubelet.crt beside its own CA), and only
+    serverTLSBootstrap gets it one the cluster signs. The fix is on the kubelet's side."""
+    chain = certs_of(cert)
+    own = leaf.self_issued or leaf.issuer in {c.subject for c in chain[1:]}
+    kind = "self-signed" if own else f"issued by {leaf.issuer or '(empty)'}"
+    return Cause(
+        SERVING_CA_RULE, cert.path, "",
+        f"the kubelet's serving certificate {cert.path} is {kind}, but the API server "
+        f"verifies kubelets with {ca.path or ca.named} ({ca.pointer} of {ca.owner}): "
+        f"kubectl logs and exec fail at the handshake: {error}",
+        symptom=SERVING_REFUSED.format(error=error),
+        fix="set serverTLSBootstrap: true and approve the kubelet's serving CSRs",
+    )
 
 
 def node_name(tree: Tree, node: NodeFiles | None) -> str:
