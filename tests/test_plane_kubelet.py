@@ -124,12 +124,15 @@ def test_the_kubelet_component_carries_its_config(
 
 def _verifying_node(
     source: Path, tmp: Path, *, sans: SANs, address_types: str = "",
-    usages: tuple[str, ...] = (SERVER_AUTH,),
+    usages: tuple[str, ...] = (SERVER_AUTH,), node_ip: str | None = "192.168.1.10",
 ) -> Path:
     """A node root whose API server verifies kubelets with pki/ca.crt, and whose kubelet
-    serves a certificate from that CA (serverTLSBootstrap), with these SANs."""
+    serves a certificate from that CA (serverTLSBootstrap), with these SANs; its
+    kubeadm-flags.env sets --node-ip (none: no such file)."""
     root = tmp / "node"
     shutil.copytree(source, root, symlinks=True)
+    if node_ip is not None:
+        _kubelet_flags(root, f"--node-ip={node_ip}" if node_ip else "")
     tree = root / "etc/kubernetes"
     manifest = tree / MANIFEST
     doc = yaml.safe_load(manifest.read_text())
@@ -149,6 +152,14 @@ def _verifying_node(
                     NOW - timedelta(hours=1), NOW + timedelta(days=365))
     (root / BOOTSTRAPPED.lstrip("/")).write_bytes(cert_pem(issue(plan, key, ca)) + key_pem(key))
     return root
+
+
+def _kubelet_flags(root: Path, *flags: str) -> None:
+    """kubeadm-flags.env as kubeadm writes it, with these flags too."""
+    words = ["--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock",
+             "--pod-infra-container-image=registry.k8s.io/pause:3.10", *filter(None, flags)]
+    (root / "var/lib/kubelet/kubeadm-flags.env").write_text(
+        f'KUBELET_KUBEADM_ARGS="{" ".join(words)}"\n')
 
 
 def test_a_ca_signed_serving_cert_is_verified_and_holds(
@@ -380,3 +391,78 @@ def test_the_api_servers_cas_are_read_through_its_mounts(
     assert (rule, on, "") in found(findings)
     assert not any(f.rule == "connection-ca" for f in findings)
 
+
+
+# --- the address the API server dials: the first preferred type the Node has ---------------
+
+
+def test_the_serving_cert_is_checked_for_the_internal_ip_kubeadm_makes_it_dial(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """kubeadm's InternalIP,ExternalIP,Hostname: the API server dials the Node's InternalIP
+    (the kubelet's --node-ip), so that IP must be a SAN; cp-1 alone does not do."""
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)))
+    findings, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.BROKEN
+    assert link.server_error == ("x509: cannot validate certificate for 192.168.1.10 because "
+                                 "it doesn't contain any IP SANs")
+    assert ("connection-server-name", MANIFEST, "--kubelet-preferred-address-types") in \
+        found(findings)
+
+
+@pytest.mark.parametrize(("node_ip", "why"), [
+    (None, "/var/lib/kubelet/kubeadm-flags.env is not there"),
+    ("", "/var/lib/kubelet/kubeadm-flags.env sets no --node-ip"),
+])
+def test_an_internal_ip_the_files_do_not_hold_leaves_the_name_unknown(
+    make_node_root: NodeFactory, tmp_path: Path, node_ip: str | None, why: str
+) -> None:
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)),
+                           node_ip=node_ip)
+    findings, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.UNKNOWN
+    assert link.reason == (
+        f"the API server dials this Node's InternalIP: the files do not hold it ({why}: the "
+        "kubelet takes the host's own address); "
+        f"{BOOTSTRAPPED} names cp-1")
+    assert found(findings) == {("manifest-flag", MANIFEST, "--kubelet-certificate-authority")}
+
+
+def test_a_cloud_type_first_is_skipped_without_a_cloud_provider_and_unknown_with_one(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """ExternalIP first: a kubelet without a cloud provider reports none, so the API server
+    dials the next type the Node has (Hostname here); with --cloud-provider the files
+    cannot say whether the provider set one."""
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("other",)),
+                           address_types="ExternalIP,Hostname,InternalIP")
+    _, node = node_check(root)
+    assert "x509: certificate is valid for other, not cp-1" in (
+        _link(root, node).server_error or "")
+    _kubelet_flags(root, "--node-ip=192.168.1.10", "--cloud-provider=external")
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.UNKNOWN
+    assert link.reason.startswith("the API server dials this Node's ExternalIP: only a cloud "
+                                  "provider sets an ExternalIP, and the files cannot say")
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("sans", [SANs(dns=("cp-1",)), SANs(dns=("cp-1",), ips=("192.168.1.10",))],
+                         ids=["name only", "with the node IP"])
+def test_openssl_verify_with_the_dialled_internal_ip_agrees(
+    make_node_root: NodeFactory, tmp_path: Path, sans: SANs
+) -> None:
+    """`openssl verify -CAfile pki/ca.crt -purpose sslserver -verify_ip <--node-ip>` on the
+    kubelet's serving cert, the check the API server makes when it dials the InternalIP."""
+    peers.require_binary("openssl")
+    root = _verifying_node(make_node_root(), tmp_path, sans=sans)
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.server_cert is not None
+    leaf = _pem_of(link.server_cert.content[:1], tmp_path / "serving.crt")
+    agrees = openssl_verify(leaf, root / "etc/kubernetes/pki/ca.crt", "sslserver", NOW,
+                            "192.168.1.10")
+    assert agrees == (link.server_error == "") == bool(sans.ips)
