@@ -379,6 +379,7 @@ def test_the_static_pods_and_parameters_are_read_once_per_report(
     """The checks read manifests/ as the kubelet does, and infer the parameters; the
     session reuses both rather than reading them again (the static-pod read is ~2.5 ms)."""
     import kexplore.core.check as check
+    import kexplore.core.expiry as expiry
     import kexplore.core.infer as infer_module
     import kexplore.core.plane.pods as pods
     from kexplore.core.check import check_tree
@@ -398,6 +399,7 @@ def test_the_static_pods_and_parameters_are_read_once_per_report(
     monkeypatch.setattr(pods, "for_tree", pods_read)
     monkeypatch.setattr(infer_module, "infer", inferred)
     monkeypatch.setattr(check, "infer", inferred)
+    monkeypatch.setattr(expiry, "infer", inferred)
     tree = scan(make_tree(faults=["manifest-host-network"]))
     report = check_tree(tree, NOW, profile=CHECKED_PROFILE)
     session = session_from(tree, report)
