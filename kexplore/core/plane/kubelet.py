@@ -210,7 +210,7 @@ def _serving_side(
     if not dialled.host:
         leaf = certs_of(cert)
         names = ", ".join([*leaf[0].dns_sans, *leaf[0].ip_sans]) if leaf else ""
-        v.unknown(f"the API server dials this Node's {dialled.type or 'address'}: "
+        v.unknown(f"the API server dials this Node's {dialled.kind or 'address'}: "
                   f"{dialled.unknown}; {cert.path} names {names or 'nothing'}")
 
 
@@ -220,7 +220,7 @@ class Dialled:
     --kubelet-preferred-address-types the Node has, and its value when the files hold it
     (else why not)."""
 
-    type: str
+    kind: str
     host: str = ""
     unknown: str = ""
 
