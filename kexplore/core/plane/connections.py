@@ -59,6 +59,8 @@ ANY_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 @record
 class Address:
+    """Where a client dials: scheme, host and port, as read from a URL."""
+
     scheme: str
     host: str
     port: int | None

@@ -29,7 +29,7 @@ APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD = (
 DEFAULT_SECURE_PORT = {APISERVER: 6443, CONTROLLER_MANAGER: 10257, SCHEDULER: 10259}
 WILDCARDS = ("", "0.0.0.0", "::", "[::]")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_PROBE_HARM = {
+PROBE_HARM = {
     "livenessProbe": "the kubelet restarts the container again and again (CrashLoopBackOff)",
     "startupProbe": "the kubelet kills the container once its start-up allowance runs out, "
     "again and again",
@@ -222,7 +222,7 @@ def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Itera
             dialled += paths[0]
         elif paths:
             dialled += f" ({', '.join(dict.fromkeys(paths))})"
-        harm = "; ".join(_PROBE_HARM[kind] for kind in kinds)
+        harm = "; ".join(PROBE_HARM[kind] for kind in kinds)
         yield _problem(
             "pod-probe", Severity.ERROR, path, where,
             f"{_listed(kinds)} {_verb(kinds, 'dials', 'dial')} {dialled}, but {binary(c)} "
