@@ -466,3 +466,26 @@ def test_openssl_verify_with_the_dialled_internal_ip_agrees(
     agrees = openssl_verify(leaf, root / "etc/kubernetes/pki/ca.crt", "sslserver", NOW,
                             "192.168.1.10")
     assert agrees == (link.server_error == "") == bool(sans.ips)
+
+
+def test_hostname_first_dials_the_hostname_override_when_the_kubelet_has_one(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)),
+                           address_types="Hostname,InternalIP")
+    _kubelet_flags(root, "--hostname-override=cp-1.example")
+    _, node = node_check(root)
+    assert _link(root, node).server_error == (
+        "x509: certificate is valid for cp-1, not cp-1.example")
+
+
+def test_kubeadm_flags_env_is_read_as_the_systemd_unit_hands_it_over() -> None:
+    from kexplore.core.node_files import kubelet_flags
+
+    assert kubelet_flags(
+        b'# written by kubeadm\nKUBELET_KUBEADM_ARGS="--node-ip=10.0.0.5,fd00::5 '
+        b'--cloud-provider=external --node-ip=10.0.0.6"\nOTHER="--node-ip=9.9.9.9"\n'
+    ) == {"node-ip": "10.0.0.6", "cloud-provider": "external"}
+    assert kubelet_flags(b"KUBELET_KUBEADM_ARGS='--node-ip=10.0.0.5\n") == {
+        "node-ip": "10.0.0.5"}  # an unclosed quote is read word by word
+    assert kubelet_flags(b"\xff\xfe garbage") == {}
