@@ -349,7 +349,7 @@ def test_the_planes_link_owns_the_serving_ca_verdict(make_node_root: NodeFactory
     finding = next(f for f in node_check(root)[0] if f.rule == "kubelet-serving-ca")
     assert "breaks kube-apiserver → kubelet" in finding.message
     assert "x509: certificate signed by unknown authority" in finding.message
-    # the node-file rules keep the serving cert's time only
+    # the node-file rules say nothing of it: the chain is the plane's verdict
     assert {f.rule for r in RULES for f in r(_context(root, node))} == set()
 
 
