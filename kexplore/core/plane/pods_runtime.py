@@ -55,6 +55,15 @@ ACCUMULATING_FLAGS = frozenset({
     "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
     "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
 })
+# Flags kube-apiserver will not start without (its options' validation), with the error it
+# exits with, and the flags that stand in for one.
+REQUIRED_FLAGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("etcd-servers", "--etcd-servers must be specified", ()),
+    ("service-account-issuer", "service-account-issuer is a required flag", ()),
+    ("service-account-signing-key-file",
+     "--service-account-signing-key-file and --service-account-issuer are required flags",
+     ("service-account-signing-endpoint",)),  # 1.32+: an external signer instead
+)
 # Admission plugins that refuse to start without their configuration file.
 NEEDS_ADMISSION_CONFIG = ("EventRateLimit", "ImagePolicyWebhook")
 # What the kubelet and the API server add to a pod: in a manifest, they mark an export of
@@ -90,6 +99,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _etcd_plaintext(path, pod, at, container)
         out += _flag_values(path, pod, at, container)
         out += _admission_config(path, pod, at, container)
+        out += _required_flags(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
     exported = _mirror_export(path, pod, node_name)
     out += exported or _renamed(path, pod)
@@ -353,6 +363,18 @@ def _admission_config(path: str, pod: ManifestInfo, at: str, c: Container) -> It
                 "has no configuration and kube-apiserver exits at start",
                 f"add --admission-control-config-file naming a file that configures {plugin}",
                 pod, flag_field(at, c, "enable-admission-plugins"))
+
+
+def _required_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
+    """kube-apiserver refuses to start without a store and a service-account issuer."""
+    if binary(c) != APISERVER:
+        return
+    for flag, error, instead in REQUIRED_FLAGS:
+        if not c.flag_value(flag) and not any(c.flag_value(other) for other in instead):
+            yield _problem(
+                "pod-flag-missing", Severity.ERROR, path, f"--{flag}",
+                f"kube-apiserver exits at start without --{flag}: \"{error}\"",
+                f"give kube-apiserver --{flag} again (kubeadm writes it)", pod, at)
 
 
 def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
