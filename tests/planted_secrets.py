@@ -24,6 +24,7 @@ ENV_SECRETS = {"DB_PASSWORD": "EnvPwValue8x", "SERVICE_KEY": "EnvKeyValue9x",
                "PLAIN_SETTING": "EnvPlainValue10x"}
 KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD = "KcTokenValue11x", "KcPwValue12x"
 PREVIEW_SECRET = "PreviewApiKey13x"
+PROBE_TOKEN = "ProbeBearer14x"  # a probe's Authorization header
 # the start of a real private key's base64, as a YAML tag: echoed by a parse error
 KEY_BLOB = base64.b64encode(c.key_der(c.ec_key(51))).decode()[:120]
 
@@ -43,6 +44,8 @@ def plant(root: Path) -> list[str]:
     container["command"] += [f"{k}={v}" for k, v in FLAG_SECRETS.items()] + list(SEPARATE_FLAG)
     container["env"] = [{"name": k, "value": v} for k, v in ENV_SECRETS.items()] + [
         {"name": "HTTPS_PROXY", "value": f"http://ops:{PROXY_PASSWORD}@proxy:3128"}]
+    container["livenessProbe"]["httpGet"]["httpHeaders"] = [
+        {"name": "Authorization", "value": f"Bearer {PROBE_TOKEN}"}]
     api.write_text(yaml.safe_dump(pod))
 
     (root / "manifests" / "broken.yaml").write_text(
@@ -50,7 +53,7 @@ def plant(root: Path) -> list[str]:
     (root / "extra.yaml").write_text(f"key: !!{KEY_BLOB}\n")
     return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
             *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
-            KEY_BLOB[:40]]
+            PROBE_TOKEN, KEY_BLOB[:40]]
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:

@@ -22,6 +22,7 @@ from kexplore.commands import render_check
 from kexplore.core.secrets import (
     REDACTED,
     is_secret_flag,
+    redact_document,
     redact_message,
     safe_preview,
 )
@@ -64,6 +65,20 @@ def test_redact_message_hides_what_free_text_carries() -> None:
     assert f"https://{REDACTED}@host:6443" in shown and f"--db-pass={REDACTED}" in shown
     assert "--anonymous-auth=false" in shown and "/etc/kubernetes/pki/a.key" in shown
     assert "ab" * 32 in shown  # a digest is not a secret
+
+
+def test_a_credential_header_is_hidden_and_prose_about_auth_is_not() -> None:
+    probe = {"httpGet": {"path": "/livez", "httpHeaders": [
+        {"name": "Authorization", "value": "Bearer abc.def"},
+        {"name": "X-Api-Key", "value": "k"}, {"name": "Accept", "value": "text/plain"}]}}
+    assert redact_document(probe)["httpGet"]["httpHeaders"] == [
+        {"name": "Authorization", "value": REDACTED}, {"name": "X-Api-Key", "value": REDACTED},
+        {"name": "Accept", "value": "text/plain"}]
+    text = ('curl -H "Authorization: Bearer eyJhbGciOi.x1" -H "authorization: basic dXNlcjpwYXNz";'
+            " basic authentication and bearer tokens are on")
+    assert redact_message(text) == (
+        f'curl -H "Authorization: Bearer {REDACTED}" -H "authorization: basic {REDACTED}";'
+        " basic authentication and bearer tokens are on")
 
 
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:

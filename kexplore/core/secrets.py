@@ -101,6 +101,9 @@ _PEM_KEY = re.compile(
 )
 # scheme://user:password@host: the user-info part of a URL (a proxy setting, say).
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+# An HTTP credential as a header carries it (`Authorization: Bearer <token>`, a probe's
+# httpHeaders): the scheme is shown, the credential after it is not.
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic|negotiate)(\s+)([\w.~+/=-]{8,})")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{64,}={0,2}")
 
 
@@ -117,7 +120,18 @@ def redact_text(text: str) -> str:
     as a whole when it is the base64 of a private key (a key under an innocent name)."""
     if _hides_private_key(text):
         return REDACTED
-    return _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+    text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+    return _AUTH_SCHEME.sub(_redact_credential, text)
+
+
+def _redact_credential(match: re.Match[str]) -> str:
+    # A token or base64 has a digit, a capital past its first letter or a + / =; a word of
+    # prose ("basic authentication") has none of them and is kept.
+    credential = match.group(3)
+    if not (any(ch.isdigit() or ch in "+/=" for ch in credential)
+            or any(ch.isupper() for ch in credential[1:])):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
 
 
 # A long run of base64 with letters of both cases and digits: a key, a token, a blob in a
@@ -241,6 +255,9 @@ def redact_flag_value(name: str, value: str | None) -> str | None:
 SHOWN_ENV = frozenset(
     {"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"}
 )
+# HTTP headers whose value is a credential whatever it looks like: a probe may send one
+# (httpHeaders: [{name: Authorization, value: Bearer …}]), as may any name/value header list.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # A hidden value this long is also cut out of any other string that repeats it; a shorter
 # one only where a whole value equals it (a substring that short is too often a mere word).
 _SWEEP_MIN = 6
@@ -310,6 +327,8 @@ class _Redactor:
             return self.env(value, shown=frozenset() if parent == "exec" else SHOWN_ENV)
         if name == "config" and parent == "auth-provider":
             return self.hide(value)
+        if name == "httpheaders":
+            return self.headers(value)
         if name in ("args", "command") and isinstance(value, list):
             return self.args(value)
         if name in ("args", "command") and isinstance(value, str):
@@ -327,6 +346,22 @@ class _Redactor:
             name = item.get("name")
             keep = isinstance(name, str) and name in shown and not is_secret_flag(name)
             out.append({k: self.env_field(k, v, keep) for k, v in item.items()})
+        return out
+
+    def headers(self, value: Any) -> Any:
+        """A list of {name, value} HTTP headers: a credential header's value hidden, and
+        any header whose name says secret (`X-Api-Key`, `X-Auth-Token`)."""
+        if not isinstance(value, list):
+            return self.walk(value, ("httpheaders",))
+        out: list[Any] = []
+        for item in value:
+            name = item.get("name") if isinstance(item, Mapping) else None
+            if isinstance(name, str) and (name.strip().lower() in CREDENTIAL_HEADERS
+                                          or is_secret_flag(name)):
+                out.append({k: self.walk(v, ("httpheaders",)) if k == "name" else self.hide(v)
+                            for k, v in item.items()})
+            else:
+                out.append(self.walk(item, ("httpheaders",)))
         return out
 
     def env_field(self, key: Any, value: Any, keep: bool) -> Any:
