@@ -4,6 +4,7 @@ list of those secrets: no output of any face may carry one of them."""
 from __future__ import annotations
 
 import base64
+import json
 from pathlib import Path
 
 import corpus as c
@@ -25,6 +26,8 @@ ENV_SECRETS = {"DB_PASSWORD": "EnvPwValue8x", "SERVICE_KEY": "EnvKeyValue9x",
 KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD = "KcTokenValue11x", "KcPwValue12x"
 PREVIEW_SECRET = "PreviewApiKey13x"
 PROBE_TOKEN = "ProbeBearer14x"  # a probe's Authorization header
+JSON_FLAG_SECRET = "JsonFlagSecret15x"  # inside a flag whose value is JSON
+LAST_APPLIED_SECRET = "LastAppliedPw16x"  # inside kubectl's last-applied annotation, JSON
 # the start of a real private key's base64, as a YAML tag: echoed by a parse error
 KEY_BLOB = base64.b64encode(c.key_der(c.ec_key(51))).decode()[:120]
 
@@ -42,6 +45,11 @@ def plant(root: Path) -> list[str]:
     pod = yaml.safe_load(api.read_text())
     container = pod["spec"]["containers"][0]
     container["command"] += [f"{k}={v}" for k, v in FLAG_SECRETS.items()] + list(SEPARATE_FLAG)
+    container["command"].append(
+        "--authentication-config-json=" + json.dumps({"clientSecret": JSON_FLAG_SECRET}))
+    pod["metadata"].setdefault("annotations", {})[
+        "kubectl.kubernetes.io/last-applied-configuration"] = json.dumps({"spec": {
+            "containers": [{"env": [{"name": "DB_PASSWORD", "value": LAST_APPLIED_SECRET}]}]}})
     container["env"] = [{"name": k, "value": v} for k, v in ENV_SECRETS.items()] + [
         {"name": "HTTPS_PROXY", "value": f"http://ops:{PROXY_PASSWORD}@proxy:3128"}]
     container["livenessProbe"]["httpGet"]["httpHeaders"] = [
@@ -53,7 +61,7 @@ def plant(root: Path) -> list[str]:
     (root / "extra.yaml").write_text(f"key: !!{KEY_BLOB}\n")
     return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
             *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
-            PROBE_TOKEN, KEY_BLOB[:40]]
+            PROBE_TOKEN, JSON_FLAG_SECRET, LAST_APPLIED_SECRET, KEY_BLOB[:40]]
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:

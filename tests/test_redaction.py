@@ -81,6 +81,19 @@ def test_a_credential_header_is_hidden_and_prose_about_auth_is_not() -> None:
         " basic authentication and bearer tokens are on")
 
 
+def test_json_inside_a_value_is_redacted_by_its_own_names() -> None:
+    annotation = json.dumps({"spec": {"containers": [{
+        "env": [{"name": "DB_PASSWORD", "value": "pw1"}], "args": ["--token=tk2"]}]},
+        "clientSecret": "cs3", "issuer": "https://idp"})
+    shown = redact_document({"metadata": {"annotations": {"last-applied": annotation}}})
+    inner = json.loads(shown["metadata"]["annotations"]["last-applied"])
+    assert inner["spec"]["containers"][0]["env"][0]["value"] == REDACTED
+    assert inner["spec"]["containers"][0]["args"] == [f"--token={REDACTED}"]
+    assert (inner["clientSecret"], inner["issuer"]) == (REDACTED, "https://idp")
+    message = """--authentication-config-json is '{"clientSecret": "cs3", "issuer": "x"}'"""
+    assert redact_message(message) == message.replace('"cs3"', f'"{REDACTED}"')
+
+
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:
     shown = redact_message("set --service-account-extend-token-expiration=false; to keep it, "
                            "and --db-token=hunter2; also --id-token=48h.")

@@ -121,7 +121,20 @@ def redact_text(text: str) -> str:
     if _hides_private_key(text):
         return REDACTED
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+    text = _JSON_PAIR.sub(_redact_json_pair, text)
     return _AUTH_SCHEME.sub(_redact_credential, text)
+
+
+# "name": "value" as JSON writes it, inside any text: a flag whose value is JSON
+# (--authentication-config-json={"clientSecret": "…"}), an annotation, a message quoting it.
+_JSON_PAIR = re.compile(r'"(?P<name>[^"\\]{1,100})"(?P<colon>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
+
+
+def _redact_json_pair(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if not is_secret_key(match.group("name")) or value == "" or is_switch(value):
+        return match.group(0)
+    return f'"{match.group("name")}"{match.group("colon")}"{REDACTED}"'
 
 
 def _redact_credential(match: re.Match[str]) -> str:
@@ -312,10 +325,31 @@ class _Redactor:
     def text(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        embedded = self.embedded_json(value)
+        if embedded is not None:
+            return embedded
         shown = redact_text(value)
         if shown == REDACTED:
             self.hidden.add(value)
         return shown
+
+    def embedded_json(self, value: str) -> str | None:
+        """A string that is a JSON document (kubectl's last-applied-configuration
+        annotation, a JSON flag value) redacted as the document it is, by the same rules;
+        None when it is not one, or when nothing in it is secret."""
+        stripped = value.strip()
+        if not (stripped.startswith(("{", "[")) and stripped.endswith(("}", "]"))):
+            return None
+        import json
+
+        try:
+            doc = json.loads(stripped)
+        except ValueError:
+            return None
+        if not isinstance(doc, (dict, list)):
+            return None
+        redacted = self.walk(doc, ())
+        return None if redacted == doc else json.dumps(redacted, separators=(",", ":"))
 
     def entry(self, key: Any, value: Any, parents: tuple[str, ...]) -> Any:
         name = key.lower() if isinstance(key, str) else ""
