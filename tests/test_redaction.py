@@ -217,3 +217,33 @@ def test_public_pem_blocks_keep_their_base64() -> None:
     assert redact_message(pem) == pem  # `c` copies a certificate whole
     key = c.key_pem(c.ec_key(53)).decode()
     assert "REDACTED" in redact_message(pem + key) and redact_message(pem + key).startswith(pem)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_compare_shows_no_secret_or_raw_byte_an_inventory_file_carries(
+    make_tree: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    """An inventory may come from anywhere (an older kexplore, a hand edit): what compare
+    loads from it is redacted and escaped as if it had been built here."""
+    import hostile_names as h
+    from test_sanitise import assert_inert
+
+    main(["inventory", str(make_tree()), "--now", NOW.isoformat()])
+    mine = capsys.readouterr().out
+    doc = json.loads(mine)
+    for parameter in doc["parameters"]:
+        if parameter["name"] == "node_name":
+            parameter["value"] = f"cp-2{h.OSC_TITLE}{h.BIDI}"
+    api = next(m for m in doc["manifests"] if m["path"] == "manifests/kube-apiserver.yaml")
+    flags = api["containers"][0]["flags"]
+    flags += [{"name": "oidc-client-secret", "value": "InventorySecret17x"},
+              {"name": "audit-log-path", "value": f"/var/log/{h.CLEAR}{h.C1_CSI}a.log"}]
+    (tmp_path / "cp-1.json").write_text(mine)
+    (tmp_path / "cp-2.json").write_text(json.dumps(doc))
+    main(["compare", str(tmp_path / "cp-1.json"), str(tmp_path / "cp-2.json"),
+          "--now", NOW.isoformat(), "--format", fmt])
+    out = capsys.readouterr().out
+    assert "--audit-log-path" in out and "--oidc-client-secret" in out  # both compared
+    assert "InventorySecret17x" not in out
+    assert_inert(json.dumps(json.loads(out), ensure_ascii=False) if fmt == "json" else out)
