@@ -28,6 +28,8 @@ PREVIEW_SECRET = "PreviewApiKey13x"
 PROBE_TOKEN = "ProbeBearer14x"  # a probe's Authorization header
 JSON_FLAG_SECRET = "JsonFlagSecret15x"  # inside a flag whose value is JSON
 LAST_APPLIED_SECRET = "LastAppliedPw16x"  # inside kubectl's last-applied annotation, JSON
+SPACED_SECRET = "SpacedSecret18x"  # `--flag value` written as one item
+SHELL_SECRET = "ShellSecret19x"  # `--flag value` inside a shell line for `sh -c`
 # the start of a real private key's base64, as a YAML tag: echoed by a parse error
 KEY_BLOB = base64.b64encode(c.key_der(c.ec_key(51))).decode()[:120]
 
@@ -45,6 +47,7 @@ def plant(root: Path) -> list[str]:
     pod = yaml.safe_load(api.read_text())
     container = pod["spec"]["containers"][0]
     container["command"] += [f"{k}={v}" for k, v in FLAG_SECRETS.items()] + list(SEPARATE_FLAG)
+    container["command"].append(f"--oidc-client-secret {SPACED_SECRET}")
     container["command"].append(
         "--authentication-config-json=" + json.dumps({"clientSecret": JSON_FLAG_SECRET}))
     pod["metadata"].setdefault("annotations", {})[
@@ -56,12 +59,19 @@ def plant(root: Path) -> list[str]:
         {"name": "Authorization", "value": f"Bearer {PROBE_TOKEN}"}]
     api.write_text(yaml.safe_dump(pod))
 
+    scheduler = root / "manifests" / "kube-scheduler.yaml"
+    pod = yaml.safe_load(scheduler.read_text())
+    pod["spec"]["containers"].append({"name": "sidecar", "image": "busybox", "command": [
+        "sh", "-c", f"exec vault-agent --role=x --db-pass {SHELL_SECRET}"]})
+    scheduler.write_text(yaml.safe_dump(pod))
+
     (root / "manifests" / "broken.yaml").write_text(
         f"spec:\n  containers:\n  - command: [kube-x, --api-key={PREVIEW_SECRET}\n")
     (root / "extra.yaml").write_text(f"key: !!{KEY_BLOB}\n")
     return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
             *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
-            PROBE_TOKEN, JSON_FLAG_SECRET, LAST_APPLIED_SECRET, KEY_BLOB[:40]]
+            PROBE_TOKEN, JSON_FLAG_SECRET, LAST_APPLIED_SECRET, SPACED_SECRET,
+            SHELL_SECRET, KEY_BLOB[:40]]
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:

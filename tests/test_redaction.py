@@ -22,6 +22,7 @@ from kexplore.commands import render_check
 from kexplore.core.secrets import (
     REDACTED,
     is_secret_flag,
+    redact_args,
     redact_document,
     redact_message,
     safe_preview,
@@ -92,6 +93,17 @@ def test_json_inside_a_value_is_redacted_by_its_own_names() -> None:
     assert (inner["clientSecret"], inner["issuer"]) == (REDACTED, "https://idp")
     message = """--authentication-config-json is '{"clientSecret": "cs3", "issuer": "x"}'"""
     assert redact_message(message) == message.replace('"cs3"', f'"{REDACTED}"')
+
+
+def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
+    shell = redact_args(["sh", "-c", "exec x --db-pass hunter2  --port=1\n --api-key K9 -v"])
+    assert shell == ["sh", "-c", f"exec x --db-pass {REDACTED}  --port=1\n --api-key {REDACTED} -v"]
+    assert redact_args(["--oidc-client-secret Abc1"]) == [f"--oidc-client-secret {REDACTED}"]
+    assert redact_message("oidc-client-secret Abc1") == f"oidc-client-secret {REDACTED}"
+    # in prose a flag's name is followed by words, and they stay
+    prose = ("--oidc-client-secret Abc1 is 'true'; --db-pass is given twice; "
+             "--kubelet-client-key /etc/kubernetes/pki/a.key, --token-ttl 24h0m0s.")
+    assert redact_message(prose) == prose.replace("Abc1", REDACTED)
 
 
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:

@@ -138,13 +138,32 @@ def _redact_json_pair(match: re.Match[str]) -> str:
 
 
 def _redact_credential(match: re.Match[str]) -> str:
-    # A token or base64 has a digit, a capital past its first letter or a + / =; a word of
-    # prose ("basic authentication") has none of them and is kept.
-    credential = match.group(3)
-    if not (any(ch.isdigit() or ch in "+/=" for ch in credential)
-            or any(ch.isupper() for ch in credential[1:])):
+    if not _looks_like_credential(match.group(3)):
         return match.group(0)
     return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
+def _looks_like_credential(word: str) -> bool:
+    """A token, password or base64 has a digit, a capital past its first letter or a + / =;
+    a word of prose ("basic authentication", "--db-pass is given twice") has none."""
+    return (any(ch.isdigit() or ch in "+/=" for ch in word)
+            or any(ch.isupper() for ch in word[1:]))
+
+
+# `--secret-flag value` inside one text: a shell line (`sh -c "kube-apiserver --db-pass x"`),
+# or a flag item written with a space instead of `=`, quoted by a message or listed by its
+# name alone (`oidc-client-secret x`, in a flags table: a bare name has a hyphen).
+_SPACED_FLAG = re.compile(r"(?<![\w.-])(?P<name>--[A-Za-z][\w.-]*|[A-Za-z][\w.]*-[\w.-]+)"
+                          r"(?P<gap>[ \t]+)(?P<value>[^\s'\"]+)")
+
+
+def _redact_spaced_flag(match: re.Match[str]) -> str:
+    name, value = match.group("name"), match.group("value")
+    if (value.rstrip(_SENTENCE_END) == REDACTED
+            or not _looks_like_credential(value.rstrip(_SENTENCE_END))
+            or not flag_value_is_secret(name, value.rstrip(_SENTENCE_END))):
+        return match.group(0)
+    return f"{name}{match.group('gap')}{REDACTED}"
 
 
 # A long run of base64 with letters of both cases and digits: a key, a token, a blob in a
@@ -158,7 +177,7 @@ def redact_message(text: str) -> str:
     with every secret in it hidden: what redact_text hides, the value of each secret
     `--flag=value` or `NAME=value`, and long base64 blobs. Every face passes what it shows
     through this (see shown), so nothing reaches an output without it."""
-    text = _redact_assignments(redact_text(text))
+    text = _SPACED_FLAG.sub(_redact_spaced_flag, _redact_assignments(redact_text(text)))
     # a public PEM block (a certificate, what `c` copies) is base64 too, and is kept
     out, start = [], 0
     for block in _PUBLIC_PEM.finditer(text):
@@ -412,12 +431,18 @@ class _Redactor:
         return str(self.text(value))
 
     def arg(self, item: str) -> str:
-        """One command-line item with every secret `name=value` assignment's value hidden."""
-
+        """One command-line item with every secret `name=value` assignment's value hidden;
+        an item of several words (a shell line for `sh -c`) read as the words it holds."""
         def one(m: re.Match[str]) -> str:
             return f"{m.group('name')}={self.flag_value(m.group('name'), m.group('value'))}"
 
-        return _ASSIGNMENT.sub(one, str(self.text(item)))
+        item = _ASSIGNMENT.sub(one, str(self.text(item)))
+        parts = re.split(r"(\s+)", item)  # words at even places, the spaces between kept
+        words = [p for p in parts[::2] if p]
+        if len(words) < 2:
+            return item
+        hidden = iter(self.args(words))
+        return "".join(str(next(hidden)) if i % 2 == 0 and p else p for i, p in enumerate(parts))
 
     def args(self, items: Iterable[object]) -> list[Any]:
         out: list[Any] = []
