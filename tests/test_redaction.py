@@ -158,7 +158,8 @@ def test_no_command_prints_a_planted_secret(
 def test_the_planted_secrets_are_there_to_find(planted: tuple[Path, list[str]]) -> None:
     # the test above can fail: every secret is in the tree, and the findings see the flags
     root, secrets = planted
-    on_disk = "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+    on_disk = "".join(p.read_text(errors="replace") + str(p) for p in root.rglob("*")
+                      if p.is_file())
     assert ps.leaks(on_disk, secrets) == secrets
     report, _text = render_check(build_parser().parse_args(
         ["check", str(root), "--now", NOW.isoformat()]))
