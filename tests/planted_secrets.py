@@ -30,8 +30,9 @@ JSON_FLAG_SECRET = "JsonFlagSecret15x"  # inside a flag whose value is JSON
 LAST_APPLIED_SECRET = "LastAppliedPw16x"  # inside kubectl's last-applied annotation, JSON
 SPACED_SECRET = "SpacedSecret18x"  # `--flag value` written as one item
 SHELL_SECRET = "ShellSecret19x"  # `--flag value` inside a shell line for `sh -c`
-# a certificate saved under a key's base64 as its name
+# a certificate saved under a key's base64 as its name, and a key written as hex
 KEY_NAME = base64.b64encode(c.key_der(c.ec_key(54))).decode().replace("/", "_")[:100]
+KEY_HEX = c.key_der(c.ec_key(55)).hex()
 # the start of a real private key's base64, as a YAML tag: echoed by a parse error
 KEY_BLOB = base64.b64encode(c.key_der(c.ec_key(51))).decode()[:120]
 
@@ -59,6 +60,7 @@ def plant(root: Path) -> list[str]:
         {"name": "HTTPS_PROXY", "value": f"http://ops:{PROXY_PASSWORD}@proxy:3128"}]
     container["livenessProbe"]["httpGet"]["httpHeaders"] = [
         {"name": "Authorization", "value": f"Bearer {PROBE_TOKEN}"}]
+    pod["metadata"]["annotations"]["debug-dump"] = KEY_HEX
     api.write_text(yaml.safe_dump(pod))
     (root / "pki" / f"{KEY_NAME}.crt").write_bytes((root / "pki" / "ca.crt").read_bytes())
 
@@ -74,7 +76,7 @@ def plant(root: Path) -> list[str]:
     return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
             *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
             PROBE_TOKEN, JSON_FLAG_SECRET, LAST_APPLIED_SECRET, SPACED_SECRET,
-            SHELL_SECRET, KEY_NAME[20:60], KEY_BLOB[:40]]
+            SHELL_SECRET, KEY_NAME[20:60], KEY_HEX[20:80], KEY_BLOB[:40]]
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:

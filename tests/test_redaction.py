@@ -106,6 +106,14 @@ def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
     assert redact_message(prose) == prose.replace("Abc1", REDACTED)
 
 
+def test_a_key_written_as_hex_is_hidden_and_a_digest_is_not() -> None:
+    import corpus as c
+
+    key = c.key_der(c.ec_key(56)).hex()
+    digest = "ab" * 64  # as long as a SHA-512
+    assert redact_message(f"dump: {key} and {digest}") == f"dump: {REDACTED} and {digest}"
+
+
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:
     shown = redact_message("set --service-account-extend-token-expiration=false; to keep it, "
                            "and --db-token=hunter2; also --id-token=48h.")

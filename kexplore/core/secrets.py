@@ -120,6 +120,7 @@ def redact_text(text: str) -> str:
     as a whole when it is the base64 of a private key (a key under an innocent name)."""
     if _hides_private_key(text):
         return REDACTED
+    text = _HEX_RUN.sub(lambda m: REDACTED if _hex_hides_key(m.group(0)) else m.group(0), text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
     text = _JSON_PAIR.sub(_redact_json_pair, text)
     return _AUTH_SCHEME.sub(_redact_credential, text)
@@ -226,6 +227,15 @@ def _hides_private_key(text: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return bytes_hold_private_key(raw)
+
+
+# A key's DER written as hex (an annotation, a hex dump): a P-256 key is 242 hex digits, a
+# digest or fingerprint at most 128, so only a longer run is decoded.
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){65,}(?![0-9A-Fa-f])")
+
+
+def _hex_hides_key(run: str) -> bool:
+    return bytes_hold_private_key(bytes.fromhex(run))
 
 
 def _altchars(text: str) -> bytes | None:
