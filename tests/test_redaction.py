@@ -100,6 +100,7 @@ def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
     assert shell == ["sh", "-c", f"exec x --db-pass {REDACTED}  --port=1\n --api-key {REDACTED} -v"]
     assert redact_args(["--oidc-client-secret Abc1"]) == [f"--oidc-client-secret {REDACTED}"]
     assert redact_message("oidc-client-secret Abc1") == f"oidc-client-secret {REDACTED}"
+    assert redact_message("--db-password:Abc1 is 'true'") == f"--db-password:{REDACTED} is 'true'"
     # in prose a flag's name is followed by words, and they stay
     prose = ("--oidc-client-secret Abc1 is 'true'; --db-pass is given twice; "
              "--kubelet-client-key /etc/kubernetes/pki/a.key, --token-ttl 24h0m0s.")

@@ -152,10 +152,11 @@ def _looks_like_credential(word: str) -> bool:
 
 
 # `--secret-flag value` inside one text: a shell line (`sh -c "kube-apiserver --db-pass x"`),
-# or a flag item written with a space instead of `=`, quoted by a message or listed by its
-# name alone (`oidc-client-secret x`, in a flags table: a bare name has a hyphen).
+# or a flag item written with a space or a colon instead of `=`, quoted by a message or
+# listed by its name alone (`oidc-client-secret x`, in a flags table: a bare name has a
+# hyphen).
 _SPACED_FLAG = re.compile(r"(?<![\w.-])(?P<name>--[A-Za-z][\w.-]*|[A-Za-z][\w.]*-[\w.-]+)"
-                          r"(?P<gap>[ \t]+)(?P<value>[^\s'\"]+)")
+                          r"(?P<gap>[ \t]+|:)(?P<value>[^\s'\"]+)")
 
 
 def _redact_spaced_flag(match: re.Match[str]) -> str:
