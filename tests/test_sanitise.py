@@ -242,3 +242,26 @@ def _screen(app: KexploreApp, selector: str = "*") -> str:
             elif isinstance(widget, OptionList):  # the palette's hits
                 parts += [getattr(o.prompt, "plain", str(o.prompt)) for o in widget.options]
     return "\n".join(parts)
+
+
+@pytest_anyio
+async def test_a_long_name_keeps_the_header_one_line(writable_tree: Callable[..., Path]) -> None:
+    """The soonest expiry names its certificate in the header: a path of thousands of
+    characters is cut in its middle there, or the header would fill the screen."""
+    import corpus as c
+
+    root = writable_tree()
+    deep = root.joinpath(*["d" * 200] * 6)
+    deep.mkdir(parents=True)
+    key = c.ec_key(33)
+    (deep / "soon.crt").write_bytes(c.cert_pem(c.make_cert("soon", key, days=2)))
+    app = KexploreApp(root, now=NOW, root_label="/etc/kubernetes")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.session is not None:
+                break
+        await pilot.pause(0.1)
+        header = _screen(app, "#status")
+        assert "…/soon.crt" in header and len(header) < SIZE[0]
+        assert app.main.query_one("#status").size.height == 1
