@@ -137,6 +137,36 @@ def test_watch_header_names_a_hostile_file_escaped(hostile: h.Hostile) -> None:
     assert printable(f"pki/{h.OSC_TITLE}new.key") in text
 
 
+def test_watch_goes_on_when_a_name_is_not_utf8(hostile: h.Hostile) -> None:
+    """watchfiles cannot decode such a name and ends its batch with an error: the watch
+    reads the tree again and goes on, instead of ending in a traceback."""
+    args = build_parser().parse_args(
+        ["check", str(hostile.root), "--now", NOW.isoformat(), "--watch"])
+    out, err, stop, codes = io.StringIO(), io.StringIO(), threading.Event(), []
+    from kexplore.commands import render_check
+
+    def run() -> None:
+        codes.append(watch_check(args, render_check, stop_event=stop, max_updates=2,
+                                 out=out, err=err))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        _wait(lambda: "watching" in out.getvalue())
+        bad = bytes(hostile.root / "pki") + b"/bad\xff\x9b6n.key"
+        with open(bad, "wb") as f:
+            f.write(b"not a key")
+        _wait(lambda: "bad" in out.getvalue() or not thread.is_alive())
+        (hostile.root / "pki" / "after.key").write_text("not a key either")
+        _wait(lambda: "after.key" in out.getvalue() or not thread.is_alive())
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert codes, "the watch ended in an error"
+    assert printable("pki/bad\udcff\udc9b6n.key") in out.getvalue()
+    assert_inert(out.getvalue())
+
+
 def _wait(predicate: Callable[[], bool]) -> None:
     deadline = time.monotonic() + WAIT
     while not predicate():
