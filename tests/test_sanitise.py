@@ -295,3 +295,32 @@ async def test_a_long_name_keeps_the_header_one_line(writable_tree: Callable[...
         header = _screen(app, "#status")
         assert "…/soon.crt" in header and len(header) < SIZE[0]
         assert app.main.query_one("#status").size.height == 1
+
+
+@pytest_anyio
+async def test_a_search_for_markup_shows_it_as_typed(hostile: h.Hostile) -> None:
+    """A needle pasted from a name (`[b]cn[/b]` is the planted subject) is text: the
+    search's title shows it as typed, and a lone closing tag does not stop the explorer."""
+    from textual.widgets import TabbedContent
+
+    from kexplore.ui.widgets.search import SearchableText
+
+    app = KexploreApp(hostile.root, now=NOW, root_label=str(hostile.root))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.session is not None:
+                break
+        app.main.jump("manifests/kube-apiserver.yaml")
+        await pilot.pause(0.1)
+        app.main.query_one("#mf-tabs", TabbedContent).active = "mf-yaml"
+        await pilot.pause()
+        text = app.main.query_one(SearchableText)
+        for needle in ("[b]kube", "[/b]x"):
+            text.focus()
+            await pilot.press("slash", *needle, "enter")
+            await pilot.pause()
+            title = text.border_subtitle
+            assert needle in getattr(title, "plain", str(title)), title
+            await pilot.press("slash", "escape")
+    assert app.return_code in (None, 0)
