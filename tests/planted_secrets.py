@@ -30,6 +30,9 @@ JSON_FLAG_SECRET = "JsonFlagSecret15x"  # inside a flag whose value is JSON
 LAST_APPLIED_SECRET = "LastAppliedPw16x"  # inside kubectl's last-applied annotation, JSON
 SPACED_SECRET = "SpacedSecret18x"  # `--flag value` written as one item
 SHELL_SECRET = "ShellSecret19x"  # `--flag value` inside a shell line for `sh -c`
+# a Secret saved into manifests/ (`kubectl get secret -o yaml`): its data, whatever the keys
+SECRET_DATA = base64.b64encode(b"SecretData20x").decode()
+SECRET_STRING = "StringData21x"
 # a certificate saved under a key's base64 as its name, and a key written as hex
 KEY_NAME = base64.b64encode(c.key_der(c.ec_key(54))).decode().replace("/", "_")[:100]
 KEY_HEX = c.key_der(c.ec_key(55)).hex()
@@ -70,13 +73,18 @@ def plant(root: Path) -> list[str]:
         "sh", "-c", f"exec vault-agent --role=x --db-pass {SHELL_SECRET}"]})
     scheduler.write_text(yaml.safe_dump(pod))
 
+    (root / "manifests" / "db-secret.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+        "data": {"pin": SECRET_DATA}, "stringData": {"dsn": f"user=app pin={SECRET_STRING}"}}))
+
     (root / "manifests" / "broken.yaml").write_text(
         f"spec:\n  containers:\n  - command: [kube-x, --api-key={PREVIEW_SECRET}\n")
     (root / "extra.yaml").write_text(f"key: !!{KEY_BLOB}\n")
     return [URL_PASSWORD, PROXY_PASSWORD, *FLAG_SECRETS.values(), SEPARATE_FLAG[1],
             *ENV_SECRETS.values(), KUBECONFIG_TOKEN, KUBECONFIG_PASSWORD, PREVIEW_SECRET,
             PROBE_TOKEN, JSON_FLAG_SECRET, LAST_APPLIED_SECRET, SPACED_SECRET,
-            SHELL_SECRET, KEY_NAME[20:60], KEY_HEX[20:80], KEY_BLOB[:40]]
+            SHELL_SECRET, KEY_NAME[20:60], KEY_HEX[20:80], SECRET_DATA, SECRET_STRING,
+            KEY_BLOB[:40]]
 
 
 def leaks(text: str, secrets: list[str]) -> list[str]:

@@ -115,6 +115,14 @@ def test_a_key_written_as_hex_is_hidden_and_a_digest_is_not() -> None:
     assert redact_message(f"dump: {key} and {digest}") == f"dump: {REDACTED} and {digest}"
 
 
+def test_every_value_of_a_secrets_data_is_hidden() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+              "data": {"pin": "MTIzNA==", "ca.crt": "Y2E="}, "stringData": {"dsn": "a b"}}
+    shown = redact_document(secret)
+    assert shown["data"] == {"pin": REDACTED, "ca.crt": REDACTED}
+    assert shown["stringData"] == {"dsn": REDACTED} and shown["metadata"] == {"name": "db"}
+
+
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:
     shown = redact_message("set --service-account-extend-token-expiration=false; to keep it, "
                            "and --db-token=hunter2; also --id-token=48h.")

@@ -341,6 +341,11 @@ class _Redactor:
         return REDACTED
 
     def walk(self, value: Any, parents: tuple[str, ...]) -> Any:
+        if isinstance(value, Mapping) and value.get("kind") == "Secret":
+            # a Secret saved beside the tree (`kubectl get secret -o yaml`): every value of
+            # its data is secret whatever its key is called
+            value = {k: self.hide(v) if k in ("data", "stringData") else v
+                     for k, v in value.items()}
         if isinstance(value, Mapping):
             return {self.text(k): self.entry(k, v, parents) for k, v in value.items()}
         if isinstance(value, list):
