@@ -101,6 +101,9 @@ def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
     assert redact_args(["--oidc-client-secret Abc1"]) == [f"--oidc-client-secret {REDACTED}"]
     assert redact_message("oidc-client-secret Abc1") == f"oidc-client-secret {REDACTED}"
     assert redact_message("--db-password:Abc1 is 'true'") == f"--db-password:{REDACTED} is 'true'"
+    # a name before it (JUnit's "where: <path> <pointer>") does not hide it
+    assert redact_message("where: manifests/kube-apiserver.yaml --db-pass:Abc1") == (
+        f"where: manifests/kube-apiserver.yaml --db-pass:{REDACTED}")
     # in prose a flag's name is followed by words, and they stay
     prose = ("--oidc-client-secret Abc1 is 'true'; --db-pass is given twice; "
              "--kubelet-client-key /etc/kubernetes/pki/a.key, --token-ttl 24h0m0s.")

@@ -156,7 +156,7 @@ def _looks_like_credential(word: str) -> bool:
 # listed by its name alone (`oidc-client-secret x`, in a flags table: a bare name has a
 # hyphen).
 _SPACED_FLAG = re.compile(r"(?<![\w.-])(?P<name>--[A-Za-z][\w.-]*|[A-Za-z][\w.]*-[\w.-]+)"
-                          r"(?P<gap>[ \t]+|:)(?P<value>[^\s'\"]+)")
+                          r"(?P<gap>[ \t]+|:)(?P<value>(?!-)[^\s'\"]+)")
 
 
 def _redact_spaced_flag(match: re.Match[str]) -> str:
