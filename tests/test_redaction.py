@@ -6,6 +6,7 @@ view, table, toast and the clipboard."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import threading
@@ -25,6 +26,7 @@ from kexplore.core.secrets import (
     redact_args,
     redact_document,
     redact_message,
+    redact_text,
     safe_preview,
 )
 from kexplore.ui.app import KexploreApp
@@ -124,6 +126,17 @@ def test_every_value_of_a_secrets_data_is_hidden() -> None:
     shown = redact_document(secret)
     assert shown["data"] == {"pin": REDACTED, "ca.crt": REDACTED}
     assert shown["stringData"] == {"dsn": REDACTED} and shown["metadata"] == {"name": "db"}
+
+
+def test_a_keys_base64_inside_a_longer_text_is_hidden() -> None:
+    import corpus as c
+
+    key = base64.b64encode(c.key_der(c.ec_key(57))).decode()
+    named = key.replace("/", "_")  # as a file name has it
+    assert redact_text(f"/opt/keys/{named}.key") == f"/opt/keys/{REDACTED}.key"
+    assert redact_text(f"dump={key} end") == f"dump={REDACTED} end"
+    ca = c.b64(c.cert_pem(c.make_cert("ca", c.ec_key(58), ca=True)))
+    assert redact_text(f"ca {ca}") == f"ca {ca}"  # a certificate's base64 is public
 
 
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:

@@ -120,6 +120,7 @@ def redact_text(text: str) -> str:
     as a whole when it is the base64 of a private key (a key under an innocent name)."""
     if _hides_private_key(text):
         return REDACTED
+    text = _BASE64_RUN.sub(_redact_inner_key, text)
     text = _HEX_RUN.sub(lambda m: REDACTED if _hex_hides_key(m.group(0)) else m.group(0), text)
     text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
     text = _JSON_PAIR.sub(_redact_json_pair, text)
@@ -237,6 +238,18 @@ _HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){65,}(?![0-9A-Fa-f])")
 
 def _hex_hides_key(run: str) -> bool:
     return bytes_hold_private_key(bytes.fromhex(run))
+
+
+def _redact_inner_key(match: re.Match[str]) -> str:
+    """A key's base64 inside a longer text: a file named with it (`/opt/keys/MIGH….key`,
+    where the path's slashes run into the base64), or after a prefix."""
+    run = match.group(0)
+    if _hides_private_key(run):
+        return REDACTED
+    parts = run.split("/")
+    if len(parts) == 1 or not any(len(p) >= 64 and _hides_private_key(p) for p in parts):
+        return run
+    return "/".join(REDACTED if len(p) >= 64 and _hides_private_key(p) else p for p in parts)
 
 
 def _altchars(text: str) -> bytes | None:
