@@ -73,6 +73,13 @@ def plant(root: Path) -> list[str]:
         "sh", "-c", f"exec vault-agent --role=x --db-pass {SHELL_SECRET}"]})
     scheduler.write_text(yaml.safe_dump(pod))
 
+    # a key kept outside the tree, under a key's base64: a note names the file unchecked
+    scheduler_conf = yaml.safe_load((root / "scheduler.conf").read_text())
+    user = scheduler_conf["users"][0]["user"]
+    del user["client-key-data"]
+    user["client-key"] = f"/opt/keys/{KEY_NAME}.key"
+    (root / "scheduler.conf").write_text(yaml.safe_dump(scheduler_conf))
+
     (root / "manifests" / "db-secret.yaml").write_text(yaml.safe_dump({
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
         "data": {"pin": SECRET_DATA}, "stringData": {"dsn": f"user=app pin={SECRET_STRING}"}}))
