@@ -103,6 +103,7 @@ def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
     assert redact_args(["--oidc-client-secret Abc1"]) == [f"--oidc-client-secret {REDACTED}"]
     assert redact_message("oidc-client-secret Abc1") == f"oidc-client-secret {REDACTED}"
     assert redact_message("--db-password:Abc1 is 'true'") == f"--db-password:{REDACTED} is 'true'"
+    assert redact_args(["--db-password:Abc1"]) == [f"--db-password:{REDACTED}"]
     # a name before it (JUnit's "where: <path> <pointer>") does not hide it
     assert redact_message("where: manifests/kube-apiserver.yaml --db-pass:Abc1") == (
         f"where: manifests/kube-apiserver.yaml --db-pass:{REDACTED}")

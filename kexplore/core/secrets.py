@@ -469,7 +469,7 @@ class _Redactor:
         parts = re.split(r"(\s+)", item)  # words at even places, the spaces between kept
         words = [p for p in parts[::2] if p]
         if len(words) < 2:
-            return item
+            return _SPACED_FLAG.sub(_redact_spaced_flag, item)  # `--db-pass:value`
         hidden = iter(self.args(words))
         return "".join(str(next(hidden)) if i % 2 == 0 and p else p for i, p in enumerate(parts))
 
