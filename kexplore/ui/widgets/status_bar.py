@@ -10,6 +10,10 @@ from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 
+# The soonest certificate's name in the header: kubeadm's longest is 24 characters, its
+# longest path (pki/etcd/healthcheck-client.crt) 31.
+SOONEST_WIDTH = 32
+
 
 class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
@@ -96,7 +100,7 @@ def _state(session: Session, profile: str) -> list[Text]:
     if soonest is not None:
         left = soonest.not_after - session.now
         expiry = Text("soonest expiry ", style=fmt.MUTED)
-        expiry.append(f"{printable(soonest.name)} ", style="bold")
+        expiry.append(f"{fmt.shortened(printable(soonest.name), SOONEST_WIDTH)} ", style="bold")
         expiry.append("expired" if left.total_seconds() <= 0 else soonest.residual,
                       style=fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else "")
         groups.append(expiry)
