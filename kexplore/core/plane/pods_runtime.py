@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.plane.pods_flags import unknown_flags
 from kexplore.core.plane.pods_problem import PodProblem
 from kexplore.core.records import record
 from kexplore.core.secrets import redact_flag_value
@@ -101,6 +102,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _admission_config(path, pod, at, container)
         out += _required_flags(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
+        out += unknown_flags(path, pod, at, container, binary(container))
     exported = _mirror_export(path, pod, node_name)
     out += exported or _renamed(path, pod)
     return out
