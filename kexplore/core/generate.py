@@ -512,6 +512,9 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
     elif fault == "pod-flag-missing":
         command[:] = [item for item in command
                       if not item.startswith("--service-account-issuer=")]
+    elif fault == "pod-flag-unknown":
+        command[:] = [item.replace("--allow-privileged=", "--allow-priviliged=", 1)
+                      for item in command]
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-host-port":
