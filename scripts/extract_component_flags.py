@@ -8,8 +8,8 @@ Sources, all read-only:
   minor, the last commit whose subject names it ("Update reference for kube components
   v1.31"). The page's own --emulated-version text, where it has one, confirms the minor.
 - a minor the clone lacks: names transcribed from the same page, one a line, in
-  scripts/component_flags/<component>-<minor>.txt (none yet: the clones at hand end at
-  1.31; such a list counts as read, not as complete).
+  scripts/component_flags/<component>-<minor>.txt (kube-apiserver 1.35 from the public
+  index; the clones at hand end at 1.31).
 - etcd: a clone of etcd-io/etcd with its tags; for each minor, its newest release's
   help.go (what `etcd --help` prints) and the flags its config.go registers (etcd's own
   pages in etcd-io/website lag: the v3.6 page lacks --feature-gates).
@@ -17,10 +17,11 @@ Sources, all read-only:
     python scripts/extract_component_flags.py --website DIR --etcd DIR
     python scripts/extract_component_flags.py ... --check   # exit 1 if the shipped file differs
 
-The data keeps, for each component, the versions it was read from, those of them whose list
-is complete (generated from the code, or the binary's own --help), and, for each flag, the
-first and last version that has it. A flag is assumed present in between (a removed flag
-does not come back).
+The data keeps, for each component, the versions it was read from; those of them whose list
+is complete (etcd's, from its code; never a Kubernetes page, which omits the flags pflag
+hides as deprecated, such as --apiserver-count); the flags first seen already deprecated
+(likely there, hidden, before); and, for each flag, the first and last version that has it.
+A flag is assumed present in between (a removed flag does not come back).
 """
 
 from __future__ import annotations
@@ -66,22 +67,35 @@ def _release_commits(repo: Path, component: str) -> dict[int, str]:
     return out
 
 
+def _page_flags(page: str) -> tuple[set[str], set[str]]:
+    """The flags of a reference page, and those of them its description calls deprecated."""
+    rows = PAGE_FLAG.split(page)[1:]  # name, the text up to the next flag's row, ...
+    names = set(rows[0::2])
+    deprecated = {name for name, text in zip(rows[0::2], rows[1::2], strict=True)
+                  if "DEPRECATED" in text}
+    return names, deprecated
+
+
 def kube_flags(repo: Path, component: str) -> tuple[dict[str, set[str]], set[str]]:
-    """The flags of each minor, and the minors whose list is complete (generated)."""
+    """The flags of each minor, and those deprecated where first seen."""
     versions: dict[str, set[str]] = {}
+    deprecated: dict[str, set[str]] = {}
     for minor, commit in sorted(_release_commits(repo, component).items()):
         page = _git(repo, "show", f"{commit}:{PAGES.format(component=component)}")
         stated = PAGE_MINOR.search(page)
         if stated and int(stated[1]) != minor:
             raise SystemExit(f"{component} at {commit[:10]} is 1.{stated[1]}, not 1.{minor}")
-        versions[f"1.{minor}"] = set(PAGE_FLAG.findall(page))
-    complete = set(versions)
+        versions[f"1.{minor}"], deprecated[f"1.{minor}"] = _page_flags(page)
     for path in sorted(TRANSCRIBED.glob(f"{component}-1.*.txt")):
         version = path.stem.removeprefix(f"{component}-")
-        names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
-        versions.setdefault(version, {n.removeprefix("--") for n in names
-                                      if n and not n.startswith("#")})
-    return versions, complete
+        rows = [line.split() for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip() and not line.startswith("#")]
+        versions.setdefault(version, {row[0] for row in rows})
+        deprecated.setdefault(version, {row[0] for row in rows if row[1:] == ["deprecated"]})
+    ordered = sorted(versions, key=_key)
+    first_seen = {flag: next(v for v in ordered if flag in versions[v])
+                  for flag in set().union(*versions.values())}
+    return versions, {flag for flag, v in first_seen.items() if flag in deprecated[v]}
 
 
 def _newest_tag(repo: Path, minor: str) -> str:
@@ -90,7 +104,7 @@ def _newest_tag(repo: Path, minor: str) -> str:
     return max(releases, key=lambda t: int(t.rsplit(".", 1)[1]))
 
 
-def etcd_flags(repo: Path) -> tuple[dict[str, set[str]], set[str]]:
+def etcd_flags(repo: Path) -> dict[str, set[str]]:
     """The flags of each minor's newest release: those its --help prints (help.go) and
     those its flag set registers (config.go), so the list is the binary's whole list."""
     versions: dict[str, set[str]] = {}
@@ -100,7 +114,7 @@ def etcd_flags(repo: Path) -> tuple[dict[str, set[str]], set[str]]:
                  if re.search(ETCD_SOURCES, f)]
         text = "".join(_git(repo, "show", f"{tag}:{f}") for f in files)
         versions[minor] = set(ETCD_HELP_FLAG.findall(text)) | set(ETCD_REGISTERED.findall(text))
-    return versions, set(versions)
+    return versions
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -118,19 +132,26 @@ def spans(versions: dict[str, set[str]]) -> dict[str, list[str]]:
 
 
 def extract(website: Path, etcd: Path) -> dict[str, object]:
-    read = {c: kube_flags(website, c) for c in KUBE_COMPONENTS}
-    read["etcd"] = etcd_flags(etcd)
+    components: dict[str, object] = {}
+    for component in KUBE_COMPONENTS:
+        versions, hidden = kube_flags(website, component)
+        # a page lists every flag but those pflag hides as deprecated: never the whole list
+        components[component] = _entry(versions, complete=[], hidden_before=hidden)
+    etcd_versions = etcd_flags(etcd)
+    components["etcd"] = _entry(etcd_versions, complete=list(etcd_versions), hidden_before=set())
     return {
         "sources": {
             **{c: f"kubernetes/website {PAGES.format(component=c)}" for c in KUBE_COMPONENTS},
             "etcd": "etcd-io/etcd v3.N.x: server/etcdmain/help.go and the config.go flag sets",
         },
-        "components": {
-            c: {"versions": sorted(v, key=_key), "complete": sorted(done, key=_key),
-                "flags": spans(v)}
-            for c, (v, done) in read.items()
-        },
+        "components": components,
     }
+
+
+def _entry(versions: dict[str, set[str]], complete: list[str], hidden_before: set[str]
+           ) -> dict[str, object]:
+    return {"versions": sorted(versions, key=_key), "complete": sorted(complete, key=_key),
+            "hidden_before": sorted(hidden_before), "flags": spans(versions)}
 
 
 def main() -> int:

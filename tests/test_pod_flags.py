@@ -59,29 +59,40 @@ def test_a_typo_is_one_error_that_names_the_flag_it_meant(make_tree: Factory) ->
     assert f.fix == "rename --allow-priviliged to --allow-privileged"
 
 
-def test_a_flag_no_version_knows_nor_resembles_is_an_error_where_the_list_is_whole(
+def test_a_flag_no_page_lists_nor_resembles_is_a_warning_deprecated_flags_being_hidden(
     writable_tree,  # type: ignore[no-untyped-def]
 ) -> None:
     root = writable_tree(at(30))
     add_flag(root, SCHEDULER, "--bind-address=127.0.0.1", "--frobnicate-widgets=3")
     [f] = unknown(root)
-    assert (f.severity.value, f.path, f.pointer) == ("error", SCHEDULER, "--frobnicate-widgets")
+    assert (f.severity.value, f.path, f.pointer) == ("warning", SCHEDULER, "--frobnicate-widgets")
+    assert "no flag of kube-scheduler 1.28–1.31 as its reference pages list them" in f.message
     assert "unknown flag: --frobnicate-widgets" in f.message and "did you mean" not in f.message
+
+
+def test_a_flag_etcd_s_code_does_not_define_is_an_error(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree(at(35))
+    add_flag(root, ETCD, "--snapshot-count=10000", "--frobnicate-widgets=3")
+    [f] = unknown(root)
+    assert (f.severity.value, f.path, f.pointer) == ("error", ETCD, "--frobnicate-widgets")
+    assert f.message.startswith("etcd exits at start: flag provided but not defined: "
+                                "-frobnicate-widgets; the kubelet restarts it")
     assert f.fix == "remove --frobnicate-widgets"
 
 
-def test_where_no_list_was_read_an_unknown_flag_is_a_warning_and_a_typo_still_an_error(
+def test_a_typo_is_an_error_on_every_version_read_or_not(
     writable_tree,  # type: ignore[no-untyped-def]
 ) -> None:
-    root = writable_tree(at(35))  # 1.35: no reference page was read
-    add_flag(root, SCHEDULER, "--bind-address=127.0.0.1", "--frobnicate-widgets=3")
+    root = writable_tree(at(33))  # 1.33: no reference page was read
     add_flag(root, SCHEDULER, "--bind-address=127.0.0.1", "--leader-elekt=true")
+    add_flag(root, APISERVER, "--allow-privileged=true", "--secrue-port=6443")
     by_flag = {f.pointer: f for f in unknown(root)}
-    assert by_flag["--frobnicate-widgets"].severity.value == "warning"
-    assert "no flag of kube-scheduler 1.28–1.31" in by_flag["--frobnicate-widgets"].message
-    assert by_flag["--leader-elekt"].severity.value == "error"
+    assert {p: f.severity.value for p, f in by_flag.items()} == {
+        "--leader-elekt": "error", "--secrue-port": "error"}
     assert "did you mean --leader-elect?" in by_flag["--leader-elekt"].message
-    assert len(by_flag) == 2
+    assert "did you mean --secure-port?" in by_flag["--secrue-port"].message
 
 
 def test_a_flag_of_a_newer_release_on_an_older_one_says_which_releases_have_it(
@@ -92,18 +103,39 @@ def test_a_flag_of_a_newer_release_on_an_older_one_says_which_releases_have_it(
     [f] = unknown(root)
     assert (f.severity.value, f.pointer) == ("error", "--disable-http2-serving")
     assert f.message.startswith("kube-scheduler 1.28 exits at start: unknown flag: "
-                                "--disable-http2-serving (only kube-scheduler 1.31 has it)")
+                                "--disable-http2-serving (kube-scheduler's reference pages list it "
+                                "for 1.31 only)")
 
 
-def test_a_removed_flag_is_an_error_on_every_later_release(
+def test_a_flag_gone_from_the_later_pages_is_a_warning_it_may_be_hidden(
     writable_tree,  # type: ignore[no-untyped-def]
 ) -> None:
-    # gone from the complete 1.30 list, so gone from 1.35 too, which was not read
     root = writable_tree(at(35))
     add_flag(root, APISERVER, "--allow-privileged=true", "--azure-container-registry-config=x")
     [f] = unknown(root)
-    assert (f.severity.value, f.pointer) == ("error", "--azure-container-registry-config")
-    assert "(only kube-apiserver 1.28–1.29 have it)" in f.message
+    assert (f.severity.value, f.pointer) == ("warning", "--azure-container-registry-config")
+    assert ("a flag of kube-apiserver 1.28–1.29 only as its reference pages list them "
+            "(removed since, or deprecated and hidden)") in f.message
+
+
+def test_a_flag_first_listed_as_deprecated_is_presumed_there_before(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    # --admission-control: deprecated for years, hidden by the 1.28-1.31 pages, shown by 1.35's
+    root = writable_tree(at(29))
+    add_flag(root, APISERVER, "--allow-privileged=true", "--admission-control=NodeRestriction")
+    assert unknown(root) == []
+
+
+def test_a_flag_gone_from_etcd_s_code_is_an_error_on_later_releases(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree(at(35))  # etcd 3.6
+    add_flag(root, ETCD, "--snapshot-count=10000", "--enable-v2=false")
+    [f] = unknown(root)
+    assert (f.severity.value, f.pointer) == ("error", "--enable-v2")
+    assert ("etcd 3.6 exits at start: flag provided but not defined: -enable-v2 (only etcd "
+            "3.4–3.5 define it)") in f.message
 
 
 def test_a_flag_of_the_newest_release_read_is_presumed_kept_by_later_ones(
@@ -128,7 +160,7 @@ def test_an_etcd_36_flag_on_etcd_34_is_etcd_s_own_error(
     f = by_flag["--log-format"]
     assert f.severity.value == "error"
     assert f.message.startswith("etcd 3.4 exits at start: flag provided but not defined: "
-                                "-log-format (only etcd 3.6 has it)")
+                                "-log-format (only etcd 3.6 defines it)")
 
 
 def test_etcd_version_stays_the_one_cause_of_36_flags_on_an_older_etcd(
@@ -176,6 +208,9 @@ def test_the_data_holds_every_component_and_spans_inside_what_was_read() -> None
         assert len(data.spans) > 50
         for span in data.spans.values():
             assert data.read[0] <= span.first <= span.last <= data.read[-1]
+    # Kubernetes' pages leave out deprecated flags; etcd's lists come from its code
+    assert component_flags("kube-apiserver").complete == frozenset()  # type: ignore[union-attr]
+    assert component_flags("etcd").complete == {(3, 4), (3, 5), (3, 6)}  # type: ignore[union-attr]
     assert component_flags("kube-proxy") is None
 
 

@@ -8,15 +8,18 @@ scripts/extract_component_flags.py from the reference pages generated from each 
 flag sets (kubernetes/website) and from etcd's own pages and `etcd --help`; it is read on
 first use only, when a static pod is checked.
 
-For each component the data holds the versions read, those whose list is complete (generated
-from the code or printed by the binary: a flag missing there is surely unknown), and for
-each flag the first and last version read that has it. Between two versions read, a flag
-is present when both have it: removed flags do not come back.
+For each component the data holds the versions read; those whose list is complete (etcd's,
+read from its code: a flag missing there is surely unknown); and for each flag the first and
+last version read that has it. A Kubernetes reference page lists every flag a release adds,
+but not those pflag hides as deprecated (--apiserver-count), so a flag missing from every
+page, or gone from the later ones, may still be accepted: the data cannot say. Between two
+versions read, a flag is present when both have it: removed flags do not come back.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -40,27 +43,27 @@ class ComponentFlags:
 
     component: str
     read: tuple[Release, ...]  # every version read, oldest first
-    complete: frozenset[Release]  # those whose list is the whole list
-    spans: dict[str, FlagSpan]
+    complete: frozenset[Release]  # those whose list is the whole list (etcd's)
+    hidden_before: frozenset[str]  # first seen deprecated: likely there, hidden, before
+    spans: Mapping[str, FlagSpan]
 
     def span(self, flag: str) -> FlagSpan | None:
         return self.spans.get(flag)
 
     def known_in(self, flag: str, version: Release) -> bool | None:
-        """Whether `version` accepts `flag`: True, False, or None when the data cannot say
-        (a version not read, or not read whole, and the flag's span does not settle it)."""
+        """Whether `version` accepts `flag`: True, False, or None when the data cannot say."""
         span = self.spans.get(flag)
-        if span is not None and span.first <= version <= span.last:
-            return True
-        if version in self.complete:
-            return False
         if span is None:
-            return None
-        # absent from a complete list between the flag's span and this version: gone for good
-        # (or not yet there)
-        if version > span.last:
-            return False if any(span.last < v <= version for v in self.complete) else None
-        return False if any(version <= v < span.first for v in self.complete) else None
+            return False if version in self.complete else None
+        if span.first <= version <= span.last:
+            return True
+        if version < span.first:
+            if flag in self.hidden_before:
+                return True
+            # every version read lists the flags it adds: absent from one between, not yet there
+            return False if any(version <= v < span.first for v in self.read) else None
+        # gone from a whole list between: gone for good (a page's gap may be a hidden flag)
+        return False if any(span.last < v <= version for v in self.complete) else None
 
     def versions_with(self, flag: str) -> str:
         """The versions read that have `flag`, in words: "1.29–1.31", "3.6"."""
@@ -68,9 +71,16 @@ class ComponentFlags:
         first, last = (".".join(map(str, v)) for v in (span.first, span.last))
         return first if first == last else f"{first}–{last}"
 
-    def covers(self, version: Release) -> bool:
-        """Whether `version` lies within the versions read (else the data says nothing)."""
-        return bool(self.read) and self.read[0] <= version <= self.read[-1]
+    def read_text(self) -> str:
+        """The versions read, in words: "1.28–1.31, 1.35"."""
+        runs: list[list[Release]] = []
+        for v in self.read:
+            if runs and v == (runs[-1][-1][0], runs[-1][-1][1] + 1):
+                runs[-1].append(v)
+            else:
+                runs.append([v])
+        shown = [[".".join(map(str, v)) for v in (run[0], run[-1])] for run in runs]
+        return ", ".join(a if a == b else f"{a}–{b}" for a, b in shown)
 
 
 def _release(text: str) -> Release:
@@ -97,6 +107,7 @@ def component_flags(component: str) -> ComponentFlags | None:
         component,
         tuple(_release(v) for v in entry["versions"]),
         frozenset(_release(v) for v in entry["complete"]),
+        frozenset(entry["hidden_before"]),
         spans,
     )
 

@@ -6,6 +6,9 @@ The component and its version are the container's own: its binary (as the plane 
 components) and its image's tag. The flags each version accepts are data
 (kexplore.core.conventions.component_flags); where that data cannot say for the version at
 hand, a flag is a warning, never an error, unless it is one slip away from a known flag.
+Kubernetes' reference pages leave out the flags pflag hides as deprecated, so a flag no page
+lists is an error only as a typo of a listed one; etcd's lists, read from its code, are
+whole.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ def unknown_flags(path: str, pod: ManifestInfo, at: str, container: Container,
     seen: set[str] = set()
     for flag in container.flags:
         name = _parsed_name(binary, items[flag.index] if flag.index < len(items) else "", flag)
-        if name is None or name in seen:
+        if not name or name in seen:
             continue
         seen.add(name)
         problem = _verdict(path, pod, at, container, binary, data, version, flag, name)
@@ -90,8 +93,8 @@ def _verdict(path: str, pod: ManifestInfo, at: str, container: Container, binary
             also=(f"--{near[0]}",) if near else ())
     return _problem(
         path, pod, at, container, flag, name, Severity.WARNING,
-        f"--{name} is no flag of {binary} {_read_text(data)}; if {binary} {shown} does not "
-        f"know it either, it exits at start ({said})",
+        f"--{name} is no flag of {binary} {data.read_text()} {_as_read(binary)}; unless "
+        f"{binary} {shown} knows it{_hidden(binary)}, it exits at start ({said})",
         f"check --{name} against {binary} {shown} --help")
 
 
@@ -111,15 +114,31 @@ def _other_versions(path: str, pod: ManifestInfo, at: str, container: Container,
     if known is False:
         return _problem(
             path, pod, at, container, flag, name, Severity.ERROR,
-            f"{binary} {shown} exits at start: {_exit_words(binary, name)} (only {binary} "
-            f"{have} {'has' if '–' not in have else 'have'} it); the kubelet restarts it "
-            "again and again",
+            f"{binary} {shown} exits at start: {_exit_words(binary, name)} "
+            f"({_who_has(binary, have)}); the kubelet restarts it again and again",
             f"remove --{name}, or run the {binary} release that has it")
+    gone = version > span.last
     return _problem(
         path, pod, at, container, flag, name, Severity.WARNING,
-        f"--{name} is a flag of {binary} {have} only, as far as was read; if {binary} "
-        f"{shown} does not know it, it exits at start ({_exit_words(binary, name)})",
+        f"--{name} is a flag of {binary} {have} only {_as_read(binary)}"
+        + (" (removed since, or deprecated and hidden)" if gone else "")
+        + f"; unless {binary} {shown} knows it, it exits at start "
+        f"({_exit_words(binary, name)})",
         f"check --{name} against {binary} {shown} --help")
+
+
+def _who_has(binary: str, have: str) -> str:
+    if binary == ETCD:
+        return f"only etcd {have} {'defines' if '–' not in have else 'define'} it"
+    return f"{binary}'s reference pages list it for {have} only"
+
+
+def _as_read(binary: str) -> str:
+    return "as its code reads" if binary == ETCD else "as its reference pages list them"
+
+
+def _hidden(binary: str) -> str:
+    return "" if binary == ETCD else " (the pages leave out deprecated flags)"
 
 
 def _exit_words(binary: str, name: str) -> str:
@@ -131,11 +150,6 @@ def _exit_words(binary: str, name: str) -> str:
 
 def _release_text(version: Release | None) -> str:
     return ".".join(map(str, version)) if version else "(its image names no version)"
-
-
-def _read_text(data: ComponentFlags) -> str:
-    first, last = (".".join(map(str, v)) for v in (data.read[0], data.read[-1]))
-    return f"{first}–{last}"
 
 
 def _problem(path: str, pod: ManifestInfo, at: str, container: Container, flag: Flag,
