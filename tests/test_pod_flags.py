@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -220,3 +221,46 @@ def test_edit_distance_counts_a_swapped_pair_as_one_slip() -> None:
     assert edit_distance("secrue-port", "secure-port", 2) == 1
     assert edit_distance("frobnicate", "secure-port", 2) == 3  # past the bound: bound + 1
     assert nearest_flags("secrue-port", ["secure-port", "profiling"]) == ["secure-port"]
+
+
+def test_etcd_agrees_on_every_flag_of_its_release() -> None:
+    """The real etcd here: it parses the flags the data gives its minor, and exits with the
+    words the finding quotes on a flag the data says it lacks."""
+    from peers import require_binary, run
+
+    etcd = require_binary("etcd")
+    said = run([etcd, "--version"]).stdout
+    minor = tuple(int(n) for n in said.split("etcd Version: ")[1].split(".")[:2])
+    data = component_flags("etcd")
+    assert data is not None
+    if minor not in data.read:
+        pytest.skip(f"etcd {minor} is not a minor the data holds")
+    known = [f for f in sorted(data.spans) if data.known_in(f, minor)]  # type: ignore[arg-type]
+    lacking = [f for f in sorted(data.spans) if not data.known_in(f, minor)][:5]  # type: ignore[arg-type]
+    # the data is the minor's newest patch (3.4.45): a flag a later patch added is refused by
+    # an older binary, and absent from its own --help too (3.4.23: --tls-min-version)
+    helped = run([etcd, "--help"])
+    own = {line.split()[0].lstrip("-") for line in (helped.stdout + helped.stderr).splitlines()
+           if line.strip().startswith("--")}
+    with ThreadPoolExecutor(4) as pool:  # eighty short runs: a few seconds one by one
+        said_of = pool.map(lambda f: run([etcd, f"--{f}=1", "--version"], timeout=10).stderr,
+                           known)
+        refused = [flag for flag, err in zip(known, said_of, strict=True)
+                   if "flag provided but not defined" in err]
+    assert [flag for flag in refused if flag in own] == []
+    assert len(refused) <= 5, refused
+    for flag in [*lacking, "frobnicate-widgets"]:
+        out = run([etcd, f"--{flag}=1", "--version"], timeout=10)
+        assert out.returncode != 0
+        assert f"flag provided but not defined: -{flag}" in out.stderr, flag
+
+
+def test_the_flag_data_is_read_only_when_a_static_pod_is_checked(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    probe = ("import sys, kexplore.core.check; "
+             "print('kexplore.core.conventions.component_flags' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=Path(__file__).resolve().parent.parent)
+    assert out.stdout.strip() == "False"
