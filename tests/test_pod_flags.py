@@ -255,7 +255,7 @@ def test_etcd_agrees_on_every_flag_of_its_release() -> None:
         assert f"flag provided but not defined: -{flag}" in out.stderr, flag
 
 
-def test_the_flag_data_is_read_only_when_a_static_pod_is_checked(tmp_path: Path) -> None:
+def test_the_flag_data_is_read_only_when_a_static_pod_is_checked() -> None:
     import subprocess
     import sys
 
@@ -264,3 +264,14 @@ def test_the_flag_data_is_read_only_when_a_static_pod_is_checked(tmp_path: Path)
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                          check=True, cwd=Path(__file__).resolve().parent.parent)
     assert out.stdout.strip() == "False"
+
+
+def test_a_typo_beside_the_flag_it_resembles_leaves_that_flag_s_own_findings(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree()
+    edit(root, APISERVER, "    - --allow-privileged=true\n",
+         "    - --allow-privileged=false\n    - --allow-priviliged=true\n")
+    found = {(f.rule, f.pointer) for f in findings(root)}
+    assert found == {("pod-flag-unknown", "--allow-priviliged"),
+                     ("manifest-flag", "--allow-privileged")}

@@ -90,7 +90,8 @@ def _verdict(path: str, pod: ManifestInfo, at: str, container: Container, binary
             path, pod, at, container, flag, name, Severity.ERROR,
             f"{binary} exits at start: {said}{guess}; the kubelet restarts it again and "
             "again", f"rename --{name} to --{near[0]}" if near else f"remove --{name}",
-            also=(f"--{near[0]}",) if near else ())
+            # the flag it meant, when the typo took its place: manifest-flag leaves it too
+            also=(f"--{near[0]}",) if near and not container.has_flag(near[0]) else ())
     return _problem(
         path, pod, at, container, flag, name, Severity.WARNING,
         f"--{name} is no flag of {binary} {data.read_text()} {_as_read(binary)}; unless "
