@@ -202,6 +202,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
     "file-mode": ("pki/apiserver.key", lambda s: s["mode"] == 0o644),
     "dir-mode": ("pki", lambda s: s["mode"] == 0o777),
     "parse-error": ("pki/front-proxy-client.crt", lambda s: s.get("unreadable") is True),
+    "etcd-data-dir": (
+        "manifests/etcd.yaml",
+        lambda s: "--data-dir=/var/lib/etcd-data" in _container(s)["command"],
+    ),
     "etcd-version": (
         "manifests/etcd.yaml",
         lambda s: _container(s)["image"] == "registry.k8s.io/etcd:3.4.13-0",

@@ -282,6 +282,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-controller-manager", "kube-scheduler"),
     ),
     FaultSpec(
+        "etcd-data-dir",
+        "etcd's --data-dir moved off the volume that holds its data",
+        "etcd",
+        ("etcd",),
+    ),
+    FaultSpec(
         "etcd-version",
         "etcd pinned to 3.4, older than the etcd kubeadm pairs with",
         "etcd",

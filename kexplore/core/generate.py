@@ -456,6 +456,8 @@ def _fault_pod(
             listen = next(item for item in container["command"]
                           if item.startswith("--listen-client-urls="))
             set_flag(container["command"], "listen-client-urls", listen.split(",")[-1])
+        elif fault.name == "etcd-data-dir":
+            set_flag(container["command"], "data-dir", "/var/lib/etcd-data")
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":

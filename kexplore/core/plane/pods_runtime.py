@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import ETCD_DATA_DIR, STATIC_PODS_BY_FILE
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.plane.mounts import container_host_path
 from kexplore.core.plane.pods_flags import unknown_flags
 from kexplore.core.plane.pods_problem import PodProblem
 from kexplore.core.records import record
@@ -98,6 +99,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _probe_targets(path, pod, at, container)
         out += _anonymous_probes(path, pod, at, container)
         out += _etcd_plaintext(path, pod, at, container)
+        out += _etcd_data_dir(path, pod, at, container)
         out += _flag_values(path, pod, at, container)
         out += _admission_config(path, pod, at, container)
         out += _required_flags(path, pod, at, container)
@@ -272,6 +274,28 @@ def _anonymous_probes(path: str, pod: ManifestInfo, at: str, c: Container) -> It
 
 
 # --- flags -------------------------------------------------------------------------------
+
+
+def _etcd_data_dir(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
+    """etcd's data must outlive its container: a --data-dir on no hostPath volume lives in
+    the container's own filesystem, empty at the first start (etcd then founds a new,
+    empty cluster beside the data the pod mounts) and gone at every recreation."""
+    if binary(c) != ETCD:
+        return
+    data_dir = c.flag_value("data-dir") or ""
+    host, why = container_host_path(pod, c, data_dir) if data_dir.startswith("/") else (
+        None, "a path relative to the container's working directory")
+    if host is not None:
+        return
+    shown = data_dir or "(unset: etcd's default, <name>.etcd)"
+    yield _problem(
+        "etcd-data-dir", Severity.ERROR, path, "--data-dir",
+        f"--data-dir {shown} is on no hostPath volume ({why}): etcd keeps the cluster's "
+        "data in the container's own filesystem, starts there empty, as a new cluster "
+        "without any object, and loses it whenever the container is recreated",
+        f"point --data-dir at the folder a hostPath volume holds it in (kubeadm: "
+        f"{ETCD_DATA_DIR}, volume etcd-data)",
+        pod, flag_field(at, c, "data-dir") if data_dir else at)
 
 
 def _etcd_plaintext(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
