@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kexplore.core.checks.context import Context, is_archived
+from kexplore.core.checks.context import Context
 from kexplore.core.conventions.certs import CERTS, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
@@ -42,7 +42,7 @@ def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> lis
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
     rows = []
     for at in ctx.certs:
-        if is_archived(at.path) or at.pointer.endswith(" CA"):
+        if at.archived or at.pointer.endswith(" CA"):
             continue
         name = at.spec.name if at.spec else (f"{at.path} ({at.pointer})" if at.pointer else at.path)
         ca = "" if at.cert.self_issued else _ca_name(ctx, at.cert, ca_paths)

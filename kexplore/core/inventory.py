@@ -142,9 +142,14 @@ class Inventory:
         return next((k for k in self.keys if k.path == path), None)
 
     def manifest(self, component: str) -> ManifestRecord | None:
-        """The live static pod of a component (never an upgrade backup of it)."""
-        path = f"manifests/{component}.yaml"
-        return next((m for m in self.manifests if m.path == path), None)
+        """The live static pod of a component (never an upgrade backup of it): its .yaml,
+        else the .json or .yml standing in for it."""
+        from kexplore.core.conventions.manifests import STATIC_PODS_BY_NAME, manifest_file
+
+        spec = STATIC_PODS_BY_NAME.get(component)
+        held = {m.path: m for m in self.manifests}
+        path = manifest_file(spec, held.__contains__) if spec else f"manifests/{component}.yaml"
+        return held.get(path)
 
 
 # --- from a tree --------------------------------------------------------------------------

@@ -181,8 +181,8 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
     for ref in _pod_paths(ctx):
         where = missing_at(ctx.tree, ref.pod, ref.container, ref.path)
-        if not where or ctx.reported_by_folder(where):
-            continue  # there; or file-missing counts it under its missing folder, or unreadable
+        if not where or ctx.reported_by_folder(where) or where in ctx.missing_alone:
+            continue  # there; or file-missing counts it (alone or under its folder), or unreadable
         yield Finding(
             "manifest-file-missing",
             Severity.ERROR,

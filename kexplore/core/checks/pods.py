@@ -17,7 +17,6 @@ from typing import Any
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import (
     ETCD_36_ONLY_FLAGS,
-    STATIC_PODS_BY_FILE,
     StaticPodSpec,
     expected_pod,
     image_of_another,
@@ -153,7 +152,7 @@ def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
 def _kubeadm_pods(ctx: Context) -> Iterator[tuple[Node, ManifestInfo, StaticPodSpec, int]]:
     """kubeadm's manifests that the kubelet runs, with the index of the component's container."""
     for node, pod in ctx.manifests():
-        spec = STATIC_PODS_BY_FILE.get(node.path)
+        spec = ctx.static_pod(node.path)
         entry = ctx.kubelet.get(node.path)
         if spec is None or entry is None or not entry.runs:
             continue
