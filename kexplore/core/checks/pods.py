@@ -88,7 +88,7 @@ def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
     # a volume source the decoder dropped empties the mount: pod-dropped-field is the cause
     emptied = {p.path for p in ctx.kubelet.problems
                if p.rule == "pod-dropped-field" and p.severity is Severity.ERROR}
-    findings = _settle_duplicate_keys(ctx, findings)
+    findings = _settle_misspellings(ctx, _settle_duplicate_keys(ctx, findings))
     # etcd older than kubeadm's pair, given 3.6's flags: etcd-version names them as its cause
     too_old = {f.path for f in findings
                if f.rule == "etcd-version" and "does not know" in f.message}
@@ -123,6 +123,30 @@ def _settle_duplicate_keys(ctx: Context, findings: list[Finding]) -> list[Findin
         out.append(f)
     return [f for f in out
             if not (f.rule == "pod-duplicate-key" and (f.path, f.pointer) in covered)]
+
+
+def _settle_misspellings(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """A misspelt field (hostNetowrk) the decoder drops, so that the field it meant is
+    absent and a rule reports that (manifest-host-network): one edit, the spelling, fixes
+    both. The rule on the field meant says what breaks, so it stays, with the misspelling
+    and its fix; pod-dropped-field gives way for that field."""
+    meant = {(p.path, p.meant): p for p in ctx.kubelet.problems
+             if p.rule == "pod-dropped-field" and p.meant}
+    covered: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        typo = meant.get((f.path, f.pointer)) if f.rule != "pod-dropped-field" else None
+        if typo is not None:
+            covered.add((typo.path, typo.pointer))
+            where = f" (line {typo.line})" if typo.line else ""
+            name = f.pointer.rpartition(".")[2]
+            f = replace(f, message=f"{f.message}; the file spells it {typo.pointer}{where}, "
+                        "a field the kubelet drops without a word",
+                        fix=f"spell {typo.pointer} as {name}",
+                        severity=max(f.severity, typo.severity, key=lambda s: s.rank))
+        out.append(f)
+    return [f for f in out
+            if not (f.rule == "pod-dropped-field" and (f.path, f.pointer) in covered)]
 
 
 def _duplicated_key(twice: dict[tuple[str, str], PodProblem], f: Finding

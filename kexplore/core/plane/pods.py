@@ -137,7 +137,7 @@ def kubelet_pods(
 def _with_listen_clashes(entries: list[StaticPod]) -> list[StaticPod]:
     """Two running pods on the host network that open one socket: one of them cannot. A
     copy left beside its original clashes with it too; the copy is the one cause there."""
-    from kexplore.core.plane.pods_listen import listen_clashes, listening
+    from kexplore.core.plane.pods_listen import listen_clashes, listening, one_edit
 
     copies = ("pod-duplicate", "pod-backup-file", "pod-host-port")
     running = [listening(e.path, e.key, e.pod) for e in entries
@@ -145,6 +145,14 @@ def _with_listen_clashes(entries: list[StaticPod]) -> list[StaticPod]:
     out = list(entries)
     for problem in listen_clashes(running):
         i = next(i for i, e in enumerate(out) if e.path == problem.path)
+        # one cause, one finding: the probes left on the port the flag was moved from
+        probe = next((p for p in out[i].problems if p.rule == "pod-probe"
+                      and p.pointer.endswith(".httpGet")), None)
+        pod = next(r for r in running if r.path == problem.path)
+        merged = one_edit(problem, probe, pod, running) if probe is not None else None
+        if merged is not None and probe is not None:
+            out[i] = replace(out[i], problems=tuple(p for p in out[i].problems if p != probe))
+            problem = merged
         out[i] = _add(out[i], problem)
     return out
 

@@ -21,3 +21,4 @@ class PodProblem:
     line: int | None = None
     field: str = ""  # the field path the line was read from (a flag's command item)
     also: tuple[str, ...] = ()  # other flags this verdict speaks for (a typo's intended flag)
+    meant: str = ""  # a dropped field's: the field path it most likely misspells

@@ -170,6 +170,20 @@ def served(container: Container) -> list[Served]:
     return []
 
 
+def probe_ports(c: Container) -> set[int]:
+    """The ports the container's httpGet probes dial, a named port read as it declares it."""
+    named = {p.name: p.container_port for p in c.ports if p.name}
+    found: set[int] = set()
+    for kind in PROBES:
+        probe = c.probes.get(kind)
+        http = probe.get("httpGet") if isinstance(probe, dict) else None
+        port = http.get("port") if isinstance(http, dict) else None
+        port = named.get(port) if isinstance(port, str) else port
+        if isinstance(port, int) and not isinstance(port, bool):
+            found.add(port)
+    return found
+
+
 def _int(text: str | None) -> int | None:
     return int(text) if text is not None and text.isdigit() else None
 
