@@ -234,9 +234,9 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _unchecked(tree) -> list[str]:  # type: ignore[no-untyped-def]
     """What the tree names outside itself and went unchecked, fit to print."""
     from kexplore.core.checks.references import unchecked_notes
-    from kexplore.core.names import printable
+    from kexplore.core.secrets import shown
 
-    return [printable(note) for note in unchecked_notes(tree)]
+    return [shown(note) for note in unchecked_notes(tree)]
 
 
 def _cis_json(result: CisResult) -> dict[str, str]:

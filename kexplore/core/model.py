@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kexplore.core.records import record
-from kexplore.core.secrets import shown
+from kexplore.core.secrets import redact_message, shown
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
@@ -210,9 +210,10 @@ class ExpiryRow:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "name": self.name,
-            "path": self.path,
-            "pointer": self.pointer,
+            # exact, as JSON is data, but never a key's base64 a file was named with
+            "name": redact_message(self.name),
+            "path": redact_message(self.path),
+            "pointer": redact_message(self.pointer),
             "expirationDate": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
             if self.not_after
             else None,
