@@ -154,6 +154,11 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         lambda s: not any(item.startswith("--service-account-issuer=")
                           for item in _container(s)["command"]),
     ),
+    "pod-flag-unknown": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: "--allow-priviliged=true" in _container(s)["command"]
+        and "--allow-privileged=true" not in _container(s)["command"],
+    ),
     "pod-admission-config": (
         "manifests/kube-apiserver.yaml",
         lambda s: "--enable-admission-plugins=NodeRestriction,EventRateLimit"

@@ -226,6 +226,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-apiserver",
         ("kube-apiserver",),
     ),
+    FaultSpec(
+        "pod-flag-unknown",
+        "--allow-privileged misspelt --allow-priviliged, a flag kube-apiserver does not know",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
     FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
         "pod-host-port",

@@ -64,6 +64,15 @@ class NotWritableByKubeadm(ValueError):
     """Parameters no kubeadm release could have written a tree for."""
 
 
+# A flag each component reads a file through at start (and really has: etcd's is
+# --config-file, and kube-controller-manager has no --config), for manifest-file-missing.
+MISSING_FILE_FLAGS = {
+    "kube-apiserver": "encryption-provider-config",
+    "kube-controller-manager": "pv-recycler-pod-template-filepath-nfs",
+    "kube-scheduler": "config",
+    "etcd": "config-file",
+}
+
 def refuse_unwritable(params: ClusterParams) -> None:
     """Raise NotWritableByKubeadm, saying why, for what kubeadm cannot write: a version
     the conventions do not describe, an algorithm that version lacks, no validity."""
@@ -435,7 +444,7 @@ def _fault_pod(
             set_flag(container["command"], "leader-elect", "false")
         elif fault.name == "manifest-file-missing":
             # A hand-added flag whose file was never copied: the component crash-loops.
-            flag = "encryption-provider-config" if name == "kube-apiserver" else "config"
+            flag = MISSING_FILE_FLAGS[name]
             set_flag(
                 container["command"],
                 flag,
@@ -514,6 +523,9 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
     elif fault == "pod-flag-missing":
         command[:] = [item for item in command
                       if not item.startswith("--service-account-issuer=")]
+    elif fault == "pod-flag-unknown":
+        command[:] = [item.replace("--allow-privileged=", "--allow-priviliged=", 1)
+                      for item in command]
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-host-port":

@@ -16,6 +16,7 @@ from typing import Any
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import (
+    ETCD_36_ONLY_FLAGS,
     StaticPodSpec,
     expected_pod,
     image_of_another,
@@ -31,7 +32,7 @@ VALIDATION = ("pod-invalid",)
 RUNTIME = (
     "pod-image-name", "pod-probe", "pod-probe-auth", "etcd-plaintext", "pod-flag-value",
     "pod-admission-config", "pod-flag-repeated", "pod-renamed", "pod-mirror-export",
-    "pod-flag-missing", "etcd-data-dir",
+    "pod-flag-missing", "etcd-data-dir", "pod-flag-unknown",
 )
 
 
@@ -88,6 +89,12 @@ def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
     emptied = {p.path for p in ctx.kubelet.problems
                if p.rule == "pod-dropped-field" and p.severity is Severity.ERROR}
     findings = _settle_misspellings(ctx, _settle_duplicate_keys(ctx, findings))
+    # etcd older than kubeadm's pair, given 3.6's flags: etcd-version names them as its cause
+    too_old = {f.path for f in findings
+               if f.rule == "etcd-version" and "does not know" in f.message}
+    findings = [f for f in findings
+                if not (f.rule == "pod-flag-unknown" and f.path in too_old
+                        and f.pointer.removeprefix("--") in ETCD_36_ONLY_FLAGS)]
     return [
         f for f in findings
         if not (f.rule.startswith(("plane-", "connection-")) and f.path in refused)
@@ -157,9 +164,10 @@ def _duplicated_key(twice: dict[tuple[str, str], PodProblem], f: Finding
 
 
 def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
-    """(path, --flag) that a pod rule names: manifest-flag leaves them to it."""
-    return frozenset((p.path, p.pointer) for p in ctx.kubelet.problems
-                     if p.pointer.startswith("--"))
+    """(path, --flag) that a pod rule names, or speaks for (the flag a typo meant):
+    manifest-flag leaves them to it."""
+    return frozenset((p.path, flag) for p in ctx.kubelet.problems
+                     for flag in (p.pointer, *p.also) if flag.startswith("--"))
 
 
 # --- kubeadm's own pods, held to what kubeadm writes -------------------------------------

@@ -20,4 +20,5 @@ class PodProblem:
     fix: str = ""
     line: int | None = None
     field: str = ""  # the field path the line was read from (a flag's command item)
+    also: tuple[str, ...] = ()  # other flags this verdict speaks for (a typo's intended flag)
     meant: str = ""  # a dropped field's: the field path it most likely misspells

@@ -23,6 +23,7 @@ from kexplore.core.conventions.manifests import (
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.mounts import container_host_path
+from kexplore.core.plane.pods_flags import unknown_flags
 from kexplore.core.plane.pods_problem import PodProblem
 from kexplore.core.records import record
 from kexplore.core.secrets import redact_flag_value
@@ -100,6 +101,7 @@ def runtime_problems(
         out += _admission_config(path, pod, at, container)
         out += _required_flags(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
+        out += unknown_flags(path, pod, at, container, binary(container))
     exported = _mirror_export(path, pod, node_name)
     out += exported or _renamed(path, pod, kubeadm_name)
     return out
