@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -18,6 +19,24 @@ NOW = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
 FAST = ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256)
 
 Factory = Callable[..., Path]
+
+# Where programs keep their own files: a test that lets kexplore (or a peer) write one must
+# not share it with a test running at the same time in another worker, nor with the user's.
+PRIVATE_DIRS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                "TMPDIR")
+
+
+@pytest.fixture(autouse=True)
+def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test its own home, XDG folders and temp folder (the sample's cache, its fallback
+    under the temp folder, kubectl's cache): nothing a test writes there is seen by another."""
+    base = tmp_path_factory.mktemp("private")
+    for name in PRIVATE_DIRS:
+        folder = base / name.lower()
+        folder.mkdir()
+        monkeypatch.setenv(name, str(folder))
+    monkeypatch.delenv("XDG_PICTURES_DIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(base / "tmpdir"))
 
 
 @pytest.fixture(scope="session")
