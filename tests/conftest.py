@@ -24,18 +24,28 @@ Factory = Callable[..., Path]
 # not share it with a test running at the same time in another worker, nor with the user's.
 PRIVATE_DIRS = ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                 "TMPDIR")
+# The machine's temp folder, for the rare test that needs a folder another user can reach
+# (pytest's own are 0700): make a fresh one in it, never a fixed name.
+SHARED_TEMP = tempfile.gettempdir()
 
 
 @pytest.fixture(autouse=True)
-def private_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+def private_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each test its own home, XDG folders and temp folder (the sample's cache, its fallback
-    under the temp folder, kubectl's cache): nothing a test writes there is seen by another."""
+    under the temp folder, kubectl's cache): nothing a test writes there is seen by another.
+    And the same environment in one process or in many."""
     base = tmp_path_factory.mktemp("private")
     for name in PRIVATE_DIRS:
         folder = base / name.lower()
         folder.mkdir()
         monkeypatch.setenv(name, str(folder))
     monkeypatch.delenv("XDG_PICTURES_DIR", raising=False)
+    # a width nobody asked for: xdist's workers run with COLUMNS=80, which a plain run
+    # lacks, and text output is fitted to it (a test that wants a width sets it)
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(base / "tmpdir"))
 
 
