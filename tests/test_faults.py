@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from conftest import NOW, Factory
 from treeshape import describe
 
-from kexplore.core.faults import FAULTS, FAULTS_BY_NAME
+from kexplore.core.conventions.certs import CERTS
+from kexplore.core.faults import FAULTS, FAULTS_BY_NAME, KUBECONFIG_FILES
 
 Shape = dict[str, Any]
 
@@ -38,6 +40,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         lambda s: s["signed_by"] is None and s["cert"]["issuer"] == "CN=kubernetes",
     ),
     "key-mismatch": ("pki/apiserver.key", lambda s: s["matches"] is False),
+    "ca-replaced": (
+        "pki/ca.crt",
+        lambda s: s["cert"]["ca"] is True and s["cert"]["not_before"] < NOW - timedelta(days=29),
+    ),
     "ca-constraints": ("pki/front-proxy-ca.crt", lambda s: s["cert"]["ca"] is False),
     "cert-san-missing": (
         "pki/apiserver.crt",
@@ -143,6 +149,11 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-apiserver.yaml",
         lambda s: "--advertise-address=<api_ip>" in _container(s)["command"],
     ),
+    "pod-flag-missing": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: not any(item.startswith("--service-account-issuer=")
+                          for item in _container(s)["command"]),
+    ),
     "pod-admission-config": (
         "manifests/kube-apiserver.yaml",
         lambda s: "--enable-admission-plugins=NodeRestriction,EventRateLimit"
@@ -186,6 +197,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
     "file-mode": ("pki/apiserver.key", lambda s: s["mode"] == 0o644),
     "dir-mode": ("pki", lambda s: s["mode"] == 0o777),
     "parse-error": ("pki/front-proxy-client.crt", lambda s: s.get("unreadable") is True),
+    "etcd-data-dir": (
+        "manifests/etcd.yaml",
+        lambda s: "--data-dir=/var/lib/etcd-data" in _container(s)["command"],
+    ),
     "etcd-version": (
         "manifests/etcd.yaml",
         lambda s: _container(s)["image"] == "registry.k8s.io/etcd:3.4.13-0",
@@ -237,6 +252,10 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         "manifests/kube-apiserver.yaml",
         lambda s: "--authorization-mode=AlwaysAllow" in _container(s)["command"],
     ),
+    "authorization-no-rbac": (
+        "manifests/kube-apiserver.yaml",
+        lambda s: "--authorization-mode=Node" in _container(s)["command"],
+    ),
     "etcd-servers-peer-port": (
         "manifests/kube-apiserver.yaml",
         lambda s: "--etcd-servers=https://192.168.1.10:2380" in _container(s)["command"],
@@ -255,10 +274,16 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
 # A cut-off certificate also leaves its key with nothing to be matched against.
 ALSO_CHANGED = {
     "parse-error": {"pki/front-proxy-client.key"},
+    # its new key, and what is worked out from it: every certificate the old CA issued and
+    # every kubeconfig (which keeps the old CA) no longer chain to pki/ca.crt
+    "ca-replaced": {*KUBECONFIG_FILES,
+                    *(str(spec.file) for spec in CERTS if spec.ca == "ca" and spec.file)},
     "connection-eku": {"pki/apiserver-serving.crt", "pki/apiserver-serving.key"},
 }
 # A fault whose flag names a host file outside the pod's mounts also writes that file.
 ALSO_WRITTEN = {
+    "ca-replaced:ca": {"pki/ca.key"},
+    "ca-replaced:etcd-ca": {"pki/etcd/ca.key"},
     "plane-not-mounted:kube-apiserver": {"apiserver.crt"},
     # its fault path is the new cert; the flags naming it change in the manifest
     "connection-eku:kube-apiserver": {"pki/apiserver-serving.key",

@@ -5,6 +5,10 @@ cert and with the healthcheck client cert, and a cert from the cluster CA is ref
 from __future__ import annotations
 
 import json
+import re
+import shutil
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +16,9 @@ from pathlib import Path
 import peers  # tests/ is on sys.path (not a package), as for conftest and treeshape
 import pytest
 from cryptography import x509
+
+from kexplore.core.check import check_tree
+from kexplore.core.read.scan import scan
 
 pytestmark = pytest.mark.peer
 
@@ -27,6 +34,8 @@ ETCD_CLIENTS = {
 class Etcd:
     client_port: int
     peer_port: int
+    metrics_port: int
+    version: str  # as `etcd --version` says it: 3.4.23
     log: Path
     pki: Path
     etcdctl: str
@@ -104,9 +113,14 @@ def etcd(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Etcd]
         ]
 
     log = work / "etcd.log"
+    said = peers.run([etcd_bin, "--version"], timeout=15, env=env).stdout
+    version = re.search(r"etcd Version: (\S+)", said)
+    assert version, f"etcd --version said: {said}"
+    etcd_version = version.group(1)
 
     def on(ports: list[int]) -> Etcd:
-        return Etcd(ports[0], ports[1], log, pki, etcdctl, env)
+        client_port, peer_port, metrics_port = ports
+        return Etcd(client_port, peer_port, metrics_port, etcd_version, log, pki, etcdctl, env)
 
     def up(ports: list[int]) -> bool:
         # Ready once it says so, or once any client identity gets a healthy answer; the
@@ -206,3 +220,35 @@ def test_client_listener_serves_the_server_cert(etcd: Etcd) -> None:
     )
     server_cert = x509.load_pem_x509_certificate((etcd.pki / "etcd/server.crt").read_bytes())
     assert x509.load_der_x509_certificate(der) == server_cert
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as refused:
+        return refused.code
+
+
+def test_the_health_paths_answer_as_kexplore_says_for_this_etcd(
+    etcd: Etcd, tree: Path, tmp_path: Path
+) -> None:
+    """kexplore tells from etcd's tag whether it serves the /livez and /readyz that kubeadm
+    1.31+ probes on the metrics listener; this real etcd, tagged as what it is, answers as
+    kexplore says, and serves /health either way."""
+    copy = tmp_path / "kubernetes"
+    shutil.copytree(tree, copy)
+    manifest = copy / "manifests/etcd.yaml"
+    text = manifest.read_text()
+    tag = re.search(r"image: \S+/etcd:(\S+)", text)
+    assert tag, "the generated etcd.yaml names no etcd image"
+    manifest.write_text(text.replace(tag.group(1), f"{etcd.version}-0"))
+    said = [f.message for f in check_tree(scan(copy), peers.TREE_NOW).findings
+            if f.rule == "etcd-version"]
+    unserved = any("answers 404 to its" in message for message in said)
+    metrics = f"http://{peers.LOOPBACK}:{etcd.metrics_port}"
+    assert _status(f"{metrics}/health") == 200
+    for path in ("/livez", "/readyz"):
+        assert (_status(metrics + path) == 404) == unserved, (
+            f"etcd {etcd.version} answers {_status(metrics + path)} on {path}; kexplore said "
+            f"{said or 'nothing of its version'}")

@@ -23,8 +23,8 @@ PLANE_FAULTS = [spec.name for spec in FAULTS if spec.name in {
     "plane-not-mounted", "connection-ca", "connection-eku", "connection-key-pair",
     "connection-server-name", "connection-identity", "connection-address",
     "connection-plain-http", "kubeconfig-insecure", "kubeconfig-token",
-    "authorization-always-allow", "etcd-servers-peer-port", "service-account-key",
-    "cluster-signing"}]
+    "authorization-always-allow", "authorization-no-rbac", "etcd-servers-peer-port",
+    "service-account-key", "cluster-signing"}]
 # Where each fault breaks: the finding's path and pointer, and a relation it breaks.
 WHERE = {
     "plane-not-mounted": ("manifests/etcd.yaml", "--trusted-ca-file", "kube-apiserver->etcd[0]"),
@@ -49,8 +49,12 @@ WHERE = {
     "kubeconfig-token": ("admin.conf", "user kubernetes-admin", "admin.conf->kube-apiserver"),
     "authorization-always-allow": ("manifests/kube-apiserver.yaml", "--authorization-mode",
                                    "kubelet->kube-apiserver"),
+    "authorization-no-rbac": ("manifests/kube-apiserver.yaml", "--authorization-mode",
+                              "kube-scheduler->kube-apiserver"),
     "etcd-servers-peer-port": ("manifests/kube-apiserver.yaml", "--etcd-servers",
                                "kube-apiserver->etcd[0]"),
+    "connection-address:etcd": ("manifests/etcd.yaml", "--listen-client-urls",
+                                "kube-apiserver->etcd[0]"),
     "service-account-key": ("manifests/kube-apiserver.yaml", "--service-account-key-file",
                             "service-account:kube-controller-manager"),
     "cluster-signing": ("manifests/kube-controller-manager.yaml", "--cluster-signing-cert-file",
@@ -160,7 +164,35 @@ def test_ipv6_is_sound_and_dials_the_literal(make_tree: Factory) -> None:
     assert all(r.status is Status.OK for r in plane.connections)
     link = plane.relation("kube-scheduler->kube-apiserver")
     assert link is not None and link.address == "https://[fd00::10]:6443"
+    pods = plane.relation("root-ca-file")
+    assert pods is not None and pods.address == "https://[fd00:10::1]:443"
     assert check_tree(scan(root), NOW).findings == ()
+
+
+def test_pods_dial_the_first_address_of_the_service_range(make_tree: Factory) -> None:
+    pods = plane_of(make_tree()).relation("root-ca-file")
+    assert pods is not None and pods.status is Status.OK
+    assert (pods.address, pods.address_source) == (
+        "https://10.96.0.1:443", "manifests/kube-apiserver.yaml --service-cluster-ip-range")
+
+
+def test_a_service_range_moved_without_a_new_cert_breaks_in_cluster_clients(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    """In-cluster clients dial the kubernetes Service, the range's first address: a range
+    changed by hand, with apiserver.crt left as it was, fails them at the handshake."""
+    root = writable_tree()
+    manifest = root / "manifests/kube-apiserver.yaml"
+    manifest.write_text(manifest.read_text().replace(
+        "--service-cluster-ip-range=10.96.0.0/12", "--service-cluster-ip-range=10.100.0.0/16"))
+    tree = scan(root)
+    pods = build_plane(tree, NOW).relation("root-ca-file")
+    assert pods is not None and pods.status is Status.BROKEN
+    assert "pods dials 10.100.0.1, which pki/apiserver.crt" in pods.reason
+    found = check_tree(tree, NOW).findings
+    assert [(f.rule, f.severity.value, f.path, f.pointer) for f in found] == [
+        ("cert-san-missing", "error", "pki/apiserver.crt", "IP:10.100.0.1")]
+    assert found[0].message.endswith("this breaks pods → kube-apiserver")
 
 
 def test_breaks_at_is_the_earliest_expiry_along_the_link(make_tree: Factory) -> None:
@@ -307,3 +339,16 @@ def test_a_built_plane_travels_without_the_parsing_libraries(make_tree: Factory,
     used, heavy = [*out.stdout.splitlines(), ""][:2]
     assert used.split()[0] != "0"
     assert heavy == "", f"loaded in the parent: {heavy}"
+
+
+def test_without_rbac_only_system_masters_and_the_kubelets_get_through(
+    make_tree: Factory,
+) -> None:
+    plane = plane_of(make_tree(faults=["authorization-no-rbac"]))
+    status = {r.id: r.status for r in plane.connections if r.server == "kube-apiserver"
+              and r.kind is RelationKind.CONNECTION}
+    assert status["super-admin.conf->kube-apiserver"] is Status.OK  # system:masters
+    assert status["kubelet->kube-apiserver"] is Status.OK  # the Node authorizer
+    assert {rid for rid, s in status.items() if s is Status.BROKEN} == {
+        "admin.conf->kube-apiserver", "kube-controller-manager->kube-apiserver",
+        "kube-scheduler->kube-apiserver"}

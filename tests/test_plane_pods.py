@@ -163,3 +163,31 @@ def test_a_patch_release_apart_is_an_upgrade_under_way_not_a_finding(writable_tr
     path.write_text(path.read_text().replace("kube-scheduler:v1.35.0", "kube-scheduler:v1.35.1"))
     assert "kube-scheduler:v1.35.1" in path.read_text()
     assert check_tree(scan(root), NOW).findings == ()
+
+
+def test_the_plane_reads_the_copy_the_kubelet_keeps_not_the_edited_file(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """kube-apiserver.yaml.bak, a copy taken before an edit, defines the same pod and sorts
+    later: the kubelet runs it and ignores the edit. The plane judges the API server the
+    kubelet runs, so the edit's wrong serving cert breaks nothing yet, and the one finding
+    is the copy that hides the edit."""
+    from kexplore.core.plane import build_plane
+
+    root = writable_tree()
+    manifests = root / "manifests"
+    edited = manifests / "kube-apiserver.yaml"
+    (manifests / "kube-apiserver.yaml.bak").write_bytes(edited.read_bytes())
+    edited.write_text(edited.read_text().replace(
+        "--tls-cert-file=/etc/kubernetes/pki/apiserver.crt",
+        "--tls-cert-file=/etc/kubernetes/pki/front-proxy-client.crt").replace(
+        "--tls-private-key-file=/etc/kubernetes/pki/apiserver.key",
+        "--tls-private-key-file=/etc/kubernetes/pki/front-proxy-client.key"))
+    tree = scan(root)
+    plane = build_plane(tree, NOW)
+    api = next(c for c in plane.components if c.name == "kube-apiserver")
+    assert api.source == "manifests/kube-apiserver.yaml.bak"
+    assert all(r.status.value == "ok" for r in plane.connections
+               if r.server == "kube-apiserver"), [r.reason for r in plane.connections]
+    assert sorted((f.rule, f.path, f.pointer) for f in check_tree(tree, NOW).findings) == [
+        ("manifest-flag", "manifests/kube-apiserver.yaml", "--tls-cert-file"),
+        ("manifest-flag", "manifests/kube-apiserver.yaml", "--tls-private-key-file"),
+        ("pod-duplicate", "manifests/kube-apiserver.yaml.bak", "metadata.name")]

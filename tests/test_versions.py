@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import NOW, Factory
 
 from kexplore.core.check import check_tree
@@ -128,6 +129,8 @@ def test_an_upgraded_136_node_keeping_the_flexvolume_is_clean(writable_tree, mak
 
 
 def test_a_135_tree_running_etcd_34_is_one_version_finding(writable_tree) -> None:
+    """Even with 3.4's flag names restored, etcd 3.4 does not serve the /livez and /readyz
+    that 1.31+ probes: the kubelet kills it, so this node's control plane does not run."""
     root = writable_tree(at("1.35.0"))
     etcd = "manifests/etcd.yaml"
     edit(root, etcd, "etcd:3.6.6-0", "etcd:3.4.13-0")
@@ -135,9 +138,55 @@ def test_a_135_tree_running_etcd_34_is_one_version_finding(writable_tree) -> Non
          "--experimental-initial-corrupt-check=true")
     edit(root, etcd, "--watch-progress-notify-interval=5s",
          "--experimental-watch-progress-notify-interval=5s")
-    assert [(f.rule, f.severity, f.path, f.pointer) for f in findings(root)] == [
-        ("etcd-version", Severity.WARNING, etcd, "image")
+    found = findings(root)
+    assert [(f.rule, f.severity, f.path, f.pointer) for f in found] == [
+        ("etcd-version", Severity.ERROR, etcd, "image")
     ]
+    assert ("it answers 404 to its livenessProbe /livez, readinessProbe /readyz, startupProbe "
+            "/readyz (etcd serves /livez and /readyz from 3.5.11)") in found[0].message
+    assert "restarts the container again and again" in found[0].message
+
+
+def test_an_older_etcd_under_health_probes_is_a_warning_only_before_131(writable_tree) -> None:
+    """1.30 probes /health, which every etcd serves: an older etcd there risks nothing the
+    kubelet sees, and stays a warning."""
+    root = writable_tree(at("1.30.0"))
+    edit(root, "manifests/etcd.yaml", "etcd:3.5.12-0", "etcd:3.4.13-0")
+    assert [(f.rule, f.severity) for f in findings(root)] == [("etcd-version", Severity.WARNING)]
+
+
+def test_etcd_35_before_3511_under_131_probes_is_killed(writable_tree) -> None:
+    root = writable_tree(at("1.31.0"))
+    edit(root, "manifests/etcd.yaml", "etcd:3.5.15-0", "etcd:3.5.10-0")
+    found = findings(root)
+    assert [(f.rule, f.severity, f.pointer) for f in found] == [
+        ("etcd-version", Severity.ERROR, "livenessProbe.httpGet.path")
+    ]
+    assert found[0].message.startswith("etcd 3.5.10-0 is older than its probes; it answers 404")
+    assert found[0].fix == "use etcd 3.5.11 or later, or probe /health"
+
+
+def test_health_paths_on_a_readiness_probe_alone_are_a_warning(writable_tree) -> None:
+    root = writable_tree(at("1.31.0"))
+    etcd = root / "manifests/etcd.yaml"
+    pod = yaml.safe_load(etcd.read_text())
+    container = pod["spec"]["containers"][0]
+    container["image"] = container["image"].replace("3.5.15-0", "3.5.10-0")
+    for probe in ("livenessProbe", "startupProbe"):
+        container[probe]["httpGet"]["path"] = "/health"
+    etcd.write_text(yaml.safe_dump(pod))
+    found = findings(root)
+    assert [(f.rule, f.severity, f.pointer) for f in found] == [
+        ("etcd-version", Severity.WARNING, "readinessProbe.httpGet.path")
+    ]
+    assert found[0].message.endswith("readinessProbe /readyz (etcd serves /livez and /readyz "
+                                     "from 3.5.11): the pod is never Ready")
+
+
+def test_an_etcd_tag_without_a_patch_release_is_not_judged_by_its_probes(writable_tree) -> None:
+    root = writable_tree(at("1.31.0"))
+    edit(root, "manifests/etcd.yaml", "etcd:3.5.15-0", "etcd:3.5")
+    assert findings(root) == []
 
 
 def test_etcd_35_under_136s_flags_will_not_start(writable_tree) -> None:

@@ -7,7 +7,6 @@ there), *customisation* (an extraArgs-style override or a host-dependent volume)
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from dataclasses import field, replace
 from functools import cached_property
@@ -51,6 +50,8 @@ OPTIONAL_VOLUMES = {v.name for v in (*CA_TRUST_VOLUMES, *RHEL_CA_VOLUMES) if v.o
 
 @record
 class Difference:
+    """One way a manifest differs from what kubeadm writes, and what kind of difference it is."""
+
     where: str  # "--flag" or a field path such as spec.containers[kube-apiserver].image
     change: str  # "added", "removed" or "changed"
     expected: str | None
@@ -61,6 +62,8 @@ class Difference:
 
 @record
 class ManifestDiff:
+    """A manifest held against the one kubeadm would write for the same cluster."""
+
     path: str
     component: str
     against: Version
@@ -73,8 +76,10 @@ class ManifestDiff:
     def unified(self) -> str:
         """A classic unified YAML diff, as `kubeadm upgrade diff` prints (3 lines of context).
         Made on demand: the rules never need it, and rendering YAML is the slow part."""
+        from difflib import unified_diff
+
         return "".join(
-            difflib.unified_diff(
+            unified_diff(
                 dump_yaml(self.actual_doc).decode().splitlines(keepends=True),
                 dump_yaml(self.expected_doc).decode().splitlines(keepends=True),
                 fromfile=f"/etc/kubernetes/{self.path}",
@@ -344,6 +349,8 @@ def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
 
 @record
 class ChecklistItem:
+    """One convention a manifest is held to, and whether it holds."""
+
     rule: str
     passed: bool
     why: str

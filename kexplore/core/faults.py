@@ -53,6 +53,13 @@ FAULTS: tuple[FaultSpec, ...] = (
         tuple(n for n in ALL_CERT_NAMES if n not in CA_NAMES),
     ),
     FaultSpec(
+        "ca-replaced",
+        "a CA swapped for an earlier init's CA of the same name (a restore from the wrong "
+        "backup), under the certificates the tree's own CA issued",
+        "ca",
+        ("ca", "etcd-ca"),
+    ),
+    FaultSpec(
         "key-mismatch",
         "a private key that does not match its certificate (target sa: sa.key against sa.pub)",
         "apiserver",
@@ -213,6 +220,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "kube-apiserver",
         ("kube-apiserver",),
     ),
+    FaultSpec(
+        "pod-flag-missing",
+        "--service-account-issuer, a flag kube-apiserver cannot start without, removed",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
     FaultSpec("pod-flag-repeated", "--bind-address given twice", "kube-scheduler", LEADER_ELECTED),
     FaultSpec(
         "pod-host-port",
@@ -261,6 +274,12 @@ FAULTS: tuple[FaultSpec, ...] = (
         "the liveness probe removed",
         "kube-controller-manager",
         ("kube-controller-manager", "kube-scheduler"),
+    ),
+    FaultSpec(
+        "etcd-data-dir",
+        "etcd's --data-dir moved off the volume that holds its data",
+        "etcd",
+        ("etcd",),
     ),
     FaultSpec(
         "etcd-version",
@@ -324,9 +343,10 @@ FAULTS: tuple[FaultSpec, ...] = (
     ),
     FaultSpec(
         "connection-address",
-        "a kubeconfig whose server is not a URL (port 64430 typed as 644300)",
+        "a kubeconfig whose server is not a URL (port 64430 typed as 644300); target etcd: "
+        "etcd no longer listening on the loopback address the API server dials",
         "kubelet.conf",
-        KUBECONFIG_FILES,
+        (*KUBECONFIG_FILES, "etcd"),
     ),
     FaultSpec(
         "connection-plain-http",
@@ -349,6 +369,12 @@ FAULTS: tuple[FaultSpec, ...] = (
     FaultSpec(
         "authorization-always-allow",
         "--authorization-mode=AlwaysAllow",
+        "kube-apiserver",
+        ("kube-apiserver",),
+    ),
+    FaultSpec(
+        "authorization-no-rbac",
+        "--authorization-mode=Node: RBAC dropped",
         "kube-apiserver",
         ("kube-apiserver",),
     ),

@@ -238,6 +238,9 @@ def _faulted_plan(
     return plan
 
 
+REPLACED_CA_AGE = timedelta(days=30)
+
+
 def _has(faults: Iterable[Fault], name: str, target: str) -> bool:
     return any(f.name == name and f.target == target for f in faults)
 
@@ -440,6 +443,12 @@ def _fault_pod(
                 if name == "kube-apiserver"
                 else f"/etc/kubernetes/{name}-config.yaml",
             )
+        elif fault.name == "connection-address":  # etcd: its client port on one address
+            listen = next(item for item in container["command"]
+                          if item.startswith("--listen-client-urls="))
+            set_flag(container["command"], "listen-client-urls", listen.split(",")[-1])
+        elif fault.name == "etcd-data-dir":
+            set_flag(container["command"], "data-dir", "/var/lib/etcd-data")
         elif fault.name == "etcd-version":
             container["image"] = container["image"].rsplit(":", 1)[0] + ":3.4.13-0"
         elif fault.name == "plane-not-mounted":
@@ -457,6 +466,8 @@ def _fault_pod(
             set_flag(container["command"], "requestheader-allowed-names", "aggregator")
         elif fault.name == "authorization-always-allow":
             set_flag(container["command"], "authorization-mode", "AlwaysAllow")
+        elif fault.name == "authorization-no-rbac":
+            set_flag(container["command"], "authorization-mode", "Node")
         elif fault.name == "etcd-servers-peer-port":
             host = params.advertise_address
             host = f"[{host}]" if ":" in host else host
@@ -500,6 +511,9 @@ def _fault_kubelet_pod(pod: dict[str, Any], container: dict[str, Any], name: str
         set_flag(command, "advertise-address", "<api_ip>")
     elif fault == "pod-admission-config":
         set_flag(command, "enable-admission-plugins", "NodeRestriction,EventRateLimit")
+    elif fault == "pod-flag-missing":
+        command[:] = [item for item in command
+                      if not item.startswith("--service-account-issuer=")]
     elif fault == "pod-flag-repeated":
         command.append("--bind-address=0.0.0.0")
     elif fault == "pod-host-port":
@@ -554,6 +568,13 @@ def build_files(
         doc = kubeconfig_document(kc, params, ca_pem, issued[kc.cert])
         _fault_kubeconfig(doc, kc.file, faults, issued, params, now)
         files[kc.file] = dump_yaml(doc)
+    for spec in certs_for(params):
+        if spec.file and spec.key_file and _has(faults, "ca-replaced", spec.name):
+            # after the kubeconfigs, which keep the CA that issued their certificates; the
+            # replacement is an earlier init's CA, as a restore from the wrong backup gives
+            replacement = issue_one(spec, params, now - REPLACED_CA_AGE, None)
+            files[spec.file] = cert_pem(replacement.cert)
+            files[spec.key_file] = key_pem(replacement.key)
     for pod_spec in static_pods_for(params):
         pod = expected_pod(pod_spec, params)
         _fault_pod(pod, pod_spec.name, faults, params)

@@ -13,6 +13,8 @@ from kexplore.core.records import record
 
 @record
 class ClusterEntry:
+    """One entry of a kubeconfig's clusters: the server and the CA it is trusted with."""
+
     name: str
     server: str = ""
     tls_server_name: str = ""
@@ -50,6 +52,8 @@ class UserEntry:
 
 @record
 class ContextEntry:
+    """One entry of a kubeconfig's contexts: which cluster, as which user."""
+
     name: str
     cluster: str = ""
     user: str = ""

@@ -112,6 +112,8 @@ def parse_flags(items: tuple[str, ...]) -> tuple[tuple[Flag, ...], tuple[str, ..
 
 @record
 class Volume:
+    """One volume of a pod, with the host path when it is a hostPath."""
+
     name: str
     host_path: str = ""
     type: str = ""
@@ -120,6 +122,8 @@ class Volume:
 
 @record
 class VolumeMount:
+    """Where a container mounts one of the pod's volumes."""
+
     name: str
     mount_path: str
     read_only: bool = False
@@ -127,6 +131,8 @@ class VolumeMount:
 
 @record
 class Port:
+    """One port a container declares."""
+
     name: str
     container_port: int | None
     protocol: str = "TCP"
@@ -138,6 +144,8 @@ _SECRETISH = re.compile(r"(?i)(pass(word)?|secret|token|key|credential|auth)")
 
 @record
 class EnvVar:
+    """One environment variable of a container; its value never reaches a repr."""
+
     name: str
     value: str | None = field(default=None, repr=False)
     from_source: bool = False  # valueFrom: secretKeyRef, fieldRef, ...
@@ -150,6 +158,8 @@ class EnvVar:
 
 @record
 class Container:
+    """One container of a static pod, with its command line read into flags."""
+
     name: str
     image: str
     command: tuple[str, ...]

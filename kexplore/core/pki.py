@@ -247,6 +247,8 @@ def public_key_matches(key: KeyInfo, pub: PublicKeyInfo) -> bool:
 
 @record
 class CsrInfo:
+    """What a certificate signing request asks for."""
+
     subject: str
     subject_cn: str
     subject_o: tuple[str, ...]

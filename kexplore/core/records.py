@@ -1,9 +1,18 @@
-"""`record`: the frozen dataclass every value of kexplore is made of.
+"""`record`: the immutable dataclass every value of kexplore is made of.
 
-It is `dataclass(frozen=True)` with one difference: the repr is one shared function instead
-of one generated per class. Python 3.11 compiles each generated method with `exec` when the
-class is made, and `kexplore check` makes about ninety records before it reads a file; the
-generated repr is the dearest of those methods and the only one no check needs.
+A record is a dataclass that compares and hashes by its fields, like `dataclass(frozen=True)`,
+and is just as immutable to the code: `dataclass_transform(frozen_default=True)` tells mypy
+that its fields are read-only, so an assignment anywhere in `kexplore/` fails `mypy`, a
+gate of every change. What a record does not do is guard its fields again at run time.
+
+That is a choice made for start-up time. Python 3.11 compiles each method a dataclass
+generates with its own `exec`: seven for a frozen dataclass (`__init__`, `__repr__`,
+`__eq__`, `__hash__`, `__setattr__`, `__delattr__`, and the wrapper of each). `kexplore
+check` makes about ninety records before it reads a file, and these compilations were a
+quarter of its own start-up. A record has dataclass compile three (`__init__`, `__eq__`,
+`__hash__`) and shares one `__repr__` among all: a tenth fewer instructions for the whole
+`check` process (benchmarks/check.py). Python 3.13 compiles once per class and would make
+this moot.
 """
 
 from __future__ import annotations
@@ -24,8 +33,10 @@ def fields_repr(self: object) -> str:
 
 
 def make_record(cls: RecordType, order: bool, eq: bool) -> RecordType:
-    # without slots, dataclass completes the class itself and returns it
-    dataclasses.dataclass(frozen=True, repr=False, order=order, eq=eq)(cls)
+    # hashed by its fields, as a frozen dataclass is (unsafe only for a value that changes,
+    # and mypy keeps every record from changing); without slots, dataclass completes the
+    # class itself and returns it
+    dataclasses.dataclass(repr=False, eq=eq, order=order, unsafe_hash=eq)(cls)
     if "__repr__" not in cls.__dict__:  # a class's own repr wins, as with dataclass
         cls.__repr__ = fields_repr  # type: ignore[assignment]
     return cls

@@ -21,6 +21,7 @@ from kexplore.core.plane.connections import (
     ALWAYS_ALLOW,
     IDENTITY,
     INSECURE,
+    NO_RBAC,
     PEER_PORT,
     PLAIN_HTTP,
     TOKEN,
@@ -103,6 +104,8 @@ _CAUSES = (
      "secret."),
     (ALWAYS_ALLOW, "AlwaysAllow makes every authenticated identity cluster-admin, in every "
      "profile."),
+    (NO_RBAC, "kubeadm authorizes the controller manager, the scheduler and its admins with "
+     "RBAC bindings; without RBAC nothing grants them anything."),
     (PEER_PORT, "The API server speaks etcd's client protocol; the peer port serves raft "
      "only."),
     (SA_RULE, "Tokens verify only with the public half of the key that signed them."),

@@ -69,6 +69,8 @@ class FileReference:
 
 @record
 class Context:
+    """What every rule reads: the tree, the clock, what it says of the cluster, the node's files."""
+
     tree: Tree
     now: datetime
     warn_days: int

@@ -32,6 +32,7 @@ VALIDATION = ("pod-invalid",)
 RUNTIME = (
     "pod-image-name", "pod-probe", "pod-probe-auth", "etcd-plaintext", "pod-flag-value",
     "pod-admission-config", "pod-flag-repeated", "pod-renamed", "pod-mirror-export",
+    "pod-flag-missing", "etcd-data-dir",
 )
 
 

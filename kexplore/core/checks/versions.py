@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from kexplore.core.checks.context import Context
-from kexplore.core.conventions.manifests import ETCD_36_ONLY_FLAGS
+from kexplore.core.conventions.manifests import (
+    ETCD_36_ONLY_FLAGS,
+    ETCD_HEALTH_PATHS,
+    ETCD_HEALTH_PATHS_SINCE,
+)
 from kexplore.core.conventions.versions import (
     OLDEST_SUPPORTED,
     etcd_minor,
+    etcd_release,
     etcd_tag,
     is_older,
     withheld_facts,
 )
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Severity
+from kexplore.core.plane.pods_runtime import PROBE_HARM, PROBES
 
 ETCD = "manifests/etcd.yaml"
 
@@ -44,42 +50,78 @@ def _version_source(ctx: Context) -> str:
 
 
 def etcd_version(ctx: Context) -> Iterator[Finding]:
-    """kubeadm pairs each Kubernetes version with an etcd minor and writes etcd's flags for
-    it; an older etcd is one finding (not one per flag), an error when the manifest
-    passes flags that etcd does not know, since it then refuses to start."""
+    """kubeadm pairs each Kubernetes version with an etcd minor and writes etcd's flags and
+    probes for it; an older etcd is one finding (not one per flag or probe), an error when
+    it will not run: the manifest passes flags that etcd does not know, so it refuses to
+    start, or probes a health path it does not serve, so the kubelet keeps killing it."""
     container = _etcd(ctx)
     if container is None or ctx.withheld("etcd-version"):
         return
     version = ctx.params.version
     running, paired = etcd_minor(container.image_tag), etcd_minor(etcd_tag(version))
-    if running is None or paired is None or running == paired:
+    if running is None or paired is None:
         return
-    shown = f"{running[0]}.{running[1]}"
-    pair = f"{paired[0]}.{paired[1]}"
+    probes = _unserved_probes(container)
     if running > paired:
         yield Finding(
             "etcd-version",
             Severity.INFO,
             ETCD,
-            f"etcd {container.image_tag} is newer than the {pair} kubeadm {version} pairs "
-            "with (a newer kubeadm's choice, or a pinned image)",
+            f"etcd {container.image_tag} is newer than the {pair_text(paired)} kubeadm "
+            f"{version} pairs with (a newer kubeadm's choice, or a pinned image)",
             pointer="image",
         )
         return
+    if running == paired and not probes:
+        return
     unknown = [f"--{f}" for f in ETCD_36_ONLY_FLAGS if running < (3, 6) and container.has_flag(f)]
+    harms = []
+    if unknown:
+        harms.append(f"etcd {pair_text(running)} does not know {', '.join(unknown)} and will "
+                     "not start")
+    if probes:
+        harms.append(_probe_harm(probes))
+    fatal = bool(unknown) or any(kind != "readinessProbe" for kind, _ in probes)
+    older = running < paired
     yield Finding(
         "etcd-version",
-        Severity.ERROR if unknown else Severity.WARNING,
+        Severity.ERROR if fatal else Severity.WARNING,
         ETCD,
-        f"etcd {container.image_tag} is older than the {pair} kubeadm {version} pairs with"
-        + (
-            f"; etcd {shown} does not know {', '.join(unknown)} and will not start"
-            if unknown
-            else ""
-        ),
-        pointer="image",
-        fix="upgrade etcd with the control plane (kubeadm upgrade apply)",
+        (f"etcd {container.image_tag} is older than the {pair_text(paired)} kubeadm {version} "
+         "pairs with" if older else f"etcd {container.image_tag} is older than its probes")
+        + "".join(f"; {harm}" for harm in harms),
+        pointer="image" if older else f"{probes[0][0]}.httpGet.path",
+        fix="upgrade etcd with the control plane (kubeadm upgrade apply)" if older else
+        f"use etcd {'.'.join(map(str, ETCD_HEALTH_PATHS_SINCE))} or later, or probe /health",
     )
+
+
+def pair_text(minor: tuple[int, int]) -> str:
+    return f"{minor[0]}.{minor[1]}"
+
+
+def _unserved_probes(container: Container) -> list[tuple[str, str]]:
+    """(probe, path) for each HTTP probe on a health path this etcd is too old to serve;
+    none when the image names no patch release (then it cannot be told)."""
+    release = etcd_release(container.image_tag)
+    if release is None or release >= ETCD_HEALTH_PATHS_SINCE:
+        return []
+    out = []
+    for kind in PROBES:
+        probe = container.probes.get(kind)
+        http = probe.get("httpGet") if isinstance(probe, dict) else None
+        path = str(http.get("path") or "").split("?", 1)[0] if isinstance(http, dict) else ""
+        if path in ETCD_HEALTH_PATHS:
+            out.append((kind, path))
+    return out
+
+
+def _probe_harm(probes: list[tuple[str, str]]) -> str:
+    since = ".".join(map(str, ETCD_HEALTH_PATHS_SINCE))
+    asked = ", ".join(f"{kind} {path}" for kind, path in probes)
+    harm = "; ".join(dict.fromkeys(PROBE_HARM[kind] for kind, _ in probes))
+    return (f"it answers 404 to its {asked} (etcd serves /livez and /readyz from {since}): "
+            f"{harm}")
 
 
 def _etcd(ctx: Context) -> Container | None:

@@ -44,6 +44,8 @@ KEY_ALGORITHMS: dict[KeyAlgorithm, Span] = {
 
 @record
 class SANs:
+    """The names and addresses kubeadm puts in a certificate's subjectAltName."""
+
     dns: tuple[str, ...] = ()
     ips: tuple[str, ...] = ()
 

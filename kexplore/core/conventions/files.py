@@ -9,6 +9,8 @@ from kexplore.core.records import record
 
 @record
 class ModeRule:
+    """The mode kubeadm gives the files a pattern matches, and why it matters."""
+
     pattern: str  # fnmatch pattern on the path relative to the root
     mode: int  # what kubeadm writes; anything stricter is fine too
     why: str

@@ -22,6 +22,8 @@ class ServerRule(str, Enum):
 
 @record
 class KubeconfigSpec:
+    """One kubeconfig kubeadm writes: its client certificate and the server it dials."""
+
     file: str
     cert: str  # name of the CertSpec of its client certificate
     servers: tuple[Variant[ServerRule], ...]

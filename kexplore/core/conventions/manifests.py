@@ -81,6 +81,8 @@ LEADER_ELECTED = ("kube-controller-manager", "kube-scheduler")
 
 @record
 class Volume:
+    """A hostPath volume kubeadm gives a static pod, and where the container mounts it."""
+
     name: str
     host_path: str
     mount_path: str
@@ -92,6 +94,8 @@ class Volume:
 
 @record
 class ProbePaths:
+    """The HTTP paths of a static pod's liveness, readiness and startup probes."""
+
     liveness: str
     readiness: str | None
     startup: str
@@ -99,6 +103,8 @@ class ProbePaths:
 
 @record
 class StaticPodSpec:
+    """What kubeadm writes for one static pod: its flags, probes, resources and volumes."""
+
     name: str
     flags: Callable[[ClusterParams], dict[str, str]]
     probes: tuple[Variant[ProbePaths], ...]
@@ -224,6 +230,10 @@ ETCD_VERSIONED_FLAGS = (
     "experimental-watch-progress-notify-interval",
 )
 ETCD_36_ONLY_FLAGS = ("feature-gates", "watch-progress-notify-interval")
+# kubeadm 1.31+ probes etcd on /livez and /readyz (kubernetes#124465), which etcd serves
+# from 3.5.11 on; an older etcd answers 404 there (static-pods.md §6.2)
+ETCD_HEALTH_PATHS = ("/livez", "/readyz")
+ETCD_HEALTH_PATHS_SINCE = (3, 5, 11)
 
 
 def etcd_flags(params: ClusterParams) -> dict[str, str]:

@@ -123,6 +123,12 @@ def etcd_minor(tag: str) -> tuple[int, int] | None:
     return (int(found.group(1)), int(found.group(2))) if found else None
 
 
+def etcd_release(tag: str) -> tuple[int, int, int] | None:
+    """(3, 5, 9) for "3.5.9-0" or "v3.5.9"; None for a tag that names no patch release."""
+    found = re.match(r"v?(\d+)\.(\d+)\.(\d+)", tag)
+    return (int(found.group(1)), int(found.group(2)), int(found.group(3))) if found else None
+
+
 def etcd_minor_for(tag: str, version: Version) -> tuple[int, int]:
     """The etcd minor a tree runs: its own tag's, else the one kubeadm pairs with `version`."""
     return etcd_minor(tag) or etcd_minor(etcd_tag(version)) or (3, 5)

@@ -11,6 +11,7 @@ from kexplore.core.model import Kind, Tree
 from kexplore.core.paths import tree_path
 from kexplore.core.plane.model import Component, FileUse
 from kexplore.core.plane.mounts import container_host_path, in_container
+from kexplore.core.plane.pods import shadowed
 from kexplore.core.records import record
 
 APISERVER = "kube-apiserver"
@@ -88,11 +89,14 @@ def _named(pod: ManifestInfo) -> tuple[str, Container] | None:
 
 
 def pod_components(tree: Tree) -> dict[str, PodComponent]:
-    """The live static pods by component; kubeadm's own file wins over a stray copy."""
+    """The live static pods by component: of two files defining one pod, the one the
+    kubelet keeps; of two pods running one binary, kubeadm's own file."""
     found: dict[str, PodComponent] = {}
+    replaced = shadowed(tree)
     candidates = sorted(
         (n for n in tree.of_kind(Kind.MANIFEST)
-         if n.parent == MANIFESTS and isinstance(n.content, ManifestInfo)),
+         if n.parent == MANIFESTS and isinstance(n.content, ManifestInfo)
+         and n.path not in replaced),
         key=lambda n: (n.name.removesuffix(".yaml") not in STATIC_POD_COMPONENTS, n.path),
     )
     for node in candidates:

@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
-from kexplore.core.params import Version
+from kexplore.core.params import Version, host_port
 from kexplore.core.paths import tree_path
 from kexplore.core.plane.components import (
     APISERVER,
@@ -45,6 +45,7 @@ INSECURE = "kubeconfig-insecure"
 TOKEN = "kubeconfig-token"
 IDENTITY = "connection-identity"
 ALWAYS_ALLOW = "authorization-always-allow"
+NO_RBAC = "authorization-no-rbac"
 PEER_PORT = "etcd-servers-peer-port"
 ADDRESS = "connection-address"
 ARCHIVE = "tmp/"
@@ -59,6 +60,8 @@ ANY_HOSTS = frozenset({"0.0.0.0", "::", ""})
 
 @record
 class Address:
+    """Where a client dials: scheme, host and port, as read from a URL."""
+
     scheme: str
     host: str
     port: int | None
@@ -106,6 +109,25 @@ class ApiServer:
                 "authenticated identity, any kubelet or pod token included, is cluster-admin",
                 symptom="no request is ever Forbidden", fix="--authorization-mode=Node,RBAC",
             ))
+
+    def forbids(self, v: Verdict, ident: Identity) -> None:
+        """Without RBAC, and with no authorizer whose decisions the files cannot see
+        (Webhook, ABAC, an --authorization-config), only system:masters and the kubelets'
+        own requests are allowed: every identity kubeadm binds with RBAC is Forbidden."""
+        comp = self.comp
+        if (comp is None or not ident.user or not self.modes or "RBAC" in self.modes
+                or comp.flag("authorization-config")
+                or set(self.modes) & {"AlwaysAllow", "Webhook", "ABAC"}
+                or "system:masters" in ident.groups or ident.user.startswith("system:node:")):
+            return
+        v.cause(Cause(
+            NO_RBAC, comp.path, "--authorization-mode",
+            f"--authorization-mode is {','.join(self.modes)}, without RBAC: the roles kubeadm "
+            "binds are never consulted, so every identity but system:masters and the kubelets "
+            "is Forbidden everything",
+            symptom="403 Forbidden on every request",
+            fix="--authorization-mode=Node,RBAC",
+        ))
 
     def authorizer(self, ident: Identity) -> str:
         if "system:masters" in ident.groups:
@@ -274,6 +296,7 @@ def kubeconfig_link(
     if client == KUBELET and ident.user:
         _kubelet_identity(v, ident, kc.path, user.name, cert)
     api.defeat(v)
+    api.forbids(v, ident)
     if api.comp is None:
         v.unknown(f"no {APISERVER} manifest in the tree: its certificate cannot be checked")
     ident = Identity(ident.user, ident.groups, api.authorizer(ident)) if ident.user else ident
@@ -335,6 +358,21 @@ def _urls(value: str | None) -> list[str]:
     return [u.strip() for u in (value or "").split(",") if u.strip()]
 
 
+def _refused(url: str, at: Address, where: tuple[str, str], etcd: PodComponent,
+             listening: list[str]) -> Cause:
+    """The API server dials this node's etcd where etcd opens no socket: refused."""
+    return Cause(
+        ADDRESS, etcd.path, "--listen-client-urls",
+        f"kube-apiserver dials {url} (--etcd-servers of {where[0]}) on this node, where "
+        f"{etcd.path} listens on {', '.join(listening)} only (--listen-client-urls): "
+        "nothing answers there",
+        symptom=f"kube-apiserver logs: dial tcp {host_port(at.host, at.port or 2379)}: "
+        "connect: connection refused; it never becomes ready",
+        fix=f"add {url} to {etcd.path}'s --listen-client-urls, or dial one it lists",
+        supersedes=(where,),
+    )
+
+
 def _serves(urls: list[str], at: Address) -> bool:
     for url in urls:
         listen = Address.parse(url)
@@ -380,9 +418,11 @@ def etcd_links(
         v = Verdict(now)
         at = Address.parse(url)
         where = (comp.path, "--etcd-servers")
-        local = etcd is not None and at is not None and (
-            _serves(_urls(etcd.flag("listen-client-urls")), at)
-            or _serves(_urls(etcd.flag("advertise-client-urls")), at))
+        listening = _urls(etcd.flag("listen-client-urls")) if etcd is not None else []
+        listens = at is not None and _serves(listening, at)
+        advertised = etcd is not None and at is not None and _serves(
+            _urls(etcd.flag("advertise-client-urls")), at)
+        local = listens or advertised
         peer = etcd is not None and at is not None and (
             _serves(_urls(etcd.flag("listen-peer-urls")), at)
             or _serves(_urls(etcd.flag("initial-advertise-peer-urls")), at))
@@ -399,6 +439,9 @@ def etcd_links(
                 "preface: …\"; it never becomes ready",
                 fix=f"use a --listen-client-urls address of {etcd.path if etcd else 'etcd'}",
             ))
+        elif etcd is not None and listening and not listens and (
+                advertised or at.host in LOCAL_HOSTS):
+            v.cause(_refused(url, at, where, etcd, listening))
         elif at.scheme == "http":
             v.cause(Cause(
                 PLAIN_HTTP, *where,

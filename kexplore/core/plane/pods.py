@@ -79,6 +79,25 @@ def folder_entries(tree: Tree) -> list[Node]:
     return sorted(found, key=lambda n: n.path.encode("utf-8", "surrogateescape"))
 
 
+def pod_key(pod: ManifestInfo) -> str:
+    """namespace/name, as the kubelet's file source keys a pod; "" for a pod with no name."""
+    return f"{pod.namespace or 'default'}/{pod.name}" if pod.name else ""
+
+
+def shadowed(tree: Tree) -> frozenset[str]:
+    """The manifests whose pod a later name in manifests/ replaces: the kubelet keeps one
+    pod per namespace/name, the later file's (kube-apiserver.yaml.bak's over
+    kube-apiserver.yaml's)."""
+    winners: dict[str, str] = {}
+    named: list[tuple[str, str]] = []
+    for node in folder_entries(tree):
+        key = pod_key(node.content) if isinstance(node.content, ManifestInfo) else ""
+        if key:
+            winners[key] = node.path
+            named.append((key, node.path))
+    return frozenset(path for key, path in named if winners[key] != path)
+
+
 def kubelet_pods(
     tree: Tree, minor: int, node_name: str, kubeadm_files: Iterable[str] = ()
 ) -> KubeletPods:
@@ -104,7 +123,7 @@ def kubelet_pods(
         refused = any(p.severity is Severity.ERROR for p in problems)
         if not refused:
             problems += runtime_problems(node.path, pod, node_name)
-        key = f"{pod.namespace or 'default'}/{pod.name}" if pod.name else ""
+        key = pod_key(pod)
         entries.append(StaticPod(node.path, pod, key, not refused, tuple(_unique(problems))))
     return KubeletPods(tuple(_with_listen_clashes(
         _with_file_source(entries, frozenset(kubeadm_files)))))

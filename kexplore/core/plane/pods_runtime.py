@@ -15,9 +15,10 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import ETCD_DATA_DIR, STATIC_PODS_BY_FILE
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.plane.mounts import container_host_path
 from kexplore.core.plane.pods_problem import PodProblem
 from kexplore.core.records import record
 from kexplore.core.secrets import redact_flag_value
@@ -29,7 +30,7 @@ APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD = (
 DEFAULT_SECURE_PORT = {APISERVER: 6443, CONTROLLER_MANAGER: 10257, SCHEDULER: 10259}
 WILDCARDS = ("", "0.0.0.0", "::", "[::]")
 PROBES = ("livenessProbe", "readinessProbe", "startupProbe")
-_PROBE_HARM = {
+PROBE_HARM = {
     "livenessProbe": "the kubelet restarts the container again and again (CrashLoopBackOff)",
     "startupProbe": "the kubelet kills the container once its start-up allowance runs out, "
     "again and again",
@@ -55,6 +56,15 @@ ACCUMULATING_FLAGS = frozenset({
     "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
     "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
 })
+# Flags kube-apiserver will not start without (its options' validation), with the error it
+# exits with, and the flags that stand in for one.
+REQUIRED_FLAGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("etcd-servers", "--etcd-servers must be specified", ()),
+    ("service-account-issuer", "service-account-issuer is a required flag", ()),
+    ("service-account-signing-key-file",
+     "--service-account-signing-key-file and --service-account-issuer are required flags",
+     ("service-account-signing-endpoint",)),  # 1.32+: an external signer instead
+)
 # Admission plugins that refuse to start without their configuration file.
 NEEDS_ADMISSION_CONFIG = ("EventRateLimit", "ImagePolicyWebhook")
 # What the kubelet and the API server add to a pod: in a manifest, they mark an export of
@@ -88,8 +98,10 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _probe_targets(path, pod, at, container)
         out += _anonymous_probes(path, pod, at, container)
         out += _etcd_plaintext(path, pod, at, container)
+        out += _etcd_data_dir(path, pod, at, container)
         out += _flag_values(path, pod, at, container)
         out += _admission_config(path, pod, at, container)
+        out += _required_flags(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
     exported = _mirror_export(path, pod, node_name)
     out += exported or _renamed(path, pod)
@@ -208,7 +220,7 @@ def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Itera
             dialled += paths[0]
         elif paths:
             dialled += f" ({', '.join(dict.fromkeys(paths))})"
-        harm = "; ".join(_PROBE_HARM[kind] for kind in kinds)
+        harm = "; ".join(PROBE_HARM[kind] for kind in kinds)
         yield _problem(
             "pod-probe", Severity.ERROR, path, where,
             f"{_listed(kinds)} {_verb(kinds, 'dials', 'dial')} {dialled}, but {binary(c)} "
@@ -260,6 +272,28 @@ def _anonymous_probes(path: str, pod: ManifestInfo, at: str, c: Container) -> It
 
 
 # --- flags -------------------------------------------------------------------------------
+
+
+def _etcd_data_dir(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
+    """etcd's data must outlive its container: a --data-dir on no hostPath volume lives in
+    the container's own filesystem, empty at the first start (etcd then founds a new,
+    empty cluster beside the data the pod mounts) and gone at every recreation."""
+    if binary(c) != ETCD:
+        return
+    data_dir = c.flag_value("data-dir") or ""
+    host, why = container_host_path(pod, c, data_dir) if data_dir.startswith("/") else (
+        None, "a path relative to the container's working directory")
+    if host is not None:
+        return
+    shown = data_dir or "(unset: etcd's default, <name>.etcd)"
+    yield _problem(
+        "etcd-data-dir", Severity.ERROR, path, "--data-dir",
+        f"--data-dir {shown} is on no hostPath volume ({why}): etcd keeps the cluster's "
+        "data in the container's own filesystem, starts there empty, as a new cluster "
+        "without any object, and loses it whenever the container is recreated",
+        f"point --data-dir at the folder a hostPath volume holds it in (kubeadm: "
+        f"{ETCD_DATA_DIR}, volume etcd-data)",
+        pod, flag_field(at, c, "data-dir") if data_dir else at)
 
 
 def _etcd_plaintext(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
@@ -339,6 +373,18 @@ def _admission_config(path: str, pod: ManifestInfo, at: str, c: Container) -> It
                 "has no configuration and kube-apiserver exits at start",
                 f"add --admission-control-config-file naming a file that configures {plugin}",
                 pod, flag_field(at, c, "enable-admission-plugins"))
+
+
+def _required_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:
+    """kube-apiserver refuses to start without a store and a service-account issuer."""
+    if binary(c) != APISERVER:
+        return
+    for flag, error, instead in REQUIRED_FLAGS:
+        if not c.flag_value(flag) and not any(c.flag_value(other) for other in instead):
+            yield _problem(
+                "pod-flag-missing", Severity.ERROR, path, f"--{flag}",
+                f"kube-apiserver exits at start without --{flag}: \"{error}\"",
+                f"give kube-apiserver --{flag} again (kubeadm writes it)", pod, at)
 
 
 def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iterator[PodProblem]:

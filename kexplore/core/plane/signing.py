@@ -4,9 +4,11 @@ flag pair a process loads at start."""
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime
 
 from kexplore.core.model import Tree
+from kexplore.core.params import host_port
 from kexplore.core.plane.components import APISERVER, CONTROLLER_MANAGER, PAIRS, PodComponent
 from kexplore.core.plane.judge import Verdict, paired, presented, readable
 from kexplore.core.plane.model import Cause, Identity, Relation, RelationKind, Source
@@ -112,7 +114,7 @@ def signing_relations(
         ))
     if kcm is not None:
         out.append(_cluster_signing(tree, now, kcm, api_client_ca))
-        out.append(_root_ca(tree, now, kcm, api_cert))
+        out.append(_root_ca(tree, now, kcm, api_cert, api))
     return out
 
 
@@ -153,20 +155,43 @@ def _cluster_signing(
     )
 
 
-def _root_ca(tree: Tree, now: datetime, kcm: PodComponent, api_cert: Source | None) -> Relation:
-    """Pods verify the API server with the CA the controller manager publishes."""
+def _root_ca(
+    tree: Tree, now: datetime, kcm: PodComponent, api_cert: Source | None,
+    api: PodComponent | None,
+) -> Relation:
+    """Pods verify the API server with the CA the controller manager publishes, dialling
+    the kubernetes Service: the first address of the API server's service range."""
     v = Verdict(now)
     root = flag_source(tree, kcm, "root-ca-file")
+    service = service_address(api)
     if root is None:
         v.unknown("no --root-ca-file: pods get the controller manager's kubeconfig CA")
     else:
         presented(v, api_cert, root, SERVER_AUTH, holder=APISERVER, verifier="pods",
                   symptom="pods using in-cluster config: tls: failed to verify "
-                  "certificate: {error}")
+                  "certificate: {error}",
+                  host=service, host_src=(api.path, f"--{SERVICE_RANGE}") if api else ("", ""))
     return _relation(
         v, "root-ca-file", "pods", APISERVER,
         "the controller manager publishes --root-ca-file to every pod as ca.crt, to "
         "verify the API server with", RelationKind.SIGNING,
         server_cert=api_cert, server_ca=root,
+        address=f"https://{host_port(service, 443)}" if service else "",
+        address_source=f"{api.path} --{SERVICE_RANGE}" if api and service else "",
     )
+
+
+SERVICE_RANGE = "service-cluster-ip-range"
+
+
+def service_address(api: PodComponent | None) -> str:
+    """The kubernetes Service's ClusterIP, which in-cluster clients dial: the first host of
+    the API server's first --service-cluster-ip-range; "" when the flag is not set (the
+    files do not say) or does not parse."""
+    flag = api.flag(SERVICE_RANGE) if api else None
+    try:
+        network = ipaddress.ip_network((flag or "").split(",")[0].strip(), strict=False)
+    except ValueError:
+        return ""
+    return str(network[1]) if network.num_addresses > 1 else ""
 

@@ -26,7 +26,6 @@ from kexplore.core.model import Kind, Link, Node, Tree
 from kexplore.core.names import printable
 from kexplore.core.read import crypto, read_pod, safeio
 from kexplore.core.read import read_kubeconfig as kc
-from kexplore.core.read.parallel import map_in_two
 from kexplore.core.read.yamlio import load_yaml
 from kexplore.core.records import record
 
@@ -457,6 +456,8 @@ class _Walker:
         batch, self.unread, self.unread_bytes = self.unread, [], 0
         reads = [read for read, _ in batch]
         if len(reads) >= PARALLEL_FILES:
+            from kexplore.core.read.parallel import map_in_two  # pickle, for big trees only
+
             results = map_in_two(self._classify, reads)
         else:
             results = [self._classify(read) for read in reads]

@@ -3,7 +3,6 @@ writes YAML the way kubeadm serialises it."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import field
 from typing import Any
@@ -267,6 +266,8 @@ def _json_fallback(text: str) -> Any:
     # JSON with tab indentation is valid JSON but not valid YAML 1.1
     if not text.lstrip().startswith(("{", "[")):
         return None
+    import json  # here: only a file YAML refused comes this far
+
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
