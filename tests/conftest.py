@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Sequence
@@ -63,12 +66,37 @@ def make_tree(
     def make(params: ClusterParams = FAST, faults: Sequence[str] = (), now: datetime = NOW) -> Path:
         key = (params, tuple(faults), now)
         if key not in tree_cache:
-            root = tmp_path_factory.mktemp("tree") / "etc-kubernetes"
-            generate_tree(root, params, now, [parse_fault(f) for f in faults])
-            tree_cache[key] = root
+            tree_cache[key] = _generated(tmp_path_factory, params, tuple(faults), now)
         return tree_cache[key]
 
     return make
+
+
+def _generated(
+    tmp_path_factory: pytest.TempPathFactory, params: ClusterParams, faults: tuple[str, ...],
+    now: datetime,
+) -> Path:
+    """A tree generated for this run. xdist's workers share theirs (in the folder above
+    their own), so an RSA-4096 tree, seconds of key generation, is made once, not once a
+    worker: the first to want it makes it under a lock, the others wait and read it."""
+    def generate(root: Path) -> None:
+        generate_tree(root, params, now, [parse_fault(f) for f in faults])
+
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        root = tmp_path_factory.mktemp("tree") / "etc-kubernetes"
+        generate(root)
+        return root
+    name = hashlib.sha256(repr((params, faults, now)).encode()).hexdigest()[:20]
+    folder = tmp_path_factory.getbasetemp().parent / "trees" / name
+    folder.mkdir(parents=True, exist_ok=True)
+    root = folder / "etc-kubernetes"
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "made").exists():
+            shutil.rmtree(root, ignore_errors=True)  # a worker that failed half-way
+            generate(root)
+            (folder / "made").touch()
+    return root
 
 
 @pytest.fixture
