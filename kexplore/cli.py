@@ -121,7 +121,7 @@ def add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--node-root",
         action="store_true",
         help="write a node's / instead: DIR/etc/kubernetes, DIR/var/lib/kubelet, "
-        "DIR/root/.kube/config (node faults need it)",
+        "DIR/root/.kube/config (node faults need it); with --nodes, one under each DIR/cp-N",
     )
     p.set_defaults(run=run_generate)
 
@@ -170,8 +170,12 @@ def run_generate(args: argparse.Namespace) -> int:
             or ClusterParams.external_etcd_endpoints,
         )
         if args.node_root and args.nodes > 1:
-            raise FaultError("--node-root writes one node: leave out --nodes")
-        if args.node_root:
+            from kexplore.core.generate_ha import generate_ha
+
+            trees = generate_ha(args.dir, params, args.nodes, args.now or now_utc(), faults,
+                                args.force, node_root=True)
+            written = [f"{node}/{path}" for node, paths in trees.items() for path in paths]
+        elif args.node_root:
             from kexplore.core.generate_node import generate_node_root
 
             written = generate_node_root(args.dir, params, args.now or now_utc(), faults,

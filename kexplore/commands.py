@@ -234,9 +234,9 @@ def render_check(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 def _unchecked(tree) -> list[str]:  # type: ignore[no-untyped-def]
     """What the tree names outside itself and went unchecked, fit to print."""
     from kexplore.core.checks.references import unchecked_notes
-    from kexplore.core.names import printable
+    from kexplore.core.secrets import shown
 
-    return [printable(note) for note in unchecked_notes(tree)]
+    return [shown(note) for note in unchecked_notes(tree)]
 
 
 def _cis_json(result: CisResult) -> dict[str, str]:
@@ -539,11 +539,17 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         commands, "serve",
         "Serve the tree's certificate metrics (/metrics, Prometheus text format) and its "
         "inventory (/inventory, JSON), read afresh on every request. Writes nothing. Runs "
-        "until stopped.",
+        "until stopped.\n"
+        "The node's files beside the tree are read as check reads them (--node-root,\n"
+        "--kubelet-dir, --kubeconfig; none with --no-node-files). With none of these, on\n"
+        "this machine's /etc/kubernetes they are read only when /var/lib/kubelet is there\n"
+        "(mounted, in a pod): a pod that mounts /etc/kubernetes alone reads the tree alone.",
         (
             ("kexplore serve /etc/kubernetes", "http://127.0.0.1:9102/metrics on this node"),
             ("kexplore serve /etc/kubernetes --address 0.0.0.0",
              "in a pod, for Prometheus to scrape"),
+            ("kexplore serve /host/etc/kubernetes --node-root /host",
+             "the node's / mounted at /host: the kubelet's files too"),
         ),
         ((0, "stopped normally"), (2, "the address cannot be listened on, or an argument "
                                        "is wrong"), (130, "stopped by ctrl+c")),
@@ -553,16 +559,18 @@ def add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
                    help="address to listen on (a pod needs 0.0.0.0)")
     p.add_argument("--port", type=helptext.bounded(int, 0, 65535, "port; 0 picks a free one"),
                    default=9102, help="port to listen on (0 to 65535; 0 picks a free one)")
+    add_node_args(p)
     p.set_defaults(run=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     import sys
 
-    from kexplore.serve import make_server
+    from kexplore.serve import make_server, mounted
 
+    sources = mounted(node_sources(args, args.path))
     try:
-        server = make_server(args.path, args.address, args.port)
+        server = make_server(args.path, args.address, args.port, sources=sources)
     except OSError as exc:
         raise RootError(f"cannot listen on {args.address}:{args.port}: {exc.strerror}") from exc
     print(f"kexplore: serving {args.path} on http://{args.address}:{server.server_port}/metrics",

@@ -146,6 +146,13 @@ class Watcher:
                     return  # a folder came, went or was replaced: arm again on the new set
         except FileNotFoundError:
             return  # a folder vanished while arming; the caller arms again without it
+        except watchfiles_error() as exc:
+            if "decode path" not in str(exc):
+                raise
+            # A name that is not UTF-8 (the bytes of \x9b, say) ends watchfiles' batch with
+            # every path in it: read everything again, then arm again. The scanner reads
+            # such a name as it is.
+            yield self._whole
 
     def _wanted(self) -> dict[Path, Identity]:
         """The folders to watch that are there now, each with the folder it is: one
@@ -185,6 +192,15 @@ class Watcher:
             ignore_permission_denied=True,
         ):
             yield frozenset(path for _, path in changes)
+
+
+def watchfiles_error() -> type[Exception]:
+    """The error watchfiles raises from its Rust side (a RuntimeError), by name: it is not
+    part of watchfiles' public API."""
+    from watchfiles import _rust_notify
+
+    found = getattr(_rust_notify, "WatchfilesRustInternalError", RuntimeError)
+    return found if isinstance(found, type) and issubclass(found, Exception) else RuntimeError
 
 
 def polling_forced() -> bool:

@@ -4,6 +4,11 @@ Each request reads the tree afresh, so nothing is cached and nothing is written:
 needs no output folder and runs with a read-only root filesystem. Three paths, GET only:
 /metrics (the Prometheus text format, as `certs --format prometheus`), /inventory (as
 `inventory --format json`) and /healthz.
+
+The node's files beside the tree (the kubelet's, the kubeconfig copies) are read as
+`check` reads them, where the flags say; with no flag, on this machine, only when the
+kubelet's folder is mounted: a pod that mounts /etc/kubernetes alone would otherwise
+report every kubelet file it cannot see as missing.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kexplore.core.model import Tree
+    from kexplore.core.node_files import NodeFiles, NodeSources
 
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 JSON_TYPE = "application/json"
@@ -39,7 +45,24 @@ def _read(root: Path) -> Tree | str:
     return scan(root)
 
 
-def metrics_text(root: Path, now: datetime) -> str:
+def mounted(sources: NodeSources | None, host: Path = Path("/")) -> NodeSources | None:
+    """The sources `check` would read, less this machine's kubelet folder when it is not
+    there (a pod that mounts /etc/kubernetes alone): then nothing beside the tree is read.
+    Sources named by a flag are read as named."""
+    from kexplore.core.conventions.node import KUBELET_DIR
+
+    if sources is None or not sources.this_machine or sources.kubelet_dir is not None:
+        return sources
+    return sources if (host / KUBELET_DIR.lstrip("/")).is_dir() else None
+
+
+def _node(tree: Tree, sources: NodeSources | None) -> NodeFiles | None:
+    from kexplore.core.node_files import read_node_files
+
+    return read_node_files(tree, sources) if sources is not None else None
+
+
+def metrics_text(root: Path, now: datetime, sources: NodeSources | None = None) -> str:
     from kexplore.core.check import check_tree
     from kexplore.core.expiry import expiry_rows
     from kexplore.core.report.prometheus import breakings, failed_textfile, textfile
@@ -47,21 +70,28 @@ def metrics_text(root: Path, now: datetime) -> str:
     tree = _read(root)
     if isinstance(tree, str):
         return failed_textfile(root, now, tree)
-    return textfile(root, expiry_rows(tree, now), check_tree(tree, now).findings, now,
-                    breakings(tree, now))
+    node = _node(tree, sources)
+    report = check_tree(tree, now, node_files=node)
+    return textfile(root, expiry_rows(tree, now, node, report.inferred), report.findings,
+                    now, breakings(tree, now, node, report.plane))
 
 
-def inventory_text(root: Path, now: datetime) -> str | None:
+def inventory_text(root: Path, now: datetime, sources: NodeSources | None = None) -> str | None:
     from kexplore.core.check import check_tree
     from kexplore.core.inventory import build_inventory, inventory_json
 
     tree = _read(root)
     if isinstance(tree, str):
         return None
-    return inventory_json(build_inventory(tree, now, check_tree(tree, now)))
+    report = check_tree(tree, now, node_files=_node(tree, sources))
+    return inventory_json(build_inventory(tree, now, report, report.inferred))
 
 
-def make_server(root: Path, address: str, port: int, clock: Clock = _now) -> ThreadingHTTPServer:
+def make_server(
+    root: Path, address: str, port: int, clock: Clock = _now,
+    sources: NodeSources | None = None,
+) -> ThreadingHTTPServer:
+    """`sources`: where the node's files are, read afresh with the tree at each request."""
     # one tree read at a time: two scrapes at once would only double the work
     lock = threading.Lock()
 
@@ -75,10 +105,10 @@ def make_server(root: Path, address: str, port: int, clock: Clock = _now) -> Thr
                 self._send(200, "text/plain", "ok\n")
             elif path == "/metrics":
                 with lock:
-                    self._send(200, PROMETHEUS_TYPE, metrics_text(root, clock()))
+                    self._send(200, PROMETHEUS_TYPE, metrics_text(root, clock(), sources))
             elif path == "/inventory":
                 with lock:
-                    text = inventory_text(root, clock())
+                    text = inventory_text(root, clock(), sources)
                 if text is None:
                     self._send(503, "text/plain", f"cannot read {root}\n")
                 else:

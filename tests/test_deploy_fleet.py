@@ -174,3 +174,65 @@ def test_serve_gives_the_metrics_and_the_inventory(served: str) -> None:
     assert json.loads(text)["schema"] == "kexplore.inventory/v1"
     assert get(served + "/healthz")[:1] == (200,)
     assert get(served + "/etc/kubernetes/pki/ca.key")[0] == 404
+
+
+def _serve_once(server: Any, path: str) -> str:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        code, _, text = get(f"http://127.0.0.1:{server.server_port}{path}")
+        assert code == 200
+        return text
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def test_serve_reads_the_node_files_where_the_flags_say(tmp_path: Path) -> None:
+    """With --node-root, serve reads the kubelet's files as check does: its client cert is
+    measured and its expiry counted among the findings; without, the tree alone."""
+    from kexplore.cli import build_parser
+    from kexplore.commands import node_sources
+    from kexplore.core.faults import parse_fault
+    from kexplore.core.generate_node import generate_node_root
+    from kexplore.core.params import ClusterParams, KeyAlgorithm
+
+    root = tmp_path / "node"
+    generate_node_root(root, ClusterParams(key_algorithm=KeyAlgorithm.ECDSA_P256), NOW,
+                       [parse_fault("kubelet-client-expired")])
+    tree = root / "etc/kubernetes"
+    args = build_parser().parse_args(["serve", str(tree), "--node-root", str(root)])
+    sources = node_sources(args, tree)
+    assert sources is not None and sources.node_root == root
+    with_node = parse(_serve_once(make_server(tree, "127.0.0.1", 0, lambda: NOW, sources),
+                                  "/metrics"))
+    alone = parse(_serve_once(make_server(tree, "127.0.0.1", 0, lambda: NOW), "/metrics"))
+    kubelet = "/var/lib/kubelet/pki/kubelet-client-current.pem"
+    assert any(kubelet in " ".join(s.labels.values()) for s in with_node["x509_cert_not_after"])
+    assert not any(kubelet in " ".join(s.labels.values()) for s in alone["x509_cert_not_after"])
+    errors = {p: next(s.value for s in m["kexplore_findings"] if s.labels["severity"] == "error")
+              for p, m in (("node", with_node), ("tree", alone))}
+    assert errors == {"node": 1, "tree": 0}  # kubelet-client-expired, and nothing else
+    for flag in ("--no-node-files", "--kubelet-dir", "--kubeconfig"):
+        extra = [] if flag == "--no-node-files" else [str(root / "var/lib/kubelet")
+                                                      if flag == "--kubelet-dir" else
+                                                      str(root / "root/.kube/config")]
+        assert build_parser().parse_args(["serve", str(tree), flag, *extra]).run
+
+
+def test_serve_on_this_machine_reads_only_what_is_mounted(tmp_path: Path) -> None:
+    """A pod that mounts /etc/kubernetes alone has no /var/lib/kubelet: serve reads the tree
+    alone there, where check would report every kubelet file as missing."""
+    from kexplore.core.node_files import NodeSources
+    from kexplore.serve import mounted
+
+    here = NodeSources(Path("/"), this_machine=True)
+    assert mounted(here, host=tmp_path) is None
+    (tmp_path / "var/lib/kubelet/pki").mkdir(parents=True)
+    assert mounted(here, host=tmp_path) == here
+    named = NodeSources(Path("/"), tmp_path / "kubelet", this_machine=True)
+    assert mounted(named, host=tmp_path / "nowhere") == named  # asked for by a flag
+    copied = NodeSources(tmp_path / "node")
+    assert mounted(copied, host=tmp_path / "nowhere") == copied
+    assert mounted(None) is None

@@ -270,9 +270,16 @@ EXPECTED: dict[str, tuple[str, Callable[[Shape], bool]]] = {
         lambda s: "--cluster-signing-cert-file=/etc/kubernetes/pki/front-proxy-ca.crt"
         in _container(s)["command"],
     ),
+    "manifest-volume-missing": (
+        "manifests/kube-vip.yaml",
+        lambda s: s["doc"]["spec"]["volumes"][0]["hostPath"]["path"]
+        == "/etc/kubernetes/super-admin.conf",
+    ),
 }
 # A cut-off certificate also leaves its key with nothing to be matched against.
 ALSO_CHANGED = {
+    # the node kube-vip was copied to is a joined one: no super-admin.conf
+    "manifest-volume-missing": {"super-admin.conf"},
     "parse-error": {"pki/front-proxy-client.key"},
     # its new key, and what is worked out from it: every certificate the old CA issued and
     # every kubeconfig (which keeps the old CA) no longer chain to pki/ca.crt
@@ -282,6 +289,7 @@ ALSO_CHANGED = {
 }
 # A fault whose flag names a host file outside the pod's mounts also writes that file.
 ALSO_WRITTEN = {
+    "manifest-volume-missing:kube-vip": {"super-admin.conf"},
     "ca-replaced:ca": {"pki/ca.key"},
     "ca-replaced:etcd-ca": {"pki/etcd/ca.key"},
     "plane-not-mounted:kube-apiserver": {"apiserver.crt"},

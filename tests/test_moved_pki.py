@@ -13,7 +13,7 @@ import yaml
 from conftest import NOW, Factory
 
 from kexplore.core.check import check_tree
-from kexplore.core.cis import FAIL, PASS, evaluate_cis
+from kexplore.core.cis import FAIL, MANUAL, PASS, evaluate_cis
 from kexplore.core.diff import CUSTOMISATION, diff_manifest
 from kexplore.core.infer import infer
 from kexplore.core.inventory import build_inventory
@@ -34,10 +34,11 @@ def _moved(text: str, old: str, new: str) -> str:
     return new + text[len(old):] if text == old or text.startswith(old + "/") else text
 
 
-def move_pki(root: Path, mount_at: str = PKI, edit_pods: bool = True) -> Path:
-    """pki/ renamed to certs/ on the host; each pod's hostPath follows it, mounted at
-    `mount_at` in the container, and the flags name files there."""
-    shutil.move(root / "pki", root / "certs")
+def move_pki(root: Path, mount_at: str = PKI, edit_pods: bool = True,
+             host: str = MOVED) -> Path:
+    """pki/ renamed to certs/ (or `host`) on the host; each pod's hostPath follows it,
+    mounted at `mount_at` in the container, and the flags name files there."""
+    shutil.move(root / "pki", root / host.removeprefix("/etc/kubernetes/"))
     if not edit_pods:
         return root
     for name in MANIFESTS:
@@ -45,9 +46,8 @@ def move_pki(root: Path, mount_at: str = PKI, edit_pods: bool = True) -> Path:
         doc = yaml.safe_load(path.read_text())
         spec = doc["spec"]
         for volume in spec["volumes"]:
-            host = volume.get("hostPath")
-            if host:
-                host["path"] = _moved(host["path"], PKI, MOVED)
+            if volume.get("hostPath"):
+                volume["hostPath"]["path"] = _moved(volume["hostPath"]["path"], PKI, host)
         for container in spec["containers"]:
             for mount in container.get("volumeMounts", []):
                 mount["mountPath"] = _moved(mount["mountPath"], PKI, mount_at)
@@ -110,9 +110,46 @@ def test_cis_names_the_host_folder_a_pod_mounts_from_beyond_the_tree(
     assert f"{PKI}/ca.crt is outside" not in reasons
     assert ("kube-apiserver reads /etc/kubernetes/pki/ca.crt from the host's "
             "/srv/kubernetes/pki/ca.crt, outside /etc/kubernetes") in results["2.7"].reason
-    assert results["1.1.19"].reason.endswith(
-        "kube-apiserver reads /etc/kubernetes/pki from the host's /srv/kubernetes/pki, "
-        "outside /etc/kubernetes")
+    # the tree's own pki/ is still the node's PKI folder, audited as such
+    for check in ("1.1.19", "1.1.20", "1.1.21", "4.1.7"):
+        assert results[check].result == PASS and results[check].path.startswith("pki"), check
+
+
+def test_the_tree_s_own_pki_keeps_its_mode_checks_when_the_pod_mounts_another(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = writable_tree(faults=["pod-pki-path"])
+    before = {r.id: r.result for r in evaluate_cis(scan(root))}
+    (root / "pki/apiserver.key").chmod(0o644)
+    after = {r.id: r for r in evaluate_cis(scan(root))}
+    assert {i for i in after if after[i].result != before[i]} == {"1.1.21"}
+    assert after["1.1.21"].result == MANUAL and after["1.1.21"].path == "pki/apiserver.key"
+
+
+SSL = "/etc/kubernetes/ssl"  # kubespray's certificatesDir: the flags and mounts name it
+
+
+def test_a_changed_certificates_dir_is_audited_where_the_flags_put_it(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    root = move_pki(writable_tree(), mount_at=SSL, host=SSL)
+    clean = {r.id: r for r in evaluate_cis(scan(root))}
+    for check in ("1.1.19", "1.1.20", "1.1.21", "4.1.7", "4.1.8"):
+        assert clean[check].result == PASS and clean[check].path.startswith("ssl"), check
+    (root / "ssl/ca.crt").chmod(0o666)
+    after = {r.id: r for r in evaluate_cis(scan(root))}
+    assert {i for i in after if after[i].result != clean[i].result} == {"1.1.20", "4.1.7"}
+    assert after["4.1.7"].result == MANUAL and after["4.1.7"].path == "ssl/ca.crt"
+
+
+def test_a_fault_behind_a_changed_certificates_dir_is_found_as_in_pki(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    """kubeconfig-ca-mismatch reads the tree's CA where the API server's pod mounts
+    certificatesDir from, not where its flags name it."""
+    root = move_pki(writable_tree(faults=["kubeconfig-ca-mismatch"]))
+    assert {(f.rule, f.path) for f in check_tree(scan(root), NOW).findings} == {
+        ("kubeconfig-ca-mismatch", "admin.conf")}
 
 
 def test_the_diff_shows_the_moved_volumes_as_customisations_only(moved: Path) -> None:
@@ -183,3 +220,50 @@ async def test_enter_on_a_flag_opens_the_moved_file(moved: Path, anyio_backend: 
     # the flag names /etc/kubernetes/pki/etcd/ca.crt; the pod mounts it from certs/
     opened = await enter_on_flag(moved, "manifests/kube-apiserver.yaml", "--etcd-cafile")
     assert opened == ("certs/etcd/ca.crt", "certs/etcd/ca.crt")
+
+
+def test_a_kubeconfig_copy_is_held_against_the_ca_where_the_flags_put_it(
+    tmp_path: Path,
+) -> None:
+    """copies.py reads the live CA and API server cert from certificatesDir (ssl/), so a
+    stale ~/.kube/config is still found stale."""
+    from conftest import FAST
+
+    from kexplore.core.faults import parse_fault
+    from kexplore.core.generate_node import generate_node_root
+    from kexplore.core.node_files import read_node_files, sources_for
+
+    node_root = tmp_path / "node"
+    generate_node_root(node_root, FAST, NOW, [parse_fault("kubeconfig-copy-stale")])
+    tree_root = move_pki(node_root / "etc/kubernetes", mount_at=SSL, host=SSL)
+    config = node_root / "var/lib/kubelet/config.yaml"  # kubeadm writes certificatesDir
+    config.write_text(config.read_text().replace(f"{PKI}/ca.crt", f"{SSL}/ca.crt"))
+    tree = scan(tree_root)
+    node = read_node_files(tree, sources_for(tree.root, node_root=node_root))
+    assert {(f.rule, f.path, f.pointer) for f in check_tree(tree, NOW, node_files=node).findings
+            } == {("kubeconfig-copy-stale", "/root/.kube/config",
+                   "context kubernetes-admin@kubernetes")}
+
+
+def test_a_pki_left_behind_a_changed_certificates_dir_is_history(
+    writable_tree,  # type: ignore[no-untyped-def]
+    make_tree: Factory,
+) -> None:
+    """certificatesDir moved to ssl/ with the old pki/ kept: the live certificates are
+    ssl/'s. A stale certificate in the pki/ no component opens is a note, as in a backup,
+    and `certs` lists ssl/'s certificates alone."""
+    from kexplore.core.expiry import expiry_rows
+
+    root = writable_tree()
+    shutil.copytree(root / "pki", root / "kept", symlinks=True)
+    move_pki(root, mount_at=SSL, host=SSL)
+    shutil.move(root / "kept", root / "pki")
+    expired = make_tree(faults=["cert-expired"]) / "pki/apiserver.crt"
+    shutil.copy(expired, root / "pki/apiserver.crt")
+    tree = scan(root)
+    assert {(f.rule, f.severity, f.path) for f in check_tree(tree, NOW).findings} == {
+        ("cert-expired", Severity.INFO, "pki/apiserver.crt"),
+        ("cert-chain", Severity.INFO, "pki/apiserver.crt")}
+    rows = expiry_rows(tree, NOW)
+    assert {r.path for r in rows if r.path.startswith("pki/")} == set()
+    assert {r.path for r in rows if r.name == "apiserver"} == {"ssl/apiserver.crt"}

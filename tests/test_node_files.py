@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import corpus as c
@@ -16,11 +16,12 @@ from test_readonly import snapshot
 
 from kexplore.cli import main
 from kexplore.core.check import check_tree
+from kexplore.core.checks.node_files import Lapse, lapse
 from kexplore.core.checks.references import unchecked_notes
 from kexplore.core.expiry import expiry_rows
 from kexplore.core.faults import NODE_FAULTS, parse_fault
 from kexplore.core.generate_node import generate_node_root
-from kexplore.core.model import Finding, Kind
+from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, NodeSources, read_node_files, sources_for
 from kexplore.core.params import ClusterParams, EtcdMode, KeyAlgorithm, Version
 from kexplore.core.plane import Relation, Status, build_plane
@@ -589,3 +590,33 @@ def test_openssl_agrees_with_the_kubelet_client_verdicts(
     done = peers.run([openssl, "verify", "-CAfile", chain,
                       "-attime", str(int(NOW.timestamp())), serving])
     assert done.returncode == 0  # the kubelet's own throwaway CA signed its serving cert
+
+
+def test_the_kubelets_client_cert_lapses_in_one_shape_expiring_then_expired(
+    make_node_root: NodeFactory,
+) -> None:
+    """One lapse helper decides both: a warning with the time left inside --warn-days, an
+    error from the second after notAfter; the serving cert and the embedded one say it
+    in the same words."""
+    root = make_node_root()
+    _, node = node_check(root)
+    cert = node.files[CLIENT].certs[0]
+    end = cert.not_after
+    assert lapse(cert, end - timedelta(days=31), 30) is None
+    assert lapse(cert, end - timedelta(days=30), 30) == Lapse(
+        Severity.WARNING, f"expires {end:%Y-%m-%d}, in 30d")
+    assert lapse(cert, end - timedelta(days=30), None) is None
+    assert lapse(cert, end, 30) == Lapse(Severity.WARNING, f"expires {end:%Y-%m-%d}, in 0s")
+    gone = lapse(cert, end + timedelta(seconds=1), None)
+    assert gone == Lapse(Severity.ERROR, f"expired {end:%Y-%m-%d}") and gone.expired
+    rotate = ": check the kubelet's log and pending CSRs (kubectl get csr)"
+    for moment, severity, words in (
+        (end - timedelta(days=10), Severity.WARNING,
+         f"expires {end:%Y-%m-%d}, in 10d, and has not been rotated{rotate}"),
+        (end + timedelta(days=1), Severity.ERROR,
+         f"expired {end:%Y-%m-%d}: the API server answers it Unauthorized"),
+    ):
+        findings, _ = node_check(root, now=moment)
+        (late,) = [f for f in findings if f.rule == "kubelet-client-expired"]
+        assert late.severity is severity
+        assert late.message == f"the kubelet's client certificate {words}"

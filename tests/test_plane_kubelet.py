@@ -124,12 +124,15 @@ def test_the_kubelet_component_carries_its_config(
 
 def _verifying_node(
     source: Path, tmp: Path, *, sans: SANs, address_types: str = "",
-    usages: tuple[str, ...] = (SERVER_AUTH,),
+    usages: tuple[str, ...] = (SERVER_AUTH,), node_ip: str | None = "192.168.1.10",
 ) -> Path:
     """A node root whose API server verifies kubelets with pki/ca.crt, and whose kubelet
-    serves a certificate from that CA (serverTLSBootstrap), with these SANs."""
+    serves a certificate from that CA (serverTLSBootstrap), with these SANs; its
+    kubeadm-flags.env sets --node-ip (none: no such file)."""
     root = tmp / "node"
     shutil.copytree(source, root, symlinks=True)
+    if node_ip is not None:
+        _kubelet_flags(root, f"--node-ip={node_ip}" if node_ip else "")
     tree = root / "etc/kubernetes"
     manifest = tree / MANIFEST
     doc = yaml.safe_load(manifest.read_text())
@@ -149,6 +152,14 @@ def _verifying_node(
                     NOW - timedelta(hours=1), NOW + timedelta(days=365))
     (root / BOOTSTRAPPED.lstrip("/")).write_bytes(cert_pem(issue(plan, key, ca)) + key_pem(key))
     return root
+
+
+def _kubelet_flags(root: Path, *flags: str) -> None:
+    """kubeadm-flags.env as kubeadm writes it, with these flags too."""
+    words = ["--container-runtime-endpoint=unix:///var/run/containerd/containerd.sock",
+             "--pod-infra-container-image=registry.k8s.io/pause:3.10", *filter(None, flags)]
+    (root / "var/lib/kubelet/kubeadm-flags.env").write_text(
+        f'KUBELET_KUBEADM_ARGS="{" ".join(words)}"\n')
 
 
 def test_a_ca_signed_serving_cert_is_verified_and_holds(
@@ -313,3 +324,168 @@ def test_a_hostile_client_ca_file_name_reaches_no_terminal_raw(
         outputs.append(out)
     assert all("\x1b" not in out for out in outputs)
     assert any("\\x1b[2Jca.crt" in out for out in outputs)
+
+
+# --- one verdict on the kubelet's serving cert, and the API server's files through its mounts
+
+
+def test_the_planes_link_owns_the_serving_ca_verdict(make_node_root: NodeFactory) -> None:
+    """kubelet-serving-ca is the plane's: one cause on the kubelet's serving cert, from its
+    API server → kubelet link (the node-file rules no longer verify the chain again)."""
+    from kexplore.core.checks.connections import PLANE_RULES
+    from kexplore.core.checks.node_files import RULES
+
+    root = make_node_root(faults=["kubelet-serving-ca"])
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.BROKEN
+    assert [(c.rule, c.path, c.pointer) for c in link.causes] == [
+        ("kubelet-serving-ca", test_node_files.SERVING, "")]
+    assert link.causes[0].message.startswith(
+        f"the kubelet's serving certificate {test_node_files.SERVING} is self-signed, but the "
+        "API server verifies kubelets with pki/ca.crt (--kubelet-certificate-authority of "
+        f"{MANIFEST})")
+    assert "kubelet-serving-ca" in PLANE_RULES
+    finding = next(f for f in node_check(root)[0] if f.rule == "kubelet-serving-ca")
+    assert "breaks kube-apiserver → kubelet" in finding.message
+    assert "x509: certificate signed by unknown authority" in finding.message
+    # the node-file rules say nothing of it: the chain is the plane's verdict
+    assert {f.rule for r in RULES for f in r(_context(root, node))} == set()
+
+
+def _context(root: Path, node: NodeFiles):  # type: ignore[no-untyped-def]
+    from kexplore.core.checks.context import Context
+    from kexplore.core.infer import infer
+
+    tree = scan(root / "etc/kubernetes")
+    return Context(tree=tree, now=NOW, warn_days=30, inferred=infer(tree), node=node)
+
+
+def _pki_mounted_at(source: Path, tmp: Path, folder: str) -> Path:
+    """A copy whose API server sees the host's /etc/kubernetes/pki at `folder`, every flag
+    naming it there: the same files, through another mountPath."""
+    root = tmp / "node"
+    shutil.copytree(source, root, symlinks=True)
+    manifest = root / "etc/kubernetes" / MANIFEST
+    doc = yaml.safe_load(manifest.read_text())
+    container = doc["spec"]["containers"][0]
+    container["command"] = [c.replace("/etc/kubernetes/pki", folder)
+                            for c in container["command"]]
+    for mount in container["volumeMounts"]:
+        if mount["mountPath"] == "/etc/kubernetes/pki":
+            mount["mountPath"] = folder
+    manifest.write_text(yaml.safe_dump(doc))
+    return root
+
+
+@pytest.mark.parametrize(("fault", "rule"), [("kubelet-client-ca", "kubelet-client-ca"),
+                                             ("kubelet-serving-ca", "kubelet-serving-ca")])
+def test_the_api_servers_cas_are_read_through_its_mounts(
+    make_node_root: NodeFactory, tmp_path: Path, fault: str, rule: str
+) -> None:
+    """--client-ca-file=/certs/ca.crt with the pki hostPath mounted at /certs is the tree's
+    pki/ca.crt: the kubelet's client cert and its serving cert are held against it."""
+    root = _pki_mounted_at(make_node_root(faults=[fault]), tmp_path, "/certs")
+    findings, _ = node_check(root)
+    on = test_node_files.CLIENT if rule == "kubelet-client-ca" else test_node_files.SERVING
+    assert (rule, on, "") in found(findings)
+    assert not any(f.rule == "connection-ca" for f in findings)
+
+
+
+# --- the address the API server dials: the first preferred type the Node has ---------------
+
+
+def test_the_serving_cert_is_checked_for_the_internal_ip_kubeadm_makes_it_dial(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """kubeadm's InternalIP,ExternalIP,Hostname: the API server dials the Node's InternalIP
+    (the kubelet's --node-ip), so that IP must be a SAN; cp-1 alone does not do."""
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)))
+    findings, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.BROKEN
+    assert link.server_error == ("x509: cannot validate certificate for 192.168.1.10 because "
+                                 "it doesn't contain any IP SANs")
+    assert ("connection-server-name", MANIFEST, "--kubelet-preferred-address-types") in \
+        found(findings)
+
+
+@pytest.mark.parametrize(("node_ip", "why"), [
+    (None, "/var/lib/kubelet/kubeadm-flags.env is not there"),
+    ("", "/var/lib/kubelet/kubeadm-flags.env sets no --node-ip"),
+])
+def test_an_internal_ip_the_files_do_not_hold_leaves_the_name_unknown(
+    make_node_root: NodeFactory, tmp_path: Path, node_ip: str | None, why: str
+) -> None:
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)),
+                           node_ip=node_ip)
+    findings, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.UNKNOWN
+    assert link.reason == (
+        f"the API server dials this Node's InternalIP: the files do not hold it ({why}: the "
+        "kubelet takes the host's own address); "
+        f"{BOOTSTRAPPED} names cp-1")
+    assert found(findings) == {("manifest-flag", MANIFEST, "--kubelet-certificate-authority")}
+
+
+def test_a_cloud_type_first_is_skipped_without_a_cloud_provider_and_unknown_with_one(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    """ExternalIP first: a kubelet without a cloud provider reports none, so the API server
+    dials the next type the Node has (Hostname here); with --cloud-provider the files
+    cannot say whether the provider set one."""
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("other",)),
+                           address_types="ExternalIP,Hostname,InternalIP")
+    _, node = node_check(root)
+    assert "x509: certificate is valid for other, not cp-1" in (
+        _link(root, node).server_error or "")
+    _kubelet_flags(root, "--node-ip=192.168.1.10", "--cloud-provider=external")
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.status is Status.UNKNOWN
+    assert link.reason.startswith("the API server dials this Node's ExternalIP: only a cloud "
+                                  "provider sets an ExternalIP, and the files cannot say")
+
+
+@pytest.mark.peer
+@pytest.mark.parametrize("sans", [SANs(dns=("cp-1",)), SANs(dns=("cp-1",), ips=("192.168.1.10",))],
+                         ids=["name only", "with the node IP"])
+def test_openssl_verify_with_the_dialled_internal_ip_agrees(
+    make_node_root: NodeFactory, tmp_path: Path, sans: SANs
+) -> None:
+    """`openssl verify -CAfile pki/ca.crt -purpose sslserver -verify_ip <--node-ip>` on the
+    kubelet's serving cert, the check the API server makes when it dials the InternalIP."""
+    peers.require_binary("openssl")
+    root = _verifying_node(make_node_root(), tmp_path, sans=sans)
+    _, node = node_check(root)
+    link = _link(root, node)
+    assert link.server_cert is not None
+    leaf = _pem_of(link.server_cert.content[:1], tmp_path / "serving.crt")
+    agrees = openssl_verify(leaf, root / "etc/kubernetes/pki/ca.crt", "sslserver", NOW,
+                            "192.168.1.10")
+    assert agrees == (link.server_error == "") == bool(sans.ips)
+
+
+def test_hostname_first_dials_the_hostname_override_when_the_kubelet_has_one(
+    make_node_root: NodeFactory, tmp_path: Path
+) -> None:
+    root = _verifying_node(make_node_root(), tmp_path, sans=SANs(dns=("cp-1",)),
+                           address_types="Hostname,InternalIP")
+    _kubelet_flags(root, "--hostname-override=cp-1.example")
+    _, node = node_check(root)
+    assert _link(root, node).server_error == (
+        "x509: certificate is valid for cp-1, not cp-1.example")
+
+
+def test_kubeadm_flags_env_is_read_as_the_systemd_unit_hands_it_over() -> None:
+    from kexplore.core.node_files import kubelet_flags
+
+    assert kubelet_flags(
+        b'# written by kubeadm\nKUBELET_KUBEADM_ARGS="--node-ip=10.0.0.5,fd00::5 '
+        b'--cloud-provider=external --node-ip=10.0.0.6"\nOTHER="--node-ip=9.9.9.9"\n'
+    ) == {"node-ip": "10.0.0.6", "cloud-provider": "external"}
+    assert kubelet_flags(b"KUBELET_KUBEADM_ARGS='--node-ip=10.0.0.5\n") == {
+        "node-ip": "10.0.0.5"}  # an unclosed quote is read word by word
+    assert kubelet_flags(b"\xff\xfe garbage") == {}

@@ -191,3 +191,75 @@ def test_the_plane_reads_the_copy_the_kubelet_keeps_not_the_edited_file(writable
         ("manifest-flag", "manifests/kube-apiserver.yaml", "--tls-cert-file"),
         ("manifest-flag", "manifests/kube-apiserver.yaml", "--tls-private-key-file"),
         ("pod-duplicate", "manifests/kube-apiserver.yaml.bak", "metadata.name")]
+
+
+# --- one cause, one finding: an edit that breaks two things the operator fixes at once ----
+
+
+def _checked(root: Path) -> list[tuple[str, str, str]]:
+    return [(f.rule, f.path, f.pointer) for f in check_tree(scan(root), NOW).findings]
+
+
+def _edit(root: Path, rel: str, old: str, new: str) -> None:
+    text = (root / rel).read_text()
+    assert old in text
+    (root / rel).write_text(text.replace(old, new))
+
+
+def test_a_misspelt_host_network_is_one_finding_on_what_it_breaks(writable_tree) -> None:  # type: ignore[no-untyped-def]
+    """hostNetowrk: the decoder drops it, so hostNetwork is unset. Spelling it right fixes
+    both, so manifest-host-network (what breaks) stands for both, with the misspelling, its
+    line and the one edit; pod-dropped-field gives way for that field."""
+    root = writable_tree()
+    _edit(root, "manifests/etcd.yaml", "hostNetwork: true", "hostNetowrk: true")
+    findings = check_tree(scan(root), NOW).findings
+    assert [(f.rule, f.path, f.pointer) for f in findings] == [
+        ("manifest-host-network", "manifests/etcd.yaml", "spec.hostNetwork")]
+    (finding,) = findings
+    assert "off the host network it cannot start the cluster" in finding.message
+    assert finding.message.endswith("the file spells it spec.hostNetowrk (line 79), a field "
+                                    "the kubelet drops without a word")
+    assert finding.fix == "spell spec.hostNetowrk as hostNetwork"
+    # a dropped field that misspells nothing another rule reports keeps its own finding
+    _edit(root, "manifests/etcd.yaml", "hostNetowrk: true", "hostNetwork: true\n  hostPIDD: false")
+    assert _checked(root) == [("pod-dropped-field", "manifests/etcd.yaml", "spec.hostPIDD")]
+
+
+def test_a_secure_port_moved_onto_another_pods_is_one_finding_when_moving_it_back_fixes_all(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    """The scheduler's --secure-port moved onto the controller manager's 10257, its probes
+    left on 10259: setting the flag back to 10259 fixes the clash and the probes at once,
+    so pod-host-port stands for both, with the probes' facts and that fix."""
+    root = writable_tree()
+    _edit(root, "manifests/kube-scheduler.yaml", "    - --leader-elect=true\n",
+          "    - --leader-elect=true\n    - --secure-port=10257\n")
+    findings = check_tree(scan(root), NOW).findings
+    assert [(f.rule, f.path, f.pointer) for f in findings] == [
+        ("pod-host-port", "manifests/kube-scheduler.yaml", "--secure-port")]
+    (finding,) = findings
+    assert "bind: address already in use" in finding.message
+    assert "its probes (spec.containers[0].livenessProbe.httpGet) still dial port 10259, " \
+        "which it no longer serves" in finding.message
+    assert finding.fix.startswith("move --secure-port back to port 10259, the port its probes "
+                              "dial")
+
+
+def test_a_secure_port_and_probes_moved_onto_two_taken_ports_are_two_fixes(
+    writable_tree,  # type: ignore[no-untyped-def]
+) -> None:
+    """Two fixes, so two findings: the scheduler moved onto the controller manager's 10257
+    and its probes onto etcd's 2381. Setting --secure-port to the probes' port would clash
+    with etcd, so the operator must pick a free port (pod-host-port) and point the probes
+    at it (pod-probe): neither edit fixes the other."""
+    root = writable_tree()
+    _edit(root, "manifests/kube-scheduler.yaml", "    - --leader-elect=true\n",
+          "    - --leader-elect=true\n    - --secure-port=10257\n")
+    _edit(root, "manifests/kube-scheduler.yaml", "port: probe-port", "port: 2381")
+    assert _checked(root) == [
+        ("pod-host-port", "manifests/kube-scheduler.yaml", "--secure-port"),
+        ("pod-probe", "manifests/kube-scheduler.yaml",
+         "spec.containers[0].livenessProbe.httpGet"),
+    ]
+    moved = next(f for f in check_tree(scan(root), NOW).findings if f.rule == "pod-host-port")
+    assert "probes" not in moved.message

@@ -6,6 +6,7 @@ view, table, toast and the clipboard."""
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import threading
@@ -22,7 +23,10 @@ from kexplore.commands import render_check
 from kexplore.core.secrets import (
     REDACTED,
     is_secret_flag,
+    redact_args,
+    redact_document,
     redact_message,
+    redact_text,
     safe_preview,
 )
 from kexplore.ui.app import KexploreApp
@@ -64,6 +68,76 @@ def test_redact_message_hides_what_free_text_carries() -> None:
     assert f"https://{REDACTED}@host:6443" in shown and f"--db-pass={REDACTED}" in shown
     assert "--anonymous-auth=false" in shown and "/etc/kubernetes/pki/a.key" in shown
     assert "ab" * 32 in shown  # a digest is not a secret
+
+
+def test_a_credential_header_is_hidden_and_prose_about_auth_is_not() -> None:
+    probe = {"httpGet": {"path": "/livez", "httpHeaders": [
+        {"name": "Authorization", "value": "Bearer abc.def"},
+        {"name": "X-Api-Key", "value": "k"}, {"name": "Accept", "value": "text/plain"}]}}
+    assert redact_document(probe)["httpGet"]["httpHeaders"] == [
+        {"name": "Authorization", "value": REDACTED}, {"name": "X-Api-Key", "value": REDACTED},
+        {"name": "Accept", "value": "text/plain"}]
+    text = ('curl -H "Authorization: Bearer eyJhbGciOi.x1" -H "authorization: basic dXNlcjpwYXNz";'
+            " basic authentication and bearer tokens are on")
+    assert redact_message(text) == (
+        f'curl -H "Authorization: Bearer {REDACTED}" -H "authorization: basic {REDACTED}";'
+        " basic authentication and bearer tokens are on")
+
+
+def test_json_inside_a_value_is_redacted_by_its_own_names() -> None:
+    annotation = json.dumps({"spec": {"containers": [{
+        "env": [{"name": "DB_PASSWORD", "value": "pw1"}], "args": ["--token=tk2"]}]},
+        "clientSecret": "cs3", "issuer": "https://idp"})
+    shown = redact_document({"metadata": {"annotations": {"last-applied": annotation}}})
+    inner = json.loads(shown["metadata"]["annotations"]["last-applied"])
+    assert inner["spec"]["containers"][0]["env"][0]["value"] == REDACTED
+    assert inner["spec"]["containers"][0]["args"] == [f"--token={REDACTED}"]
+    assert (inner["clientSecret"], inner["issuer"]) == (REDACTED, "https://idp")
+    message = """--authentication-config-json is '{"clientSecret": "cs3", "issuer": "x"}'"""
+    assert redact_message(message) == message.replace('"cs3"', f'"{REDACTED}"')
+
+
+def test_a_secret_flag_and_its_value_inside_one_item_are_hidden() -> None:
+    shell = redact_args(["sh", "-c", "exec x --db-pass hunter2  --port=1\n --api-key K9 -v"])
+    assert shell == ["sh", "-c", f"exec x --db-pass {REDACTED}  --port=1\n --api-key {REDACTED} -v"]
+    assert redact_args(["--oidc-client-secret Abc1"]) == [f"--oidc-client-secret {REDACTED}"]
+    assert redact_message("oidc-client-secret Abc1") == f"oidc-client-secret {REDACTED}"
+    assert redact_message("--db-password:Abc1 is 'true'") == f"--db-password:{REDACTED} is 'true'"
+    assert redact_args(["--db-password:Abc1"]) == [f"--db-password:{REDACTED}"]
+    # a name before it (JUnit's "where: <path> <pointer>") does not hide it
+    assert redact_message("where: manifests/kube-apiserver.yaml --db-pass:Abc1") == (
+        f"where: manifests/kube-apiserver.yaml --db-pass:{REDACTED}")
+    # in prose a flag's name is followed by words, and they stay
+    prose = ("--oidc-client-secret Abc1 is 'true'; --db-pass is given twice; "
+             "--kubelet-client-key /etc/kubernetes/pki/a.key, --token-ttl 24h0m0s.")
+    assert redact_message(prose) == prose.replace("Abc1", REDACTED)
+
+
+def test_a_key_written_as_hex_is_hidden_and_a_digest_is_not() -> None:
+    import corpus as c
+
+    key = c.key_der(c.ec_key(56)).hex()
+    digest = "ab" * 64  # as long as a SHA-512
+    assert redact_message(f"dump: {key} and {digest}") == f"dump: {REDACTED} and {digest}"
+
+
+def test_every_value_of_a_secrets_data_is_hidden() -> None:
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+              "data": {"pin": "MTIzNA==", "ca.crt": "Y2E="}, "stringData": {"dsn": "a b"}}
+    shown = redact_document(secret)
+    assert shown["data"] == {"pin": REDACTED, "ca.crt": REDACTED}
+    assert shown["stringData"] == {"dsn": REDACTED} and shown["metadata"] == {"name": "db"}
+
+
+def test_a_keys_base64_inside_a_longer_text_is_hidden() -> None:
+    import corpus as c
+
+    key = base64.b64encode(c.key_der(c.ec_key(57))).decode()
+    named = key.replace("/", "_")  # as a file name has it
+    assert redact_text(f"/opt/keys/{named}.key") == f"/opt/keys/{REDACTED}.key"
+    assert redact_text(f"dump={key} end") == f"dump={REDACTED} end"
+    ca = c.b64(c.cert_pem(c.make_cert("ca", c.ec_key(58), ca=True)))
+    assert redact_text(f"ca {ca}") == f"ca {ca}"  # a certificate's base64 is public
 
 
 def test_a_switch_ending_a_clause_is_shown_and_a_secret_there_is_not() -> None:
@@ -118,7 +192,8 @@ def test_no_command_prints_a_planted_secret(
 def test_the_planted_secrets_are_there_to_find(planted: tuple[Path, list[str]]) -> None:
     # the test above can fail: every secret is in the tree, and the findings see the flags
     root, secrets = planted
-    on_disk = "".join(p.read_text(errors="replace") for p in root.rglob("*") if p.is_file())
+    on_disk = "".join(p.read_text(errors="replace") + str(p) for p in root.rglob("*")
+                      if p.is_file())
     assert ps.leaks(on_disk, secrets) == secrets
     report, _text = render_check(build_parser().parse_args(
         ["check", str(root), "--now", NOW.isoformat()]))
@@ -189,3 +264,33 @@ def test_public_pem_blocks_keep_their_base64() -> None:
     assert redact_message(pem) == pem  # `c` copies a certificate whole
     key = c.key_pem(c.ec_key(53)).decode()
     assert "REDACTED" in redact_message(pem + key) and redact_message(pem + key).startswith(pem)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_compare_shows_no_secret_or_raw_byte_an_inventory_file_carries(
+    make_tree: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+    fmt: str,
+) -> None:
+    """An inventory may come from anywhere (an older kexplore, a hand edit): what compare
+    loads from it is redacted and escaped as if it had been built here."""
+    import hostile_names as h
+    from test_sanitise import assert_inert
+
+    main(["inventory", str(make_tree()), "--now", NOW.isoformat()])
+    mine = capsys.readouterr().out
+    doc = json.loads(mine)
+    for parameter in doc["parameters"]:
+        if parameter["name"] == "node_name":
+            parameter["value"] = f"cp-2{h.OSC_TITLE}{h.BIDI}"
+    api = next(m for m in doc["manifests"] if m["path"] == "manifests/kube-apiserver.yaml")
+    flags = api["containers"][0]["flags"]
+    flags += [{"name": "oidc-client-secret", "value": "InventorySecret17x"},
+              {"name": "audit-log-path", "value": f"/var/log/{h.CLEAR}{h.C1_CSI}a.log"}]
+    (tmp_path / "cp-1.json").write_text(mine)
+    (tmp_path / "cp-2.json").write_text(json.dumps(doc))
+    main(["compare", str(tmp_path / "cp-1.json"), str(tmp_path / "cp-2.json"),
+          "--now", NOW.isoformat(), "--format", fmt])
+    out = capsys.readouterr().out
+    assert "--audit-log-path" in out and "--oidc-client-secret" in out  # both compared
+    assert "InventorySecret17x" not in out
+    assert_inert(json.dumps(json.loads(out), ensure_ascii=False) if fmt == "json" else out)

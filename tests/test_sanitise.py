@@ -137,6 +137,36 @@ def test_watch_header_names_a_hostile_file_escaped(hostile: h.Hostile) -> None:
     assert printable(f"pki/{h.OSC_TITLE}new.key") in text
 
 
+def test_watch_goes_on_when_a_name_is_not_utf8(hostile: h.Hostile) -> None:
+    """watchfiles cannot decode such a name and ends its batch with an error: the watch
+    reads the tree again and goes on, instead of ending in a traceback."""
+    args = build_parser().parse_args(
+        ["check", str(hostile.root), "--now", NOW.isoformat(), "--watch"])
+    out, err, stop, codes = io.StringIO(), io.StringIO(), threading.Event(), []
+    from kexplore.commands import render_check
+
+    def run() -> None:
+        codes.append(watch_check(args, render_check, stop_event=stop, max_updates=2,
+                                 out=out, err=err))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    try:
+        _wait(lambda: "watching" in out.getvalue())
+        bad = bytes(hostile.root / "pki") + b"/bad\xff\x9b6n.key"
+        with open(bad, "wb") as f:
+            f.write(b"not a key")
+        _wait(lambda: "bad" in out.getvalue() or not thread.is_alive())
+        (hostile.root / "pki" / "after.key").write_text("not a key either")
+        _wait(lambda: "after.key" in out.getvalue() or not thread.is_alive())
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert codes, "the watch ended in an error"
+    assert printable("pki/bad\udcff\udc9b6n.key") in out.getvalue()
+    assert_inert(out.getvalue())
+
+
 def _wait(predicate: Callable[[], bool]) -> None:
     deadline = time.monotonic() + WAIT
     while not predicate():
@@ -242,3 +272,55 @@ def _screen(app: KexploreApp, selector: str = "*") -> str:
             elif isinstance(widget, OptionList):  # the palette's hits
                 parts += [getattr(o.prompt, "plain", str(o.prompt)) for o in widget.options]
     return "\n".join(parts)
+
+
+@pytest_anyio
+async def test_a_long_name_keeps_the_header_one_line(writable_tree: Callable[..., Path]) -> None:
+    """The soonest expiry names its certificate in the header: a path of thousands of
+    characters is cut in its middle there, or the header would fill the screen."""
+    import corpus as c
+
+    root = writable_tree()
+    deep = root.joinpath(*["d" * 200] * 6)
+    deep.mkdir(parents=True)
+    key = c.ec_key(33)
+    (deep / "soon.crt").write_bytes(c.cert_pem(c.make_cert("soon", key, days=2)))
+    app = KexploreApp(root, now=NOW, root_label="/etc/kubernetes")
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.session is not None:
+                break
+        await pilot.pause(0.1)
+        header = _screen(app, "#status")
+        assert "…/soon.crt" in header and len(header) < SIZE[0]
+        assert app.main.query_one("#status").size.height == 1
+
+
+@pytest_anyio
+async def test_a_search_for_markup_shows_it_as_typed(hostile: h.Hostile) -> None:
+    """A needle pasted from a name (`[b]cn[/b]` is the planted subject) is text: the
+    search's title shows it as typed, and a lone closing tag does not stop the explorer."""
+    from textual.widgets import TabbedContent
+
+    from kexplore.ui.widgets.search import SearchableText
+
+    app = KexploreApp(hostile.root, now=NOW, root_label=str(hostile.root))
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if app.session is not None:
+                break
+        app.main.jump("manifests/kube-apiserver.yaml")
+        await pilot.pause(0.1)
+        app.main.query_one("#mf-tabs", TabbedContent).active = "mf-yaml"
+        await pilot.pause()
+        text = app.main.query_one(SearchableText)
+        for needle in ("[b]kube", "[/b]x"):
+            text.focus()
+            await pilot.press("slash", *needle, "enter")
+            await pilot.pause()
+            title = text.border_subtitle
+            assert needle in getattr(title, "plain", str(title)), title
+            await pilot.press("slash", "escape")
+    assert app.return_code in (None, 0)

@@ -133,3 +133,23 @@ async def test_the_explorer_follows_a_rotation_of_the_kubelets_cert(tmp_path: Pa
         group = next(g for g in tree_of(app).root.children if "outside the tree" in g.label.plain)
         await until(pilot, lambda: group.label.plain.startswith("✓"))
         assert selected(app) == CLIENT
+
+
+async def test_kubeadm_flags_env_is_a_node_file_of_its_own(tmp_path: Path) -> None:
+    """kubeadm-flags.env, read for the Node's addresses, shows beside the kubelet's files
+    with what it is for, and opens as a file."""
+    node = tmp_path / "node"
+    generate_node_root(node, FAST, NOW)
+    flags = node / "var/lib/kubelet/kubeadm-flags.env"
+    flags.write_text('KUBELET_KUBEADM_ARGS="--node-ip=192.168.1.10"\n')
+    root = node / "etc/kubernetes"
+    app = KexploreApp(root, now=NOW, node_sources=sources_for(root, node_root=node))
+    async with app.run_test(size=SIZE) as pilot:
+        await started(app, pilot)
+        assert app.session is not None
+        assert app.session.roles["/var/lib/kubelet/kubeadm-flags.env"][0] == "kubelet flags"
+        app.main.jump("/var/lib/kubelet/kubeadm-flags.env")
+        await pilot.pause()
+        await pilot.pause()
+        assert app.main.query_one(FileView).path == "/var/lib/kubelet/kubeadm-flags.env"
+        assert "node IP" in screen_text(app)

@@ -371,3 +371,41 @@ def test_the_plane_is_built_once_per_report(
     built.clear()
     session = session_from(change.tree, change.report)
     assert built == [] and session.plane == outline(change.report.plane)  # type: ignore[arg-type]
+
+
+def test_the_static_pods_and_parameters_are_read_once_per_report(
+    make_tree: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checks read manifests/ as the kubelet does, and infer the parameters; the
+    session reuses both rather than reading them again (the static-pod read is ~2.5 ms)."""
+    import kexplore.core.check as check
+    import kexplore.core.expiry as expiry
+    import kexplore.core.infer as infer_module
+    import kexplore.core.plane.pods as pods
+    from kexplore.core.check import check_tree
+    from kexplore.ui.session import CHECKED_PROFILE, session_from
+
+    reads: list[str] = []
+    real_pods, real_infer = pods.for_tree, infer_module.infer
+
+    def pods_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append("pods")
+        return real_pods(*args, **kwargs)
+
+    def inferred(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append("infer")
+        return real_infer(*args, **kwargs)
+
+    monkeypatch.setattr(pods, "for_tree", pods_read)
+    monkeypatch.setattr(infer_module, "infer", inferred)
+    monkeypatch.setattr(check, "infer", inferred)
+    monkeypatch.setattr(expiry, "infer", inferred)
+    tree = scan(make_tree(faults=["manifest-host-network"]))
+    report = check_tree(tree, NOW, profile=CHECKED_PROFILE)
+    session = session_from(tree, report)
+    assert sorted(reads) == ["infer", "pods"]
+    assert session.kubelet is report.kubelet and session.inferred is report.inferred
+    assert session.report.kubelet is None  # the session holds it once, to send
+    assert [e.path for e in session.kubelet.entries] == sorted(
+        f"manifests/{name}.yaml" for name in
+        ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"))

@@ -30,18 +30,18 @@ def check_tree(
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
     findings: list[Finding] = []
-    plane = None
+    ctx = None
     if profile in ("kubeadm", "all"):
         inferred = infer(tree)
         ctx = Context(tree=tree, now=now, warn_days=warn_days, inferred=inferred,
                       node=node_files)
         findings += inferred.findings
         findings += run_rules(ctx)
-        plane = ctx.plane
     if profile in ("cis", "all"):
         from kexplore.core.cis import cis_findings, evaluate_cis
 
         findings += cis_findings(evaluate_cis(tree))
     unique = list(dict.fromkeys(findings))
     return Report(tree=tree, now=now, findings=tuple(sorted(unique, key=Finding.sort_key)),
-                  node=node_files, plane=plane)
+                  node=node_files, plane=ctx.plane if ctx else None,
+                  inferred=ctx.inferred if ctx else None, kubelet=ctx.kubelet if ctx else None)

@@ -28,7 +28,13 @@ from kexplore.core.cis_data import (
     STRONG_CIPHERS,
     CisCheck,
 )
-from kexplore.core.conventions.manifests import ETCD_DATA_DIR, K8S_DIR, STATIC_PODS_BY_NAME
+from kexplore.core.conventions.manifests import (
+    ETCD_DATA_DIR,
+    K8S_DIR,
+    STAND_IN_SUFFIXES,
+    STATIC_PODS_BY_NAME,
+    manifest_file,
+)
 from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Finding, Kind, Node, Severity, Tree
 from kexplore.core.paths import tree_path
@@ -287,7 +293,7 @@ def _pick_container(manifest: ManifestInfo, name: str) -> Container | None:
 def _manifest_node(tree: Tree, name: str) -> tuple[str, Node | None]:
     """The manifest that defines `name`: kubeadm's file, else any manifest whose container
     runs that binary (the kubelet runs every file in manifests/, whatever it is called)."""
-    path = STATIC_PODS_BY_NAME[name].file
+    path = _kubeadm_manifest(tree, name)
     node = tree.get(path)
     if node is not None:
         return path, follow(tree, node)
@@ -360,19 +366,23 @@ class _Context:
         """(the tree folder that holds the PKI, why not): kubeadm's certificatesDir as the
         API server's pod mounts it, the folder of its --client-ca-file followed through
         the volumes (a folder moved on the host is still the PKI). kubeadm's pki/ when the
-        API server names none."""
+        API server names none. When its volume shows it a folder beyond the tree, the
+        tree's own folder at that path is still the node's PKI folder to audit."""
         raw = self.apiserver.raw("client-ca-file") if self.apiserver.readable else None
         if raw is None or not raw.text.startswith("/"):
             return "pki", ""
         folder = posixpath.dirname(posixpath.normpath(raw.text))
         host = self.apiserver.host_path(folder)
+        rel = tree_path(host) if host is not None else None
+        if rel:
+            return rel, ""
+        own = tree_path(folder)
+        if own and self.tree.get(own) is not None:
+            return own, ""
         if host is None:
             return None, (f"{_NA_FILES}the PKI folder {folder} is not in a hostPath volume "
                           f"of {self.apiserver.path}")
-        rel = tree_path(host)
-        if not rel:
-            return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
-        return rel, ""
+        return None, f"{_NA_FILES}the PKI folder: {_outside(self.apiserver, folder, host)}"
 
 
 def _outside(comp: Component, path: str, host: str) -> str:
@@ -428,10 +438,19 @@ def _evaluate(check: CisCheck, ctx: _Context) -> CisResult:
         automated=check.automated,
         result=result,
         reason=outcome.reason,
-        remediation=check.remediation,
+        remediation=_in_place(check.remediation, outcome.path),
         path=outcome.path,
         pointer=outcome.pointer,
     )
+
+
+def _in_place(remediation: str, path: str) -> str:
+    """The remediation naming the file the check read: the .json standing in for
+    kubeadm's .yaml, where the benchmark names the .yaml."""
+    stem, dot, suffix = path.rpartition(".")
+    if not dot or f".{suffix}" not in STAND_IN_SUFFIXES:
+        return remediation
+    return remediation.replace(f"{K8S_DIR}/{stem}.yaml", f"{K8S_DIR}/{path}")
 
 
 def cis_findings(results: Iterable[CisResult]) -> list[Finding]:
@@ -540,12 +559,17 @@ def _owner_verdict(found: Sequence[tuple[str, Node]]) -> _Outcome:
     return _pass(f"{what} owned by 0:0 (root:root)", found[0][0])
 
 
+def _kubeadm_manifest(tree: Tree, name: str) -> str:
+    """kubeadm's manifest of `name`, or the .json or .yml standing in for it."""
+    return manifest_file(STATIC_PODS_BY_NAME[name], lambda p: tree.get(p) is not None)
+
+
 def _manifest_mode(name: str) -> Callable[[Tree], _Outcome]:
-    return lambda tree: _modes_ok(tree, [STATIC_PODS_BY_NAME[name].file], 0o600)
+    return lambda tree: _modes_ok(tree, [_kubeadm_manifest(tree, name)], 0o600)
 
 
 def _manifest_owner(name: str) -> Callable[[Tree], _Outcome]:
-    return lambda tree: _owners_ok(tree, [STATIC_PODS_BY_NAME[name].file])
+    return lambda tree: _owners_ok(tree, [_kubeadm_manifest(tree, name)])
 
 
 _ADMIN_CONFS = ("admin.conf", "super-admin.conf")
@@ -566,8 +590,6 @@ _FILE_CHECKS: dict[str, Callable[[Tree], _Outcome]] = {
     "1.1.18": lambda t: _owners_ok(t, ["controller-manager.conf"]),
     "4.1.5": lambda t: _modes_ok(t, ["kubelet.conf"], 0o600),
     "4.1.6": lambda t: _owners_ok(t, ["kubelet.conf"]),
-    "4.1.7": lambda t: _modes_ok(t, ["pki/ca.crt"], 0o644),
-    "4.1.8": lambda t: _owners_ok(t, ["pki/ca.crt"]),
 }
 
 
@@ -686,6 +708,31 @@ def _pki_keys(ctx: _Context) -> _Outcome:
         return _pass(f"all {len(paths)} private keys under {folder}/ are 0600 or stricter",
                      folder)
     return outcome
+
+
+def _kubelet_client_ca(ctx: _Context) -> tuple[str, str]:
+    """(the tree path of the kubelet's clientCAFile, why none): kubeadm writes it as
+    ca.crt of certificatesDir, the folder the API server's --client-ca-file names
+    (kubespray's ssl/ca.crt). The kubelet runs on the host, through no volume."""
+    raw = ctx.apiserver.raw("client-ca-file") if ctx.apiserver.readable else None
+    if raw is None or not raw.text.startswith("/"):
+        return "pki/ca.crt", ""
+    host = posixpath.join(posixpath.dirname(posixpath.normpath(raw.text)), "ca.crt")
+    rel = tree_path(host)
+    return (rel, "") if rel else ("", f"{_NA_FILES}the kubelet's client CA {host} is "
+                                      f"outside {K8S_DIR}")
+
+
+@_check("4.1.7")
+def _client_ca_mode(ctx: _Context) -> _Outcome:
+    path, why = _kubelet_client_ca(ctx)
+    return _modes_ok(ctx.tree, [path], 0o644) if path else _na(why)
+
+
+@_check("4.1.8")
+def _client_ca_owner(ctx: _Context) -> _Outcome:
+    path, why = _kubelet_client_ca(ctx)
+    return _owners_ok(ctx.tree, [path]) if path else _na(why)
 
 
 @_check("4.1.1", "4.1.2")

@@ -8,6 +8,7 @@ trust its CA, are held against it. Plain values: the rules and the views say the
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from kexplore.core.kubeconfig import ClusterEntry, KubeconfigInfo, UserEntry
@@ -47,8 +48,14 @@ class CopyState:
     server_in_sans: bool = True
 
 
-def live_admin(tree: Tree) -> Live:
-    ca_node = tree.get("pki/ca.crt")
+def _as_written(path: str) -> str:
+    return path
+
+
+def live_admin(tree: Tree, laid_out: Callable[[str], str] = _as_written) -> Live:
+    """The live admin credential; `laid_out` maps kubeadm's pki/ paths to where the
+    tree's certificatesDir holds them (kubespray's ssl/)."""
+    ca_node = tree.get(laid_out("pki/ca.crt"))
     ca = ca_node.content[0] if ca_node and ca_node.kind is Kind.CERTIFICATE and \
         ca_node.content else None
     servers: set[str] = set()
@@ -61,7 +68,7 @@ def live_admin(tree: Tree) -> Live:
         for user in node.content.users:
             if user.cert is not None:
                 clients.setdefault(name, user.cert)
-    api = tree.get("pki/apiserver.crt")
+    api = tree.get(laid_out("pki/apiserver.crt"))
     sans: set[str] = set()
     if api is not None and api.kind is Kind.CERTIFICATE and api.content:
         sans = {*api.content[0].dns_sans, *(_ip(i) for i in api.content[0].ip_sans)}

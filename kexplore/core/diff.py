@@ -7,12 +7,13 @@ there), *customisation* (an extraArgs-style override or a host-dependent volume)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import field, replace
 from functools import cached_property
 from typing import Any
 
 from kexplore.core.conventions.manifests import (
+    ACCUMULATING_FLAGS,
     CA_TRUST_VOLUMES,
     COMPONENT_DEFAULTS,
     ETCD_JOIN_STATE,
@@ -25,6 +26,8 @@ from kexplore.core.conventions.manifests import (
     UNDOING_MEMBERS,
     StaticPodSpec,
     expected_pod,
+    manifest_file,
+    static_pod_in,
 )
 from kexplore.core.manifest import ManifestInfo, parse_flags
 from kexplore.core.model import Report, Severity, Tree
@@ -97,9 +100,16 @@ class ManifestDiff:
 
 
 def flag_map(command: list[str] | tuple[str, ...]) -> dict[str, str]:
-    """--name → value, last one wins, as the components read their command line."""
+    """--name → value as the components read their command line: the last one wins, but
+    a list flag given twice holds both (--service-account-key-file during a key rotation)."""
     flags, _ = parse_flags(tuple(command[1:]))
-    return {f.name: f.value if f.value is not None else "true" for f in flags}
+    out: dict[str, str] = {}
+    for f in flags:
+        value = f.value if f.value is not None else "true"
+        if f.name in ACCUMULATING_FLAGS and f.name in out:
+            value = f"{out[f.name]},{value}"
+        out[f.name] = value
+    return out
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, str]:
@@ -172,6 +182,9 @@ def _flag_kind(
     if name in LISTEN_FLAGS and expected is None:
         # kubeadm leaves the API server on all addresses; one address is narrower.
         return CUSTOMISATION, "listens on fewer addresses than kubeadm's default: narrower"
+    if name in ACCUMULATING_FLAGS and expected and actual and (
+            set(expected.split(",")) <= set(actual.split(","))):
+        return CUSTOMISATION, "keeps kubeadm's value and adds to it"
     if name in GUARDED_FLAGS:
         return DEFECT, "kubeadm relies on this flag; changing or dropping it weakens the node"
     if expected is None or name.startswith(KNOWN_CUSTOMISATION_PREFIXES):
@@ -322,8 +335,12 @@ def _shown(key: str, shown: Mapping[str, str]) -> str | None:
 def diff_manifest(
     tree: Tree, path: str, inferred: Inferred, against: Version | None = None
 ) -> ManifestDiff | None:
-    """The diff of one of kubeadm's manifests in `tree`; None for a third-party static pod."""
-    spec = STATIC_PODS_BY_FILE.get(path)
+    """The diff of one of kubeadm's manifests in `tree` (its .yaml, or the .json standing
+    in for it, asked by either name); None for a third-party static pod."""
+    present = _present(tree)
+    spec = static_pod_in(path, present)
+    if spec is not None:
+        path = manifest_file(spec, present)
     node = tree.get(path)
     if spec is None or node is None or not isinstance(node.content, ManifestInfo):
         return None
@@ -334,8 +351,13 @@ def diff_manifest(
         inferred,
         against,
         _missing_files(tree, node.content),
-        local_etcd_here=tree.get("manifests/etcd.yaml") is not None,
+        local_etcd_here=present(manifest_file(STATIC_PODS_BY_FILE["manifests/etcd.yaml"],
+                                              present)),
     )
+
+
+def _present(tree: Tree) -> Callable[[str], bool]:
+    return lambda p: tree.get(p) is not None
 
 
 def _missing_files(tree: Tree, pod: ManifestInfo) -> frozenset[str]:
@@ -370,7 +392,7 @@ def checklist(tree: Tree, path: str, report: Report) -> list[ChecklistItem]:
     from kexplore.core.conventions.manifests import LEADER_ELECTED, POD_CONVENTIONS
 
     failed = {f.rule for f in report.for_path(path) if f.severity is not Severity.INFO}
-    spec = STATIC_PODS_BY_FILE.get(path)
+    spec = static_pod_in(path, _present(tree))
     items = [
         ChecklistItem(c.rule, c.rule not in failed, c.why)
         for c in POD_CONVENTIONS

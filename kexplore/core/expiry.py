@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from kexplore.core.checks.context import Context, is_archived
+from kexplore.core.checks.context import Context
 from kexplore.core.conventions.certs import CERTS, CERTS_BY_NAME
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.infer import infer
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import ExpiryRow, Tree
+from kexplore.core.params import Inferred
 from kexplore.core.pki import CertInfo, residual_time
 
 if TYPE_CHECKING:
@@ -34,15 +35,18 @@ def _externally_managed(tree: Tree, ca_path: str) -> bool:
     return tree.get(ca_path) is not None and tree.get(ca_path.removesuffix(".crt") + ".key") is None
 
 
-def expiry_rows(tree: Tree, now: datetime, node: NodeFiles | None = None) -> list[ExpiryRow]:
+def expiry_rows(
+    tree: Tree, now: datetime, node: NodeFiles | None = None, inferred: Inferred | None = None,
+) -> list[ExpiryRow]:
     """One row per certificate, sorted by expiry (soonest first); missing kubeadm certs last.
-    With `node`, the kubelet's own certificates and the kubeconfig copies too."""
-    ctx = Context(tree=tree, now=now, warn_days=0, inferred=infer(tree))
+    With `node`, the kubelet's own certificates and the kubeconfig copies too; `inferred`
+    is the tree's parameters when the caller has them already."""
+    ctx = Context(tree=tree, now=now, warn_days=0, inferred=inferred or infer(tree))
     ca_paths = {id(c.cert): c.path for c in (*ctx.certs, *ctx.authority_files) if not c.embedded}
     ca_files = {spec.name: spec.file for spec in CERTS if spec.is_ca and spec.file}
     rows = []
     for at in ctx.certs:
-        if is_archived(at.path) or at.pointer.endswith(" CA"):
+        if at.archived or at.pointer.endswith(" CA"):
             continue
         name = at.spec.name if at.spec else (f"{at.path} ({at.pointer})" if at.pointer else at.path)
         ca = "" if at.cert.self_issued else _ca_name(ctx, at.cert, ca_paths)

@@ -264,6 +264,13 @@ FAULTS: tuple[FaultSpec, ...] = (
         ("kube-apiserver", "kube-controller-manager", "etcd"),
     ),
     FaultSpec(
+        "manifest-volume-missing",
+        "kube-vip copied from the init node: it mounts super-admin.conf, which this node "
+        "lacks",
+        "kube-vip",
+        ("kube-vip",),
+    ),
+    FaultSpec(
         "pod-host-access",
         "hostPID: true on a kubeadm pod",
         "etcd",

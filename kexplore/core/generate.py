@@ -597,11 +597,40 @@ def build_files(
             files[MOVED_CERT] = files["pki/apiserver.crt"]
         if fault.name == "connection-eku":
             files.update(_client_only_serving_pair(params, now, issued))
+        if fault.name == "manifest-volume-missing":
+            files[f"manifests/{fault.target}.yaml"] = dump_yaml(_kube_vip(params))
+            files.pop("super-admin.conf", None)  # a joined node's tree: the init node's alone
         if fault.name == "parse-error":
             path = next(s.file for s in certs_for(params) if s.name == fault.target)
             assert path is not None
             files[path] = files[path][: len(files[path]) // 2]
     return files
+
+
+def _kube_vip(params: ClusterParams) -> dict[str, Any]:
+    """kube-vip's static pod as its docs write it for 1.29+ (super-admin.conf as its
+    admin.conf), copied as is onto a node that has no super-admin.conf."""
+    env = {"vip_arp": "true", "port": str(params.bind_port), "vip_interface": "eth0",
+           "cp_enable": "true", "vip_leaderelection": "true", "address": "192.168.1.100"}
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "kube-vip", "namespace": "kube-system"},
+        "spec": {
+            "containers": [{
+                "args": ["manager"],
+                "env": [{"name": k, "value": v} for k, v in env.items()],
+                "image": "ghcr.io/kube-vip/kube-vip:v0.8.0",
+                "name": "kube-vip",
+                "securityContext": {"capabilities": {"add": ["NET_ADMIN", "NET_RAW"]}},
+                "volumeMounts": [{"mountPath": f"{K8S}/admin.conf", "name": "kubeconfig"}],
+            }],
+            "hostAliases": [{"hostnames": ["kubernetes"], "ip": "127.0.0.1"}],
+            "hostNetwork": True,
+            "volumes": [{"hostPath": {"path": f"{K8S}/super-admin.conf"},
+                         "name": "kubeconfig"}],
+        },
+    }
 
 
 def _client_only_serving_pair(
@@ -638,6 +667,14 @@ def _check_target(root: Path, force: bool) -> None:
         raise TargetNotEmpty(f"{root} exists and is not a folder")
     if root.is_dir() and any(root.iterdir()) and not force:
         raise TargetNotEmpty(f"{root} is not empty; pass --force to write the tree into it anyway")
+
+
+def kubelet_conf_planted(faults: Sequence[Fault]) -> bool:
+    """Whether a fault lives in kubelet.conf as kubeadm writes it (embedded): the forms the
+    kubelet rewrites it to afterwards (kubelet-finalize, a join's TLS bootstrap) would
+    overwrite it, so there it stays as planted."""
+    return any(f.target == "kubelet.conf" or f.name == "kubelet-client-embedded"
+               for f in faults)
 
 
 def generate_tree(

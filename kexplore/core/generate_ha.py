@@ -6,9 +6,13 @@ super-admin.conf, and its etcd joins the members already there
 (`--initial-cluster-state=existing`, `--initial-cluster` listing them and itself).
 HA faults are planted on the last node, and so is every single-node fault.
 
-One simplification: a joined kubelet bootstraps its own client certificate into
-/var/lib/kubelet, outside the tree; here every node's kubelet.conf embeds it, as on the
-init node, so that the tree alone holds the node's identity.
+A joined node's kubelet.conf is the one the kubelet's TLS bootstrap writes, in every
+version: its own default-* names, the CA embedded, and the client pair named at
+/var/lib/kubelet/pki/kubelet-client-current.pem, outside the tree (reference §3.3); its
+server is the bootstrap kubeconfig's, the shared endpoint until 1.32 and the node's own
+API server from 1.33 (ControlPlaneKubeletLocalMode). The init node keeps kubeadm's
+embedded form (before kubelet-finalize), so the tree alone holds one node's identity.
+With node_root each node is a node's / instead, its kubelet's files beside the tree.
 """
 
 from __future__ import annotations
@@ -21,6 +25,11 @@ from pathlib import Path
 
 from kexplore.core.conventions.certs import CERTS_BY_NAME
 from kexplore.core.conventions.ha import PER_NODE_BY_NAME
+from kexplore.core.conventions.kubeconfigs import (
+    JOINED_KUBELET_NAMES,
+    KUBECONFIGS_BY_FILE,
+    KUBELET_ROTATED_CERT,
+)
 from kexplore.core.faults import HA_FAULTS_BY_NAME, Fault
 from kexplore.core.generate import (
     SharedPki,
@@ -28,6 +37,7 @@ from kexplore.core.generate import (
     build_files,
     issue_one,
     issue_shared,
+    kubelet_conf_planted,
     new_key,
     refuse_unwritable,
     set_flag,
@@ -72,8 +82,10 @@ def generate_ha(
     now: datetime,
     faults: Sequence[Fault] = (),
     force: bool = False,
+    node_root: bool = False,
 ) -> dict[str, list[str]]:
-    """Write ROOT/cp-1 ... ROOT/cp-N; return the paths written, by node folder."""
+    """Write ROOT/cp-1 ... ROOT/cp-N (each a node's / with node_root); return the paths
+    written, by node folder."""
     refuse_unwritable(base)
     nodes = node_params(base, count)
     ha = [f for f in faults if f.name in HA_FAULTS_BY_NAME]
@@ -89,14 +101,47 @@ def generate_ha(
         last = i == len(nodes) - 1
         own = _own_shared(shared, params, now, ha) if last else shared
         files = build_files(params, now, plain if last else (), own)
+        if params.joined and not (last and kubelet_conf_planted(plain)):
+            files["kubelet.conf"] = bootstrapped_kubelet_conf(files["kubelet.conf"], params)
         if last:
             _plant(files, trees[0], ha)
         trees.append(files)
+    if node_root:
+        from kexplore.core.generate_node import generate_node_root
+
+        return {
+            params.node_name: generate_node_root(
+                root / params.node_name, params, now, plain if params is nodes[-1] else (),
+                force, tree_files=files)
+            for params, files in zip(nodes, trees, strict=True)
+        }
     return {
         params.node_name: write_files(root / params.node_name, files, params,
                                       plain if params is nodes[-1] else ())
         for params, files in zip(nodes, trees, strict=True)
     }
+
+
+def bootstrapped_kubelet_conf(kubeadm_form: bytes, params: ClusterParams) -> bytes:
+    """kubelet.conf as the kubelet's TLS bootstrap writes it on a joined node, made from
+    the one kubeadm writes: the same CA, the bootstrap kubeconfig's server, default-*
+    names, and the rotated pair named instead of embedded."""
+    from kexplore.core.read.yamlio import dump_yaml, load_yaml
+
+    cluster_name, user_name, context_name = JOINED_KUBELET_NAMES
+    doc = load_yaml(kubeadm_form)
+    cluster = doc["clusters"][0]["cluster"]
+    cluster["server"] = KUBECONFIGS_BY_FILE["kubelet.conf"].server_rule(
+        params.version).url(params)
+    doc["clusters"] = [{"cluster": cluster, "name": cluster_name}]
+    doc["contexts"] = [{"context": {"cluster": cluster_name, "namespace": "default",
+                                    "user": user_name},
+                        "name": context_name}]
+    doc["current-context"] = context_name
+    doc["users"] = [{"name": user_name,
+                     "user": {"client-certificate": KUBELET_ROTATED_CERT,
+                              "client-key": KUBELET_ROTATED_CERT}}]
+    return dump_yaml(doc)
 
 
 def _skewed(params: ClusterParams, faults: Sequence[Fault]) -> ClusterParams:

@@ -43,8 +43,10 @@ from kexplore.core.generate import (
     issue,
     key_pem,
     kubeconfig_document,
+    kubelet_conf_planted,
     new_key,
     plan_for,
+    write_files,
 )
 from kexplore.core.params import ClusterParams, KeyAlgorithm
 from kexplore.core.read.yamlio import dump_yaml, load_yaml
@@ -63,18 +65,22 @@ def generate_node_root(
     now: datetime,
     faults: Sequence[Fault] = (),
     force: bool = False,
+    tree_files: dict[str, bytes] | None = None,
 ) -> list[str]:
-    """Write the node root under `root`; return the paths written, relative to it."""
+    """Write the node root under `root`; return the paths written, relative to it. An HA
+    set passes each node's tree as `tree_files`, already built."""
     _check_target(root, force)
     tree_faults = [f for f in faults if f.name not in NODE_FAULT_NAMES]
     node_faults = {f.name: f for f in faults if f.name in NODE_FAULT_NAMES}
     tree = root / TREE
-    written = [f"{TREE}/{p}" for p in generate_tree(tree, params, now, tree_faults, force)]
+    written = [f"{TREE}/{p}" for p in (
+        generate_tree(tree, params, now, tree_faults, force) if tree_files is None
+        else write_files(tree, tree_files, params, tree_faults))]
     ca = _cluster_ca(tree)
     if "kubelet-serving-ca" in node_faults:
         _verify_kubelets(tree)
     files: dict[str, tuple[bytes, int]] = {}
-    if "kubelet-client-embedded" not in node_faults:
+    if not kubelet_conf_planted(faults):
         files[f"{TREE}/kubelet.conf"] = (_finalized_kubelet_conf(tree), 0o600)
     if "kubelet-bootstrap-leftover" in node_faults:
         files[f"{TREE}/bootstrap-kubelet.conf"] = (_bootstrap_kubeconfig(params, ca), 0o600)

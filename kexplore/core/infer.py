@@ -10,7 +10,9 @@ from kexplore.core.conventions.certs import apiserver_sans
 from kexplore.core.conventions.manifests import (
     APISERVER_ENDPOINT_ANNOTATION,
     ETCD_URLS_ANNOTATION,
+    STATIC_PODS_BY_FILE,
     image_of_another,
+    manifest_file,
 )
 from kexplore.core.conventions.versions import is_older, is_supported, nearest_supported
 from kexplore.core.kubeconfig import KubeconfigInfo
@@ -38,6 +40,11 @@ ETCD = "manifests/etcd.yaml"
 def _manifest(tree: Tree, path: str) -> ManifestInfo | None:
     node = tree.get(path)
     return node.content if node and isinstance(node.content, ManifestInfo) else None
+
+
+def _manifest_at(tree: Tree, path: str) -> str:
+    """kubeadm's manifest at `path`, or where a .json or .yml stands in for it."""
+    return manifest_file(STATIC_PODS_BY_FILE[path], lambda p: tree.get(p) is not None)
 
 
 def _container(tree: Tree, path: str) -> Container | None:
@@ -99,17 +106,19 @@ class _Evidence:
 
 def _gather(tree: Tree) -> _Evidence:
     ev = _Evidence()
-    api = _container(tree, APISERVER)
-    kcm = _container(tree, CONTROLLER_MANAGER)
-    etcd = _container(tree, ETCD)
-    api_pod = _manifest(tree, APISERVER)
-    etcd_pod = _manifest(tree, ETCD)
-    for path, container in (
-        (APISERVER, api),
-        (CONTROLLER_MANAGER, kcm),
-        (SCHEDULER, _container(tree, SCHEDULER)),
+    # each read where the tree holds it: a .json standing in for kubeadm's .yaml too
+    api_at, kcm_at, scheduler_at, etcd_at = (
+        _manifest_at(tree, path) for path in (APISERVER, CONTROLLER_MANAGER, SCHEDULER, ETCD))
+    api = _container(tree, api_at)
+    kcm = _container(tree, kcm_at)
+    etcd = _container(tree, etcd_at)
+    api_pod = _manifest(tree, api_at)
+    etcd_pod = _manifest(tree, etcd_at)
+    for component, path, container in (
+        ("kube-apiserver", api_at, api),
+        ("kube-controller-manager", kcm_at, kcm),
+        ("kube-scheduler", scheduler_at, _container(tree, scheduler_at)),
     ):
-        component = path.removeprefix("manifests/").removesuffix(".yaml")
         if container and image_of_another(component, container.image):
             continue  # another component's tag says nothing of this one (pod-image says so)
         ev.add("kubernetes_version", _tag_version(container), f"{path} image tag")
@@ -119,64 +128,64 @@ def _gather(tree: Tree) -> _Evidence:
             "advertise_address",
             # a value that is no address is no evidence of one (pod-flag-value says so)
             address if address and is_ip(address) else None,
-            f"{APISERVER} --advertise-address",
+            f"{api_at} --advertise-address",
         )
         port = api.flag_value("secure-port")
         ev.add(
             "bind_port",
             int(port) if port and port.isdigit() else None,
-            f"{APISERVER} --secure-port",
+            f"{api_at} --secure-port",
         )
         ev.add(
             "service_subnet",
             api.flag_value("service-cluster-ip-range"),
-            f"{APISERVER} --service-cluster-ip-range",
+            f"{api_at} --service-cluster-ip-range",
         )
         issuer = api.flag_value("service-account-issuer") or ""
         prefix = "https://kubernetes.default.svc."
         if issuer.startswith(prefix):
-            ev.add("dns_domain", issuer[len(prefix) :], f"{APISERVER} --service-account-issuer")
-        ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{APISERVER} --etcd-servers")
+            ev.add("dns_domain", issuer[len(prefix) :], f"{api_at} --service-account-issuer")
+        ev.add("etcd_servers", api.flag_value("etcd-servers"), f"{api_at} --etcd-servers")
         for flag in ("client-ca-file", "tls-cert-file"):
-            ev.add("cert_dir", _folder_of(api.flag_value(flag)), f"{APISERVER} --{flag}")
+            ev.add("cert_dir", _folder_of(api.flag_value(flag)), f"{api_at} --{flag}")
         for flag, name in (
             ("etcd-cafile", "external_etcd_ca"),
             ("etcd-certfile", "external_etcd_cert"),
             ("etcd-keyfile", "external_etcd_key"),
         ):
-            ev.add(name, api.flag_value(flag), f"{APISERVER} --{flag}")
+            ev.add(name, api.flag_value(flag), f"{api_at} --{flag}")
     if api_pod:
         endpoint = api_pod.annotations.get(APISERVER_ENDPOINT_ANNOTATION, "")
         host, annotated_port = split_host_port(endpoint) if endpoint else ("", None)
-        ev.add("advertise_address", host, f"{APISERVER} annotation")
-        ev.add("bind_port", annotated_port, f"{APISERVER} annotation")
+        ev.add("advertise_address", host, f"{api_at} annotation")
+        ev.add("bind_port", annotated_port, f"{api_at} annotation")
     if etcd:
-        ev.add("node_name", etcd.flag_value("name"), f"{ETCD} --name")
+        ev.add("node_name", etcd.flag_value("name"), f"{etcd_at} --name")
         ev.add(
             "advertise_address",
             _url_host(etcd.flag_value("advertise-client-urls") or ""),
-            f"{ETCD} --advertise-client-urls",
+            f"{etcd_at} --advertise-client-urls",
         )
-        ev.add("etcd_tag", etcd.image_tag, f"{ETCD} image tag")
+        ev.add("etcd_tag", etcd.image_tag, f"{etcd_at} image tag")
         etcd_dir = _folder_of(etcd.flag_value("trusted-ca-file"))
         if etcd_dir.endswith("/etcd"):
-            ev.add("cert_dir", etcd_dir.removesuffix("/etcd"), f"{ETCD} --trusted-ca-file")
-        ev.add("etcd_members", _joined_members(etcd), f"{ETCD} --initial-cluster")
+            ev.add("cert_dir", etcd_dir.removesuffix("/etcd"), f"{etcd_at} --trusted-ca-file")
+        ev.add("etcd_members", _joined_members(etcd), f"{etcd_at} --initial-cluster")
     if etcd_pod:
         ev.add(
             "advertise_address",
             _url_host(etcd_pod.annotations.get(ETCD_URLS_ANNOTATION, "")),
-            f"{ETCD} annotation",
+            f"{etcd_at} annotation",
         )
     if kcm:
         ev.add(
-            "cluster_name", kcm.flag_value("cluster-name"), f"{CONTROLLER_MANAGER} --cluster-name"
+            "cluster_name", kcm.flag_value("cluster-name"), f"{kcm_at} --cluster-name"
         )
-        ev.add("pod_subnet", kcm.flag_value("cluster-cidr"), f"{CONTROLLER_MANAGER} --cluster-cidr")
+        ev.add("pod_subnet", kcm.flag_value("cluster-cidr"), f"{kcm_at} --cluster-cidr")
         ev.add(
             "cert_dir",
             _folder_of(kcm.flag_value("root-ca-file")),
-            f"{CONTROLLER_MANAGER} --root-ca-file",
+            f"{kcm_at} --root-ca-file",
         )
     _gather_kubeconfigs(tree, ev)
     _gather_certs(tree, ev)

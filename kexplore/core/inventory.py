@@ -142,9 +142,14 @@ class Inventory:
         return next((k for k in self.keys if k.path == path), None)
 
     def manifest(self, component: str) -> ManifestRecord | None:
-        """The live static pod of a component (never an upgrade backup of it)."""
-        path = f"manifests/{component}.yaml"
-        return next((m for m in self.manifests if m.path == path), None)
+        """The live static pod of a component (never an upgrade backup of it): its .yaml,
+        else the .json or .yml standing in for it."""
+        from kexplore.core.conventions.manifests import STATIC_PODS_BY_NAME, manifest_file
+
+        spec = STATIC_PODS_BY_NAME.get(component)
+        held = {m.path: m for m in self.manifests}
+        path = manifest_file(spec, held.__contains__) if spec else f"manifests/{component}.yaml"
+        return held.get(path)
 
 
 # --- from a tree --------------------------------------------------------------------------
@@ -349,56 +354,67 @@ def load_inventory(text: str) -> Inventory:
         ) from None
 
 
+def _flag_value(name: object, value: object) -> str | None:
+    return None if value is None else _shown(str(name), str(value))
+
+
+def _text(value: object) -> str:
+    """A text field of a loaded inventory, made what build_inventory makes it: redacted and
+    escaped. The file may come from anywhere (an older kexplore, a hand edit, another
+    node's tool): compare prints its fields, and must not print a secret or a raw byte."""
+    return printable(str(value))
+
+
 def _from_doc(doc: Mapping[str, Any]) -> Inventory:
     return Inventory(
-        root=str(doc["root"]),
+        root=_text(doc["root"]),
         now=datetime.fromisoformat(str(doc["now"]).replace("Z", "+00:00")),
-        kexplore_version=str(doc["kexplore"]),
+        kexplore_version=_text(doc["kexplore"]),
         parameters=tuple(
-            Parameter(str(p["name"]), str(p["value"]), str(p["source"]))
+            Parameter(_text(p["name"]), _text(p["value"]), _text(p["source"]))
             for p in doc["parameters"]
         ),
         certificates=tuple(
             CertRecord(
-                path=str(c["path"]),
-                pointer=str(c["pointer"]),
-                subject=str(c["subject"]),
-                subject_cn=str(c["subjectCN"]),
-                issuer=str(c["issuer"]),
-                issuer_cn=str(c["issuerCN"]),
-                serial=str(c["serialNumber"]),
-                not_before=str(c["notBefore"]),
-                not_after=str(c["notAfter"]),
-                dns_sans=tuple(map(str, c["dnsNames"])),
-                ip_sans=tuple(map(str, c["ipAddresses"])),
+                path=_text(c["path"]),
+                pointer=_text(c["pointer"]),
+                subject=_text(c["subject"]),
+                subject_cn=_text(c["subjectCN"]),
+                issuer=_text(c["issuer"]),
+                issuer_cn=_text(c["issuerCN"]),
+                serial=_text(c["serialNumber"]),
+                not_before=_text(c["notBefore"]),
+                not_after=_text(c["notAfter"]),
+                dns_sans=tuple(map(_text, c["dnsNames"])),
+                ip_sans=tuple(map(_text, c["ipAddresses"])),
                 is_ca=bool(c["isCA"]),
-                sha256=str(c["sha256"]),
-                sha1=str(c["sha1"]),
-                public_key_sha256=str(c["publicKeySha256"]),
+                sha256=_text(c["sha256"]),
+                sha1=_text(c["sha1"]),
+                public_key_sha256=_text(c["publicKeySha256"]),
             )
             for c in doc["certificates"]
         ),
         keys=tuple(
             KeyRecord(
-                str(k["path"]),
-                str(k["pointer"]),
-                str(k["kind"]),
-                str(k["type"]),
-                str(k["size"]),
-                str(k["publicKeySha256"]),
+                _text(k["path"]),
+                _text(k["pointer"]),
+                _text(k["kind"]),
+                _text(k["type"]),
+                _text(k["size"]),
+                _text(k["publicKeySha256"]),
             )
             for k in doc["keys"]
         ),
         manifests=tuple(
             ManifestRecord(
-                str(m["path"]),
-                str(m["sha256"]),
+                _text(m["path"]),
+                _text(m["sha256"]),
                 tuple(
                     ContainerRecord(
-                        str(c["name"]),
-                        str(c["image"]),
+                        _text(c["name"]),
+                        _text(c["image"]),
                         tuple(
-                            (str(f["name"]), None if f["value"] is None else str(f["value"]))
+                            (_text(f["name"]), _flag_value(f["name"], f["value"]))
                             for f in c["flags"]
                         ),
                     )
@@ -409,12 +425,12 @@ def _from_doc(doc: Mapping[str, Any]) -> Inventory:
         ),
         findings=tuple(
             Finding(
-                rule=str(f["rule"]),
+                rule=_text(f["rule"]),
                 severity=Severity(f["severity"]),
-                path=str(f["path"]),
-                message=str(f["message"]),
-                pointer=str(f["pointer"]),
-                fix=str(f["fix"]),
+                path=_text(f["path"]),
+                message=_text(f["message"]),
+                pointer=_text(f["pointer"]),
+                fix=_text(f["fix"]),
             )
             for f in doc["findings"]
         ),

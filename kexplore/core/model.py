@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kexplore.core.records import record
-from kexplore.core.secrets import shown
+from kexplore.core.secrets import redact_message, shown
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
+    from kexplore.core.params import Inferred
     from kexplore.core.plane import Plane
+    from kexplore.core.plane.pods import KubeletPods
 
 
 ARCHIVE_PREFIXES = ("tmp/",)
@@ -167,6 +169,10 @@ class Report:
     # the control plane the rules read, when they built one: a face that shows it reuses
     # it rather than building it again
     plane: Plane | None = field(default=None, compare=False, repr=False)
+    # likewise what the rules read the tree with: its parameters, and the static pods as
+    # the kubelet reads manifests/ (each read once, in the checks)
+    inferred: Inferred | None = field(default=None, compare=False, repr=False)
+    kubelet: KubeletPods | None = field(default=None, compare=False, repr=False)
 
     def for_path(self, path: str) -> list[Finding]:
         return [f for f in self.findings if f.path == path]
@@ -204,9 +210,10 @@ class ExpiryRow:
 
     def as_json(self) -> dict[str, object]:
         return {
-            "name": self.name,
-            "path": self.path,
-            "pointer": self.pointer,
+            # exact, as JSON is data, but never a key's base64 a file was named with
+            "name": redact_message(self.name),
+            "path": redact_message(self.path),
+            "pointer": redact_message(self.pointer),
             "expirationDate": self.not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
             if self.not_after
             else None,

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from kexplore.core.conventions.node import (
     COPY_ROLE,
+    KUBEADM_FLAGS,
     KUBELET_CONFIG,
     KUBELET_DIR,
     KUBELET_ROTATED_CERT,
@@ -158,6 +159,9 @@ class NodeFiles:
     files: Mapping[str, OutsideFile]
     references: tuple[Reference, ...] = ()
     kubelet: KubeletConfig | None = None
+    # the kubelet's flags from kubeadm-flags.env (name without dashes -> value); None
+    # when that file was not read
+    kubelet_flags: Mapping[str, str] | None = None
 
     @property
     def this_machine(self) -> bool:
@@ -210,6 +214,8 @@ def read_node_files(
     reader = _Reader(tree, sources, read_cap)
     config = reader.read(KUBELET_CONFIG)
     kubelet = config.node.content if isinstance(config.node.content, KubeletConfig) else None
+    flags = reader.read(KUBEADM_FLAGS)
+    kubelet_flags = flags.node.content if isinstance(flags.node.content, dict) else None
     for path in _kubelet_paths(tree, kubelet):
         reader.read(path)
     for path in _copy_paths(sources):
@@ -218,7 +224,7 @@ def read_node_files(
     for ref in references:
         if ref.path not in reader.files and _local(sources, ref.path) is not None:
             reader.read(ref.path, look_only=not _decodable(ref.path))
-    return NodeFiles(sources, dict(reader.files), references, kubelet)
+    return NodeFiles(sources, dict(reader.files), references, kubelet, kubelet_flags)
 
 
 def _decodable(path: str) -> bool:
@@ -418,6 +424,8 @@ class _Reader:
         from kexplore.core.read.read_kubeconfig import decode_kubeconfig
         from kexplore.core.read.scan import classify, expected_kind
 
+        if target == KUBEADM_FLAGS:
+            return Kind.OTHER, kubelet_flags(data), ""
         try:
             if target == KUBELET_CONFIG:
                 return Kind.OTHER, read_pod.decode_kubelet_config(data), ""
@@ -432,6 +440,27 @@ class _Reader:
         # certificates and keys only from here: nothing left that names other files
         return classify(name, data, source_dir=local.parent, tree_root=self.tree.root,
                         read_cap=self.cap)
+
+
+def kubelet_flags(data: bytes) -> dict[str, str]:
+    """The flags of kubeadm-flags.env's KUBELET_KUBEADM_ARGS="--a=b --c=d", as the systemd
+    unit hands them to the kubelet (a flag given twice: the last counts)."""
+    import shlex
+
+    flags: dict[str, str] = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        name, sep, value = line.strip().partition("=")
+        if not sep or name != "KUBELET_KUBEADM_ARGS":
+            continue
+        try:
+            words = shlex.split(value)
+        except ValueError:
+            words = value.strip("\"'").split()
+        for word in (w for text in words for w in text.split()):
+            if word.startswith("--"):
+                key, _, val = word[2:].partition("=")
+                flags[key] = val
+    return flags
 
 
 def _document(data: bytes) -> tuple[Kind, object, str]:

@@ -3,7 +3,9 @@
 The explorer reads the tree in a forked child and receives what the views show. The plane's
 own records hold decoded certificates and live in a package whose import pulls in the
 signature checks (and so cryptography); these records hold only strings and dates, copied
-from the plane's verdicts. Nothing here decides anything: `outline` copies.
+from the plane's verdicts. `outline` copies them, and decides one thing the plane leaves to
+its faces: how a link's date reads at the plane's --now (`LinkLine.breaks`), so that the
+text report and the explorer say it in the same words.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from kexplore.core.records import record
 
 if TYPE_CHECKING:
     from kexplore.core.plane import Plane, Relation, Source, Usage
+
+BROKEN_NOW = "broken now"
 
 # the roles of a relation's files, the client's own first: what `enter` opens on a link
 # that does not break is the file the client side brings to it
@@ -46,6 +50,7 @@ class FileLine:
     owner: str
     reach: str  # the plane's words for where the component finds it
     in_tree: bool  # in the scanned tree, or embedded in one of its kubeconfigs
+    named: str = ""  # the path as the flag or field writes it
 
 
 @record
@@ -71,10 +76,24 @@ class LinkLine:
     files: tuple[FileLine, ...]
     opens: str  # where it breaks, else the first file of the client's side
     notes: tuple[str, ...] = ()  # what the verdict rests on (an assumption, said as such)
+    expired: bool = False  # breaks_at is at or before the plane's --now
 
     @property
     def title(self) -> str:
         return f"{self.client} → {self.server}"
+
+    @property
+    def broken_now(self) -> bool:
+        """Broken at --now: judged broken (for any cause), or past the date it breaks."""
+        return self.status == "broken" or self.expired
+
+    def breaks(self, stamp: str = "%Y-%m-%d %H:%M UTC") -> str:
+        """When the link breaks, as every face says it: a link broken at --now breaks on
+        no later day, whatever its dates (a date would read as a reprieve); else the
+        date, in the face's `stamp` format; "" when no expiry bounds it."""
+        if self.broken_now:
+            return BROKEN_NOW
+        return self.breaks_at.strftime(stamp) if self.breaks_at else ""
 
 
 @record
@@ -116,7 +135,7 @@ class PlaneOutline:
 
 def outline(plane: Plane) -> PlaneOutline:
     """Copy the plane's components, verdicts and file uses into plain records."""
-    links = tuple(_link(r) for r in plane.connections)
+    links = tuple(_link(r, plane.now) for r in plane.connections)
     paths = dict.fromkeys(s.path for r in plane.connections for _, s in r.sources() if s.path)
     return PlaneOutline(
         components=tuple(ComponentLine(c.name, c.source, c.about, c.present, c.notes,
@@ -129,9 +148,9 @@ def outline(plane: Plane) -> PlaneOutline:
     )
 
 
-def _link(r: Relation) -> LinkLine:
-    files = tuple(FileLine(role, s.path, s.pointer, s.owner, s.reach.value, _in_tree(s))
-                  for role, s in r.sources())
+def _link(r: Relation, now: datetime) -> LinkLine:
+    files = tuple(FileLine(role, s.path, s.pointer, s.owner, s.reach.value, _in_tree(s),
+                           s.named) for role, s in r.sources())
     ident = r.identity
     who = ""
     if ident.user:
@@ -144,6 +163,7 @@ def _link(r: Relation) -> LinkLine:
         breaks_because=r.breaks_because, anchor_path=r.anchor_path,
         anchor_pointer=r.anchor_pointer, symptom=r.symptom, identity=who, files=files,
         opens=r.anchor_path or _first_file(r), notes=r.notes,
+        expired=r.breaks_at is not None and r.breaks_at <= now,
     )
 
 

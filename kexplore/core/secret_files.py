@@ -69,6 +69,8 @@ def secret_files(tree: Tree) -> list[SecretFile]:
 
 
 def _holds(node: Node, signers: frozenset[str]) -> Holds | None:
+    if node.size == 0:
+        return None  # no byte, no secret: an empty sa.key holds nothing to steal
     if node.holds_private_key or node.kind is Kind.PRIVATE_KEY:
         return Holds.SIGNING_KEY if _signs(node, signers) else Holds.PRIVATE_KEY
     content = node.content

@@ -101,6 +101,9 @@ _PEM_KEY = re.compile(
 )
 # scheme://user:password@host: the user-info part of a URL (a proxy setting, say).
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
+# An HTTP credential as a header carries it (`Authorization: Bearer <token>`, a probe's
+# httpHeaders): the scheme is shown, the credential after it is not.
+_AUTH_SCHEME = re.compile(r"(?i)\b(bearer|basic|negotiate)(\s+)([\w.~+/=-]{8,})")
 _BASE64_RUN = re.compile(r"[A-Za-z0-9+/_-]{64,}={0,2}")
 
 
@@ -117,7 +120,53 @@ def redact_text(text: str) -> str:
     as a whole when it is the base64 of a private key (a key under an innocent name)."""
     if _hides_private_key(text):
         return REDACTED
-    return _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+    text = _BASE64_RUN.sub(_redact_inner_key, text)
+    text = _HEX_RUN.sub(lambda m: REDACTED if _hex_hides_key(m.group(0)) else m.group(0), text)
+    text = _USERINFO.sub(lambda m: f"{m.group(1)}{REDACTED}@", redact_pem(text))
+    text = _JSON_PAIR.sub(_redact_json_pair, text)
+    return _AUTH_SCHEME.sub(_redact_credential, text)
+
+
+# "name": "value" as JSON writes it, inside any text: a flag whose value is JSON
+# (--authentication-config-json={"clientSecret": "…"}), an annotation, a message quoting it.
+_JSON_PAIR = re.compile(r'"(?P<name>[^"\\]{1,100})"(?P<colon>\s*:\s*)"(?P<value>(?:[^"\\]|\\.)*)"')
+
+
+def _redact_json_pair(match: re.Match[str]) -> str:
+    value = match.group("value")
+    if not is_secret_key(match.group("name")) or value == "" or is_switch(value):
+        return match.group(0)
+    return f'"{match.group("name")}"{match.group("colon")}"{REDACTED}"'
+
+
+def _redact_credential(match: re.Match[str]) -> str:
+    if not _looks_like_credential(match.group(3)):
+        return match.group(0)
+    return f"{match.group(1)}{match.group(2)}{REDACTED}"
+
+
+def _looks_like_credential(word: str) -> bool:
+    """A token, password or base64 has a digit, a capital past its first letter or a + / =;
+    a word of prose ("basic authentication", "--db-pass is given twice") has none."""
+    return (any(ch.isdigit() or ch in "+/=" for ch in word)
+            or any(ch.isupper() for ch in word[1:]))
+
+
+# `--secret-flag value` inside one text: a shell line (`sh -c "kube-apiserver --db-pass x"`),
+# or a flag item written with a space or a colon instead of `=`, quoted by a message or
+# listed by its name alone (`oidc-client-secret x`, in a flags table: a bare name has a
+# hyphen).
+_SPACED_FLAG = re.compile(r"(?<![\w.-])(?P<name>--[A-Za-z][\w.-]*|[A-Za-z][\w.]*-[\w.-]+)"
+                          r"(?P<gap>[ \t]+|:)(?P<value>(?!-)[^\s'\"]+)")
+
+
+def _redact_spaced_flag(match: re.Match[str]) -> str:
+    name, value = match.group("name"), match.group("value")
+    if (value.rstrip(_SENTENCE_END) == REDACTED
+            or not _looks_like_credential(value.rstrip(_SENTENCE_END))
+            or not flag_value_is_secret(name, value.rstrip(_SENTENCE_END))):
+        return match.group(0)
+    return f"{name}{match.group('gap')}{REDACTED}"
 
 
 # A long run of base64 with letters of both cases and digits: a key, a token, a blob in a
@@ -131,7 +180,7 @@ def redact_message(text: str) -> str:
     with every secret in it hidden: what redact_text hides, the value of each secret
     `--flag=value` or `NAME=value`, and long base64 blobs. Every face passes what it shows
     through this (see shown), so nothing reaches an output without it."""
-    text = _redact_assignments(redact_text(text))
+    text = _SPACED_FLAG.sub(_redact_spaced_flag, _redact_assignments(redact_text(text)))
     # a public PEM block (a certificate, what `c` copies) is base64 too, and is kept
     out, start = [], 0
     for block in _PUBLIC_PEM.finditer(text):
@@ -180,6 +229,27 @@ def _hides_private_key(text: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return bytes_hold_private_key(raw)
+
+
+# A key's DER written as hex (an annotation, a hex dump): a P-256 key is 242 hex digits, a
+# digest or fingerprint at most 128, so only a longer run is decoded.
+_HEX_RUN = re.compile(r"(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){65,}(?![0-9A-Fa-f])")
+
+
+def _hex_hides_key(run: str) -> bool:
+    return bytes_hold_private_key(bytes.fromhex(run))
+
+
+def _redact_inner_key(match: re.Match[str]) -> str:
+    """A key's base64 inside a longer text: a file named with it (`/opt/keys/MIGH….key`,
+    where the path's slashes run into the base64), or after a prefix."""
+    run = match.group(0)
+    if _hides_private_key(run):
+        return REDACTED
+    parts = run.split("/")
+    if len(parts) == 1 or not any(len(p) >= 64 and _hides_private_key(p) for p in parts):
+        return run
+    return "/".join(REDACTED if len(p) >= 64 and _hides_private_key(p) else p for p in parts)
 
 
 def _altchars(text: str) -> bytes | None:
@@ -241,6 +311,9 @@ def redact_flag_value(name: str, value: str | None) -> str | None:
 SHOWN_ENV = frozenset(
     {"http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"}
 )
+# HTTP headers whose value is a credential whatever it looks like: a probe may send one
+# (httpHeaders: [{name: Authorization, value: Bearer …}]), as may any name/value header list.
+CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
 # A hidden value this long is also cut out of any other string that repeats it; a shorter
 # one only where a whole value equals it (a substring that short is too often a mere word).
 _SWEEP_MIN = 6
@@ -281,6 +354,11 @@ class _Redactor:
         return REDACTED
 
     def walk(self, value: Any, parents: tuple[str, ...]) -> Any:
+        if isinstance(value, Mapping) and value.get("kind") == "Secret":
+            # a Secret saved beside the tree (`kubectl get secret -o yaml`): every value of
+            # its data is secret whatever its key is called
+            value = {k: self.hide(v) if k in ("data", "stringData") else v
+                     for k, v in value.items()}
         if isinstance(value, Mapping):
             return {self.text(k): self.entry(k, v, parents) for k, v in value.items()}
         if isinstance(value, list):
@@ -295,10 +373,31 @@ class _Redactor:
     def text(self, value: Any) -> Any:
         if not isinstance(value, str):
             return value
+        embedded = self.embedded_json(value)
+        if embedded is not None:
+            return embedded
         shown = redact_text(value)
         if shown == REDACTED:
             self.hidden.add(value)
         return shown
+
+    def embedded_json(self, value: str) -> str | None:
+        """A string that is a JSON document (kubectl's last-applied-configuration
+        annotation, a JSON flag value) redacted as the document it is, by the same rules;
+        None when it is not one, or when nothing in it is secret."""
+        stripped = value.strip()
+        if not (stripped.startswith(("{", "[")) and stripped.endswith(("}", "]"))):
+            return None
+        import json
+
+        try:
+            doc = json.loads(stripped)
+        except ValueError:
+            return None
+        if not isinstance(doc, (dict, list)):
+            return None
+        redacted = self.walk(doc, ())
+        return None if redacted == doc else json.dumps(redacted, separators=(",", ":"))
 
     def entry(self, key: Any, value: Any, parents: tuple[str, ...]) -> Any:
         name = key.lower() if isinstance(key, str) else ""
@@ -310,6 +409,8 @@ class _Redactor:
             return self.env(value, shown=frozenset() if parent == "exec" else SHOWN_ENV)
         if name == "config" and parent == "auth-provider":
             return self.hide(value)
+        if name == "httpheaders":
+            return self.headers(value)
         if name in ("args", "command") and isinstance(value, list):
             return self.args(value)
         if name in ("args", "command") and isinstance(value, str):
@@ -329,6 +430,22 @@ class _Redactor:
             out.append({k: self.env_field(k, v, keep) for k, v in item.items()})
         return out
 
+    def headers(self, value: Any) -> Any:
+        """A list of {name, value} HTTP headers: a credential header's value hidden, and
+        any header whose name says secret (`X-Api-Key`, `X-Auth-Token`)."""
+        if not isinstance(value, list):
+            return self.walk(value, ("httpheaders",))
+        out: list[Any] = []
+        for item in value:
+            name = item.get("name") if isinstance(item, Mapping) else None
+            if isinstance(name, str) and (name.strip().lower() in CREDENTIAL_HEADERS
+                                          or is_secret_flag(name)):
+                out.append({k: self.walk(v, ("httpheaders",)) if k == "name" else self.hide(v)
+                            for k, v in item.items()})
+            else:
+                out.append(self.walk(item, ("httpheaders",)))
+        return out
+
     def env_field(self, key: Any, value: Any, keep: bool) -> Any:
         # A variable's name, and where its value comes from (a secretKeyRef names a Secret,
         # it does not hold it), are shown through the usual rules; the value only if kept.
@@ -343,12 +460,18 @@ class _Redactor:
         return str(self.text(value))
 
     def arg(self, item: str) -> str:
-        """One command-line item with every secret `name=value` assignment's value hidden."""
-
+        """One command-line item with every secret `name=value` assignment's value hidden;
+        an item of several words (a shell line for `sh -c`) read as the words it holds."""
         def one(m: re.Match[str]) -> str:
             return f"{m.group('name')}={self.flag_value(m.group('name'), m.group('value'))}"
 
-        return _ASSIGNMENT.sub(one, str(self.text(item)))
+        item = _ASSIGNMENT.sub(one, str(self.text(item)))
+        parts = re.split(r"(\s+)", item)  # words at even places, the spaces between kept
+        words = [p for p in parts[::2] if p]
+        if len(words) < 2:
+            return _SPACED_FLAG.sub(_redact_spaced_flag, item)  # `--db-pass:value`
+        hidden = iter(self.args(words))
+        return "".join(str(next(hidden)) if i % 2 == 0 and p else p for i, p in enumerate(parts))
 
     def args(self, items: Iterable[object]) -> list[Any]:
         out: list[Any] = []

@@ -39,10 +39,10 @@ def cert_folder(tree: Tree, inferred: Any) -> str:
     return real(tree, inferred.params.cert_dir) or "pki"
 
 
-def expiry_rows(tree: Tree, now: datetime, node: Any = None) -> list[Any]:
+def expiry_rows(tree: Tree, now: datetime, node: Any = None, inferred: Any = None) -> list[Any]:
     from kexplore.core.expiry import expiry_rows as real
 
-    return list(real(tree, now, node))
+    return list(real(tree, now, node, inferred))
 
 
 def plane_outline(

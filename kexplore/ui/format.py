@@ -41,6 +41,15 @@ def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def shortened(text: str, width: int) -> str:
+    """A name cut in its middle to `width` characters, its start and its file name kept: a
+    tree may hold a 4,000-character path, and a one-line header must stay one line."""
+    if len(text) <= width:
+        return text
+    tail = min(len(text) - text.rfind("/"), width // 2)  # the file name, with its slash
+    return text[: width - tail - 1] + "…" + text[len(text) - tail:]
+
+
 def time_left(cert: CertInfo, now: datetime) -> str:
     """Short time left, in kubeadm's words; 'expired' or 'not yet valid' when out of range."""
     if cert.is_expired(now):

@@ -136,18 +136,20 @@ def session_from(tree: Tree, report: Report, root_error: str = "") -> Session:
         shown = Tree(tree.root, {**tree.nodes, **outside})
         roles = {p: (f.role.short, f.role.what, f.role.who) for p, f in node.files.items()}
         sources = {p: f.source for p, f in node.files.items() if f.source and not f.missing}
-    inferred = core_api.infer(tree)
+    # what the checks read the tree with, read again only when they did not (profile cis)
+    inferred = report.inferred or core_api.infer(tree)
     # the plane the rules built, drawn once; the session keeps only its outline (plain
     # values), so the process it is sent to never loads the plane's signature checks
     plane = core_api.plane_outline(tree, report.now, inferred, report.plane, node)
-    report = replace(report, plane=None)
+    kubelet = report.kubelet or core_api.kubelet_pods(tree, inferred)
+    report = replace(report, plane=None, kubelet=None)
     return Session(
         tree=shown,
         report=report,
         inferred=inferred,
-        kubelet=core_api.kubelet_pods(tree, inferred),
+        kubelet=kubelet,
         cert_folder=core_api.cert_folder(tree, inferred),
-        expiry=core_api.expiry_rows(tree, report.now, node),
+        expiry=core_api.expiry_rows(tree, report.now, node, inferred),
         now=report.now,
         root_error=root_error,
         scanned=tree,

@@ -170,9 +170,14 @@ def cert_serial(ctx: Context) -> Iterator[Finding]:
 
 
 def _ca_file_broken(ctx: Context, at: CertAt) -> bool:
+    """Its CA's file does not decode (parse-error says so) or is not there (file-missing
+    counts what it leaves unverified)."""
     ca = CERTS_BY_NAME.get(at.spec.ca or "") if at.spec else None
-    node = ctx.tree.get(ca.file) if ca and ca.file else None
-    return node is not None and bool(node.error)
+    if ca is None or not ca.file:
+        return False
+    path = ctx.laid_out(ca.file)
+    node = ctx.tree.get(path)
+    return (node is not None and bool(node.error)) or path in ctx.missing_alone
 
 
 def cert_encoding(ctx: Context) -> Iterator[Finding]:

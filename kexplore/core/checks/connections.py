@@ -27,6 +27,7 @@ from kexplore.core.plane.connections import (
     TOKEN,
 )
 from kexplore.core.plane.judge import CA_RULE, EKU_RULE, NAME_RULE, NOT_MOUNTED, PAIR_RULE
+from kexplore.core.plane.kubelet import SERVING_CA_RULE
 from kexplore.core.plane.mounts import in_container, missing_at, on_host, pod_paths
 from kexplore.core.plane.signing import SA_RULE, SIGNING_RULE
 from kexplore.core.records import record
@@ -108,6 +109,10 @@ _CAUSES = (
      "RBAC bindings; without RBAC nothing grants them anything."),
     (PEER_PORT, "The API server speaks etcd's client protocol; the peer port serves raft "
      "only."),
+    (SERVING_CA_RULE, "The kubelet signs its own serving certificate unless "
+     "serverTLSBootstrap gets it one from the cluster: an API server told to verify "
+     "kubelets (--kubelet-certificate-authority) refuses a self-signed one, and logs, exec "
+     "and port-forward fail."),
     (SA_RULE, "Tokens verify only with the public half of the key that signed them."),
     (SIGNING_RULE, "Kubelets' rotated client certs are signed by the controller manager's "
      "signing CA; the API server must trust it, or every node drops out at its next "
@@ -181,8 +186,8 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
     """A component whose flag names a missing file crash-loops at start."""
     for ref in _pod_paths(ctx):
         where = missing_at(ctx.tree, ref.pod, ref.container, ref.path)
-        if not where or ctx.reported_by_folder(where):
-            continue  # there; or file-missing counts it under its missing folder, or unreadable
+        if not where or ctx.reported_by_folder(where) or where in ctx.missing_alone:
+            continue  # there; or file-missing counts it (alone or under its folder), or unreadable
         yield Finding(
             "manifest-file-missing",
             Severity.ERROR,

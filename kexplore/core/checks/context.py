@@ -16,13 +16,16 @@ from kexplore.core.conventions.certs import (
 )
 from kexplore.core.conventions.files import DIRECTORY_MODES
 from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import (
+    STATIC_PODS_BY_FILE,
+    StaticPodSpec,
+    static_pod_in,
+)
 from kexplore.core.conventions.versions import withheld_facts
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Kind, Node, Severity, Tree, is_archived
 from kexplore.core.params import ClusterParams, Inferred
-from kexplore.core.paths import tree_path
 from kexplore.core.pki import CertInfo
 from kexplore.core.plane import Plane, Reach, build_plane
 from kexplore.core.plane.components import cert_folder
@@ -48,10 +51,12 @@ class CertAt:
     cert: CertInfo
     spec: CertSpec | None
     embedded: bool = False
+    left_behind: bool = False  # in a pki/ certificatesDir moved away from
 
     @property
     def archived(self) -> bool:
-        return is_archived(self.path)
+        """History, not what runs: an upgrade backup, or a pki/ left behind."""
+        return self.left_behind or is_archived(self.path)
 
     @property
     def label(self) -> str:
@@ -98,6 +103,7 @@ class Context:
             n
             for n in self.tree.of_kind(*kinds)
             if not is_archived(n.path) and n.path not in self.aliased
+            and not self.left_behind(n.path)
         ]
 
     @cached_property
@@ -182,6 +188,13 @@ class Context:
         )
         return absent if len(absent) > 1 and self.is_control_plane else ()
 
+    @cached_property
+    def missing_alone(self) -> frozenset[str]:
+        """kubeadm's files that file-missing reports one by one (checks.files)."""
+        from kexplore.core.checks.files import missing_alone
+
+        return missing_alone(self)
+
     def reported_by_folder(self, path: str) -> bool:
         """Whether a missing `path` is told once, by the folder it is in: one the tree lacks
         (file-missing counts it), one kexplore could not read (unreadable says so), or
@@ -213,6 +226,10 @@ class Context:
         tree = self.tree
         return bool(tree.get("manifests/kube-apiserver.yaml") or tree.get("pki/apiserver.crt"))
 
+    def static_pod(self, path: str) -> StaticPodSpec | None:
+        """kubeadm's pod the manifest at `path` holds: its .yaml, or a .json standing in."""
+        return static_pod_in(path, lambda p: self.tree.get(p) is not None)
+
     def manifests(self) -> list[tuple[Node, ManifestInfo]]:
         return [
             (n, n.content) for n in self.live(Kind.MANIFEST) if isinstance(n.content, ManifestInfo)
@@ -227,13 +244,21 @@ class Context:
 
     def cert_spec(self, path: str) -> CertSpec | None:
         """kubeadm's certificate at `path`: in pki/, or wherever in the tree the flags put
-        certificatesDir (kubespray's ssl/)."""
-        return cert_spec_at(path, tree_path(self.params.cert_dir))
+        certificatesDir (kubespray's ssl/), as the API server's pod mounts it."""
+        return cert_spec_at(path, self.cert_folder)
+
+    def left_behind(self, path: str) -> bool:
+        """A file of pki/ when certificatesDir moved to another folder of the tree
+        (kubespray's ssl/) and no component's flag opens it: history, like a backup."""
+        folder = self.cert_folder
+        return (bool(folder) and folder != "pki" and path.startswith("pki/")
+                and not self.plane.opened_by(path))
 
     def laid_out(self, path: str) -> str:
         """kubeadm's `pki/...` path as this tree lays it out: under the flags'
-        certificatesDir when that is another folder of the tree."""
-        folder = tree_path(self.params.cert_dir)
+        certificatesDir, as the API server's pod mounts it, when that is another folder
+        of the tree."""
+        folder = self.cert_folder
         if folder and folder != "pki" and path.startswith("pki/"):
             return f"{folder}/{path.removeprefix('pki/')}"
         return path
@@ -249,7 +274,8 @@ class Context:
             for i, cert in enumerate(node.content or ()):
                 pointer = f"certificate {i + 1}" if i else ""
                 spec = self.cert_spec(node.path) if not i else None
-                found.append(CertAt(node.path, pointer, cert, spec))
+                found.append(CertAt(node.path, pointer, cert, spec,
+                                    left_behind=self.left_behind(node.path)))
                 in_files.add(cert.sha256_fingerprint)
         for node in self.tree.of_kind(Kind.KUBECONFIG):
             info = node.content

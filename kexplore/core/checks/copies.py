@@ -25,7 +25,7 @@ def copies(ctx: Context) -> Iterator[Finding]:
     unknown authority while the cluster is fine."""
     if ctx.node is None:
         return
-    live = live_admin(ctx.tree)
+    live = live_admin(ctx.tree, ctx.laid_out)
     for found in ctx.node.copies():
         info = found.node.content
         if not isinstance(info, KubeconfigInfo):

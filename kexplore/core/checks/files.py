@@ -9,10 +9,14 @@ from kexplore.core.checks.context import Context, denied, is_archived, is_kubead
 from kexplore.core.conventions.certs import SA_KEY, SA_PUB, certs_for
 from kexplore.core.conventions.files import DIRECTORY_MODES, expected_mode, is_looser
 from kexplore.core.conventions.kubeconfigs import kubeconfigs_for
-from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE, static_pods_for
+from kexplore.core.conventions.manifests import (
+    STATIC_PODS_BY_FILE,
+    manifest_file,
+    static_pods_for,
+)
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.manifest import ManifestInfo
-from kexplore.core.model import Finding, Kind, Severity
+from kexplore.core.model import Finding, Kind, Node, Severity
 from kexplore.core.plane.pods import MAX_MANIFEST_BYTES
 from kexplore.core.secret_files import Holds, SecretFile, secret_files
 
@@ -45,7 +49,7 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                 "parse-error",
                 _severity(node.path, node.path in read),
                 node.path,
-                node.error,
+                node.error + _broken_pair(ctx, node),
                 fix=_fix(node.kind),
             )
         elif node.error:
@@ -61,6 +65,28 @@ def parse_error(ctx: Context) -> Iterator[Finding]:
                     problem,
                     pointer=problem.split(":", 1)[0] if ":" in problem else "",
                 )
+
+
+def _empty_key(node: Node) -> bool:
+    """A key file (by its name) with no byte in it: no secret, a broken pair."""
+    return node.kind is Kind.PRIVATE_KEY and node.size == 0 and not denied(node.error)
+
+
+def _broken_pair(ctx: Context, node: Node) -> str:
+    """What an empty key file breaks: the pair of the certificate beside it, for each
+    component whose flag opens it."""
+    if not _empty_key(node):
+        return ""
+    stem = node.path.removesuffix(".key")
+    partner = next((p for p in (stem + ".crt", stem + ".pub")
+                    if node.path.endswith(".key") and ctx.tree.get(p) is not None), "")
+    if not partner:
+        return ": a private key file with no key in it"
+    opened = ctx.plane.opened_by(node.path)
+    users = " and ".join(f"{name} ({use.pointer})" for name, use in opened)
+    verb = "do not start" if len(opened) > 1 else "does not start"
+    loads = f"; {users} cannot load it and {verb}" if users else ""
+    return f": the private key of {partner} is gone, so the pair is broken{loads}"
 
 
 def _read_by_kubelet(path: str) -> bool:
@@ -151,8 +177,8 @@ def file_mode(ctx: Context) -> Iterator[Finding]:
     secret_paths = {s.path for s in secrets}
     for node in ctx.tree:
         if node.path in secret_paths or node.reads_as or is_archived(node.path) or node.kind in (
-                Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL):
-            continue
+                Kind.DIRECTORY, Kind.SYMLINK, Kind.SPECIAL) or _empty_key(node):
+            continue  # it exposes nothing: parse-error says which pair it breaks
         rule = expected_mode(node.path)
         actual = node.mode & 0o777
         if rule and is_looser(actual, rule.mode):
@@ -264,9 +290,9 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
                 "file-missing",
                 Severity.WARNING,
                 path,
-                f"{path} is not there; its pod runs from {elsewhere}, a name kubeadm does "
-                f"not know: kubeadm upgrade writes {path} beside it, and the kubelet then "
-                "runs the later name of the two",
+                f"{path} is not there; its pod is in {elsewhere}, which the kubelet reads "
+                f"alike but kubeadm does not know: kubeadm upgrade moves {path} aside "
+                "before writing the new one, and fails without it",
                 fix=f"rename {elsewhere} to {path}",
             )
             continue
@@ -275,19 +301,51 @@ def file_missing(ctx: Context) -> Iterator[Finding]:
             "file-missing",
             severity,
             path,
-            f"{path} is not there; kubeadm writes it on every control-plane node",
+            f"{path} is not there; kubeadm writes it on every control-plane node"
+            f"{_what_needs(ctx, path)}",
             fix=fix,
         )
     for folder, paths in sorted(by_folder.items()):
         yield _folder_missing(ctx, folder, paths)
 
 
+def missing_alone(ctx: Context) -> frozenset[str]:
+    """kubeadm's files file-missing reports one by one: the flags that name one and the
+    certificates it should verify give way to that one finding."""
+    if ctx.withheld("file-missing"):
+        return frozenset()
+    return frozenset(
+        path for path, _ in _expected_files(ctx)
+        if (ctx.tree.get(path) is None or ctx.tree.nodes[path].kind is Kind.DIRECTORY)
+        and not ctx.reported_by_folder(path) and not _pod_runs_from(ctx, path)
+    )
+
+
+def _what_needs(ctx: Context, path: str) -> str:
+    """What else a missing file takes with it: the flags that name it, the certificates
+    of the tree it would verify."""
+    flags = [r for r in ctx.file_references if r.target == path]
+    sources = sorted({r.source for r in flags})
+    verb = "names" if len(flags) == 1 else "name"
+    named = f"; {_counted(len(flags), 'flag')} in {', '.join(sources)} {verb} it" if flags else ""
+    spec = ctx.cert_spec(path)
+    signed = [at for at in ctx.certs if spec is not None and spec.is_ca and at.spec
+              and at.spec.ca == spec.name and not at.archived]
+    unverified = (f"; {_counted(len(signed), 'certificate')} it signed cannot be verified"
+                  if signed else "")
+    return named + unverified
+
+
 def _pod_runs_from(ctx: Context, path: str) -> str:
-    """The other file in manifests/ the kubelet runs kubeadm's pod from (a .json or .yml
-    copy of kube-controller-manager.yaml), when `path` is a static pod kubeadm writes."""
+    """The other file in manifests/ that holds kubeadm's pod (a .json or .yml standing in
+    for kube-controller-manager.yaml, read or not; else any file the kubelet runs the pod
+    from), when `path` is a static pod kubeadm writes."""
     spec = STATIC_PODS_BY_FILE.get(path)
     if spec is None:
         return ""
+    stand_in = manifest_file(spec, lambda p: ctx.tree.get(p) is not None)
+    if stand_in != path:
+        return stand_in
     return next((e.path for e in ctx.kubelet.entries
                  if e.runs and e.key == f"kube-system/{spec.name}"), "")
 

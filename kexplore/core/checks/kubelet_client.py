@@ -6,17 +6,17 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
-from datetime import timedelta
 
 from kexplore.core.checks.context import Context
 from kexplore.core.checks.node_files import (
     KUBELET_CONF,
     ROTATED_NAME,
+    apiserver_certs,
     apiserver_flag,
     kubelet_client,
     kubelet_user,
+    lapse,
     signed_by,
-    tree_certs,
 )
 from kexplore.core.conventions.node import (
     KUBELET_CLIENT_RECOVERY,
@@ -43,13 +43,15 @@ def embedded(ctx: Context) -> Iterator[Finding]:
     if ctx.node.present(KUBELET_ROTATED_CERT) is None:
         return  # nothing rotated to point at: the embedded cert is all the kubelet has
     cert = user.cert
-    expired = cert.is_expired(ctx.now)
-    when = "expired" if expired else "expires"
+    # the embedded cert is never renewed: it is a trap from the day of the join, and an
+    # error once a restart would start from an expired one
+    expired = lapse(cert, ctx.now, None)
+    when = expired.when if expired else f"expires {_day(cert.not_after)}"
     yield Finding(
         "kubelet-client-embedded",
         Severity.ERROR if expired else Severity.WARNING,
         KUBELET_CONF,
-        f"kubelet.conf embeds its first client certificate ({when} {_day(cert.not_after)}) "
+        f"kubelet.conf embeds its first client certificate ({when}) "
         f"instead of naming {KUBELET_ROTATED_CERT}: after a restart the kubelet starts from "
         "the embedded one, the pre-1.17 init-node trap",
         pointer=f"user {user.name}",
@@ -105,20 +107,17 @@ def client_time(ctx: Context) -> Iterator[Finding]:
     found = kubelet_client(ctx)
     if found is None or not found.certs:
         return
-    cert = found.certs[0]
-    if cert.is_expired(ctx.now):
-        yield Finding(
-            "kubelet-client-expired", Severity.ERROR, found.path,
-            f"the kubelet's client certificate expired {_day(cert.not_after)}: the API server "
-            "answers it Unauthorized", fix=KUBELET_CLIENT_RECOVERY,
-        )
-    elif cert.time_left(ctx.now) <= timedelta(days=ctx.warn_days):
-        yield Finding(
-            "kubelet-client-expired", Severity.WARNING, found.path,
-            f"the kubelet's client certificate expires {_day(cert.not_after)}, in "
-            f"{cert.residual(ctx.now)}, and has not been rotated: check the kubelet's log "
-            "and pending CSRs (kubectl get csr)", fix=KUBELET_CLIENT_RECOVERY,
-        )
+    late = lapse(found.certs[0], ctx.now, ctx.warn_days)
+    if late is None:
+        return
+    harm = ("the API server answers it Unauthorized" if late.expired else
+            "and has not been rotated: check the kubelet's log and pending CSRs "
+            "(kubectl get csr)")
+    yield Finding(
+        "kubelet-client-expired", late.severity, found.path,
+        f"the kubelet's client certificate {late.when}{':' if late.expired else ','} {harm}",
+        fix=KUBELET_CLIENT_RECOVERY,
+    )
 
 
 def client_ca(ctx: Context) -> Iterator[Finding]:
@@ -128,7 +127,7 @@ def client_ca(ctx: Context) -> Iterator[Finding]:
     if found is None or not found.certs:
         return
     ca_file = apiserver_flag(ctx, "client-ca-file")
-    cas = tree_certs(ctx, ca_file)
+    cas = apiserver_certs(ctx, "client-ca-file")
     if not cas:
         return  # the API server's CA is unknown here: nothing to hold it against
     cert = found.certs[0]

@@ -11,11 +11,11 @@ from kexplore.core.conventions.manifests import (
     NAMESPACE,
     POD_CONVENTIONS_BY_RULE,
     PRIORITY_CLASS,
-    STATIC_PODS_BY_FILE,
     TIER,
 )
 from kexplore.core.manifest import ManifestInfo
 from kexplore.core.model import Finding, Node, Severity
+from kexplore.core.paths import tree_path
 
 
 def _convention(rule: str, node: Node, actual: str, pointer: str) -> Finding:
@@ -30,9 +30,9 @@ def _convention(rule: str, node: Node, actual: str, pointer: str) -> Finding:
     )
 
 
-def _is_control_plane(node: Node, pod: ManifestInfo) -> bool:
+def _is_control_plane(ctx: Context, node: Node, pod: ManifestInfo) -> bool:
     """kubeadm's own pods, and any pod that claims to be part of the control plane."""
-    return node.path in STATIC_PODS_BY_FILE or pod.labels.get("tier") == TIER
+    return ctx.static_pod(node.path) is not None or pod.labels.get("tier") == TIER
 
 
 def conventions(ctx: Context) -> Iterator[Finding]:
@@ -41,9 +41,9 @@ def conventions(ctx: Context) -> Iterator[Finding]:
 
     refused = decode_refused(ctx)
     for node, pod in ctx.manifests():
-        if not _is_control_plane(node, pod):
+        if not _is_control_plane(ctx, node, pod):
             continue
-        spec = STATIC_PODS_BY_FILE.get(node.path)
+        spec = ctx.static_pod(node.path)
         name = spec.name if spec else pod.name
         if pod.namespace != NAMESPACE:
             yield _convention(
@@ -98,7 +98,7 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
     named = flags_reported(ctx)  # a pod rule says what such a flag breaks
     refused = decode_refused(ctx)
     for node, _pod in ctx.manifests():
-        if node.path in refused or ctx.withheld(_fact_of(node.path)):
+        if node.path in refused or ctx.withheld(_fact_of(ctx, node.path)):
             continue
         diff = diff_manifest(ctx.tree, node.path, ctx.inferred)
         if diff is None:
@@ -129,14 +129,19 @@ def manifest_flags(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-def _fact_of(path: str) -> str:
-    return "etcd-flags" if path == "manifests/etcd.yaml" else "control-plane-flags"
+def _is_etcd(ctx: Context, path: str) -> bool:
+    spec = ctx.static_pod(path)
+    return spec is not None and spec.name == "etcd"
+
+
+def _fact_of(ctx: Context, path: str) -> str:
+    return "etcd-flags" if _is_etcd(ctx, path) else "control-plane-flags"
 
 
 def _etcd_version_flags(ctx: Context, path: str) -> set[str]:
     """The flags kubeadm picks by etcd's minor, when etcd-version already reports that
     minor as other than kubeadm's: one cause, one finding."""
-    if path != "manifests/etcd.yaml":
+    if not _is_etcd(ctx, path):
         return set()
     from kexplore.core.checks.versions import etcd_version
 
@@ -151,7 +156,7 @@ def third_party(ctx: Context) -> Iterator[Finding]:
     """A static pod kubeadm did not write (keepalived, haproxy) runs as root on every boot;
     what would let it leak or escalate is worth an operator's eye."""
     for node, pod in ctx.manifests():
-        if node.path in STATIC_PODS_BY_FILE:
+        if ctx.static_pod(node.path) is not None:
             continue
         for container in pod.containers:
             if (container.security_context or {}).get("privileged") is True:
@@ -183,4 +188,35 @@ def third_party(ctx: Context) -> Iterator[Finding]:
                 )
 
 
-RULES = [conventions, manifest_flags, third_party]
+# hostPath types the kubelet checks before it starts the pod: a missing path stops it
+CHECKED_TYPES = frozenset({"File", "Directory", "Socket", "CharDevice", "BlockDevice"})
+
+
+def volume_missing(ctx: Context) -> Iterator[Finding]:
+    """A third-party static pod (kube-vip, haproxy) names its files only in its volumes:
+    one that mounts a file of this tree that is not there gets no file (kube-vip copied
+    from the init node to a joined one mounts super-admin.conf, which only the init node
+    has). kubeadm's own pods say it through their flags (manifest-file-missing)."""
+    for node, pod in ctx.manifests():
+        entry = ctx.kubelet.get(node.path)
+        if ctx.static_pod(node.path) is not None or entry is None or not entry.runs:
+            continue  # a pod the kubelet refuses has its own finding
+        for volume in pod.volumes:
+            rel = tree_path(volume.host_path) if volume.host_path.startswith("/") else None
+            if not rel or ctx.tree.get(rel) is not None or ctx.unseen(rel):
+                continue
+            refused = volume.type in CHECKED_TYPES
+            yield Finding(
+                "manifest-volume-missing",
+                Severity.ERROR if refused else Severity.WARNING,
+                node.path,
+                f"volume {volume.name} mounts {volume.host_path}, which is not in the tree: "
+                + ("the kubelet refuses to start the pod" if refused else
+                   "the container finds no file there (the runtime makes an empty folder, "
+                   "or the pod does not start)"),
+                pointer=f"volume {volume.name}",
+                fix=f"restore {rel}, or mount the file this node has",
+            )
+
+
+RULES = [conventions, manifest_flags, third_party, volume_missing]

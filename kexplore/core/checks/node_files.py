@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.node import (
@@ -16,12 +17,14 @@ from kexplore.core.conventions.node import (
     kubelet_serving_pair,
 )
 from kexplore.core.kubeconfig import KubeconfigInfo, UserEntry
+from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Kind, Severity
 from kexplore.core.node_files import NodeFiles, OutsideFile, in_tree
-from kexplore.core.paths import map_to_root
 from kexplore.core.pki import CertInfo, KeyInfo, key_matches
 from kexplore.core.plane.kubelet import STATIC_POD_PATH, TREE_MANIFESTS, KubeletSide
+from kexplore.core.plane.mounts import Reach, in_container
 from kexplore.core.read.crypto import verify_signature
+from kexplore.core.records import record
 
 KUBELET_CONF = "kubelet.conf"
 ROTATED_NAME = posixpath.basename(KUBELET_ROTATED_CERT)
@@ -30,6 +33,29 @@ APISERVER = "kube-apiserver"
 
 def _day(moment: object) -> str:
     return f"{moment:%Y-%m-%d}"
+
+
+@record
+class Lapse:
+    """How close a certificate is to its end at --now: expired (an error) or inside the
+    warning window (a warning), with the words a message says it in."""
+
+    severity: Severity
+    when: str  # "expired 2026-11-01", "expires 2026-11-20, in 19d"
+
+    @property
+    def expired(self) -> bool:
+        return self.severity is Severity.ERROR
+
+
+def lapse(cert: CertInfo, now: datetime, warn_days: int | None) -> Lapse | None:
+    """The certificate's lapse at `now`; None while it has more than `warn_days` left, or,
+    with no window (None), while it has not expired."""
+    if cert.is_expired(now):
+        return Lapse(Severity.ERROR, f"expired {_day(cert.not_after)}")
+    if warn_days is None or cert.time_left(now) > timedelta(days=warn_days):
+        return None
+    return Lapse(Severity.WARNING, f"expires {_day(cert.not_after)}, in {cert.residual(now)}")
 
 
 def signed_by(cert: CertInfo, cas: tuple[CertInfo, ...]) -> bool:
@@ -59,34 +85,42 @@ def kubelet_client(ctx: Context) -> OutsideFile | None:
     return node.present(KUBELET_ROTATED_CERT)
 
 
-def apiserver_flag(ctx: Context, flag: str) -> str | None:
-    """A flag of the API server that runs here: the static pod whose command is
-    kube-apiserver, whatever its manifest is called."""
+def _apiserver(ctx: Context) -> tuple[ManifestInfo, Container] | None:
+    """The API server that runs here: the static pod whose command is kube-apiserver,
+    whatever its manifest is called, and that container."""
     for _, info in ctx.manifests():
         for container in info.containers:
             program = posixpath.basename(container.command[0]) if container.command else ""
             if program == APISERVER:
-                return container.flag_value(flag)
+                return info, container
     return None
 
 
-def tree_certs(ctx: Context, path: str | None) -> tuple[CertInfo, ...]:
-    """The certificates of an /etc/kubernetes path named by a flag or field, if in the tree."""
-    if not path:
+def apiserver_flag(ctx: Context, flag: str) -> str | None:
+    """A flag of the API server that runs here."""
+    found = _apiserver(ctx)
+    return found[1].flag_value(flag) if found is not None else None
+
+
+def apiserver_certs(ctx: Context, flag: str) -> tuple[CertInfo, ...]:
+    """The certificates of the file an API server flag names, as its container opens it
+    through the pod's volumes; () when no volume shows it or the tree does not hold it
+    (the plane's rules say which)."""
+    found = _apiserver(ctx)
+    value = found[1].flag_value(flag) if found is not None else None
+    if found is None or not value:
         return ()
-    local = map_to_root(path, ctx.tree.root)
-    if local is None:
+    opened = in_container(ctx.tree, found[0], found[1], value)
+    node = ctx.tree.get(opened.node) if opened.reach is Reach.IN_TREE else None
+    if node is None or node.kind is not Kind.CERTIFICATE or not node.content:
         return ()
-    rel = local.relative_to(ctx.tree.root).as_posix()
-    found = ctx.tree.get(rel)
-    if found is None or found.kind is not Kind.CERTIFICATE or not found.content:
-        return ()
-    return tuple(found.content)
+    return tuple(node.content)
 
 
 def serving(ctx: Context) -> Iterator[Finding]:
     """The kubelet's serving cert is self-signed by default and never renewed; the API
-    server does not verify it (no --kubelet-certificate-authority), metrics-server does."""
+    server does not verify it (no --kubelet-certificate-authority), metrics-server does.
+    One it does verify from another CA is the plane's (kubelet-serving-ca)."""
     if ctx.node is None:
         return
     kubelet = ctx.node.kubelet
@@ -104,7 +138,8 @@ def serving(ctx: Context) -> Iterator[Finding]:
     if found is None or not found.certs:
         return
     cert = found.certs[0]
-    if cert.is_expired(ctx.now):
+    expired = lapse(cert, ctx.now, None)
+    if expired:
         who = ("the API server (--kubelet-certificate-authority) and metrics-server refuse it"
                if verifier else "metrics-server and any client that verifies :10250 refuse it")
         renew = ("the kubelet rotates it with serverTLSBootstrap once a CSR is approved"
@@ -112,21 +147,11 @@ def serving(ctx: Context) -> Iterator[Finding]:
                  "a new self-signed pair only when none is there")
         yield Finding(
             "kubelet-serving-expired", Severity.ERROR if verifier else Severity.WARNING,
-            found.path, f"the kubelet's serving certificate expired {_day(cert.not_after)}: {who}",
+            found.path, f"the kubelet's serving certificate {expired.when}: {who}",
             fix=renew,
         )
-    elif verifier:
-        cas = tree_certs(ctx, verifier)
-        chain = found.certs[1:]
-        if cas and not signed_by(cert, cas):
-            kind = "self-signed" if cert.issuer in {c.subject for c in chain} else (
-                f"issued by {cert.issuer}")
-            yield Finding(
-                "kubelet-serving-ca", Severity.ERROR, found.path,
-                f"the kubelet's serving certificate is {kind}, but the API server verifies "
-                f"kubelets with {verifier}: kubectl logs and exec fail at the handshake",
-                fix="set serverTLSBootstrap: true and approve the kubelet's serving CSRs",
-            )
+    # a serving cert the API server's CA did not sign is the plane's to judge: its API
+    # server → kubelet link reports it as kubelet-serving-ca, once
 
 
 def _serving_file(node: NodeFiles) -> OutsideFile | None:

@@ -16,7 +16,6 @@ from typing import Any
 
 from kexplore.core.checks.context import Context
 from kexplore.core.conventions.manifests import (
-    STATIC_PODS_BY_FILE,
     StaticPodSpec,
     expected_pod,
     image_of_another,
@@ -88,7 +87,7 @@ def settle_pods(ctx: Context, findings: list[Finding]) -> list[Finding]:
     # a volume source the decoder dropped empties the mount: pod-dropped-field is the cause
     emptied = {p.path for p in ctx.kubelet.problems
                if p.rule == "pod-dropped-field" and p.severity is Severity.ERROR}
-    findings = _settle_duplicate_keys(ctx, findings)
+    findings = _settle_misspellings(ctx, _settle_duplicate_keys(ctx, findings))
     return [
         f for f in findings
         if not (f.rule.startswith(("plane-", "connection-")) and f.path in refused)
@@ -119,6 +118,30 @@ def _settle_duplicate_keys(ctx: Context, findings: list[Finding]) -> list[Findin
             if not (f.rule == "pod-duplicate-key" and (f.path, f.pointer) in covered)]
 
 
+def _settle_misspellings(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """A misspelt field (hostNetowrk) the decoder drops, so that the field it meant is
+    absent and a rule reports that (manifest-host-network): one edit, the spelling, fixes
+    both. The rule on the field meant says what breaks, so it stays, with the misspelling
+    and its fix; pod-dropped-field gives way for that field."""
+    meant = {(p.path, p.meant): p for p in ctx.kubelet.problems
+             if p.rule == "pod-dropped-field" and p.meant}
+    covered: set[tuple[str, str]] = set()
+    out: list[Finding] = []
+    for f in findings:
+        typo = meant.get((f.path, f.pointer)) if f.rule != "pod-dropped-field" else None
+        if typo is not None:
+            covered.add((typo.path, typo.pointer))
+            where = f" (line {typo.line})" if typo.line else ""
+            name = f.pointer.rpartition(".")[2]
+            f = replace(f, message=f"{f.message}; the file spells it {typo.pointer}{where}, "
+                        "a field the kubelet drops without a word",
+                        fix=f"spell {typo.pointer} as {name}",
+                        severity=max(f.severity, typo.severity, key=lambda s: s.rank))
+        out.append(f)
+    return [f for f in out
+            if not (f.rule == "pod-dropped-field" and (f.path, f.pointer) in covered)]
+
+
 def _duplicated_key(twice: dict[tuple[str, str], PodProblem], f: Finding
                     ) -> tuple[str, str] | None:
     """The duplicated key of f's file whose value f is about: f's own field or one inside
@@ -145,7 +168,7 @@ def flags_reported(ctx: Context) -> frozenset[tuple[str, str]]:
 def _kubeadm_pods(ctx: Context) -> Iterator[tuple[Node, ManifestInfo, StaticPodSpec, int]]:
     """kubeadm's manifests that the kubelet runs, with the index of the component's container."""
     for node, pod in ctx.manifests():
-        spec = STATIC_PODS_BY_FILE.get(node.path)
+        spec = ctx.static_pod(node.path)
         entry = ctx.kubelet.get(node.path)
         if spec is None or entry is None or not entry.runs:
             continue

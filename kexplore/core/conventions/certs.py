@@ -345,9 +345,13 @@ CA_NAMES = tuple(spec.name for spec in CERTS if spec.is_ca)
 def cert_spec_at(path: str, cert_folder: str | None) -> CertSpec | None:
     """kubeadm's certificate at tree path `path`, where the tree's certificatesDir is the
     tree folder `cert_folder` (kubespray's ssl/, say): its files are kubeadm's pki/ files
-    under another name. None for `cert_folder` when certificatesDir is outside the tree."""
-    if cert_folder and cert_folder != "pki" and path.startswith(cert_folder + "/"):
-        return CERTS_BY_FILE.get("pki/" + path.removeprefix(cert_folder + "/"))
+    under another name, and a pki/ left beside it is not. None for `cert_folder` when
+    certificatesDir is outside the tree."""
+    if cert_folder and cert_folder != "pki":
+        if path.startswith(cert_folder + "/"):
+            return CERTS_BY_FILE.get("pki/" + path.removeprefix(cert_folder + "/"))
+        if path.startswith("pki/"):
+            return None
     return CERTS_BY_FILE.get(path)
 
 

@@ -29,12 +29,12 @@ MODE_RULES: tuple[ModeRule, ...] = (
     ModeRule("*.conf", 0o600, "a kubeconfig holds a client key: " + SECRET,
              "that guards a kubeconfig's client key, but this file holds no key or "
              "credential: no secret is exposed"),
-    ModeRule(
-        "manifests/*.yaml",
+    *(ModeRule(
+        f"manifests/*.{suffix}",
         0o600,
         "static pod manifests name every key and flag of the "
         "control plane; only root should read or change them",
-    ),
+    ) for suffix in ("yaml", "json", "yml")),  # the kubelet reads all three alike
 )
 DIRECTORY_MODES: dict[str, int] = {"pki": 0o755, "pki/etcd": 0o755, "manifests": 0o700}
 # The kubelet package usually creates manifests/ 0755 before kubeadm runs; both are normal.

@@ -531,8 +531,42 @@ STATIC_PODS: tuple[StaticPodSpec, ...] = (
         purpose="the scheduler, which places pods on nodes",
     ),
 )
+# pflag list and map flags add up when repeated; only a single-valued flag loses a value.
+ACCUMULATING_FLAGS = frozenset({
+    "enable-admission-plugins", "disable-admission-plugins", "tls-sni-cert-key",
+    "api-audiences", "authorization-mode", "etcd-servers", "service-account-issuer",
+    "service-account-key-file", "feature-gates", "runtime-config", "controllers",
+    "tls-cipher-suites", "cors-allowed-origins", "requestheader-allowed-names",
+    "requestheader-extra-headers-prefix", "requestheader-group-headers",
+    "requestheader-username-headers", "etcd-servers-overrides", "kubelet-preferred-address-types",
+    "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
+    "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
+})
 STATIC_PODS_BY_NAME = {spec.name: spec for spec in STATIC_PODS}
 STATIC_PODS_BY_FILE = {spec.file: spec for spec in STATIC_PODS}
+# The kubelet decodes every file of manifests/ alike, whatever its suffix: a JSON (or .yml)
+# kube-controller-manager stands in for kubeadm's .yaml when that is not there.
+STAND_IN_SUFFIXES = (".json", ".yml")
+
+
+def manifest_file(spec: StaticPodSpec, present: Callable[[str], bool]) -> str:
+    """The tree path holding kubeadm's pod for `spec`: its .yaml, else a .json or .yml of
+    the same name standing in for it; the .yaml when none is there."""
+    if present(spec.file):
+        return spec.file
+    stem = spec.file.removesuffix(".yaml")
+    return next((stem + s for s in STAND_IN_SUFFIXES if present(stem + s)), spec.file)
+
+
+def static_pod_in(path: str, present: Callable[[str], bool]) -> StaticPodSpec | None:
+    """kubeadm's pod the file at `path` holds: its own .yaml, or the stand-in for one that
+    is not there; None for any other file (a third-party pod, a .json beside the .yaml)."""
+    spec = STATIC_PODS_BY_FILE.get(path)
+    if spec is not None:
+        return spec
+    stem, dot, _ = path.rpartition(".")
+    spec = STATIC_PODS_BY_FILE.get(f"{stem}.yaml") if dot else None
+    return spec if spec is not None and manifest_file(spec, present) == path else None
 
 
 def image_of_another(component: str, image: str) -> str:

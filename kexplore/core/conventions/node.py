@@ -15,6 +15,9 @@ from kexplore.core.records import record
 KUBELET_DIR = "/var/lib/kubelet"
 KUBELET_CONFIG = f"{KUBELET_DIR}/config.yaml"
 KUBELET_PKI = f"{KUBELET_DIR}/pki"
+# the kubelet's command-line flags kubeadm writes at init and join (KUBELET_KUBEADM_ARGS):
+# --node-ip, --hostname-override and --cloud-provider, when set, say the Node's addresses
+KUBEADM_FLAGS = f"{KUBELET_DIR}/kubeadm-flags.env"
 KUBELET_SERVING_CERT = f"{KUBELET_PKI}/kubelet.crt"
 KUBELET_SERVING_KEY = f"{KUBELET_PKI}/kubelet.key"
 KUBELET_SERVING_ROTATED = f"{KUBELET_PKI}/kubelet-server-current.pem"
@@ -71,6 +74,12 @@ ROLES: dict[str, Role] = {
         "the kubelet's configuration: whom it trusts on :10250 (clientCAFile), whether it "
         "rotates its certificates, where its static pods are",
         "read by the kubelet at start",
+    ),
+    KUBEADM_FLAGS: Role(
+        "kubelet flags",
+        "the kubelet's command-line flags kubeadm writes (KUBELET_KUBEADM_ARGS): its node "
+        "IP, name override and cloud provider, when set",
+        "read by the kubelet's systemd unit at start",
     ),
     KUBELET_ROTATED_CERT: Role(
         "kubelet client certificate",

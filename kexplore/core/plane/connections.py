@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from kexplore.core.conventions.kubeconfigs import KUBECONFIGS_BY_FILE
 from kexplore.core.conventions.node import BOOTSTRAP_KUBECONFIG
 from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.model import Kind, Tree
@@ -191,6 +192,8 @@ def kubeconfig_clients(
         if node.path in seen or node.path.startswith(ARCHIVE):
             continue
         info = node.content if isinstance(node.content, KubeconfigInfo) else None
+        if info is None and node.path not in (*KUBECONFIGS_BY_FILE, BOOTSTRAP):
+            continue  # a stray .conf that is no kubeconfig dials nothing (parse-error says)
         src = Source("", node.path, node.path, Reach.IN_TREE, node.path, node.error, info)
         if node.path == KUBELET_CONF:
             out.append((f"{KUBELET}->{APISERVER}", KUBELET, src, info, None))

@@ -4,6 +4,7 @@ expiry along it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +31,8 @@ NAME_RULE = "connection-server-name"
 PAIR_RULE = "connection-key-pair"
 # Faults of a CA itself, reported on the CA by the certificate rules (time, constraints)
 CA_OWN_FAULTS = ("x509: certificate has expired", "x509: certificate is not authorized")
+# a chain failure said in a relation's own words: (leaf, the verifier's error) -> cause
+ChainCause = Callable[[CertInfo, str], Cause]
 
 
 def _day(moment: datetime) -> str:
@@ -166,10 +169,12 @@ def presented(
     host: str = "",
     host_src: tuple[str, str] = ("", ""),
     ca_elsewhere: bool = False,
+    chain_cause: ChainCause | None = None,
 ) -> CertInfo | None:
     """Check one presented certificate as its verifier does: chain to the exact bundle,
     validity, EKU and, for a server, the dialled host. Returns the leaf when readable.
-    `ca_elsewhere`: the verifier's CA is on another host (the caller said why)."""
+    `ca_elsewhere`: the verifier's CA is on another host (the caller said why);
+    `chain_cause`: the cause of a chain that fails, when the relation names its own."""
     ok_cert = readable(v, cert_src, f"{holder}'s certificate")
     ok_ca = not ca_elsewhere and readable(v, ca_src, f"the CA {verifier} trusts")
     if not ok_cert:
@@ -196,6 +201,8 @@ def presented(
             v.expires(root, ca_src.path)
         elif error and error.startswith(CA_OWN_FAULTS):
             v.fails(f"{ca_src.path}: {error}")  # the CA's own rules report it on the CA
+        elif error and chain_cause is not None:
+            v.cause(chain_cause(leaf, error))
         elif error:
             _chain_cause(v, cert_src, ca_src, leaf, error, holder, verifier, symptom,
                          anchors + _anchors(ca_src))

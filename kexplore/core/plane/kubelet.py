@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from kexplore.core.conventions.node import (
+    KUBEADM_FLAGS,
     KUBELET_CONFIG,
     KUBELET_DEFAULT_CLIENT_CA,
     KUBELET_ROTATED_CERT,
@@ -21,6 +22,7 @@ from kexplore.core.kubeconfig import KubeconfigInfo
 from kexplore.core.kubelet_config import KubeletConfig
 from kexplore.core.model import Tree
 from kexplore.core.paths import HOST_ROOT
+from kexplore.core.pki import CertInfo
 from kexplore.core.plane.components import APISERVER, KUBELET
 from kexplore.core.plane.connections import ApiServer, identity_of, relation
 from kexplore.core.plane.judge import CA_RULE, Verdict, presented
@@ -42,6 +44,11 @@ TREE_MANIFESTS = f"{HOST_ROOT}/manifests"
 DEFAULT_ADDRESS_TYPES = ("Hostname", "InternalDNS", "InternalIP", "ExternalDNS", "ExternalIP")
 UNAUTHORIZED = ("kubectl logs/exec: error: You must be logged in to the server (the server "
                 "has asked for the client to provide credentials): {error}")
+SERVING_REFUSED = ("kubectl logs/exec: Error from server: Get \"https://<node>:10250/…\": "
+                   "tls: failed to verify certificate: {error}")
+# the API server's verdict on the kubelet's serving certificate, on that certificate: the
+# fault that plants it and the reports name it so
+SERVING_CA_RULE = "kubelet-serving-ca"
 
 
 @record
@@ -178,10 +185,11 @@ def _ca_missing(v: Verdict, ca: Source) -> None:
 
 def _serving_side(
     v: Verdict, api: ApiServer, server_ca: Source | None, cert: Source | None,
-    node_name: str, notes: list[str],
+    node_name: str, notes: list[str], node: NodeFiles | None,
 ) -> None:
     """With --kubelet-certificate-authority the API server verifies the kubelet's serving
-    certificate as any TLS client would; without it, it verifies nothing."""
+    certificate as any TLS client would, for the Node address it dials; without it, it
+    verifies nothing."""
     if server_ca is None:
         notes.append("the API server does not verify the kubelets' serving certificates "
                       "(no --kubelet-certificate-authority)")
@@ -194,16 +202,76 @@ def _serving_side(
     assert comp is not None
     types = [t.strip() for t in (comp.flag("kubelet-preferred-address-types") or "")
              .split(",") if t.strip()] or list(DEFAULT_ADDRESS_TYPES)
-    host = node_name if types[:1] == ["Hostname"] else ""
+    dialled = dialled_address(types, node_name, node)
     presented(v, cert, server_ca, SERVER_AUTH, holder=KUBELET, verifier=APISERVER,
-              symptom="kubectl logs/exec: Error from server: Get \"https://<node>:10250/…\": "
-              "tls: failed to verify certificate: {error}",
-              host=host, host_src=(comp.path, "--kubelet-preferred-address-types"))
-    if not host:
+              symptom=SERVING_REFUSED,
+              host=dialled.host, host_src=(comp.path, "--kubelet-preferred-address-types"),
+              chain_cause=lambda leaf, error: _serving_ca_cause(cert, server_ca, leaf, error))
+    if not dialled.host:
         leaf = certs_of(cert)
         names = ", ".join([*leaf[0].dns_sans, *leaf[0].ip_sans]) if leaf else ""
-        notes.append(f"the API server dials each Node's {types[0]} "
-                     f"(cluster data): {cert.path} names {names or 'nothing'}")
+        v.unknown(f"the API server dials this Node's {dialled.kind or 'address'}: "
+                  f"{dialled.unknown}; {cert.path} names {names or 'nothing'}")
+
+
+@record
+class Dialled:
+    """The Node address the API server dials a kubelet at: the first type of
+    --kubelet-preferred-address-types the Node has, and its value when the files hold it
+    (else why not)."""
+
+    kind: str
+    host: str = ""
+    unknown: str = ""
+
+
+def _no_flags(node: NodeFiles | None) -> str:
+    if node is None:
+        return "the node's files were not read"
+    found = node.get(KUBEADM_FLAGS)
+    gone = found is None or found.missing
+    return f"{KUBEADM_FLAGS} is {'not there' if gone else 'not readable'}"
+
+
+def dialled_address(types: list[str], node_name: str, node: NodeFiles | None) -> Dialled:
+    """The Node's addresses are the kubelet's own report (InternalIP and Hostname), or, with
+    a cloud provider, what the provider sets (ExternalIP, InternalDNS, ExternalDNS too):
+    kubeadm-flags.env says which, and holds --node-ip and --hostname-override when set."""
+    flags = node.kubelet_flags if node is not None else None
+    where = "" if flags is not None else _no_flags(node)
+    for kind in types:
+        if kind == "Hostname":
+            name = (flags or {}).get("hostname-override") or node_name
+            return Dialled(kind, name, "" if name else "the node's name is not in the files")
+        if kind == "InternalIP":
+            ip = ((flags or {}).get("node-ip") or "").split(",")[0].strip()
+            why = where or f"{KUBEADM_FLAGS} sets no --node-ip"
+            return Dialled(kind, ip, "" if ip else f"the files do not hold it ({why}: the "
+                           "kubelet takes the host's own address)")
+        if flags is None or flags.get("cloud-provider"):
+            # a cloud provider may set this type, or may not: the files cannot say
+            return Dialled(kind, "", f"only a cloud provider sets an {kind}, and the files "
+                           f"cannot say whether it did ({where or 'a cloud provider is set'})")
+        # no cloud provider: the kubelet reports no such address, the next type counts
+    return Dialled("", "", "no type of --kubelet-preferred-address-types is one a kubelet "
+                   "without a cloud provider reports")
+
+
+def _serving_ca_cause(cert: Source, ca: Source, leaf: CertInfo, error: str) -> Cause:
+    """The kubelet's serving cert from another CA than --kubelet-certificate-authority: by
+    default the kubelet signs its own (kubelet.crt beside its own CA), and only
+    serverTLSBootstrap gets it one the cluster signs. The fix is on the kubelet's side."""
+    chain = certs_of(cert)
+    own = leaf.self_issued or leaf.issuer in {c.subject for c in chain[1:]}
+    kind = "self-signed" if own else f"issued by {leaf.issuer or '(empty)'}"
+    return Cause(
+        SERVING_CA_RULE, cert.path, "",
+        f"the kubelet's serving certificate {cert.path} is {kind}, but the API server "
+        f"verifies kubelets with {ca.path or ca.named} ({ca.pointer} of {ca.owner}): "
+        f"kubectl logs and exec fail at the handshake: {error}",
+        symptom=SERVING_REFUSED.format(error=error),
+        fix="set serverTLSBootstrap: true and approve the kubelet's serving CSRs",
+    )
 
 
 def node_name(tree: Tree, node: NodeFiles | None) -> str:
@@ -238,7 +306,7 @@ def kubelet_link(
     notes = [_said(kubelet, client_ca)] if not kubelet.unreadable else []
     server_ca = flag_source(tree, comp, "kubelet-certificate-authority")
     serving, serving_key = kubelet.serving(tree, node) if server_ca else (None, None)
-    _serving_side(v, api, server_ca, serving, node_name(tree, node), notes)
+    _serving_side(v, api, server_ca, serving, node_name(tree, node), notes, node)
     if cert is None:
         v.unknown("--kubelet-client-certificate is not set")
     elif kubelet.unreadable:

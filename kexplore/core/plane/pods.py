@@ -12,7 +12,7 @@ checks (pods_validate), and what would start and then fail (pods_runtime).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import replace
 
 from kexplore.core.manifest import ManifestInfo
@@ -61,11 +61,13 @@ class KubeletPods:
 
 def for_tree(tree: Tree, inferred: Inferred) -> KubeletPods:
     """The kubelet's reading for the tree's own version and node (unknown: no suffix)."""
-    from kexplore.core.conventions.manifests import STATIC_PODS_BY_FILE
+    from kexplore.core.conventions.manifests import STATIC_PODS, manifest_file
 
     params = inferred.expected_params
     node = params.node_name if "node_name" in inferred.sources else ""
-    return kubelet_pods(tree, params.version.minor, node, STATIC_PODS_BY_FILE)
+    # kubeadm's pods where the tree holds them: a .json standing in for a .yaml too
+    kubeadm = {manifest_file(s, lambda p: tree.get(p) is not None): s.name for s in STATIC_PODS}
+    return kubelet_pods(tree, params.version.minor, node, kubeadm)
 
 
 def folder_entries(tree: Tree) -> list[Node]:
@@ -99,9 +101,11 @@ def shadowed(tree: Tree) -> frozenset[str]:
 
 
 def kubelet_pods(
-    tree: Tree, minor: int, node_name: str, kubeadm_files: Iterable[str] = ()
+    tree: Tree, minor: int, node_name: str, kubeadm_files: Mapping[str, str] | None = None
 ) -> KubeletPods:
-    """The kubelet's reading of manifests/ for a kubelet of this minor on this node."""
+    """The kubelet's reading of manifests/ for a kubelet of this minor on this node;
+    `kubeadm_files` names the pod kubeadm wrote in each of its files."""
+    kubeadm_files = kubeadm_files or {}
     from kexplore.core.plane.pods_decode import decode_problems
     from kexplore.core.plane.pods_runtime import runtime_problems
     from kexplore.core.plane.pods_validate import validation_problems
@@ -122,7 +126,8 @@ def kubelet_pods(
             problems += validation_problems(node.path, pod, minor, node_name)
         refused = any(p.severity is Severity.ERROR for p in problems)
         if not refused:
-            problems += runtime_problems(node.path, pod, node_name)
+            problems += runtime_problems(node.path, pod, node_name,
+                                         kubeadm_files.get(node.path, ""))
         key = pod_key(pod)
         entries.append(StaticPod(node.path, pod, key, not refused, tuple(_unique(problems))))
     return KubeletPods(tuple(_with_listen_clashes(
@@ -132,7 +137,7 @@ def kubelet_pods(
 def _with_listen_clashes(entries: list[StaticPod]) -> list[StaticPod]:
     """Two running pods on the host network that open one socket: one of them cannot. A
     copy left beside its original clashes with it too; the copy is the one cause there."""
-    from kexplore.core.plane.pods_listen import listen_clashes, listening
+    from kexplore.core.plane.pods_listen import listen_clashes, listening, one_edit
 
     copies = ("pod-duplicate", "pod-backup-file", "pod-host-port")
     running = [listening(e.path, e.key, e.pod) for e in entries
@@ -140,6 +145,14 @@ def _with_listen_clashes(entries: list[StaticPod]) -> list[StaticPod]:
     out = list(entries)
     for problem in listen_clashes(running):
         i = next(i for i, e in enumerate(out) if e.path == problem.path)
+        # one cause, one finding: the probes left on the port the flag was moved from
+        probe = next((p for p in out[i].problems if p.rule == "pod-probe"
+                      and p.pointer.endswith(".httpGet")), None)
+        pod = next(r for r in running if r.path == problem.path)
+        merged = one_edit(problem, probe, pod, running) if probe is not None else None
+        if merged is not None and probe is not None:
+            out[i] = replace(out[i], problems=tuple(p for p in out[i].problems if p != probe))
+            problem = merged
         out[i] = _add(out[i], problem)
     return out
 

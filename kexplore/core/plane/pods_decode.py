@@ -96,6 +96,7 @@ def _from_schema(path: str, pod: ManifestInfo, error: SchemaError, doc: Any) -> 
             + (f"; did you mean {meant!r}?" if meant and meant != name else ""),
             fix=f"spell it {meant}" if meant and meant != name else f"remove {name}",
             line=line, field=error.path,
+            meant=f"{parent}.{meant}" if meant and meant != name and parent else "",
         )
     if error.kind == TYPE:
         wanted = error.detail.removeprefix("expected ").split(", got ")[0]

@@ -22,9 +22,12 @@ from kexplore.core.plane.pods_runtime import (
     WILDCARDS,
     binary,
     flag_field,
+    probe_ports,
 )
 from kexplore.core.records import record
 
+# the flags that open the socket a component's probes dial
+PROBED = ("secure-port", "listen-metrics-urls")
 # kubeadm's etcd ports, by flag: a port other than these is the one an operator moved.
 ETCD_PORTS = {"listen-client-urls": 2379, "listen-peer-urls": 2380, "listen-metrics-urls": 2381}
 
@@ -108,6 +111,32 @@ def listen_clashes(pods: Sequence[Listening]) -> Iterator[PodProblem]:
                 yield _clash(earlier, theirs, later, mine)
             else:
                 yield _clash(later, mine, earlier, theirs)
+
+
+def one_edit(clash: PodProblem, probe: PodProblem, pod: Listening,
+             running: Sequence[Listening]) -> PodProblem | None:
+    """A port moved onto another pod's with the probes left on the old one (or any port no
+    pod holds): setting the flag back to the port the probes dial fixes both, so the clash
+    says so, with the probe's facts, and stands for both. None when that port is taken
+    too, or the probes dial several: then they are two fixes."""
+    socket = next((s for s in pod.sockets if f"--{s.flag}" == clash.pointer), None)
+    if socket is None or socket.flag not in PROBED:
+        return None
+    dialled = probe_ports(pod.pod.containers[socket.index])
+    if len(dialled) != 1:
+        return None
+    (port,) = dialled
+    taken = {s.port for other in running if other.path != pod.path for s in other.sockets}
+    if port in taken or port == socket.port:
+        return None
+    return PodProblem(
+        clash.rule, clash.severity, clash.path, clash.pointer,
+        f"{clash.message}; its probes ({probe.pointer}) still dial port {port}, which it "
+        "no longer serves: they fail too, and the pod is never Ready",
+        fix=f"move --{socket.flag} back to port {port}, the port its probes dial (or move "
+        "it and its probes together to a port no other static pod listens on)",
+        line=clash.line, field=clash.field,
+    )
 
 
 def _first_overlap(a: Listening, b: Listening) -> tuple[Listener, Listener] | None:

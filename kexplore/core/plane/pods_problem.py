@@ -20,3 +20,4 @@ class PodProblem:
     fix: str = ""
     line: int | None = None
     field: str = ""  # the field path the line was read from (a flag's command item)
+    meant: str = ""  # a dropped field's: the field path it most likely misspells

@@ -15,7 +15,11 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-from kexplore.core.conventions.manifests import ETCD_DATA_DIR, STATIC_PODS_BY_FILE
+from kexplore.core.conventions.manifests import (
+    ACCUMULATING_FLAGS,
+    ETCD_DATA_DIR,
+    STATIC_PODS_BY_NAME,
+)
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Severity
 from kexplore.core.plane.mounts import container_host_path
@@ -45,17 +49,6 @@ URL_FLAGS = {
     "etcd-servers", "listen-client-urls", "listen-peer-urls", "listen-metrics-urls",
     "advertise-client-urls", "initial-advertise-peer-urls",
 }
-# pflag list and map flags add up when repeated; only a single-valued flag loses a value.
-ACCUMULATING_FLAGS = frozenset({
-    "enable-admission-plugins", "disable-admission-plugins", "tls-sni-cert-key",
-    "api-audiences", "authorization-mode", "etcd-servers", "service-account-issuer",
-    "service-account-key-file", "feature-gates", "runtime-config", "controllers",
-    "tls-cipher-suites", "cors-allowed-origins", "requestheader-allowed-names",
-    "requestheader-extra-headers-prefix", "requestheader-group-headers",
-    "requestheader-username-headers", "etcd-servers-overrides", "kubelet-preferred-address-types",
-    "allow-metric-labels", "authorization-always-allow-paths", "listen-client-urls",
-    "listen-peer-urls", "listen-metrics-urls", "advertise-client-urls", "cipher-suites",
-})
 # Flags kube-apiserver will not start without (its options' validation), with the error it
 # exits with, and the flags that stand in for one.
 REQUIRED_FLAGS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
@@ -90,7 +83,11 @@ def binary(container: Container) -> str:
     return posixpath.basename(container.command[0]) if container.command else ""
 
 
-def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodProblem]:
+def runtime_problems(
+    path: str, pod: ManifestInfo, node_name: str, kubeadm_name: str = ""
+) -> list[PodProblem]:
+    """What goes wrong once the pod runs; `kubeadm_name` is the pod kubeadm wrote in this
+    file ("" for a pod of someone else's)."""
     out: list[PodProblem] = []
     for i, container in enumerate(pod.containers):
         at = f"spec.containers[{i}]"
@@ -104,7 +101,7 @@ def runtime_problems(path: str, pod: ManifestInfo, node_name: str) -> list[PodPr
         out += _required_flags(path, pod, at, container)
         out += _repeated_flags(path, pod, at, container)
     exported = _mirror_export(path, pod, node_name)
-    out += exported or _renamed(path, pod)
+    out += exported or _renamed(path, pod, kubeadm_name)
     return out
 
 
@@ -169,6 +166,20 @@ def served(container: Container) -> list[Served]:
                                   "--listen-metrics-urls"))
         return out
     return []
+
+
+def probe_ports(c: Container) -> set[int]:
+    """The ports the container's httpGet probes dial, a named port read as it declares it."""
+    named = {p.name: p.container_port for p in c.ports if p.name}
+    found: set[int] = set()
+    for kind in PROBES:
+        probe = c.probes.get(kind)
+        http = probe.get("httpGet") if isinstance(probe, dict) else None
+        port = http.get("port") if isinstance(http, dict) else None
+        port = named.get(port) if isinstance(port, str) else port
+        if isinstance(port, int) and not isinstance(port, bool):
+            found.add(port)
+    return found
 
 
 def _int(text: str | None) -> int | None:
@@ -407,10 +418,10 @@ def _repeated_flags(path: str, pod: ManifestInfo, at: str, c: Container) -> Iter
 # --- identity ----------------------------------------------------------------------------
 
 
-def _renamed(path: str, pod: ManifestInfo) -> list[PodProblem]:
+def _renamed(path: str, pod: ManifestInfo, kubeadm_name: str) -> list[PodProblem]:
     """kubeadm finds its pods by name (upgrade, the component= selectors); a renamed one is
     a pod it no longer manages."""
-    spec = STATIC_PODS_BY_FILE.get(path)
+    spec = STATIC_PODS_BY_NAME.get(kubeadm_name)
     if spec is None or not pod.name or pod.name == spec.name:
         return []
     return [_problem(

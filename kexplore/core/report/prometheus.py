@@ -21,6 +21,7 @@ from kexplore.core.secrets import shown as printable
 
 if TYPE_CHECKING:
     from kexplore.core.node_files import NodeFiles
+    from kexplore.core.plane import Plane
 
 
 @record
@@ -40,13 +41,18 @@ class Breaking:
     breaks_at: datetime | None
 
 
-def breakings(tree: Tree, now: datetime, node: NodeFiles | None = None) -> list[Breaking]:
+def breakings(
+    tree: Tree, now: datetime, node: NodeFiles | None = None, built: Plane | None = None,
+) -> list[Breaking]:
     """Every relation of the tree's control plane that has a date it breaks; `node`, the
-    node's files (a NodeFiles) when read, as `check` reads them."""
-    from kexplore.core.plane import build_plane
+    node's files (a NodeFiles) when read, as `check` reads them; `built`, the plane the
+    checks already made of them (Report.plane), if they did."""
+    if built is None:
+        from kexplore.core.plane import build_plane
 
+        built = build_plane(tree, now, node=node)
     return [Breaking(r.id, r.status.value, r.breaks_at)
-            for r in build_plane(tree, now, node=node).connections if r.breaks_at is not None]
+            for r in built.connections if r.breaks_at is not None]
 
 
 def escape(value: str) -> str:

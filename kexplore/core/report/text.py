@@ -13,7 +13,8 @@ from rich.text import Text
 from kexplore.core.diff import ManifestDiff
 from kexplore.core.model import ExpiryRow, Finding, Report, Severity
 from kexplore.core.params import Inferred
-from kexplore.core.plane import Plane, Relation
+from kexplore.core.plane import Plane
+from kexplore.core.plane_outline import LinkLine, outline
 from kexplore.core.report.summary import summary_line
 from kexplore.core.report.texttable import PROSE, WHOLE, WORDS, Column, FittedTable
 from kexplore.core.secrets import shown
@@ -155,17 +156,9 @@ STATUS_STYLE = {"broken": "bold red", "unknown": "yellow", "ok": "green"}
 STATUS_ORDER = ("broken", "unknown", "ok")
 
 
-def _breaks(relation: Relation) -> str:
-    """When the relation breaks; a broken one breaks on no later day, whatever its dates."""
-    if relation.status.value == "broken":
-        return "broken now"
-    moment = relation.breaks_at
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""
-
-
-def _files_of(relation: Relation) -> list[str]:
-    return [f"{role}: {s.path or s.named} ({s.pointer})" if s.pointer else
-            f"{role}: {s.path or s.named}" for role, s in relation.sources()]
+def _files_of(link: LinkLine) -> list[str]:
+    return [f"{f.role}: {f.path or f.named} ({f.pointer})" if f.pointer else
+            f"{f.role}: {f.path or f.named}" for f in link.files]
 
 
 CONNECTION_COLUMNS = (
@@ -180,19 +173,20 @@ CONNECTION_COLUMNS = (
 def connections_renderable(plane: Plane) -> Group:
     """A table per status, broken first: each relation, its ends, files and when it breaks."""
     parts: list[Any] = []
+    links = outline(plane).links
     for status in STATUS_ORDER:
-        rows = [r for r in plane.connections if r.status.value == status]
+        rows = [link for link in links if link.status == status]
         if not rows:
             continue
         table = FittedTable(CONNECTION_COLUMNS, boxed=True,
                             title=Text(f"{status} ({len(rows)})", style=STATUS_STYLE[status]))
         for r in rows:
             why = "; ".join([r.reason or r.purpose, *_files_of(r)])
-            table.add_row(Text(shown(f"{r.status.mark} {r.title}")), Text(shown(r.id)),
-                          Text(shown(r.address)), Text(_breaks(r)),
+            table.add_row(Text(shown(f"{r.mark} {r.title}")), Text(shown(r.id)),
+                          Text(shown(r.address)), Text(r.breaks()),
                           Text(shown(why)))
         parts += [table, Text("")]
-    counts = {s: sum(1 for r in plane.connections if r.status.value == s) for s in STATUS_ORDER}
+    counts = {s: sum(1 for link in links if link.status == s) for s in STATUS_ORDER}
     parts.append(Text(
         f"{counts['broken']} broken, {counts['unknown']} unknown, {counts['ok']} ok "
         f"relations under {shown(str(plane.root))}", style="bold"))

@@ -3,7 +3,6 @@ them marked ✓, ✗ or ? as the plane judged it, with why and the date it break
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -37,13 +36,13 @@ WIDTHS = {"what": 50, "breaks": 16}
 class LinksTable(KeyTable):
     """Relations of one kind; `enter` opens where one breaks, else its first file."""
 
-    def __init__(self, links: tuple[LinkLine, ...], now: datetime, **kwargs: object) -> None:
+    def __init__(self, links: tuple[LinkLine, ...], **kwargs: object) -> None:
         super().__init__("", "link", "what", "breaks", widths=WIDTHS, **kwargs)
         self.links = links
         for link in links:
             self.add(fmt.status_mark(link.status, link.mark),
                      _one_line(fmt.plain(link.title, "bold")), _one_line(_what(link)),
-                     _one_line(_breaks(link, now)),
+                     _one_line(_breaks(link)),
                      copy=("reason", link.reason) if link.reason else ("link id", link.id),
                      target=link.opens or None)
 
@@ -73,9 +72,9 @@ class PlaneView(View):
                 links = plane.of_kind(kind)
                 if links:
                     yield heading(f"{words} ({len(links)})")
-                    yield LinksTable(links, self.session.now, id=f"links-{kind}")
+                    yield LinksTable(links, id=f"links-{kind}")
         first = plane.link(self.selected) or (plane.links[0] if plane.links else None)
-        yield Static(_detail(first, self.session.now), id="link-detail")
+        yield Static(_detail(first), id="link-detail")
 
     def on_mount(self) -> None:
         table = self._table_of(self.selected)
@@ -107,7 +106,7 @@ class PlaneView(View):
     def _describe(self, table: LinksTable) -> None:
         link = table.highlighted()
         self.selected = link.id if link is not None else self.selected
-        detail = _detail(link, self.session.now)
+        detail = _detail(link)
         self.query_one("#link-detail", Static).update(detail)
 
 
@@ -152,20 +151,14 @@ def _what(link: LinkLine) -> Text:
     return fmt.plain(link.purpose)
 
 
-def _breaks(link: LinkLine, now: datetime) -> Text:
-    # a link broken today breaks on no later day: a date would read as a reprieve; the
-    # detail below still says when its certificates expire
-    if link.status == "broken":
-        return Text("broken now", style=fmt.STATUS_STYLE["broken"])
-    if link.breaks_at is None:
-        return Text("")
-    stamp = link.breaks_at.strftime("%Y-%m-%d")
-    if link.breaks_at <= now:  # in the past: broken since then, in the error colour
-        return Text(stamp, style=fmt.STATUS_STYLE["broken"])
-    return Text(stamp)
+def _breaks(link: LinkLine) -> Text:
+    # the outline decides the words (a link broken at --now says so, never a date that
+    # reads as a reprieve); the detail below still says when its certificates expire
+    words = link.breaks("%Y-%m-%d")
+    return Text(words, style=fmt.STATUS_STYLE["broken"] if link.broken_now else "")
 
 
-def _detail(link: LinkLine | None, now: datetime) -> RenderableType:
+def _detail(link: LinkLine | None) -> RenderableType:
     """Everything the plane knows of one link, for the pane under the tables."""
     from rich.console import Group
     from rich.table import Table
@@ -179,31 +172,31 @@ def _detail(link: LinkLine | None, now: datetime) -> RenderableType:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style=fmt.MUTED, justify="right", no_wrap=True)
     grid.add_column(ratio=1)
-    for label, value in _facts(link, now):
+    for label, value in _facts(link):
         if value:
             grid.add_row(label, fmt.plain(value))
     return Group(head, grid)
 
 
-def _when_it_breaks(link: LinkLine, now: datetime) -> tuple[str, str]:
+def _when_it_breaks(link: LinkLine) -> tuple[str, str]:
     if link.breaks_at is None:
         return "breaks", ""
     because = f" {link.breaks_because}" if link.breaks_because else ""
-    if link.breaks_at <= now:
+    if link.expired:
         return "broke", f"{fmt.when(link.breaks_at)}, when{because} expired"
-    if link.status == "broken":  # broken today for another cause: the date is no reprieve
+    if link.broken_now:  # broken today for another cause: the date is no reprieve
         return "expires", (f"{fmt.when(link.breaks_at)}, when{because} expires; the link "
                            "is broken already (see status)")
     return "breaks", f"{fmt.when(link.breaks_at)}, when{because} expires"
 
 
-def _facts(link: LinkLine, now: datetime) -> list[tuple[str, str]]:
+def _facts(link: LinkLine) -> list[tuple[str, str]]:
     rows = [
         ("for", link.purpose),
         ("status", link.status + (f": {link.reason}" if link.reason else "")),
         ("dials", link.address + (f"  (from {link.address_source})"
                                   if link.address_source else "")),
-        _when_it_breaks(link, now),
+        _when_it_breaks(link),
         ("identity", link.identity),
         ("symptom", link.symptom),
         *(("note", note) for note in link.notes),

@@ -14,6 +14,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Input, Static
 
+from kexplore.ui import format as fmt
+
 Shown = Syntax | Text
 MATCH = "reverse"
 CURRENT = "bold reverse #e5b84a"
@@ -111,8 +113,9 @@ class SearchableText(VerticalScroll):
         self.query_one(f"#{self.text_id}", Static).update(self._marked())
         summary = (f"{self.current + 1} of {len(self.matches)} for {self.needle!r}"
                    if self.matches else f"no match for {self.needle!r}")
-        self.border_subtitle = summary
-        self.box.border_title = summary
+        # what was typed (or pasted: a name copied with `c`) is text, never markup
+        self.border_subtitle = fmt.literal(summary)
+        self.box.border_title = fmt.literal(summary)
         if self.matches:
             line = self.matches[self.current][0]
             self.scroll_to(y=max(0, line - 3), animate=False)  # a little context above

@@ -10,6 +10,10 @@ from kexplore.core.secrets import shown as printable
 from kexplore.ui import format as fmt
 from kexplore.ui.session import Session
 
+# The soonest certificate's name in the header: kubeadm's longest is 24 characters, its
+# longest path (pki/etcd/healthcheck-client.crt) 31.
+SOONEST_WIDTH = 32
+
 
 class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
@@ -49,7 +53,8 @@ class StatusBar(Static):
             line.append("│  soonest expiry ", style=fmt.MUTED)
             left = soonest.not_after - session.now
             style = fmt.STYLE[Severity.ERROR] if left.total_seconds() <= 0 else ""
-            line.append(f"{printable(soonest.name)} ", style="bold")
+            line.append(f"{fmt.shortened(printable(soonest.name), SOONEST_WIDTH)} ",
+                        style="bold")
             line.append("expired" if left.total_seconds() <= 0 else soonest.residual, style=style)
         if profile != "kubeadm":
             line.append(f"  │  profile {profile}", style=fmt.MUTED)
