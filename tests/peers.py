@@ -176,6 +176,47 @@ def running(
         stop_process(proc)
 
 
+@contextlib.contextmanager
+def serving(
+    argv_for: Callable[[list[int]], Sequence[str | Path]],
+    ports: int,
+    *,
+    log_path: Path,
+    ready: Callable[[list[int]], bool],
+    timeout: float,
+    env: Mapping[str, str] | None = None,
+    tries: int = 3,
+) -> Iterator[tuple[subprocess.Popen[bytes], list[int]]]:
+    """A long-running peer listening on `ports` free ports picked for it, once `ready`.
+
+    A port is free when picked, not when the peer binds it: another process (a parallel
+    test worker picking at the same moment) may take it in between. A peer that exits
+    saying so is started again on new ports. It is stopped by its PID however the block
+    exits; one that exits otherwise, or is not ready within `timeout`, fails the test."""
+    for _ in range(tries):
+        picked = free_ports(ports)
+        with running(argv_for(picked), log_path=log_path, env=env) as proc:
+            up = _wait_ready(proc, lambda ports=picked: ready(ports), timeout)
+            if proc.poll() is not None:
+                if PORT_TAKEN in read_log(log_path).lower():
+                    continue
+                raise AssertionError(f"{argv_for(picked)[0]} exited with {proc.returncode}:\n"
+                                     f"{read_log(log_path)}")
+            assert up, f"not ready within {timeout} s:\n{read_log(log_path)}"
+            yield proc, picked
+            return
+    raise AssertionError(f"the ports picked were taken {tries} times:\n{read_log(log_path)}")
+
+
+def _wait_ready(proc: subprocess.Popen[bytes], ready: Callable[[], bool], timeout: float) -> bool:
+    """Wait until the peer is ready or has exited; whether it is ready."""
+    return wait_until(lambda: proc.poll() is not None or ready(), timeout) and proc.poll() is None
+
+
+# What etcd and openssl s_server both print when the port is someone else's (EADDRINUSE).
+PORT_TAKEN = "address already in use"
+
+
 def wait_until(predicate: Callable[[], bool], timeout: float, interval: float = 0.2) -> bool:
     """Poll `predicate` until it is true or `timeout` seconds pass; return its last answer."""
     deadline = time.monotonic() + timeout
@@ -471,6 +512,7 @@ __all__ = [
     "rewrite_kubeconfig",
     "run",
     "running",
+    "serving",
     "start_process",
     "stop_process",
     "tls_client_handshake",

@@ -1,8 +1,10 @@
 """Live reload against a real folder and the real watcher: no mocks.
 
-Each scenario waits (up to 10 s, polling every 20 ms) until the last published Snapshot
-equals a fresh scan and check of the folder, comparing every node's kind, stamp, error
-and link resolution, and the findings.
+Each scenario waits until the last published Snapshot equals a fresh scan and check of
+the folder, comparing every node's kind, stamp, error and link resolution, and the
+findings. It waits for the event: the state is compared again each time a Change
+arrives, not polled (a fresh scan every few milliseconds would starve the watcher it
+waits for on a loaded machine), up to a generous ceiling.
 """
 
 from __future__ import annotations
@@ -36,8 +38,12 @@ from kexplore.live import (
 )
 from kexplore.polling import poll_changes
 
-WAIT = 10.0
-TICK = 0.02
+# A ceiling, not a pace: a scenario ends as soon as its Change arrives, and a loaded CI
+# machine may take many times the usual second to deliver it.
+WAIT = 60.0
+# How often a wait looks again with no Change arrived, in case what it waits for came
+# without one (it never should: this only bounds a missed wake-up).
+RECHECK = 1.0
 
 
 # --- harness -----------------------------------------------------------------------------
@@ -61,6 +67,7 @@ class LiveRun:
         self.changes: list[tuple[float, Change]] = []
         self.error: BaseException | None = None
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)
         self._thread = threading.Thread(target=self._run, args=(poll,), name="live-test")
         self._thread.start()
 
@@ -68,10 +75,13 @@ class LiveRun:
         try:
             for change in live_changes(self.start, self.stop, now=lambda: NOW, poll=poll,
                                        node_files=self.node_files):
-                with self._lock:
+                with self._arrived:
                     self.changes.append((time.monotonic(), change))
+                    self._arrived.notify_all()
         except BaseException as exc:  # surfaced by the test through close()
-            self.error = exc
+            with self._arrived:
+                self.error = exc
+                self._arrived.notify_all()
 
     def count(self) -> int:
         with self._lock:
@@ -86,13 +96,23 @@ class LiveRun:
             return self.changes[-1][1].after if self.changes else self.start
 
     def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
+        """Until `predicate` holds, looking again each time a Change arrives."""
         deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
+        while True:
+            seen = self.count()
             if predicate():
                 return
             assert self.error is None, self.error
-            time.sleep(TICK)
-        raise AssertionError(f"not within {WAIT} s: {what}{self.why()}")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"not within {WAIT} s: {what}{self.why()}")
+            self._wait_past(seen, min(left, RECHECK))
+
+    def _wait_past(self, seen: int, timeout: float) -> None:
+        """Block until a Change after the first `seen` arrives (or the run fails)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self.changes) > seen or self.error is not None,
+                                   timeout)
 
     def why(self) -> str:
         fresh = load(self.root, NOW)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import shutil
-import socket
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -113,26 +112,30 @@ def _etcd_accepts(tree: Path, tmp: Path) -> tuple[bool, str]:
     etcdctl = peers.require_binary("etcdctl")
     pki = tree / "pki"
     env = peers.peer_env(home=tmp, extra={"ETCDCTL_API": "3"})
-    client_port, peer_port, metrics_port = peers.free_ports(3)
-    client = f"https://{peers.LOOPBACK}:{client_port}"
-    peer = f"https://{peers.LOOPBACK}:{peer_port}"
-    argv: list[str | Path] = [
-        etcd_bin, f"--name={peers.NODE_NAME}", f"--data-dir={tmp / 'data'}",
-        f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
-        f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
-        f"--initial-cluster={peers.NODE_NAME}={peer}", "--initial-cluster-state=new",
-        f"--listen-metrics-urls=http://{peers.LOOPBACK}:{metrics_port}",
-        f"--cert-file={pki / 'etcd/server.crt'}", f"--key-file={pki / 'etcd/server.key'}",
-        f"--trusted-ca-file={pki / 'etcd/ca.crt'}", "--client-cert-auth=true",
-        f"--peer-cert-file={pki / 'etcd/peer.crt'}", f"--peer-key-file={pki / 'etcd/peer.key'}",
-        f"--peer-trusted-ca-file={pki / 'etcd/ca.crt'}", "--peer-client-cert-auth=true",
-    ]
+
+    def argv_for(ports: list[int]) -> list[str | Path]:
+        client_port, peer_port, metrics_port = ports
+        client = f"https://{peers.LOOPBACK}:{client_port}"
+        peer = f"https://{peers.LOOPBACK}:{peer_port}"
+        return [
+            etcd_bin, f"--name={peers.NODE_NAME}", f"--data-dir={tmp / f'data-{client_port}'}",
+            f"--listen-client-urls={client}", f"--advertise-client-urls={client}",
+            f"--listen-peer-urls={peer}", f"--initial-advertise-peer-urls={peer}",
+            f"--initial-cluster={peers.NODE_NAME}={peer}", "--initial-cluster-state=new",
+            f"--listen-metrics-urls=http://{peers.LOOPBACK}:{metrics_port}",
+            f"--cert-file={pki / 'etcd/server.crt'}", f"--key-file={pki / 'etcd/server.key'}",
+            f"--trusted-ca-file={pki / 'etcd/ca.crt'}", "--client-cert-auth=true",
+            f"--peer-cert-file={pki / 'etcd/peer.crt'}",
+            f"--peer-key-file={pki / 'etcd/peer.key'}",
+            f"--peer-trusted-ca-file={pki / 'etcd/ca.crt'}", "--peer-client-cert-auth=true",
+        ]
+
     log = tmp / "etcd.log"
-    with peers.running(argv, log_path=log, env=env) as proc:
-        ready = peers.wait_until(
-            lambda: proc.poll() is not None
-            or "ready to serve client requests" in peers.read_log(log, limit=10**8), 10.0)
-        assert ready and proc.poll() is None, peers.read_log(log)
+    with peers.serving(
+        argv_for, 3, log_path=log, env=env, timeout=30.0,
+        ready=lambda _: "ready to serve client requests" in peers.read_log(log, limit=10**8),
+    ) as (_, ports):
+        client = f"https://{peers.LOOPBACK}:{ports[0]}"
         ctl = peers.run([etcdctl, f"--endpoints={client}", f"--cacert={pki / 'etcd/ca.crt'}",
                          f"--cert={pki / 'apiserver-etcd-client.crt'}",
                          f"--key={pki / 'apiserver-etcd-client.key'}", "--dial-timeout=2s",
@@ -165,21 +168,17 @@ def s_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, i
     """`openssl s_server` on 127.0.0.1 presenting the tree's apiserver.crt."""
     openssl = peers.require_binary("openssl")
     tree = peers.generated_tree(tmp_path_factory)
-    port = peers.free_port()
     log = tmp_path_factory.mktemp("s_server") / "s_server.log"
-    argv: list[str | Path] = [openssl, "s_server", "-accept", f"{peers.LOOPBACK}:{port}",
-                              "-cert", tree / "pki/apiserver.crt",
-                              "-key", tree / "pki/apiserver.key", "-www", "-quiet"]
-    with peers.running(argv, log_path=log) as proc:
-        assert peers.wait_until(lambda: _listening(port) or proc.poll() is not None, 5.0)
-        assert proc.poll() is None, peers.read_log(log)
-        yield tree, port
 
+    def argv_for(ports: list[int]) -> list[str | Path]:
+        return [openssl, "s_server", "-accept", f"{peers.LOOPBACK}:{ports[0]}",
+                "-cert", tree / "pki/apiserver.crt", "-key", tree / "pki/apiserver.key",
+                "-www"]
 
-def _listening(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.2)
-        return s.connect_ex((peers.LOOPBACK, port)) == 0
+    # ACCEPT is printed once the port is bound (a port answering may be another's)
+    with peers.serving(argv_for, 1, log_path=log, timeout=30.0,
+                       ready=lambda _: "ACCEPT" in peers.read_log(log).splitlines()) as (_, ports):
+        yield tree, ports[0]
 
 
 @pytest.mark.parametrize("tls_server_name", [None, peers.ADVERTISE_ADDRESS])

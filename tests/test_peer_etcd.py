@@ -22,7 +22,7 @@ from kexplore.core.read.scan import scan
 
 pytestmark = pytest.mark.peer
 
-HEALTH_TIMEOUT = 10.0  # seconds for a fresh single-member etcd to answer health
+HEALTH_TIMEOUT = 30.0  # a ceiling for a fresh single-member etcd to answer health, under load
 # (client cert, key) relative to pki/, by the name the test ids use
 ETCD_CLIENTS = {
     "apiserver-etcd-client": ("apiserver-etcd-client.crt", "apiserver-etcd-client.key"),
@@ -85,49 +85,53 @@ def etcd(tree: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Etcd]
     pki = tree / "pki"
     work = tmp_path_factory.mktemp("etcd")
     env = peers.peer_env(home=work, extra={"ETCDCTL_API": "3"})
-    client_port, peer_port, metrics_port = peers.free_ports(3)
-    client_url = f"https://{peers.LOOPBACK}:{client_port}"
-    peer_url = f"https://{peers.LOOPBACK}:{peer_port}"
-    argv: list[str | Path] = [
-        etcd_bin,
-        f"--name={peers.NODE_NAME}",
-        f"--data-dir={work / 'data'}",
-        f"--listen-client-urls={client_url}",
-        f"--advertise-client-urls={client_url}",
-        f"--listen-peer-urls={peer_url}",
-        f"--initial-advertise-peer-urls={peer_url}",
-        f"--initial-cluster={peers.NODE_NAME}={peer_url}",
-        "--initial-cluster-state=new",
-        f"--listen-metrics-urls=http://{peers.LOOPBACK}:{metrics_port}",
-        f"--cert-file={pki / 'etcd/server.crt'}",
-        f"--key-file={pki / 'etcd/server.key'}",
-        f"--trusted-ca-file={pki / 'etcd/ca.crt'}",
-        "--client-cert-auth=true",
-        f"--peer-cert-file={pki / 'etcd/peer.crt'}",
-        f"--peer-key-file={pki / 'etcd/peer.key'}",
-        f"--peer-trusted-ca-file={pki / 'etcd/ca.crt'}",
-        "--peer-client-cert-auth=true",
-        "--snapshot-count=10000",
-    ]
+
+    def argv_for(ports: list[int]) -> list[str | Path]:
+        client_port, peer_port, metrics_port = ports
+        client_url = f"https://{peers.LOOPBACK}:{client_port}"
+        peer_url = f"https://{peers.LOOPBACK}:{peer_port}"
+        return [
+            etcd_bin,
+            f"--name={peers.NODE_NAME}",
+            f"--data-dir={work / f'data-{client_port}'}",  # a try on new ports starts afresh
+            f"--listen-client-urls={client_url}",
+            f"--advertise-client-urls={client_url}",
+            f"--listen-peer-urls={peer_url}",
+            f"--initial-advertise-peer-urls={peer_url}",
+            f"--initial-cluster={peers.NODE_NAME}={peer_url}",
+            "--initial-cluster-state=new",
+            f"--listen-metrics-urls=http://{peers.LOOPBACK}:{metrics_port}",
+            f"--cert-file={pki / 'etcd/server.crt'}",
+            f"--key-file={pki / 'etcd/server.key'}",
+            f"--trusted-ca-file={pki / 'etcd/ca.crt'}",
+            "--client-cert-auth=true",
+            f"--peer-cert-file={pki / 'etcd/peer.crt'}",
+            f"--peer-key-file={pki / 'etcd/peer.key'}",
+            f"--peer-trusted-ca-file={pki / 'etcd/ca.crt'}",
+            "--peer-client-cert-auth=true",
+            "--snapshot-count=10000",
+        ]
+
     log = work / "etcd.log"
     said = peers.run([etcd_bin, "--version"], timeout=15, env=env).stdout
     version = re.search(r"etcd Version: (\S+)", said)
     assert version, f"etcd --version said: {said}"
-    server = Etcd(client_port, peer_port, metrics_port, version.group(1), log, pki, etcdctl, env)
-    with peers.running(argv, log_path=log, env=env) as proc:
+    etcd_version = version.group(1)
 
-        def up() -> bool:
-            # Ready once it says so, or once any client identity gets a healthy answer; the
-            # tests then check each identity on its own.
-            if proc.poll() is not None:
-                raise AssertionError(f"etcd exited with {proc.returncode}:\n{peers.read_log(log)}")
-            if "ready to serve client requests" in peers.read_log(log, limit=10**8):
-                return True
-            return any(server.healthy(cert, key) for cert, key in ETCD_CLIENTS.values())
+    def on(ports: list[int]) -> Etcd:
+        client_port, peer_port, metrics_port = ports
+        return Etcd(client_port, peer_port, metrics_port, etcd_version, log, pki, etcdctl, env)
 
-        assert peers.wait_until(up, HEALTH_TIMEOUT, interval=0.3), (
-            f"etcd not healthy within {HEALTH_TIMEOUT}s:\n{peers.read_log(log)}"
-        )
+    def up(ports: list[int]) -> bool:
+        # Ready once it says so, or once any client identity gets a healthy answer; the
+        # tests then check each identity on its own.
+        if "ready to serve client requests" in peers.read_log(log, limit=10**8):
+            return True
+        return any(on(ports).healthy(cert, key) for cert, key in ETCD_CLIENTS.values())
+
+    with peers.serving(argv_for, 3, log_path=log, env=env, ready=up,
+                       timeout=HEALTH_TIMEOUT) as (proc, ports):
+        server = on(ports)
         yield server
         assert proc.poll() is None, f"etcd died during the tests:\n{peers.read_log(log)}"
 

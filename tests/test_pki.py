@@ -93,6 +93,7 @@ def test_der_bundle_and_pem_roundtrip() -> None:
         (b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n", "could not be parsed"),
         (b"-----BEGIN cert-----\nAAAA\n", "malformed PEM"),
     ],
+    ids=lambda v: v if isinstance(v, str) else "data",  # the keys are new each run
 )
 def test_broken_certificates_say_why(data: bytes, message: str) -> None:
     with pytest.raises(DecodeError, match=message):
@@ -154,6 +155,7 @@ def test_encrypted_keys_are_recognised_not_opened(fmt: str) -> None:
          "could not be parsed"),
         (b"\x00" * 100, "not a private key"),
     ],
+    ids=lambda v: v if isinstance(v, str) else "data",  # the keys are new each run
 )
 def test_broken_private_keys_say_why(data: bytes, message: str) -> None:
     with pytest.raises(DecodeError, match=message):

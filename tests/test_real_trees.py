@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import FAST, NOW, Factory
+from conftest import FAST, NOW, SHARED_TEMP, Factory
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
@@ -285,7 +285,7 @@ def test_an_intermediate_ca_is_a_trust_anchor(writable_tree) -> None:
 @pytest.fixture
 def shared_tree(make_tree: Factory) -> Iterator[Path]:
     """A generated tree where another user can reach it (pytest's folders are 0700)."""
-    base = Path(tempfile.mkdtemp(prefix="kexplore-"))
+    base = Path(tempfile.mkdtemp(prefix="kexplore-", dir=SHARED_TEMP))
     base.chmod(0o755)
     root = base / "etc-kubernetes"
     shutil.copytree(make_tree(), root, symlinks=True)
