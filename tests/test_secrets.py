@@ -255,3 +255,22 @@ async def test_the_broken_file_view_shows_no_secret(writable_tree: Callable[...,
             text = screen_text(app)
             assert "not shown" in text, path
             assert [leak for leak in leaks if leak in text] == [], path
+
+
+def test_a_long_path_is_shown_without_loading_cryptography() -> None:
+    """A path of base64's alphabet decodes to bytes; only bytes that are one DER value are
+    worth asking cryptography about, so the explorer's parent process never loads it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from kexplore.core.secrets import shown\n"
+        "path = '/tmp/pytest-of-root/pytest-925/kexplore-trees/0123456789abcdef0123/"
+        "etc-kubernetes/tmp/kubeadm-backup-certs-2021-01-04-03-17-42/pki-backup/etcd/ca'\n"
+        "assert shown(path) == path\n"
+        "print('cryptography' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "False"

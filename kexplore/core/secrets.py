@@ -263,6 +263,19 @@ _DER_KEY_START = re.compile(
 )
 
 
+def _whole_der_sequence(data: bytes) -> bool:
+    """Whether the bytes are exactly one DER SEQUENCE, as every key format is: its tag,
+    then a length that accounts for every byte that follows."""
+    if len(data) < 2 or data[0] != 0x30:
+        return False
+    if data[1] < 0x80:
+        return 2 + data[1] == len(data)
+    size = data[1] & 0x7F
+    if not 1 <= size <= 4 or len(data) < 2 + size:
+        return False
+    return 2 + size + int.from_bytes(data[2:2 + size], "big") == len(data)
+
+
 def bytes_hold_private_key(data: bytes) -> bool:
     """Whether bytes carry a private key: PEM text, a whole DER key, or the start of one
     (a preview sees only the first bytes, where a whole key does not fit)."""
@@ -270,6 +283,8 @@ def bytes_hold_private_key(data: bytes) -> bool:
         return True
     if _DER_KEY_START.match(data):
         return True
+    if not _whole_der_sequence(data):
+        return False  # not one DER value: text that happens to decode (a long path), no key
     from kexplore.core.read.crypto import decode_private_key  # cryptography: only when needed
 
     try:
