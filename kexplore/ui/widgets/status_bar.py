@@ -13,12 +13,14 @@ from kexplore.ui.session import Session
 # The soonest certificate's name in the header: kubeadm's longest is 24 characters, its
 # longest path (pki/etcd/healthcheck-client.crt) 31.
 SOONEST_WIDTH = 32
+ROOT_WIDTH_MIN = 16  # the root keeps at least this much of itself, however narrow
 
 
 class StatusBar(Static):
     """Root, inferred cluster, counts of errors and warnings, the soonest expiry."""
 
     _shown: tuple[list[Text], Text | None] | None = None  # what show() laid out last
+    _root: str = ""
 
     def show_failure(self, root_label: str, error: str) -> None:
         self._shown = None
@@ -38,10 +40,11 @@ class StatusBar(Static):
                         style=fmt.STYLE[Severity.ERROR])
             self.update(line)
             return
-        groups = [line, *_state(session, profile)]
+        groups = list(_state(session, profile))
         if profile != "kubeadm":
             groups.append(Text(f"profile {profile}", style=fmt.MUTED))
         # a fact about the tree, not a finding
+        self._root = root_label
         self._shown = (groups, fmt.plain(note, style=fmt.MUTED) if note else None)
         self._lay_out()
 
@@ -52,10 +55,13 @@ class StatusBar(Static):
     def _lay_out(self) -> None:
         """The groups joined by "│", a line broken between two groups, never inside one:
         at 80 columns "✖ 1 error" and "▲ 0 warnings" stay on one line."""
-        groups, note = self._shown or ([], None)
+        rest, note = self._shown or ([], None)
         width = self.content_size.width or 10_000  # not laid out yet: one line
+        # a root longer than the line is cut in its middle, as the soonest name is
+        head = Text("kexplore ", style="bold") + Text(
+            fmt.shortened(printable(self._root), max(ROOT_WIDTH_MIN, width - len("kexplore "))))
         out, used = Text(style="bold"), 0  # the header is bold, as it always was
-        for group in groups:
+        for group in (head, *rest):
             if used and used + len(SEPARATOR) + group.cell_len > width:
                 out.append("\n")
                 used = 0
