@@ -130,8 +130,7 @@ class ClusterParams:
     @property
     def service_ip(self) -> str:
         """The first address of the service subnet: the `kubernetes` Service's ClusterIP."""
-        net = ipaddress.ip_network(self.service_subnet.split(",")[0], strict=False)
-        return str(net.network_address + 1)
+        return service_ip_of(self.service_subnet) or ""
 
     @property
     def local_endpoint(self) -> str:
@@ -150,6 +149,16 @@ class ClusterParams:
         return (
             split_host_port(self.control_plane_endpoint)[0] if self.control_plane_endpoint else ""
         )
+
+
+def service_ip_of(subnets: str) -> str | None:
+    """The `kubernetes` Service's ClusterIP, which in-cluster clients dial: the first
+    address of the first of comma-separated service subnets; None when it does not parse."""
+    try:
+        net = ipaddress.ip_network(subnets.split(",")[0].strip(), strict=False)
+    except ValueError:
+        return None
+    return str(net.network_address + 1) if net.num_addresses > 1 else None
 
 
 def host_port(host: str, port: int) -> str:

@@ -13,7 +13,6 @@ whole.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 
 from kexplore.core.conventions.component_flags import (
@@ -25,6 +24,7 @@ from kexplore.core.conventions.component_flags import (
 from kexplore.core.conventions.versions import etcd_minor
 from kexplore.core.manifest import Container, Flag, ManifestInfo
 from kexplore.core.model import Severity
+from kexplore.core.params import Version
 from kexplore.core.plane.pods_problem import PodProblem
 
 ETCD = "etcd"
@@ -38,8 +38,10 @@ def component_version(binary: str, container: Container) -> Release | None:
     tag = container.image_tag
     if binary == ETCD:
         return etcd_minor(tag)
-    found = re.match(r"v?(\d+)\.(\d+)\.\d+", tag)
-    return (int(found[1]), int(found[2])) if found else None
+    try:
+        return Version.parse(tag).minor_tuple
+    except ValueError:
+        return None
 
 
 def unknown_flags(path: str, pod: ManifestInfo, at: str, container: Container,

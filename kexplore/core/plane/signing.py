@@ -4,11 +4,10 @@ flag pair a process loads at start."""
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime
 
 from kexplore.core.model import Tree
-from kexplore.core.params import host_port
+from kexplore.core.params import host_port, service_ip_of
 from kexplore.core.plane.components import APISERVER, CONTROLLER_MANAGER, PAIRS, PodComponent
 from kexplore.core.plane.judge import Verdict, paired, presented, readable
 from kexplore.core.plane.model import Cause, Identity, Relation, RelationKind, Source
@@ -185,13 +184,9 @@ SERVICE_RANGE = "service-cluster-ip-range"
 
 
 def service_address(api: PodComponent | None) -> str:
-    """The kubernetes Service's ClusterIP, which in-cluster clients dial: the first host of
-    the API server's first --service-cluster-ip-range; "" when the flag is not set (the
-    files do not say) or does not parse."""
+    """The kubernetes Service's ClusterIP, from the API server's first
+    --service-cluster-ip-range; "" when the flag is not set (the files do not say) or does
+    not parse."""
     flag = api.flag(SERVICE_RANGE) if api else None
-    try:
-        network = ipaddress.ip_network((flag or "").split(",")[0].strip(), strict=False)
-    except ValueError:
-        return ""
-    return str(network[1]) if network.num_addresses > 1 else ""
+    return (service_ip_of(flag) or "") if flag else ""
 
