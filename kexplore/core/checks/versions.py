@@ -20,7 +20,7 @@ from kexplore.core.conventions.versions import (
 )
 from kexplore.core.manifest import Container, ManifestInfo
 from kexplore.core.model import Finding, Severity
-from kexplore.core.plane.pods_runtime import PROBE_HARM, PROBES
+from kexplore.core.plane.pods_runtime import PROBE_HARM, http_probes
 
 ETCD = "manifests/etcd.yaml"
 
@@ -106,14 +106,9 @@ def _unserved_probes(container: Container) -> list[tuple[str, str]]:
     release = etcd_release(container.image_tag)
     if release is None or release >= ETCD_HEALTH_PATHS_SINCE:
         return []
-    out = []
-    for kind in PROBES:
-        probe = container.probes.get(kind)
-        http = probe.get("httpGet") if isinstance(probe, dict) else None
-        path = str(http.get("path") or "").split("?", 1)[0] if isinstance(http, dict) else ""
-        if path in ETCD_HEALTH_PATHS:
-            out.append((kind, path))
-    return out
+    paths = ((kind, str(http.get("path") or "").split("?", 1)[0])
+             for kind, http in http_probes(container))
+    return [(kind, path) for kind, path in paths if path in ETCD_HEALTH_PATHS]
 
 
 def _probe_harm(probes: list[tuple[str, str]]) -> str:

@@ -170,14 +170,21 @@ def served(container: Container) -> list[Served]:
     return []
 
 
+def http_probes(c: Container) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(probe kind, its httpGet) for each of the container's HTTP probes, in PROBES order."""
+    for kind in PROBES:
+        probe = c.probes.get(kind)
+        http = probe.get("httpGet") if isinstance(probe, dict) else None
+        if isinstance(http, dict):
+            yield kind, http
+
+
 def probe_ports(c: Container) -> set[int]:
     """The ports the container's httpGet probes dial, a named port read as it declares it."""
     named = {p.name: p.container_port for p in c.ports if p.name}
     found: set[int] = set()
-    for kind in PROBES:
-        probe = c.probes.get(kind)
-        http = probe.get("httpGet") if isinstance(probe, dict) else None
-        port = http.get("port") if isinstance(http, dict) else None
+    for _, http in http_probes(c):
+        port = http.get("port")
         port = named.get(port) if isinstance(port, str) else port
         if isinstance(port, int) and not isinstance(port, bool):
             found.add(port)
@@ -198,11 +205,7 @@ def _probe_targets(path: str, pod: ManifestInfo, at: str, c: Container) -> Itera
     named = {p.name: p.container_port for p in c.ports if p.name}
     undeclared: dict[str, list[str]] = {}
     missed: dict[tuple[str, str, Any], list[tuple[str, str]]] = {}
-    for kind in PROBES:
-        probe = c.probes.get(kind)
-        http = probe.get("httpGet") if isinstance(probe, dict) else None
-        if not isinstance(http, dict):
-            continue
+    for kind, http in http_probes(c):
         port: Any = http.get("port")
         if isinstance(port, str):
             if port not in named:
